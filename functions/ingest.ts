@@ -1,0 +1,57 @@
+import { SQSClient } from "@aws-sdk/client-sqs";
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyHandlerV2,
+  APIGatewayProxyStructuredResultV2,
+} from "aws-lambda";
+import { SqsEventQueue } from "../shared/adapters/sqs-queue.ts";
+import { genericWebhookSecret, queueUrl, stackoneWebhookSecrets } from "../shared/config.ts";
+import { type IngestDeps, type IngestResult, receiveWebhook } from "../shared/ingest/receive.ts";
+
+/** `POST /webhooks/{source}` behind API Gateway HTTP API (payload format 2.0). */
+export type IngestHandler = (
+  event: APIGatewayProxyEventV2,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** The handler over the given queue and secrets; the local stack passes its own. */
+export function createHandler(deps: IngestDeps): IngestHandler {
+  return async (event) => {
+    const source = event.pathParameters?.source ?? sourceFromPath(event.rawPath);
+    const body =
+      event.body === undefined
+        ? undefined
+        : Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8");
+    return toResponse(await receiveWebhook({ source, headers: event.headers ?? {}, body }, deps));
+  };
+}
+
+let configured: IngestHandler | undefined;
+
+/** The Lambda entry point. Builds the SQS client on first call, so importing never throws. */
+export const handler = (async (event: APIGatewayProxyEventV2) => {
+  if (configured === undefined) {
+    try {
+      configured = createHandler({
+        queue: new SqsEventQueue(new SQSClient({}), queueUrl()),
+        stackoneSecrets: stackoneWebhookSecrets(),
+        genericSecret: genericWebhookSecret(),
+      });
+    } catch (error) {
+      console.error("ingest is not configured:", error instanceof Error ? error.message : error);
+      return toResponse({ status: 500, body: { error: "internal error", details: [] } });
+    }
+  }
+  return configured(event);
+}) satisfies APIGatewayProxyHandlerV2;
+
+function sourceFromPath(path: string | undefined): string {
+  return /^\/webhooks\/([^/]+)\/?$/.exec(path ?? "")?.[1] ?? "";
+}
+
+function toResponse(result: IngestResult): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: result.status,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(result.body),
+  };
+}

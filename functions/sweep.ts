@@ -1,0 +1,24 @@
+import { SNSClient } from "@aws-sdk/client-sns";
+import type { ScheduledHandler } from "aws-lambda";
+import { createDynamoClient } from "../shared/adapters/dynamo-client.ts";
+import { DynamoIncidentStore } from "../shared/adapters/dynamo-store.ts";
+import { SnsAlertBus } from "../shared/adapters/sns-bus.ts";
+import { alertsTopicArn, tableName } from "../shared/config.ts";
+import { type SweepDeps, sweep } from "../shared/incidents/sweep.ts";
+
+/** The sweeper, every 5 minutes: resolves quiet incidents. */
+export function createHandler(deps: SweepDeps): ScheduledHandler {
+  return async () => {
+    const result = await sweep(deps);
+    console.log(JSON.stringify({ message: "sweep", ...result }));
+  };
+}
+
+let deployed: ScheduledHandler | undefined;
+export const handler: ScheduledHandler = (event, context, callback) => {
+  deployed ??= createHandler({
+    store: new DynamoIncidentStore(createDynamoClient(), tableName()),
+    bus: new SnsAlertBus(new SNSClient({}), alertsTopicArn()),
+  });
+  return deployed(event, context, callback);
+};

@@ -1,0 +1,59 @@
+import { notifySlack, notifyWebhook, ops } from "./alerts.ts";
+import { apiHandler, ingest } from "./api.ts";
+import { sweeper } from "./cron.ts";
+import { EVENTS_MAX_RECEIVES, eventsDlq, processor } from "./queue.ts";
+
+/** SQS and Lambda publish these metrics every minute; a shorter period costs nothing more. */
+const ONE_MINUTE = 60;
+
+const deadLetterQueues = {
+  EventsDlq: {
+    queue: eventsDlq,
+    meaning: `Events the processor failed ${EVENTS_MAX_RECEIVES} times`,
+  },
+  NotifySlackDlq: { queue: notifySlack.dlq, meaning: "Notices Slack delivery lost" },
+  NotifyWebhookDlq: { queue: notifyWebhook.dlq, meaning: "Notices webhook delivery lost" },
+};
+
+for (const [name, { queue, meaning }] of Object.entries(deadLetterQueues)) {
+  new aws.cloudwatch.MetricAlarm(`${name}NotEmpty`, {
+    alarmDescription: `${meaning} are waiting in ${name}. Read them, fix the cause, then redrive them from the SQS console.`,
+    namespace: "AWS/SQS",
+    metricName: "ApproximateNumberOfMessagesVisible",
+    dimensions: { QueueName: queue.nodes.queue.name },
+    statistic: "Maximum",
+    period: ONE_MINUTE,
+    evaluationPeriods: 1,
+    threshold: 0,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+    alarmActions: [ops.arn],
+    okActions: [ops.arn],
+  });
+}
+
+const functions = {
+  Ingest: ingest,
+  Processor: processor,
+  Sweeper: sweeper,
+  NotifySlack: notifySlack.fn,
+  NotifyWebhook: notifyWebhook.fn,
+  ApiHandler: apiHandler,
+};
+
+for (const [name, fn] of Object.entries(functions)) {
+  new aws.cloudwatch.MetricAlarm(`${name}Errors`, {
+    alarmDescription: `The ${name} function failed. Its CloudWatch logs say why.`,
+    namespace: "AWS/Lambda",
+    metricName: "Errors",
+    dimensions: { FunctionName: fn.name },
+    statistic: "Sum",
+    period: ONE_MINUTE,
+    evaluationPeriods: 1,
+    threshold: 0,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+    alarmActions: [ops.arn],
+    okActions: [ops.arn],
+  });
+}

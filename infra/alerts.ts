@@ -1,0 +1,78 @@
+import { deadLetterQueue } from "./dead-letter-queue.ts";
+import { quirkwatchFunction } from "./function-defaults.ts";
+import { slackWebhookUrl } from "./secrets.ts";
+import { table } from "./storage.ts";
+
+/** One message per notice; every notifier gets every notice. */
+export const alerts = new sst.aws.SnsTopic("Alerts");
+
+/** Quirkwatch's own trouble (the alarms), kept apart from the alerts it sends customers. */
+export const ops = new sst.aws.SnsTopic("Ops");
+
+const opsEmail = process.env.QUIRKWATCH_OPS_EMAIL?.trim();
+if (opsEmail) {
+  // SNS emails a confirmation link first; nothing arrives until it is clicked.
+  new aws.sns.TopicSubscription("OpsEmail", {
+    topic: ops.arn,
+    protocol: "email",
+    endpoint: opsEmail,
+  });
+}
+
+/**
+ * A notifier subscribed to Alerts with its own dead-letter queue, which catches both ways a
+ * notice can be lost: SNS failing to invoke the function (the subscription's redrive policy) and
+ * the function failing after Lambda's two retries (the function's dead-letter config).
+ */
+function alertSubscriber(
+  name: string,
+  args: sst.aws.FunctionArgs & Pick<Required<sst.aws.FunctionArgs>, "memory" | "timeout" | "link">,
+) {
+  const dlq = deadLetterQueue(`${name}Dlq`);
+  const fn = quirkwatchFunction(name, {
+    ...args,
+    permissions: [{ actions: ["sqs:SendMessage"], resources: [dlq.arn] }],
+    transform: { function: { deadLetterConfig: { targetArn: dlq.arn } } },
+  });
+  // SNS may send to the queue only on behalf of the Alerts topic.
+  new aws.sqs.QueuePolicy(`${name}DlqPolicy`, {
+    queueUrl: dlq.url,
+    policy: $jsonStringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "sns.amazonaws.com" },
+          Action: "sqs:SendMessage",
+          Resource: dlq.arn,
+          Condition: { ArnEquals: { "aws:SourceArn": alerts.arn } },
+        },
+      ],
+    }),
+  });
+  alerts.subscribe(name, fn.arn, {
+    transform: {
+      subscription: { redrivePolicy: $jsonStringify({ deadLetterTargetArn: dlq.arn }) },
+    },
+  });
+  return { fn, dlq };
+}
+
+/** e.g. `https://app.example.com/integrations/{account_id}/reconnect`, set when deploying. */
+const reauthUrlTemplate = process.env.REAUTH_URL_TEMPLATE?.trim();
+
+export const notifySlack = alertSubscriber("NotifySlack", {
+  handler: "functions/notify-slack.handler",
+  memory: "512 MB",
+  timeout: "30 seconds",
+  // Alerts: it publishes one internal notice when a Slack destination stops working.
+  link: [table, slackWebhookUrl, alerts],
+  environment: reauthUrlTemplate ? { REAUTH_URL_TEMPLATE: reauthUrlTemplate } : {},
+});
+
+export const notifyWebhook = alertSubscriber("NotifyWebhook", {
+  handler: "functions/notify-webhook.handler",
+  memory: "512 MB",
+  timeout: "30 seconds",
+  link: [table],
+});

@@ -1,0 +1,13 @@
+import { alerts } from "./alerts.ts";
+import { quirkwatchFunction } from "./function-defaults.ts";
+import { table } from "./storage.ts";
+
+/** Resolves incidents that have gone quiet. */
+export const sweeper = quirkwatchFunction("Sweeper", {
+  handler: "functions/sweep.handler",
+  memory: "512 MB",
+  timeout: "60 seconds",
+  link: [table, alerts],
+});
+
+new sst.aws.Cron("Sweep", { function: sweeper.arn, schedule: "rate(5 minutes)" });

@@ -1,0 +1,19 @@
+/**
+ * Settings every Quirkwatch Lambda shares. Each function still states its own memory and timeout,
+ * and links only the resources its code reads (least-privilege IAM).
+ */
+export const functionDefaults = {
+  runtime: "nodejs22.x",
+  architecture: "arm64",
+  logging: { retention: "1 month" },
+} as const satisfies Partial<sst.aws.FunctionArgs>;
+
+type QuirkwatchFunctionArgs = sst.aws.FunctionArgs &
+  Required<Pick<sst.aws.FunctionArgs, "memory" | "timeout" | "link">>;
+
+export function quirkwatchFunction(name: string, args: QuirkwatchFunctionArgs): sst.aws.Function {
+  return new sst.aws.Function(name, { ...functionDefaults, ...args });
+}
+
+/** Pulumi wants whole seconds; SST takes durations as text. */
+export const seconds = (value: number): SstDuration => `${value} seconds`;

@@ -1,0 +1,64 @@
+import { existsSync } from "node:fs";
+import { DEFAULT_RULES_FILE, loadRules } from "../shared/quirks/custom.ts";
+import { alerts } from "./alerts.ts";
+import { deadLetterQueue } from "./dead-letter-queue.ts";
+import { quirkwatchFunction, seconds } from "./function-defaults.ts";
+import { table } from "./storage.ts";
+
+export const PROCESSOR_TIMEOUT_SECONDS = 60;
+/** Wait up to this long to fill a batch: fewer, fuller invocations under load. */
+const BATCH_WINDOW_SECONDS = 5;
+/** Receives before an event is set aside in EventsDlq rather than retried forever. */
+export const EVENTS_MAX_RECEIVES = 5;
+/** Where a custom rules file lands in the processor's package (`/var/task` in Lambda). */
+export const PACKAGED_RULES_PATH = `/var/task/${DEFAULT_RULES_FILE}`;
+
+export const eventsDlq = deadLetterQueue("EventsDlq");
+
+export const events = new sst.aws.Queue("Events", {
+  // AWS advises at least six times the consumer's timeout (plus the batch window); shorter, and
+  // a batch still being processed becomes visible again and is handled twice.
+  visibilityTimeout: seconds(6 * PROCESSOR_TIMEOUT_SECONDS + BATCH_WINDOW_SECONDS),
+  dlq: { queue: eventsDlq.arn, retry: EVENTS_MAX_RECEIVES },
+});
+
+/**
+ * The custom rules file (QUIRKWATCH_RULES, else ./quirkwatch.rules.json if present) is validated
+ * now, so a bad rule fails the deploy instead of every batch, and shipped inside the package.
+ */
+function customRules(): Pick<sst.aws.FunctionArgs, "copyFiles" | "environment"> {
+  const file = process.env.QUIRKWATCH_RULES?.trim() || DEFAULT_RULES_FILE;
+  if (!existsSync(file)) {
+    if (file !== DEFAULT_RULES_FILE) throw new Error(`QUIRKWATCH_RULES: no file at ${file}`);
+    return {};
+  }
+  loadRules(file);
+  return {
+    copyFiles: [{ from: file, to: DEFAULT_RULES_FILE }],
+    environment: { QUIRKWATCH_RULES: PACKAGED_RULES_PATH },
+  };
+}
+
+export const processor = quirkwatchFunction("Processor", {
+  handler: "functions/process.handler",
+  memory: "1024 MB",
+  timeout: seconds(PROCESSOR_TIMEOUT_SECONDS),
+  link: [table, alerts],
+  // Subscribed by ARN, so SST does not add the consumer's queue permissions itself.
+  permissions: [
+    {
+      actions: [
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+      ],
+      resources: [events.arn],
+    },
+  ],
+  ...customRules(),
+});
+
+events.subscribe(processor.arn, {
+  batch: { size: 100, window: seconds(BATCH_WINDOW_SECONDS), partialResponses: true },
+});

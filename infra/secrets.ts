@@ -1,0 +1,13 @@
+/**
+ * Set with `npx sst secret set <Name> <value> --stage <stage>`. An empty placeholder makes a
+ * secret optional: the deploy does not require it and the code treats "" as not set.
+ */
+export const stackoneWebhookSecret = new sst.Secret("StackoneWebhookSecret");
+/** The old StackOne secret while a rotation is under way. */
+export const stackoneWebhookSecretPrevious = new sst.Secret("StackoneWebhookSecretPrevious", "");
+/** Standard Webhooks secret (`whsec_...`) for `POST /webhooks/generic`. */
+export const genericWebhookSecret = new sst.Secret("GenericWebhookSecret", "");
+/** Default Slack destination; Slack subscriptions made through the API add more. */
+export const slackWebhookUrl = new sst.Secret("SlackWebhookUrl", "");
+/** Bearer token for the admin API (`/incidents`, `/subscriptions`). */
+export const adminToken = new sst.Secret("AdminToken");

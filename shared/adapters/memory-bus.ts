@@ -1,0 +1,54 @@
+import type { Notice } from "../incidents/notice.ts";
+import type { AlertBus } from "./bus.ts";
+
+export type Subscriber = { name: string; deliver(notice: Notice): Promise<void> };
+
+/**
+ * The in-process alerts topic of the local stack and tests. Like SNS, `publish` resolves once
+ * the topic has the notices; each subscriber gets them asynchronously, with retries, and what
+ * still fails is kept as a dead letter rather than dropped.
+ */
+export class MemoryBus implements AlertBus {
+  readonly published: Notice[] = [];
+  readonly deadLetters: { subscriber: string; notice: Notice; error: string }[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly subscribers: Subscriber[] = [],
+    private readonly options: { attempts?: number; retryDelayMs?: number } = {},
+  ) {}
+
+  subscribe(subscriber: Subscriber): void {
+    this.subscribers.push(subscriber);
+  }
+
+  async publish(notices: Notice[]): Promise<void> {
+    this.published.push(...notices);
+    for (const notice of notices) {
+      for (const subscriber of this.subscribers) {
+        const delivery = this.deliver(subscriber, notice).finally(() => this.inFlight.delete(delivery));
+        this.inFlight.add(delivery);
+      }
+    }
+  }
+
+  /** Resolves when every delivery has finished or been dead-lettered. */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async deliver(subscriber: Subscriber, notice: Notice): Promise<void> {
+    const attempts = this.options.attempts ?? 3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await subscriber.deliver(notice);
+      } catch (error) {
+        if (attempt >= attempts) {
+          this.deadLetters.push({ subscriber: subscriber.name, notice, error: String(error) });
+          return;
+        }
+        await new Promise((r) => setTimeout(r, (this.options.retryDelayMs ?? 200) * 2 ** (attempt - 1)));
+      }
+    }
+  }
+}

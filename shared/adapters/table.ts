@@ -1,0 +1,27 @@
+/**
+ * The one DynamoDB table's shape, shared by the store, the local stack and `infra/storage.ts`.
+ *
+ * Items (pk / sk):
+ * - `INC#<incident id>` / `INC`: an incident. While pending or firing it carries `open = "1"` and
+ *   `due_at` (epoch seconds when it may be resolved for quiet), which puts it in the sparse `open`
+ *   index. `type = "incident"` and `sorted_at` (last seen) put it in `byType`, newest first.
+ * - `EVT#<source>#<event id>` / `EVT`: an event already counted; expires after 7 days.
+ * - `SUB#<id>` / `SUB`: a Slack or webhook subscription; `type = "subscription"`.
+ * `expires_at` (epoch seconds) is the TTL attribute.
+ */
+export const TABLE = {
+  fields: {
+    pk: "string",
+    sk: "string",
+    open: "string",
+    due_at: "number",
+    type: "string",
+    sorted_at: "string",
+  },
+  primaryIndex: { hashKey: "pk", rangeKey: "sk" },
+  globalIndexes: {
+    open: { hashKey: "open", rangeKey: "due_at" },
+    byType: { hashKey: "type", rangeKey: "sorted_at" },
+  },
+  ttl: "expires_at",
+} as const;

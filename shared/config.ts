@@ -1,0 +1,60 @@
+import { Resource } from "sst/resource";
+
+/**
+ * All configuration the handlers read. Deployed, values come from SST links (`Resource`);
+ * in the local stack and tests, from environment variables. No handler reads `process.env`.
+ * Each getter is its own export so a bundle only carries the links its function uses.
+ */
+
+type Linked = { name?: string; url?: string; arn?: string; value?: string };
+
+function linked(name: string): Linked | undefined {
+  return name in Resource ? (Resource as unknown as Record<string, Linked>)[name] : undefined;
+}
+
+function env(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function required(what: string, value: string | undefined): string {
+  if (value === undefined) throw new Error(`Quirkwatch is not configured: ${what} is not set`);
+  return value;
+}
+
+export const tableName = (): string =>
+  required("the table name (TABLE_NAME)", linked("Table")?.name ?? env("TABLE_NAME"));
+
+export const queueUrl = (): string =>
+  required("the events queue (QUEUE_URL)", linked("Events")?.url ?? env("QUEUE_URL"));
+
+export const alertsTopicArn = (): string =>
+  required("the alerts topic (ALERTS_TOPIC_ARN)", linked("Alerts")?.arn ?? env("ALERTS_TOPIC_ARN"));
+
+/** The current secret first, then the previous one while a rotation is under way. */
+export const stackoneWebhookSecrets = (): string[] =>
+  [
+    linked("StackoneWebhookSecret")?.value ?? env("STACKONE_WEBHOOK_SECRET"),
+    linked("StackoneWebhookSecretPrevious")?.value ?? env("STACKONE_WEBHOOK_SECRET_PREVIOUS"),
+  ].filter((s): s is string => s !== undefined && s !== "");
+
+/** Standard Webhooks secret (`whsec_...`) for the generic source. */
+export const genericWebhookSecret = (): string | undefined =>
+  linked("GenericWebhookSecret")?.value ?? env("GENERIC_WEBHOOK_SECRET");
+
+export const adminToken = (): string | undefined =>
+  linked("AdminToken")?.value ?? env("ADMIN_TOKEN");
+
+export const slackWebhookUrl = (): string | undefined =>
+  linked("SlackWebhookUrl")?.value ?? env("SLACK_WEBHOOK_URL");
+
+/** e.g. `https://app.example.com/integrations/{account_id}/reconnect` */
+export const reauthUrlTemplate = (): string | undefined => env("REAUTH_URL_TEMPLATE");
+
+export const rulesPath = (): string | undefined => env("QUIRKWATCH_RULES");
+
+/** Only the local stack may deliver to http://127.0.0.1 and http://localhost. */
+export const allowLocalUrls = (): boolean => env("QUIRKWATCH_LOCAL") === "1";
+
+/** Set in the local stack and tests; absent in Lambda, where the SDK finds the endpoints. */
+export const dynamoEndpoint = (): string | undefined => env("DYNAMO_ENDPOINT");

@@ -1,0 +1,248 @@
+import { randomBytes } from "node:crypto";
+import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
+import type { AlertBus } from "../adapters/bus.ts";
+import type { IncidentStore } from "../adapters/dynamo-store.ts";
+import type { Classifier } from "../classify/classifier.ts";
+import { type IntegrationEvent, parseEvent } from "../events/event.ts";
+import { RESOLVED_BY_RECOVERY } from "../quirks/rule.ts";
+import { incidentId } from "./incident-key.ts";
+import type { Notice } from "./notice.ts";
+import {
+  applyEvents,
+  type EventGroup,
+  type IncidentRecord,
+  type PendingNotice,
+  resolveIncident,
+  toNotice,
+  withoutNotices,
+} from "./policy.ts";
+
+export type ProcessDeps = {
+  store: IncidentStore;
+  bus: AlertBus;
+  classifier: Classifier;
+  now?: () => Date;
+  log?: (message: string, detail?: Record<string, unknown>) => void;
+};
+
+/** A notice still in the outbox this long after it was decided has lost its owner: publish it. */
+export const ORPHANED_NOTICE_SECONDS = 60;
+/** Optimistic writes retry this often on contention before the messages are retried by SQS. */
+const MAX_WRITE_ATTEMPTS = 20;
+const CLAIM_CONCURRENCY = 16;
+
+type Item = { record: SQSRecord; event: IntegrationEvent };
+
+/**
+ * One SQS batch: count each new event exactly once into its incident, with one incident write
+ * per incident per batch, then publish the notices those writes decided. Only the messages whose
+ * work failed are returned for retry.
+ */
+export async function processBatch(
+  records: SQSRecord[],
+  deps: ProcessDeps,
+): Promise<SQSBatchResponse> {
+  const now = deps.now?.() ?? new Date();
+  const token = randomBytes(9).toString("base64url");
+  const failed = new Set<string>();
+  const log = deps.log ?? (() => {});
+
+  const items: Item[] = [];
+  for (const record of records) {
+    try {
+      items.push({ record, event: parseEvent(JSON.parse(record.body)) });
+    } catch (error) {
+      // Ingest validated it; a body that fails now is kept for the dead-letter queue, not dropped.
+      log("unreadable message", { messageId: record.messageId, error: String(error) });
+      failed.add(record.messageId);
+    }
+  }
+
+  // Tokens of this message's earlier attempts: their notices are ours to publish.
+  const earlierTokens = new Set<string>();
+  const reclaims = new Map<Item, string>();
+  const claimed: Item[] = [];
+  await forEachLimit(items, CLAIM_CONCURRENCY, async (item) => {
+    const redelivered = Number(item.record.attributes?.ApproximateReceiveCount ?? "1") > 1;
+    try {
+      const claim = await deps.store.claimEvent(
+        { source: item.event.source, id: item.event.id },
+        { token, message_id: item.record.messageId },
+        redelivered,
+      );
+      if (claim.status === "claimed") claimed.push(item);
+      else if (claim.message_id === item.record.messageId && claim.token) {
+        earlierTokens.add(claim.token);
+        reclaims.set(item, claim.token);
+      }
+    } catch (error) {
+      log("claim failed", { messageId: item.record.messageId, error: String(error) });
+      failed.add(item.record.messageId);
+    }
+  });
+
+  const groups = new Map<string, { group: EventGroup; items: Item[]; reclaims: Item[] }>();
+  const recoveries: Item[] = [];
+  const addToGroup = (item: Item, reclaim: boolean) => {
+    if (item.event.kind === "recovery") {
+      if (!reclaim) recoveries.push(item);
+      return;
+    }
+    const classification = deps.classifier.classify(item.event);
+    const id = incidentId(item.event.account.id, item.event.provider, classification.rule_id);
+    let entry = groups.get(id);
+    if (!entry) {
+      entry = { group: { incidentId: id, classification, events: [] }, items: [], reclaims: [] };
+      groups.set(id, entry);
+    }
+    if (reclaim) entry.reclaims.push(item);
+    else {
+      entry.group.events.push(item.event);
+      entry.items.push(item);
+    }
+  };
+  for (const item of claimed) addToGroup(item, false);
+  for (const item of reclaims.keys()) addToGroup(item, true);
+
+  const touched: IncidentRecord[] = [];
+  for (const { group, items: groupItems, reclaims: groupReclaims } of groups.values()) {
+    try {
+      const record = await applyGroup(deps, group, groupReclaims, reclaims, token, now);
+      if (record) touched.push(record);
+    } catch (error) {
+      log("incident write failed", { incident: group.incidentId, error: String(error) });
+      for (const item of [...groupItems, ...groupReclaims]) failed.add(item.record.messageId);
+    }
+  }
+
+  for (const item of recoveries) {
+    try {
+      touched.push(...(await recover(deps, item.event, token, now)));
+    } catch (error) {
+      log("recovery failed", { messageId: item.record.messageId, error: String(error) });
+      failed.add(item.record.messageId);
+    }
+  }
+
+  const owners = new Set([token, ...earlierTokens]);
+  try {
+    await publishOutboxes(deps, touched, (n) => owners.has(n.owner) || isOrphaned(n, now));
+  } catch (error) {
+    // Every message of the batch is retried; the retry counts nothing twice and publishes again.
+    log("publish failed", { error: String(error) });
+    for (const item of items) failed.add(item.record.messageId);
+  }
+
+  return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+/** One optimistic write of a batch's events into their incident, retried on contention. */
+async function applyGroup(
+  deps: ProcessDeps,
+  group: EventGroup,
+  reclaimItems: Item[],
+  earlier: Map<Item, string>,
+  token: string,
+  now: Date,
+): Promise<IncidentRecord | undefined> {
+  const reclaimed: IntegrationEvent[] = [];
+  let unchecked = reclaimItems;
+  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+    const current = await deps.store.getIncident(group.incidentId);
+    // An earlier attempt of the same message recorded these events but crashed before counting
+    // them: its token is not among the incident's applied ones. Take them over and count them.
+    const applied = new Set(current?.applied.map(([t]) => t));
+    for (const item of unchecked) {
+      const previous = earlier.get(item);
+      if (previous === undefined || applied.has(previous)) continue;
+      const key = { source: item.event.source, id: item.event.id };
+      if (await deps.store.reclaimEvent(key, previous, token)) reclaimed.push(item.event);
+    }
+    unchecked = [];
+    const events = [...group.events, ...reclaimed];
+    if (events.length === 0) return current;
+    const next = applyEvents(current, { ...group, events }, now, token);
+    if (await deps.store.saveIncident(next, current?.version)) {
+      return { ...next, version: (current?.version ?? 0) + 1 };
+    }
+  }
+  throw new Error(`incident ${group.incidentId} is contended; retrying later`);
+}
+
+/** A recovery event resolves the account's open re-auth, permission and disabled incidents. */
+async function recover(
+  deps: ProcessDeps,
+  event: IntegrationEvent,
+  token: string,
+  now: Date,
+): Promise<IncidentRecord[]> {
+  const open = await deps.store.openIncidentsForAccount(event.account.id);
+  const out: IncidentRecord[] = [];
+  for (const incident of open) {
+    if (incident.provider !== event.provider || !RESOLVED_BY_RECOVERY.has(incident.category)) continue;
+    const record = await resolveWithRetry(deps.store, incident.id, "recovery", token, now);
+    if (record) out.push(record);
+  }
+  return out;
+}
+
+export async function resolveWithRetry(
+  store: IncidentStore,
+  id: string,
+  resolution: "recovery" | "quiet",
+  token: string,
+  now: Date,
+): Promise<IncidentRecord | undefined> {
+  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+    const current = await store.getIncident(id);
+    if (!current) return undefined;
+    const next = resolveIncident(current, resolution, now, token);
+    if (!next) return current;
+    if (await store.saveIncident(next, current.version)) return { ...next, version: current.version + 1 };
+  }
+  throw new Error(`incident ${id} is contended; retrying later`);
+}
+
+export const isOrphaned = (n: PendingNotice, now: Date) =>
+  now.getTime() - new Date(n.created_at).getTime() >= ORPHANED_NOTICE_SECONDS * 1000;
+
+/**
+ * Publishes the chosen outbox notices, then removes them from the outbox. A crash between the
+ * two publishes them again later: a notice may be repeated, never lost.
+ */
+export async function publishOutboxes(
+  deps: Pick<ProcessDeps, "store" | "bus">,
+  records: IncidentRecord[],
+  mine: (n: PendingNotice) => boolean,
+): Promise<Notice[]> {
+  const chosen = records.flatMap((record) =>
+    record.outbox.filter(mine).map((pending) => ({ record, pending })),
+  );
+  if (chosen.length === 0) return [];
+  const notices = chosen.map(({ record, pending }) => toNotice(record, pending));
+  await deps.bus.publish(notices);
+  const published = new Set(notices.map((n) => n.id));
+  for (const record of new Set(chosen.map((c) => c.record))) {
+    await clearOutbox(deps.store, record.id, published);
+  }
+  return notices;
+}
+
+async function clearOutbox(store: IncidentStore, id: string, published: Set<string>) {
+  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+    const current = await store.getIncident(id);
+    if (!current || !current.outbox.some((n) => published.has(n.id))) return;
+    if (await store.saveIncident(withoutNotices(current, published), current.version)) return;
+  }
+}
+
+async function forEachLimit<T>(list: T[], limit: number, fn: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < list.length) {
+      const item = list[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, list.length) }, worker));
+}

@@ -1,0 +1,40 @@
+import { randomBytes } from "node:crypto";
+import type { AlertBus } from "../adapters/bus.ts";
+import type { IncidentStore } from "../adapters/dynamo-store.ts";
+import type { IncidentRecord } from "./policy.ts";
+import { isOrphaned, publishOutboxes, resolveWithRetry } from "./process.ts";
+
+export type SweepDeps = { store: IncidentStore; bus: AlertBus; now?: () => Date };
+
+/** How many due incidents one run looks at; the rest wait for the next run. */
+const PAGE = 500;
+
+/**
+ * Resolves incidents that have been quiet longer than their rule allows (firing ones get one
+ * resolved notice; pending ones go quietly), and publishes notices whose writer died.
+ */
+export async function sweep(deps: SweepDeps): Promise<{ resolved: number; published: number }> {
+  const now = deps.now?.() ?? new Date();
+  const nowEpoch = Math.floor(now.getTime() / 1000);
+  const token = randomBytes(9).toString("base64url");
+  const due = await deps.store.dueIncidents(nowEpoch, PAGE);
+  const records: IncidentRecord[] = [];
+  let resolved = 0;
+  for (const incident of due) {
+    const quietSince = Math.floor(new Date(incident.last_seen).getTime() / 1000);
+    const quiet = quietSince + incident.policy.resolve_after_quiet_seconds <= nowEpoch;
+    if (incident.status !== "resolved" && quiet) {
+      const record = await resolveWithRetry(deps.store, incident.id, "quiet", token, now);
+      if (record?.status === "resolved") resolved += 1;
+      if (record) records.push(record);
+    } else {
+      records.push(incident);
+    }
+  }
+  const published = await publishOutboxes(
+    deps,
+    records,
+    (n) => n.owner === token || isOrphaned(n, now),
+  );
+  return { resolved, published: published.length };
+}

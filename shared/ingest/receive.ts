@@ -1,0 +1,137 @@
+import type { EventQueue } from "../adapters/queue.ts";
+import type { IntegrationEvent, ValidationIssue } from "../events/event.ts";
+import {
+  STACKONE_SIGNATURE_HEADER,
+  verifyStackoneSignature,
+} from "../sources/stackone/signature.ts";
+import { sign, verify, WebhookVerificationError } from "../standard-webhooks.ts";
+import { readEvents, SOURCES, type Source } from "./read-events.ts";
+import { IngestRejection } from "./rejection.ts";
+
+/** API Gateway takes up to 10 MB; a webhook is far smaller, and SQS takes 256 KiB a batch. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export type WebhookRequest = {
+  /** The `{source}` of `POST /webhooks/{source}`. */
+  source: string;
+  headers: Record<string, string | undefined>;
+  /** The raw bytes as sent (already base64-decoded); undefined when there was no body. */
+  body: Buffer | undefined;
+};
+
+export type IngestDeps = {
+  queue: EventQueue;
+  /** Current secret first, then the previous one during a rotation. */
+  stackoneSecrets: string[];
+  /** Standard Webhooks `whsec_` secret for the generic source. */
+  genericSecret?: string | undefined;
+  now?: () => Date;
+};
+
+export type AcceptedBody = { accepted: number; ids: string[] };
+export type ErrorBody = { error: string; details: ValidationIssue[] };
+export type IngestResult = { status: number; body: AcceptedBody | ErrorBody };
+
+/**
+ * Receives one webhook: checks size and signature on the raw bytes, normalizes the events and
+ * answers 202 only once the queue has taken all of them. Never throws: an unexpected failure
+ * is a 500 with a generic message.
+ */
+export async function receiveWebhook(
+  request: WebhookRequest,
+  deps: IngestDeps,
+): Promise<IngestResult> {
+  try {
+    const events = verifiedEvents(request, deps);
+    await enqueue(events, deps.queue);
+    return { status: 202, body: { accepted: events.length, ids: events.map((e) => e.id) } };
+  } catch (error) {
+    if (error instanceof IngestRejection) {
+      return { status: error.status, body: { error: error.message, details: error.details } };
+    }
+    console.error("ingest failed unexpectedly:", error);
+    return { status: 500, body: { error: "internal error", details: [] } };
+  }
+}
+
+function verifiedEvents(request: WebhookRequest, deps: IngestDeps): IntegrationEvent[] {
+  const source = knownSource(request.source);
+  const body = request.body;
+  if (body === undefined || body.length === 0) {
+    throw new IngestRejection(400, "the request has no body");
+  }
+  if (body.length > MAX_BODY_BYTES) {
+    throw new IngestRejection(413, "the body is too large", [
+      { path: "", message: `${body.length} bytes; at most ${MAX_BODY_BYTES}` },
+    ]);
+  }
+  const headers = lowercaseKeys(request.headers);
+  if (source === "stackone") checkStackoneSignature(headers, body, deps.stackoneSecrets);
+  else checkStandardWebhook(headers, body, deps.genericSecret, deps.now?.() ?? new Date());
+  return readEvents(source, body);
+}
+
+function knownSource(source: string): Source {
+  const known = SOURCES.find((s) => s === source);
+  if (known === undefined) {
+    throw new IngestRejection(404, "unknown source", [
+      { path: "source", message: `expected one of ${SOURCES.join(", ")}` },
+    ]);
+  }
+  return known;
+}
+
+function checkStackoneSignature(
+  headers: Record<string, string | undefined>,
+  body: Buffer,
+  secrets: string[],
+): void {
+  if (secrets.length === 0) throw new IngestRejection(401, "no webhook secret configured");
+  const header = headers[STACKONE_SIGNATURE_HEADER];
+  if (!header) throw new IngestRejection(401, `missing ${STACKONE_SIGNATURE_HEADER} header`);
+  if (!verifyStackoneSignature(secrets, header, body)) {
+    throw new IngestRejection(401, "the signature does not match");
+  }
+}
+
+function checkStandardWebhook(
+  headers: Record<string, string | undefined>,
+  body: Buffer,
+  secret: string | undefined,
+  now: Date,
+): void {
+  if (!secret) throw new IngestRejection(401, "no webhook secret configured");
+  // A malformed secret is our misconfiguration, not the sender's: a 500, so they retry later.
+  sign(secret, "configuration-check", "");
+  try {
+    verify([secret], headers, body, now);
+  } catch (error) {
+    if (error instanceof WebhookVerificationError) throw new IngestRejection(401, error.message);
+    throw error;
+  }
+}
+
+async function enqueue(events: IntegrationEvent[], queue: EventQueue): Promise<void> {
+  try {
+    await queue.send(
+      events.map((event, index) => ({ id: String(index), body: JSON.stringify(event) })),
+    );
+  } catch (error) {
+    console.error("the event queue did not take the events:", errorMessage(error));
+    throw new IngestRejection(503, "queue unavailable, retry");
+  }
+}
+
+function lowercaseKeys(
+  headers: Record<string, string | undefined>,
+): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name.toLowerCase()] = value;
+  }
+  return out;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

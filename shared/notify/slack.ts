@@ -1,0 +1,280 @@
+import type { Button, KnownBlock, MrkdwnElement, SectionBlock } from "@slack/types";
+import type { Notice } from "../incidents/notice.ts";
+import type { Category, Severity } from "../quirks/rule.ts";
+import { accountLabel, humanDuration, incidentDuration, oneLine, truncate } from "./email.ts";
+
+/**
+ * Renders a notice as a Slack incoming-webhook message. Whatever the notice holds, the message
+ * stays within Slack's limits (alerting-facts.md): every piece is cut to a budget chosen so the
+ * whole stays well under the ~12,000 characters of block text Slack accepts.
+ */
+
+export type SlackMessage = { text: string; blocks: KnownBlock[] };
+export type SlackRenderOptions = { reauthUrlTemplate?: string };
+
+/** Slack's limits, and the budgets we cut to beneath them. */
+export const SLACK_LIMITS = {
+  blocks: 50,
+  sectionText: 3_000,
+  fields: 10,
+  fieldText: 2_000,
+  headerText: 150,
+  blockId: 255,
+  buttonText: 75,
+  buttonUrl: 3_000,
+  /** Slack fails with `msg_blocks_too_long` somewhere above ~12,000. */
+  messageBlockText: 12_000,
+  /** Slack cuts at 40,000; notifications show far less. */
+  text: 3_000,
+} as const;
+
+const BUDGET = {
+  account: 300,
+  provider: 150,
+  whatHappened: 2_000,
+  remediation: 2_500,
+  step: 500,
+  steps: 10,
+  messages: 2_000,
+  message: 500,
+  messageCount: 5,
+  requestIds: 1_000,
+  requestIdCount: 10,
+  context: 600,
+  status: 500,
+} as const;
+
+/** Categories where someone at the customer has to act, so a re-auth link helps. */
+const CUSTOMER_MUST_ACT: ReadonlySet<Category> = new Set([
+  "reauth_required",
+  "missing_permissions",
+  "account_disabled",
+]);
+
+const SEVERITY_EMOJI: Record<Severity, string> = {
+  critical: "🔴",
+  error: "🔴",
+  warning: "🟠",
+  info: "🔵",
+};
+
+const MRKDWN_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;" };
+
+/**
+ * Escapes Slack's control characters and cuts to `max` characters after escaping, never inside
+ * an escape sequence or a surrogate pair.
+ */
+export function escapeMrkdwn(text: string, max: number): string {
+  let out = "";
+  let lastFit = 0;
+  for (const char of text) {
+    const piece = MRKDWN_ESCAPES[char] ?? char;
+    if (out.length + piece.length > max) return `${out.slice(0, lastFit)}…`;
+    out += piece;
+    if (out.length <= max - 1) lastFit = out.length;
+  }
+  return out;
+}
+
+/** One line of user data, escaped and cut; cut before cleaning so huge input costs little. */
+function inline(text: string, max: number): string {
+  return escapeMrkdwn(oneLine(truncate(text, max)), max);
+}
+
+function mrkdwn(text: string): MrkdwnElement {
+  return { type: "mrkdwn", text };
+}
+
+function section(blockId: string, text: string): SectionBlock {
+  return {
+    type: "section",
+    block_id: blockId,
+    text: mrkdwn(truncate(text, SLACK_LIMITS.sectionText)),
+  };
+}
+
+function field(label: string, value: string): MrkdwnElement {
+  return mrkdwn(truncate(`*${label}*\n${value}`, SLACK_LIMITS.fieldText));
+}
+
+/** Slack shows the date in the reader's time zone; the fallback is UTC. */
+function slackDate(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return inline(iso, 64) || "unknown";
+  const fallback = `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${fallback}>`;
+}
+
+/**
+ * At most `maxItems` of `items` within `maxTotal` characters; says how many of `total` (the
+ * whole list, of which `items` may be the first few) did not fit.
+ */
+function list(items: string[], maxItems: number, maxTotal: number, total = items.length): string {
+  const shown: string[] = [];
+  let used = 0;
+  for (const item of items.slice(0, maxItems)) {
+    // Leaves room for the "and N more" line.
+    if (used + item.length + 1 > maxTotal - 40) break;
+    shown.push(item);
+    used += item.length + 1;
+  }
+  const left = total - shown.length;
+  return (left > 0 ? [...shown, `_…and ${left} more_`] : shown).join("\n");
+}
+
+/** A link button, or nothing when the URL is not a usable http(s) URL within Slack's limit. */
+function linkButton(
+  actionId: string,
+  label: string,
+  url: string,
+  primary: boolean,
+): Button | undefined {
+  if (url.length > SLACK_LIMITS.buttonUrl || !URL.canParse(url)) return undefined;
+  const protocol = new URL(url).protocol;
+  if (protocol !== "https:" && protocol !== "http:") return undefined;
+  return {
+    type: "button",
+    action_id: actionId,
+    text: { type: "plain_text", text: truncate(label, SLACK_LIMITS.buttonText) },
+    url,
+    ...(primary ? { style: "primary" as const } : {}),
+  };
+}
+
+function header(notice: Notice): string {
+  const { category, severity, title } = notice.incident;
+  const what = `${category}: ${oneLine(truncate(title, SLACK_LIMITS.headerText))}`;
+  const line =
+    notice.kind === "resolved"
+      ? `✅ Resolved · ${what}`
+      : notice.kind === "reminder"
+        ? `🔁 Still firing · ${what}`
+        : `${SEVERITY_EMOJI[severity]} ${what}`;
+  return truncate(line, SLACK_LIMITS.headerText);
+}
+
+function resolvedBy(notice: Notice): string {
+  if (notice.resolution === "recovery") return "the account recovered";
+  if (notice.resolution === "quiet") return "no new errors for a while (quiet)";
+  return "an unknown cause";
+}
+
+function eventCount(count: number): string {
+  return count === 1 ? "1 event" : `${count} events`;
+}
+
+function statusLine(notice: Notice): string | undefined {
+  const { count } = notice.incident;
+  if (notice.kind === "reminder") {
+    return notice.since_last_notice === undefined
+      ? `*Still firing:* ${eventCount(count)} so far`
+      : `*Still firing:* ${notice.since_last_notice} more since the last notice (${eventCount(count)} in all)`;
+  }
+  if (notice.kind === "resolved") {
+    return `*Resolved* after ${humanDuration(incidentDuration(notice))} and ${eventCount(count)}: ${resolvedBy(notice)}.`;
+  }
+  return undefined;
+}
+
+function plainText(notice: Notice): string {
+  const incident = notice.incident;
+  const who = `${escapeMrkdwn(accountLabel(incident), BUDGET.account)} on ${inline(incident.provider, BUDGET.provider)}`;
+  const title = inline(incident.title, 300);
+  const firstStep = incident.remediation[0];
+  const next = firstStep ? ` Next step: ${inline(firstStep, 1_000)}` : "";
+  const text =
+    notice.kind === "resolved"
+      ? `✅ Resolved: ${title} for ${who}, after ${humanDuration(incidentDuration(notice))} and ${eventCount(incident.count)} (${resolvedBy(notice)}).`
+      : `${notice.kind === "reminder" ? "🔁 Still firing" : SEVERITY_EMOJI[incident.severity]} ${title}: ${who}.${next}`;
+  return truncate(text, SLACK_LIMITS.text);
+}
+
+function actions(notice: Notice, options: SlackRenderOptions): Button[] {
+  const incident = notice.incident;
+  const buttons: Button[] = [];
+  if (options.reauthUrlTemplate && CUSTOMER_MUST_ACT.has(incident.category)) {
+    const url = options.reauthUrlTemplate.replaceAll(
+      "{account_id}",
+      encodeURIComponent(incident.account.id),
+    );
+    const button = linkButton("send_reauth_link", "Send re-auth link", url, true);
+    if (button) buttons.push(button);
+  }
+  if (incident.docs_url) {
+    const button = linkButton("provider_docs", "Provider docs", incident.docs_url, false);
+    if (button) buttons.push(button);
+  }
+  return buttons;
+}
+
+export function renderSlack(notice: Notice, options: SlackRenderOptions = {}): SlackMessage {
+  const incident = notice.incident;
+  const blocks: KnownBlock[] = [
+    {
+      type: "header",
+      block_id: "header",
+      text: { type: "plain_text", text: header(notice), emoji: true },
+    },
+  ];
+
+  const status = statusLine(notice);
+  if (status) blocks.push(section("status", truncate(status, BUDGET.status)));
+
+  blocks.push({
+    type: "section",
+    block_id: "facts",
+    fields: [
+      field("Customer account", escapeMrkdwn(accountLabel(incident), BUDGET.account)),
+      field("Provider", inline(incident.provider, BUDGET.provider)),
+      field("Category", incident.category),
+      field("Severity", incident.severity),
+      field("Events", String(incident.count)),
+      field("First seen", slackDate(incident.first_seen)),
+      field("Last seen", slackDate(incident.last_seen)),
+    ],
+  });
+
+  if (notice.kind !== "resolved") {
+    const whatHappened =
+      escapeMrkdwn(incident.what_happened, BUDGET.whatHappened) || "_not described_";
+    blocks.push(section("what_happened", `*What happened*\n${whatHappened}`));
+
+    const steps = incident.remediation.map(
+      (step, i) => `${i + 1}. ${escapeMrkdwn(step, BUDGET.step)}`,
+    );
+    const remediation = list(steps, BUDGET.steps, BUDGET.remediation) || "_no steps given_";
+    blocks.push(section("what_to_do", `*What to do*\n${remediation}`));
+
+    // Newest first: the last message is the one most worth reading.
+    const messages = incident.messages
+      .slice(-BUDGET.messageCount)
+      .reverse()
+      .map((m) => `> ${inline(m, BUDGET.message)}`);
+    if (messages.length > 0) {
+      const text = list(messages, BUDGET.messageCount, BUDGET.messages, incident.messages.length);
+      blocks.push(section("messages", `*Recent errors (newest first)*\n${text}`));
+    }
+
+    if (incident.audience.includes("internal") && incident.request_ids.length > 0) {
+      const ids = incident.request_ids
+        .slice(-BUDGET.requestIdCount)
+        .reverse()
+        .map((id) => `\`${inline(id.replaceAll("`", "'"), 80)}\``);
+      const text = list(ids, BUDGET.requestIdCount, BUDGET.requestIds, incident.request_ids.length);
+      blocks.push(section("request_ids", `*Sample request ids (newest first)*\n${text}`));
+    }
+
+    const buttons = actions(notice, options);
+    if (buttons.length > 0)
+      blocks.push({ type: "actions", block_id: "actions", elements: buttons });
+  }
+
+  const context = `Rule \`${inline(incident.rule_id, 200)}\` · Notice \`${inline(notice.id, 300)}\``;
+  blocks.push({
+    type: "context",
+    block_id: "context",
+    elements: [mrkdwn(truncate(context, BUDGET.context))],
+  });
+
+  return { text: plainText(notice), blocks };
+}

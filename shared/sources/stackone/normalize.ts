@@ -1,0 +1,201 @@
+import { createHash } from "node:crypto";
+import {
+  EventValidationError,
+  type EventKind,
+  type IntegrationEvent,
+  type IntegrationEventInput,
+  parseEvent,
+  sample,
+} from "../../events/event.ts";
+
+/**
+ * Turns any StackOne payload into one IntegrationEvent: `account.*` and `request.failed`-style
+ * envelopes, request-log records and bare unified-API error bodies. Lenient in what it accepts,
+ * strict in what it needs (account id and provider). Throws EventValidationError.
+ */
+export function normalizeStackone(payload: unknown, rawBody: string): IntegrationEvent {
+  if (!isObject(payload)) {
+    throw new EventValidationError([{ path: "", message: "expected a JSON object" }]);
+  }
+  // An envelope carries the request-log record or error body in `data` (or `event_data`).
+  const data = objectAt(payload, "data") ?? objectAt(payload, "event_data") ?? {};
+  const pick = (...keys: string[]): unknown => {
+    for (const key of keys) {
+      if (payload[key] !== undefined && payload[key] !== null) return payload[key];
+      if (data[key] !== undefined && data[key] !== null) return data[key];
+    }
+    return undefined;
+  };
+
+  const accountId = str(pick("account_id", "accountId"));
+  const provider = str(pick("provider"));
+  const missing = [
+    ...(accountId ? [] : [{ path: "account_id", message: "required: the linked account's id" }]),
+    ...(provider ? [] : [{ path: "provider", message: "required: the provider, e.g. hibob" }]),
+  ];
+  if (missing.length > 0) throw new EventValidationError(missing);
+
+  const type = str(payload.event) ?? str(payload.type) ?? str(data.event);
+  const request = objectAt(data, "request") ?? objectAt(payload, "request") ?? {};
+  const response = objectAt(data, "response") ?? objectAt(payload, "response") ?? {};
+  const providerErrors = [
+    ...arrayAt(data, "provider_errors"),
+    ...arrayAt(payload, "provider_errors"),
+    ...arrayAt(response, "provider_errors"),
+  ].filter(isObject);
+
+  const status =
+    httpStatus(data.status) ??
+    httpStatus(payload.status) ??
+    httpStatus(data.statusCode) ??
+    httpStatus(payload.statusCode) ??
+    httpStatus(response.status_code) ??
+    providerErrors.map((e) => httpStatus(e.status)).find((s) => s !== undefined);
+  const accountStatus = str(data.status) ?? str(payload.status);
+  const success = pick("success");
+
+  const event: IntegrationEventInput = {
+    id: str(payload.id) ?? str(payload.event_id) ?? hashId(rawBody),
+    source: "stackone",
+    kind: kindOf(type, accountStatus, status, success),
+    type,
+    occurred_at: isoDate(pick("event_date", "event_datetime", "sent_at", "timestamp")),
+    account: {
+      id: accountId as string,
+      name: str(pick("origin_owner_name", "account_name")),
+      owner_id: str(pick("origin_owner_id")),
+      owner_name: str(pick("origin_username")),
+      owner_email: str(pick("origin_user_email")),
+    },
+    provider: provider as string,
+    http: {
+      status,
+      method: str(request.method),
+      path: urlPath(str(request.url) ?? str(pick("url"))),
+    },
+    resource: str(pick("resource")),
+    error: {
+      message: errorMessage(data) ?? errorMessage(payload),
+      code: str(pick("errorCode", "error_code", "code")),
+      provider_errors: providerErrors.slice(0, 10).map((e) => ({
+        status: httpStatus(e.status),
+        url: str(e.url),
+        raw: typeof e.raw === "string" ? e.raw : e.raw === undefined ? undefined : json(e.raw),
+      })),
+    },
+    request_id:
+      str(pick("request_id", "requestId")) ??
+      providerErrors.map((e) => header(e, "x-request-id")).find((v) => v !== undefined),
+    retry_after_seconds: providerErrors
+      .map((e) => retryAfter(header(e, "retry-after")))
+      .find((v) => v !== undefined),
+    request_body: sample(parseMaybeJson(request.body)),
+    response_body: sample(parseMaybeJson(response.body ?? response.data)),
+  };
+  return parseEvent(event);
+}
+
+const FAILED_ACCOUNT_STATUSES = new Set(["error", "expired", "inactive", "suspended", "revoked"]);
+
+function kindOf(
+  type: string | undefined,
+  accountStatus: string | undefined,
+  status: number | undefined,
+  success: unknown,
+): EventKind {
+  if (type?.startsWith("account.")) {
+    if (type === "account.error" || type === "account.expired") return "error";
+    const s = accountStatus?.toLowerCase();
+    if (s && FAILED_ACCOUNT_STATUSES.has(s)) return "error";
+    if (type === "account.updated" && s === "active") return "recovery";
+    return "info";
+  }
+  if (type === "request.failed" || success === false) return "error";
+  if (status !== undefined) return status >= 400 ? "error" : "info";
+  return success === true ? "info" : "error";
+}
+
+function hashId(rawBody: string): string {
+  return `sha256_${createHash("sha256").update(rawBody).digest("base64url")}`;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function objectAt(o: Record<string, unknown>, key: string): Record<string, unknown> | undefined {
+  const v = o[key];
+  return isObject(v) ? v : undefined;
+}
+
+function arrayAt(o: Record<string, unknown>, key: string): unknown[] {
+  const v = o[key];
+  return Array.isArray(v) ? v : [];
+}
+
+function str(v: unknown): string | undefined {
+  if (typeof v === "string") return v.trim() === "" ? undefined : v;
+  if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+function httpStatus(v: unknown): number | undefined {
+  const n = typeof v === "string" && /^\d{3}$/.test(v) ? Number(v) : v;
+  return typeof n === "number" && Number.isInteger(n) && n >= 100 && n <= 599 ? n : undefined;
+}
+
+function isoDate(v: unknown): string {
+  const d = typeof v === "string" || typeof v === "number" ? new Date(v) : new Date();
+  return Number.isNaN(d.getTime()) ? new Date().toISOString() : d.toISOString();
+}
+
+function urlPath(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url, "https://unknown.invalid").pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+function errorMessage(o: Record<string, unknown>): string | undefined {
+  const error = o.error;
+  return (
+    str(o.message) ??
+    str(o.error_description) ??
+    (isObject(error) ? str(error.message) : str(error)) ??
+    (Array.isArray(o.error_details) ? o.error_details.map(String).join("; ") : undefined)
+  );
+}
+
+function header(providerError: Record<string, unknown>, name: string): string | undefined {
+  const headers = objectAt(providerError, "headers");
+  if (!headers) return undefined;
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : str(headers[key]);
+}
+
+/** `Retry-After` is seconds or an HTTP date. */
+function retryAfter(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d+$/.test(value)) return Math.min(Number(value), 86_400);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.min(Math.max(0, (at - Date.now()) / 1000), 86_400);
+}
+
+function parseMaybeJson(v: unknown): unknown {
+  if (typeof v !== "string") return v;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+function json(v: unknown): string | undefined {
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return undefined;
+  }
+}

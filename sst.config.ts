@@ -1,0 +1,31 @@
+/**
+ * Quirkwatch on AWS with SST v4. `npx sst deploy --stage production`; see docs/deploying.md.
+ * The SST globals are declared in infra/sst-globals.d.ts; test/infra.test.ts evaluates this file.
+ */
+export default $config({
+  app(input) {
+    const production = input?.stage === "production";
+    return {
+      name: "quirkwatch",
+      home: "aws",
+      // Production keeps its table (and other data) even through `sst remove`; `protect` refuses
+      // `sst remove` outright. Every other stage is disposable.
+      removal: production ? "retain" : "remove",
+      protect: production,
+    };
+  },
+  async run() {
+    await import("./infra/secrets.ts");
+    await import("./infra/storage.ts");
+    const { alerts } = await import("./infra/alerts.ts");
+    await import("./infra/queue.ts");
+    const { api } = await import("./infra/api.ts");
+    await import("./infra/cron.ts");
+    await import("./infra/alarms.ts");
+    return {
+      webhookUrl: $interpolate`${api.url}/webhooks/stackone`,
+      apiUrl: api.url,
+      alertsTopicArn: alerts.arn,
+    };
+  },
+});

@@ -1,0 +1,178 @@
+import type { SQSRecord } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DynamoIncidentStore } from "../shared/adapters/dynamo-store.ts";
+import { MemoryBus } from "../shared/adapters/memory-bus.ts";
+import { createClassifier } from "../shared/classify/classifier.ts";
+import type { IntegrationEventInput } from "../shared/events/event.ts";
+import type { Notice } from "../shared/incidents/notice.ts";
+import { processBatch } from "../shared/incidents/process.ts";
+import { sweep } from "../shared/incidents/sweep.ts";
+import { BUILTIN_RULES } from "../shared/quirks/catalog.ts";
+import { type TestDynamo, testDynamo } from "./support/dynamo.ts";
+
+const classifier = createClassifier(BUILTIN_RULES);
+let dynamo: TestDynamo;
+beforeAll(async () => {
+  dynamo = await testDynamo();
+});
+afterAll(() => dynamo.close());
+
+function leverEvent(id: string, status: number, extra: Partial<IntegrationEventInput> = {}): IntegrationEventInput {
+  return {
+    id,
+    source: "stackone",
+    kind: "error",
+    occurred_at: "2026-11-24T10:00:00.000Z",
+    account: { id: "acct_1", name: "Acme" },
+    provider: "lever",
+    http: { status, method: "GET", path: "/unified/ats/candidates" },
+    request_id: `req_${id}`,
+    error: { message: `status ${status}` },
+    ...extra,
+  };
+}
+
+let seq = 0;
+function record(event: IntegrationEventInput, receiveCount = 1, messageId = `m${++seq}`): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: messageId,
+    body: JSON.stringify(event),
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: "0",
+      SenderId: "local",
+      ApproximateFirstReceiveTimestamp: "0",
+    },
+    messageAttributes: {},
+    md5OfBody: "",
+    eventSource: "aws:sqs",
+    eventSourceARN: "arn:aws:sqs:local:0:events",
+    awsRegion: "local",
+  };
+}
+
+/** A bus that fails its first `failures` publishes, like a crash between write and publish. */
+class FlakyBus extends MemoryBus {
+  constructor(private failures = 0) {
+    super();
+  }
+  override async publish(notices: Notice[]) {
+    if (this.failures-- > 0) throw new Error("SNS unavailable");
+    await super.publish(notices);
+  }
+}
+
+const at = (iso: string) => () => new Date(iso);
+
+describe("processor", () => {
+  let store: DynamoIncidentStore;
+  beforeAll(async () => {
+    store = await dynamo.freshStore();
+  });
+
+  it("counts a redelivered event once and fires once", async () => {
+    const bus = new MemoryBus();
+    const deps = { store, bus, classifier, now: at("2026-11-24T10:00:05Z") };
+    const e = leverEvent("e1", 401);
+    const first = await processBatch([record(e), record(e)], deps);
+    const again = await processBatch([record(e)], deps);
+    expect(first.batchItemFailures).toEqual([]);
+    expect(again.batchItemFailures).toEqual([]);
+    const [incident] = await store.listIncidents({ account_id: "acct_1", limit: 10 });
+    expect(incident?.count).toBe(1);
+    expect(incident?.status).toBe("firing");
+    expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
+    expect(bus.published[0]?.incident.rule_id).toBe("lever.401");
+  });
+
+  it("keeps a rate limit pending until sustained, counting every event", async () => {
+    const bus = new MemoryBus();
+    const deps = { store, bus, classifier, now: at("2026-11-24T10:00:05Z") };
+    const events = Array.from({ length: 9 }, (_, i) => leverEvent(`rl${i}`, 429));
+    await processBatch(events.map((e) => record(e)), deps);
+    let [incident] = await store.listIncidents({ category: "rate_limited", limit: 10 });
+    expect(incident).toMatchObject({ status: "pending", count: 9 });
+    expect(bus.published).toEqual([]);
+    await processBatch([record(leverEvent("rl9", 429))], deps);
+    [incident] = await store.listIncidents({ category: "rate_limited", limit: 10 });
+    expect(incident).toMatchObject({ status: "firing", count: 10 });
+    expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
+  });
+
+  it("still publishes after a crash between the write and the publish, counting nothing twice", async () => {
+    const crashStore = await dynamo.freshStore();
+    const bus = new FlakyBus(1);
+    const deps = { store: crashStore, bus, classifier, now: at("2026-11-24T10:00:05Z") };
+    const e = leverEvent("crash1", 403);
+    const r = record(e);
+    const first = await processBatch([r], deps);
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: r.messageId }]);
+    expect(bus.published).toEqual([]);
+    const retry = await processBatch([{ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: "2" } }], deps);
+    expect(retry.batchItemFailures).toEqual([]);
+    const [incident] = await crashStore.listIncidents({ limit: 10 });
+    expect(incident?.count).toBe(1);
+    expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
+  });
+
+  it("counts events whose first attempt recorded them but died before the incident write", async () => {
+    const crashStore = await dynamo.freshStore();
+    const bus = new MemoryBus();
+    const e = leverEvent("lost1", 401);
+    const r = record(e);
+    // The first attempt claimed the event, then died.
+    await crashStore.claimEvent({ source: "stackone", id: "lost1" }, { token: "dead", message_id: r.messageId }, false);
+    const retry = await processBatch([{ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: "2" } }], {
+      store: crashStore,
+      bus,
+      classifier,
+      now: at("2026-11-24T10:00:05Z"),
+    });
+    expect(retry.batchItemFailures).toEqual([]);
+    const [incident] = await crashStore.listIncidents({ limit: 10 });
+    expect(incident?.count).toBe(1);
+    expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
+  });
+
+  it("reminds after the repeat interval with the events since, and resolves on recovery", async () => {
+    const s = await dynamo.freshStore();
+    const bus = new MemoryBus();
+    await processBatch([record(leverEvent("r1", 401))], { store: s, bus, classifier, now: at("2026-11-24T10:00:00Z") });
+    await processBatch([record(leverEvent("r2", 401)), record(leverEvent("r3", 401))], {
+      store: s,
+      bus,
+      classifier,
+      now: at("2026-11-24T10:30:00Z"),
+    });
+    await processBatch([record(leverEvent("r4", 401))], { store: s, bus, classifier, now: at("2026-11-24T14:30:00Z") });
+    expect(bus.published.map((n) => [n.kind, n.since_last_notice])).toEqual([
+      ["firing", undefined],
+      ["reminder", 3],
+    ]);
+    const recovery = leverEvent("rec1", 200, { kind: "recovery", type: "account.updated", http: {} });
+    await processBatch([record(recovery)], { store: s, bus, classifier, now: at("2026-11-24T15:00:00Z") });
+    expect(bus.published.map((n) => n.kind)).toEqual(["firing", "reminder", "resolved"]);
+    expect(bus.published[2]?.resolution).toBe("recovery");
+    const [incident] = await s.listIncidents({ limit: 10 });
+    expect(incident).toMatchObject({ status: "resolved", count: 4 });
+  });
+
+  it("the sweeper resolves a quiet firing incident once, and a pending one silently", async () => {
+    const s = await dynamo.freshStore();
+    const bus = new MemoryBus();
+    const deps = { store: s, bus, classifier, now: at("2026-11-24T10:00:00Z") };
+    await processBatch([record(leverEvent("q1", 500)), record(leverEvent("q2", 500)), record(leverEvent("q3", 500))], deps);
+    await processBatch([record(leverEvent("p1", 429))], deps);
+    expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
+    expect(await sweep({ store: s, bus, now: at("2026-11-24T10:20:00Z") })).toEqual({ resolved: 0, published: 0 });
+    expect(await sweep({ store: s, bus, now: at("2026-11-24T10:31:00Z") })).toEqual({ resolved: 2, published: 1 });
+    expect(await sweep({ store: s, bus, now: at("2026-11-24T10:36:00Z") })).toEqual({ resolved: 0, published: 0 });
+    expect(bus.published.map((n) => [n.kind, n.resolution])).toEqual([
+      ["firing", undefined],
+      ["resolved", "quiet"],
+    ]);
+    const open = await s.listIncidents({ status: "firing", limit: 10 });
+    expect(open).toEqual([]);
+  });
+});
