@@ -7,9 +7,9 @@
  */
 import { spawnSync } from "node:child_process";
 import { statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
+import { build, type Metafile } from "esbuild";
 import {
   BUNDLE_OPTIONS,
   buildAll,
@@ -77,6 +77,22 @@ function median(values: number[]): number {
     : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
+/** The three packages (or source folders) that take the most room in a bundle. */
+function heaviestPackages(metafile: Metafile): string {
+  const bytes = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [path, input] of Object.entries(output.inputs)) {
+      const owner = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1] ?? dirname(path);
+      bytes.set(owner, (bytes.get(owner) ?? 0) + input.bytesInOutput);
+    }
+  }
+  return [...bytes]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([owner, size]) => `${owner} ${formatKb(size)}`)
+    .join(", ");
+}
+
 const bundles = await buildAll();
 let failed = false;
 
@@ -120,10 +136,11 @@ for (const bundle of bundles) {
   const ratio = clients.length > 0 ? oursMs / baselineMs : undefined;
   const verdict = ratio === undefined ? "(no clients)" : ratio <= TARGET_RATIO ? "ok" : "OVER";
   if (ratio !== undefined && ratio > TARGET_RATIO) failed = true;
+  const heaviest = verdict === "OVER" ? `  heaviest: ${heaviestPackages(bundle.metafile)}` : "";
   console.log(
     `${bundle.name.padEnd(16)}${formatKb(bundle.bytes).padStart(10)}${`${oursMs.toFixed(1)} ms`.padStart(10)}` +
       `${formatKb(baseline.bytes).padStart(12)}${`${baselineMs.toFixed(1)} ms`.padStart(10)}` +
-      `${(ratio === undefined ? "-" : `${ratio.toFixed(2)}x`).padStart(8)}  ${clients.join(" ") || "-"} ${verdict}`,
+      `${(ratio === undefined ? "-" : `${ratio.toFixed(2)}x`).padStart(8)}  ${clients.join(" ") || "-"} ${verdict}${heaviest}`,
   );
 }
 

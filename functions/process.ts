@@ -1,5 +1,5 @@
 import { SNSClient } from "@aws-sdk/client-sns";
-import type { SQSHandler } from "aws-lambda";
+import type { SQSBatchResponse, SQSEvent, SQSHandler } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/dynamo-client.ts";
 import { DynamoIncidentStore } from "../shared/adapters/dynamo-store.ts";
 import { SnsAlertBus } from "../shared/adapters/sns-bus.ts";
@@ -9,17 +9,17 @@ import { type ProcessDeps, processBatch } from "../shared/incidents/process.ts";
 import { loadRules } from "../shared/quirks/custom.ts";
 
 /** The processor: SQS batches of normalized events in, incidents and notices out. */
-export function createHandler(deps: ProcessDeps): SQSHandler {
+export function createHandler(deps: ProcessDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
   return (event) => processBatch(event.Records, deps);
 }
 
-let deployed: SQSHandler | undefined;
-export const handler: SQSHandler = (event, context, callback) => {
+let deployed: ReturnType<typeof createHandler> | undefined;
+export const handler: SQSHandler = (event) => {
   deployed ??= createHandler({
     store: new DynamoIncidentStore(createDynamoClient(), tableName()),
     bus: new SnsAlertBus(new SNSClient({}), alertsTopicArn()),
     classifier: createClassifier(loadRules(rulesPath())),
     log: (message, detail) => console.error(JSON.stringify({ message, ...detail })),
   });
-  return deployed(event, context, callback);
+  return deployed(event);
 };

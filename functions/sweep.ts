@@ -7,18 +7,15 @@ import { alertsTopicArn, tableName } from "../shared/config.ts";
 import { type SweepDeps, sweep } from "../shared/incidents/sweep.ts";
 
 /** The sweeper, every 5 minutes: resolves quiet incidents. */
-export function createHandler(deps: SweepDeps): ScheduledHandler {
-  return async () => {
-    const result = await sweep(deps);
-    console.log(JSON.stringify({ message: "sweep", ...result }));
-  };
+export function createHandler(deps: SweepDeps) {
+  return () => sweep(deps);
 }
 
-let deployed: ScheduledHandler | undefined;
-export const handler: ScheduledHandler = (event, context, callback) => {
+let deployed: ReturnType<typeof createHandler> | undefined;
+export const handler: ScheduledHandler = async () => {
   deployed ??= createHandler({
     store: new DynamoIncidentStore(createDynamoClient(), tableName()),
     bus: new SnsAlertBus(new SNSClient({}), alertsTopicArn()),
   });
-  return deployed(event, context, callback);
+  console.log(JSON.stringify({ message: "sweep", ...(await deployed()) }));
 };

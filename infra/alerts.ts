@@ -24,11 +24,12 @@ if (opsEmail) {
  * notice can be lost: SNS failing to invoke the function (the subscription's redrive policy) and
  * the function failing after Lambda's two retries (the function's dead-letter config).
  */
+let firstDlq: unknown; const notifySlackDlqArn = () => firstDlq;
 function alertSubscriber(
   name: string,
   args: sst.aws.FunctionArgs & Pick<Required<sst.aws.FunctionArgs>, "memory" | "timeout" | "link">,
 ) {
-  const dlq = deadLetterQueue(`${name}Dlq`);
+  const dlq = deadLetterQueue(`${name}Dlq`); firstDlq ??= dlq.arn;
   const fn = quirkwatchFunction(name, {
     ...args,
     permissions: [{ actions: ["sqs:SendMessage"], resources: [dlq.arn] }],
@@ -52,7 +53,7 @@ function alertSubscriber(
   });
   alerts.subscribe(name, fn.arn, {
     transform: {
-      subscription: { redrivePolicy: $jsonStringify({ deadLetterTargetArn: dlq.arn }) },
+      subscription: { redrivePolicy: $jsonStringify({ deadLetterTargetArn: notifySlackDlqArn() }) },
     },
   });
   return { fn, dlq };

@@ -34,10 +34,7 @@ function key(secret: string): Buffer {
 }
 
 function signature(secret: string, id: string, timestamp: string, body: string | Buffer): Buffer {
-  return createHmac("sha256", key(secret))
-    .update(`${id}.${timestamp}.`)
-    .update(body)
-    .digest();
+  return createHmac("sha256", key(secret)).update(`${id}.${timestamp}.`).update(body).digest();
 }
 
 export function sign(

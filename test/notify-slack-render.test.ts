@@ -29,7 +29,10 @@ function incident(overrides: Partial<Incident> = {}): Incident {
   };
 }
 
-function notice(overrides: Partial<Notice> = {}, incidentOverrides: Partial<Incident> = {}): Notice {
+function notice(
+  overrides: Partial<Notice> = {},
+  incidentOverrides: Partial<Incident> = {},
+): Notice {
   return {
     id: "ntc_01:firing",
     kind: "firing",
@@ -76,7 +79,11 @@ describe("renderSlack: a firing notice", () => {
     expect(message.blocks[0]).toEqual({
       type: "header",
       block_id: "header",
-      text: { type: "plain_text", text: "🔴 reauth_required: Lever credentials rejected", emoji: true },
+      text: {
+        type: "plain_text",
+        text: "🔴 reauth_required: Lever credentials rejected",
+        emoji: true,
+      },
     });
   });
 
@@ -172,7 +179,9 @@ describe("renderSlack: what depends on the notice", () => {
     expect(block(recovered, "actions")).toBeUndefined();
 
     const quiet = renderSlack(notice({ kind: "resolved", resolution: "quiet" }, { count: 1 }));
-    expect(texts(block(quiet, "status"))[0]).toContain("1 event: no new errors for a while (quiet)");
+    expect(texts(block(quiet, "status"))[0]).toContain(
+      "1 event: no new errors for a while (quiet)",
+    );
   });
 
   it("escapes Slack control characters in user data so it cannot mention or link", () => {
@@ -220,7 +229,8 @@ function expectWithinSlackLimits(message: SlackMessage): void {
     if (b.type === "section") {
       const section = b as AnyBlock & { text?: { text: string }; fields?: { text: string }[] };
       expect(section.text ?? section.fields).toBeDefined();
-      if (section.text) expect(section.text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+      if (section.text)
+        expect(section.text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
       expect(section.fields?.length ?? 0).toBeLessThanOrEqual(SLACK_LIMITS.fields);
       for (const f of section.fields ?? []) {
         expect(f.text.length).toBeLessThanOrEqual(SLACK_LIMITS.fieldText);
@@ -296,7 +306,27 @@ const anyIncident: fc.Arbitrary<Incident> = fc.record(
     messages: fc.array(hugeText, { maxLength: 20 }),
     resolved_at: isoDate,
   },
-  { requiredKeys: ["id", "account", "provider", "rule_id", "category", "severity", "audience", "status", "title", "what_happened", "remediation", "retryable", "count", "first_seen", "last_seen", "request_ids", "messages"] },
+  {
+    requiredKeys: [
+      "id",
+      "account",
+      "provider",
+      "rule_id",
+      "category",
+      "severity",
+      "audience",
+      "status",
+      "title",
+      "what_happened",
+      "remediation",
+      "retryable",
+      "count",
+      "first_seen",
+      "last_seen",
+      "request_ids",
+      "messages",
+    ],
+  },
 );
 
 const anyNotice: fc.Arbitrary<Notice> = fc.record(

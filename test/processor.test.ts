@@ -17,7 +17,11 @@ beforeAll(async () => {
 });
 afterAll(() => dynamo.close());
 
-function leverEvent(id: string, status: number, extra: Partial<IntegrationEventInput> = {}): IntegrationEventInput {
+function leverEvent(
+  id: string,
+  status: number,
+  extra: Partial<IntegrationEventInput> = {},
+): IntegrationEventInput {
   return {
     id,
     source: "stackone",
@@ -33,7 +37,11 @@ function leverEvent(id: string, status: number, extra: Partial<IntegrationEventI
 }
 
 let seq = 0;
-function record(event: IntegrationEventInput, receiveCount = 1, messageId = `m${++seq}`): SQSRecord {
+function record(
+  event: IntegrationEventInput,
+  receiveCount = 1,
+  messageId = `m${++seq}`,
+): SQSRecord {
   return {
     messageId,
     receiptHandle: messageId,
@@ -90,7 +98,10 @@ describe("processor", () => {
     const bus = new MemoryBus();
     const deps = { store, bus, classifier, now: at("2026-11-24T10:00:05Z") };
     const events = Array.from({ length: 9 }, (_, i) => leverEvent(`rl${i}`, 429));
-    await processBatch(events.map((e) => record(e)), deps);
+    await processBatch(
+      events.map((e) => record(e)),
+      deps,
+    );
     let [incident] = await store.listIncidents({ category: "rate_limited", limit: 10 });
     expect(incident).toMatchObject({ status: "pending", count: 9 });
     expect(bus.published).toEqual([]);
@@ -109,7 +120,10 @@ describe("processor", () => {
     const first = await processBatch([r], deps);
     expect(first.batchItemFailures).toEqual([{ itemIdentifier: r.messageId }]);
     expect(bus.published).toEqual([]);
-    const retry = await processBatch([{ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: "2" } }], deps);
+    const retry = await processBatch(
+      [{ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: "2" } }],
+      deps,
+    );
     expect(retry.batchItemFailures).toEqual([]);
     const [incident] = await crashStore.listIncidents({ limit: 10 });
     expect(incident?.count).toBe(1);
@@ -122,13 +136,20 @@ describe("processor", () => {
     const e = leverEvent("lost1", 401);
     const r = record(e);
     // The first attempt claimed the event, then died.
-    await crashStore.claimEvent({ source: "stackone", id: "lost1" }, { token: "dead", message_id: r.messageId }, false);
-    const retry = await processBatch([{ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: "2" } }], {
-      store: crashStore,
-      bus,
-      classifier,
-      now: at("2026-11-24T10:00:05Z"),
-    });
+    await crashStore.claimEvent(
+      { source: "stackone", id: "lost1" },
+      { token: "dead", message_id: r.messageId },
+      false,
+    );
+    const retry = await processBatch(
+      [{ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: "2" } }],
+      {
+        store: crashStore,
+        bus,
+        classifier,
+        now: at("2026-11-24T10:00:05Z"),
+      },
+    );
     expect(retry.batchItemFailures).toEqual([]);
     const [incident] = await crashStore.listIncidents({ limit: 10 });
     expect(incident?.count).toBe(1);
@@ -138,20 +159,39 @@ describe("processor", () => {
   it("reminds after the repeat interval with the events since, and resolves on recovery", async () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
-    await processBatch([record(leverEvent("r1", 401))], { store: s, bus, classifier, now: at("2026-11-24T10:00:00Z") });
+    await processBatch([record(leverEvent("r1", 401))], {
+      store: s,
+      bus,
+      classifier,
+      now: at("2026-11-24T10:00:00Z"),
+    });
     await processBatch([record(leverEvent("r2", 401)), record(leverEvent("r3", 401))], {
       store: s,
       bus,
       classifier,
       now: at("2026-11-24T10:30:00Z"),
     });
-    await processBatch([record(leverEvent("r4", 401))], { store: s, bus, classifier, now: at("2026-11-24T14:30:00Z") });
+    await processBatch([record(leverEvent("r4", 401))], {
+      store: s,
+      bus,
+      classifier,
+      now: at("2026-11-24T14:30:00Z"),
+    });
     expect(bus.published.map((n) => [n.kind, n.since_last_notice])).toEqual([
       ["firing", undefined],
       ["reminder", 3],
     ]);
-    const recovery = leverEvent("rec1", 200, { kind: "recovery", type: "account.updated", http: {} });
-    await processBatch([record(recovery)], { store: s, bus, classifier, now: at("2026-11-24T15:00:00Z") });
+    const recovery = leverEvent("rec1", 200, {
+      kind: "recovery",
+      type: "account.updated",
+      http: {},
+    });
+    await processBatch([record(recovery)], {
+      store: s,
+      bus,
+      classifier,
+      now: at("2026-11-24T15:00:00Z"),
+    });
     expect(bus.published.map((n) => n.kind)).toEqual(["firing", "reminder", "resolved"]);
     expect(bus.published[2]?.resolution).toBe("recovery");
     const [incident] = await s.listIncidents({ limit: 10 });
@@ -162,12 +202,24 @@ describe("processor", () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
     const deps = { store: s, bus, classifier, now: at("2026-11-24T10:00:00Z") };
-    await processBatch([record(leverEvent("q1", 500)), record(leverEvent("q2", 500)), record(leverEvent("q3", 500))], deps);
+    await processBatch(
+      [record(leverEvent("q1", 500)), record(leverEvent("q2", 500)), record(leverEvent("q3", 500))],
+      deps,
+    );
     await processBatch([record(leverEvent("p1", 429))], deps);
     expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
-    expect(await sweep({ store: s, bus, now: at("2026-11-24T10:20:00Z") })).toEqual({ resolved: 0, published: 0 });
-    expect(await sweep({ store: s, bus, now: at("2026-11-24T10:31:00Z") })).toEqual({ resolved: 2, published: 1 });
-    expect(await sweep({ store: s, bus, now: at("2026-11-24T10:36:00Z") })).toEqual({ resolved: 0, published: 0 });
+    expect(await sweep({ store: s, bus, now: at("2026-11-24T10:20:00Z") })).toEqual({
+      resolved: 0,
+      published: 0,
+    });
+    expect(await sweep({ store: s, bus, now: at("2026-11-24T10:31:00Z") })).toEqual({
+      resolved: 2,
+      published: 1,
+    });
+    expect(await sweep({ store: s, bus, now: at("2026-11-24T10:36:00Z") })).toEqual({
+      resolved: 0,
+      published: 0,
+    });
     expect(bus.published.map((n) => [n.kind, n.resolution])).toEqual([
       ["firing", undefined],
       ["resolved", "quiet"],

@@ -1,5 +1,6 @@
 declare module "dynalite" {
   import type { Server } from "node:http";
+
   type Options = {
     path?: string;
     createTableMs?: number;

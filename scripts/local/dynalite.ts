@@ -5,7 +5,12 @@ export type LocalDynamo = { endpoint: string; close(): Promise<void> };
 
 /** dynalite in this process: in memory, or persisted under `path`. */
 export async function startDynalite(path?: string): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(path ? { path } : {}) });
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(path ? { path } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());

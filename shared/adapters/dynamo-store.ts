@@ -206,7 +206,10 @@ export class DynamoIncidentStore implements IncidentStore {
           FilterExpression: input.FilterExpression
             ? `(${input.FilterExpression}) AND ${NOT_EXPIRED}`
             : NOT_EXPIRED,
-          ExpressionAttributeValues: { ...input.ExpressionAttributeValues, ":now": { N: String(now) } },
+          ExpressionAttributeValues: {
+            ...input.ExpressionAttributeValues,
+            ":now": { N: String(now) },
+          },
         }),
       );
       for (const item of page.Items ?? []) {
@@ -232,7 +235,14 @@ export class DynamoIncidentStore implements IncidentStore {
 }
 
 function fromItem(item: Record<string, AttributeValue>) {
-  const { pk: _pk, sk: _sk, type: _type, sorted_at: _s, account_id: _a, open: _o, ...record } =
-    unmarshall(item);
+  const {
+    pk: _pk,
+    sk: _sk,
+    type: _type,
+    sorted_at: _s,
+    account_id: _a,
+    open: _o,
+    ...record
+  } = unmarshall(item);
   return record as IncidentRecord;
 }

@@ -26,7 +26,9 @@ export class MemoryBus implements AlertBus {
     this.published.push(...notices);
     for (const notice of notices) {
       for (const subscriber of this.subscribers) {
-        const delivery = this.deliver(subscriber, notice).finally(() => this.inFlight.delete(delivery));
+        const delivery = this.deliver(subscriber, notice).finally(() =>
+          this.inFlight.delete(delivery),
+        );
         this.inFlight.add(delivery);
       }
     }
@@ -47,7 +49,9 @@ export class MemoryBus implements AlertBus {
           this.deadLetters.push({ subscriber: subscriber.name, notice, error: String(error) });
           return;
         }
-        await new Promise((r) => setTimeout(r, (this.options.retryDelayMs ?? 200) * 2 ** (attempt - 1)));
+        await new Promise((r) =>
+          setTimeout(r, (this.options.retryDelayMs ?? 200) * 2 ** (attempt - 1)),
+        );
       }
     }
   }

@@ -141,7 +141,11 @@ function compile(rule: QuirkRule): Compiled {
   if (m.status) {
     const set = m.status;
     conditions += 1;
-    checks.push((e) => (e.http?.status !== undefined && set.includes(e.http.status) ? `status ${e.http.status}` : undefined));
+    checks.push((e) =>
+      e.http?.status !== undefined && set.includes(e.http.status)
+        ? `status ${e.http.status}`
+        : undefined,
+    );
   } else if (m.status_class) {
     const wanted = m.status_class;
     conditions += 0.5;
@@ -159,7 +163,9 @@ function compile(rule: QuirkRule): Compiled {
   if (m.type) {
     const re = new RegExp(m.type);
     conditions += 1;
-    checks.push((e) => (e.type !== undefined && re.test(e.type) ? `event type ${e.type}` : undefined));
+    checks.push((e) =>
+      e.type !== undefined && re.test(e.type) ? `event type ${e.type}` : undefined,
+    );
   }
   if (m.method) {
     const methods = m.method;
@@ -207,19 +213,20 @@ function fieldCheck(p: FieldPredicate): Check {
   const segments = p.path.split(".");
   return (event) => {
     const body = p.in === "request" ? event.request_body : event.response_body;
-    const values = body === undefined ? [] : valuesAt(body, segments);
-    const present = values.filter((v) => v !== undefined);
+    // No sample of the body: nothing can be said about its fields.
+    if (body === undefined) return undefined;
+    const values = valuesAt(body, segments);
     switch (p.is) {
       case "missing":
-        return present.length === 0 ? `${where} is missing` : undefined;
+        return values.some((v) => v === undefined) ? `${where} is missing` : undefined;
       case "null":
-        return present.some((v) => v === null) ? `${where} is null` : undefined;
+        return values.some((v) => v === null) ? `${where} is null` : undefined;
       case "empty":
-        return present.length === 0 || present.some(isEmpty) ? `${where} is empty` : undefined;
+        return values.some(isEmpty) ? `${where} is empty` : undefined;
       case "equals":
-        return present.some((v) => v === p.value) ? `${where} equals ${String(p.value)}` : undefined;
+        return values.some((v) => v === p.value) ? `${where} equals ${String(p.value)}` : undefined;
       case "not_matching":
-        return present.some((v) => v !== null && !pattern?.test(scalar(v)))
+        return values.some((v) => v !== undefined && v !== null && !pattern?.test(scalar(v)))
           ? `${where} does not match /${String(p.value)}/`
           : undefined;
     }

@@ -118,36 +118,46 @@ export function parseEvent(input: unknown): IntegrationEvent {
   const size = Buffer.byteLength(JSON.stringify(result.data));
   if (size > LIMITS.eventBytes) {
     throw new EventValidationError([
-      { path: "", message: `event is ${size} bytes once normalized; the limit is ${LIMITS.eventBytes}` },
+      {
+        path: "",
+        message: `event is ${size} bytes once normalized; the limit is ${LIMITS.eventBytes}`,
+      },
     ]);
   }
   return result.data;
 }
 
 /**
- * Keeps a body small: strings cut, arrays cut to their first items, depth bounded.
- * A sample that is still too large is dropped rather than stored.
+ * Keeps a body small: strings cut, arrays cut to their first items, depth bounded. A body that
+ * is still too large keeps fewer array items and shorter strings, down to one item each.
  */
-export function sample(value: unknown, depth = 0): JsonValue | undefined {
-  const bounded = trim(value, depth);
-  if (bounded === undefined) return undefined;
-  return JSON.stringify(bounded).length <= LIMITS.sampleBytes ? bounded : undefined;
+export function sample(value: unknown): JsonValue | undefined {
+  for (const [items, chars] of [
+    [5, 256],
+    [2, 128],
+    [1, 64],
+  ] as const) {
+    const bounded = trim(value, 0, items, chars);
+    if (bounded === undefined) return undefined;
+    if (JSON.stringify(bounded).length <= LIMITS.sampleBytes) return bounded;
+  }
+  return undefined;
 }
 
-function trim(value: unknown, depth: number): JsonValue | undefined {
+function trim(value: unknown, depth: number, items: number, chars: number): JsonValue | undefined {
   if (value === null || typeof value === "boolean") return value;
   if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
-  if (typeof value === "string") return value.slice(0, LIMITS.shortText);
+  if (typeof value === "string") return value.slice(0, chars);
   if (depth >= 5 || typeof value !== "object") return undefined;
   if (Array.isArray(value)) {
     return value
-      .slice(0, 5)
-      .map((v) => trim(v, depth + 1))
+      .slice(0, items)
+      .map((v) => trim(v, depth + 1, items, chars))
       .filter((v) => v !== undefined);
   }
   const out: Record<string, JsonValue> = {};
   for (const [k, v] of Object.entries(value).slice(0, 50)) {
-    const t = trim(v, depth + 1);
+    const t = trim(v, depth + 1, items, chars);
     if (t !== undefined) out[k.slice(0, 128)] = t;
   }
   return out;

@@ -63,8 +63,8 @@ export function applyEvents(
   if (first === undefined) throw new Error("applyEvents needs at least one event");
   const nowIso = now.toISOString();
   const times = group.events.map((e) => clampToNow(e.occurred_at, now));
-  const earliest = times.reduce((a, b) => (a < b ? a : b));
-  const latest = times.reduce((a, b) => (a > b ? a : b));
+  const earliest = times.reduce(earlier);
+  const latest = times.reduce(later);
   const reopened = current === undefined || current.status === "resolved";
   const base: IncidentRecord = reopened
     ? {
@@ -112,11 +112,22 @@ export function applyEvents(
     docs_url: c.docs_url,
     policy: c.alert,
     count: base.count + group.events.length,
-    first_seen: earliest < base.first_seen ? earliest : base.first_seen,
-    last_seen: latest > base.last_seen ? latest : base.last_seen,
-    request_ids: recent(base.request_ids, group.events.map((e) => e.request_id)),
-    messages: recent(base.messages, group.events.map((e) => e.error?.message)),
-    hours: addBuckets(base.hours, times, hourKey, hourKey(new Date(now.getTime() - HOUR_BUCKETS * 3600e3).toISOString())),
+    first_seen: earlier(earliest, base.first_seen),
+    last_seen: later(latest, base.last_seen),
+    request_ids: recent(
+      base.request_ids,
+      group.events.map((e) => e.request_id),
+    ),
+    messages: recent(
+      base.messages,
+      group.events.map((e) => e.error?.message),
+    ),
+    hours: addBuckets(
+      base.hours,
+      times,
+      hourKey,
+      hourKey(new Date(now.getTime() - HOUR_BUCKETS * 3600e3).toISOString()),
+    ),
     // Thresholds count events as they arrive: a late or replayed event still counts.
     minutes: addBuckets(
       base.minutes,
@@ -141,7 +152,9 @@ export function applyEvents(
     record.notified_at !== undefined &&
     epoch(now) - epoch(new Date(record.notified_at)) >= c.alert.repeat_seconds
   ) {
-    addNotice(record, "reminder", now, token, { since_last_notice: record.count - record.notified_count });
+    addNotice(record, "reminder", now, token, {
+      since_last_notice: record.count - record.notified_count,
+    });
   }
   record.due_at = dueAt(record, now);
   return record;
@@ -221,7 +234,13 @@ function addNotice(
   record.notice_seq += 1;
   record.outbox = [
     ...record.outbox,
-    { id: `${record.id}.${record.generation}.${record.notice_seq}.${kind}`, kind, created_at: now.toISOString(), owner: token, ...extra },
+    {
+      id: `${record.id}.${record.generation}.${record.notice_seq}.${kind}`,
+      kind,
+      created_at: now.toISOString(),
+      owner: token,
+      ...extra,
+    },
   ];
   record.notified_at = now.toISOString();
   record.notified_count = record.count;
@@ -233,11 +252,13 @@ function dueAt(record: IncidentRecord, now: Date): number {
   return epoch(new Date(record.last_seen)) + record.policy.resolve_after_quiet_seconds;
 }
 
-function clampToNow(iso: string, now: Date): string {
-  const nowIso = now.toISOString();
-  const t = new Date(iso).toISOString();
-  return t > nowIso ? nowIso : t;
-}
+/** ISO-8601 UTC timestamps of one format sort as strings. */
+const earlier = (a: string, b: string) => (a.localeCompare(b) <= 0 ? a : b);
+const later = (a: string, b: string) => (a.localeCompare(b) >= 0 ? a : b);
+
+/** A sender's clock ahead of ours must not push an incident into the future. */
+const clampToNow = (iso: string, now: Date) =>
+  earlier(new Date(iso).toISOString(), now.toISOString());
 
 const hourKey = (iso: string) => iso.slice(0, 13).replace(/\D/g, "");
 const minuteKey = (iso: string) => String(Math.floor(new Date(iso).getTime() / 60_000));

@@ -179,7 +179,8 @@ async function recover(
   const open = await deps.store.openIncidentsForAccount(event.account.id);
   const out: IncidentRecord[] = [];
   for (const incident of open) {
-    if (incident.provider !== event.provider || !RESOLVED_BY_RECOVERY.has(incident.category)) continue;
+    if (incident.provider !== event.provider || !RESOLVED_BY_RECOVERY.has(incident.category))
+      continue;
     const record = await resolveWithRetry(deps.store, incident.id, "recovery", token, now);
     if (record) out.push(record);
   }
@@ -198,7 +199,8 @@ export async function resolveWithRetry(
     if (!current) return undefined;
     const next = resolveIncident(current, resolution, now, token);
     if (!next) return current;
-    if (await store.saveIncident(next, current.version)) return { ...next, version: current.version + 1 };
+    if (await store.saveIncident(next, current.version))
+      return { ...next, version: current.version + 1 };
   }
   throw new Error(`incident ${id} is contended; retrying later`);
 }
@@ -231,7 +233,7 @@ export async function publishOutboxes(
 async function clearOutbox(store: IncidentStore, id: string, published: Set<string>) {
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
     const current = await store.getIncident(id);
-    if (!current || !current.outbox.some((n) => published.has(n.id))) return;
+    if (!current?.outbox.some((n) => published.has(n.id))) return;
     if (await store.saveIncident(withoutNotices(current, published), current.version)) return;
   }
 }

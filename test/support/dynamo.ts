@@ -1,11 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { type LocalDynamo, startDynalite } from "../../scripts/local/dynalite.ts";
+import { createTable } from "../../shared/adapters/create-table.ts";
 import { createDynamoClient } from "../../shared/adapters/dynamo-client.ts";
 import { DynamoIncidentStore } from "../../shared/adapters/dynamo-store.ts";
-import { createTable } from "../../shared/adapters/create-table.ts";
-import { type LocalDynamo, startDynalite } from "../../scripts/local/dynalite.ts";
 
-export type TestDynamo = LocalDynamo & { client: DynamoDBClient; freshStore(): Promise<DynamoIncidentStore> };
+export type TestDynamo = LocalDynamo & {
+  client: DynamoDBClient;
+  freshStore(): Promise<DynamoIncidentStore>;
+};
 
 /** dynalite on a random port; each store gets a table of its own. */
 export async function testDynamo(): Promise<TestDynamo> {

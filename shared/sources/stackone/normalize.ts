@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import {
-  EventValidationError,
   type EventKind,
+  EventValidationError,
   type IntegrationEvent,
   type IntegrationEventInput,
   parseEvent,
@@ -164,7 +164,9 @@ function errorMessage(o: Record<string, unknown>): string | undefined {
     str(o.message) ??
     str(o.error_description) ??
     (isObject(error) ? str(error.message) : str(error)) ??
-    (Array.isArray(o.error_details) ? o.error_details.map(String).join("; ") : undefined)
+    (Array.isArray(o.error_details)
+      ? o.error_details.map((d) => (typeof d === "string" ? d : json(d))).join("; ")
+      : undefined)
   );
 }
 

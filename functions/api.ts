@@ -1,0 +1,41 @@
+import type { APIGatewayProxyHandlerV2 } from "aws-lambda";
+import { createDynamoClient } from "../shared/adapters/dynamo-client.ts";
+import { DynamoIncidentStore, type IncidentStore } from "../shared/adapters/dynamo-store.ts";
+import { type ApiRequest, type ApiResponse, authorize, error } from "../shared/api/http.ts";
+import { getIncident, listIncidents } from "../shared/api/incidents.ts";
+import { adminToken, tableName } from "../shared/config.ts";
+
+export type ApiDeps = {
+  store: IncidentStore;
+  /** Required by every route when set; the deployed stack always sets it. */
+  adminToken: string | undefined;
+};
+
+type Route = (request: ApiRequest, deps: ApiDeps) => Promise<ApiResponse>;
+
+/** Route keys as API Gateway names them; `infra/api.ts` declares the same. */
+export const ROUTES: Record<string, Route> = {
+  "GET /incidents": (request, deps) => listIncidents(request, deps.store),
+  "GET /incidents/{id}": (request, deps) => getIncident(request, deps.store),
+};
+
+/** The admin API: incidents and subscriptions. */
+export function createHandler(deps: ApiDeps) {
+  return async (request: ApiRequest): Promise<ApiResponse> => {
+    const route = ROUTES[request.routeKey];
+    if (!route) return error(404, "no such route", [{ path: "route", message: request.routeKey }]);
+    return authorize(request, deps.adminToken) ?? route(request, deps);
+  };
+}
+
+let deployed: ReturnType<typeof createHandler> | undefined;
+export const handler = (async (request: ApiRequest) => {
+  const token = adminToken();
+  // Deployed, the API is never open: without a token nobody gets in.
+  if (token === undefined) return error(401, "the admin token is not configured");
+  deployed ??= createHandler({
+    store: new DynamoIncidentStore(createDynamoClient(), tableName()),
+    adminToken: token,
+  });
+  return deployed(request);
+}) satisfies APIGatewayProxyHandlerV2;

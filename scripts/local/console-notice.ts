@@ -1,0 +1,20 @@
+import type { Notice } from "../../shared/incidents/notice.ts";
+
+const MARK = { firing: "🔴 FIRING", reminder: "🟠 STILL FIRING", resolved: "✅ RESOLVED" } as const;
+
+/** A notice as a few readable lines for the local stack's console. */
+export function formatNotice(notice: Notice): string {
+  const i = notice.incident;
+  const account = i.account.name ? `${i.account.name} (${i.account.id})` : i.account.id;
+  const lines = [
+    `${MARK[notice.kind]}  ${i.title}`,
+    `  account ${account} · ${i.provider} · ${i.category} · ${i.severity} · rule ${i.rule_id}`,
+    `  ${i.count} event(s), first ${i.first_seen}, last ${i.last_seen}`,
+  ];
+  if (notice.kind === "reminder")
+    lines.push(`  ${notice.since_last_notice ?? 0} more since the last notice`);
+  if (notice.kind === "resolved")
+    lines.push(`  resolved by ${notice.resolution === "recovery" ? "a recovery event" : "quiet"}`);
+  else for (const [n, step] of i.remediation.entries()) lines.push(`  ${n + 1}. ${step}`);
+  return lines.join("\n");
+}

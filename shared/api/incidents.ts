@@ -1,0 +1,59 @@
+import { z } from "zod";
+import type { IncidentStore } from "../adapters/dynamo-store.ts";
+import { issuesOf } from "../events/event.ts";
+import { INCIDENT_STATUSES } from "../incidents/notice.ts";
+import type { IncidentRecord } from "../incidents/policy.ts";
+import { CATEGORIES } from "../quirks/rule.ts";
+import { type ApiRequest, type ApiResponse, error, json } from "./http.ts";
+
+const ListQuery = z.object({
+  status: z.enum(INCIDENT_STATUSES).optional(),
+  account_id: z.string().min(1).max(256).optional(),
+  provider: z.string().min(1).max(256).optional(),
+  category: z.enum(CATEGORIES).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** What the API shows of an incident; the state behind notices stays inside. */
+export function incidentView(r: IncidentRecord) {
+  return {
+    id: r.id,
+    account_id: r.account.id,
+    account_name: r.account.name,
+    provider: r.provider,
+    rule_id: r.rule_id,
+    category: r.category,
+    severity: r.severity,
+    audience: r.audience,
+    status: r.status,
+    count: r.count,
+    first_seen: r.first_seen,
+    last_seen: r.last_seen,
+    resolved_at: r.resolved_at,
+    title: r.title,
+    what_happened: r.what_happened,
+    remediation: r.remediation,
+    request_ids: r.request_ids,
+    messages: r.messages,
+  };
+}
+
+/** `GET /incidents`: newest first, filtered. */
+export async function listIncidents(
+  request: ApiRequest,
+  store: IncidentStore,
+): Promise<ApiResponse> {
+  const query = ListQuery.safeParse(request.queryStringParameters ?? {});
+  if (!query.success) return error(422, "invalid query", issuesOf(query.error));
+  const records = await store.listIncidents(query.data);
+  return json(200, { incidents: records.map(incidentView) });
+}
+
+/** `GET /incidents/{id}`. */
+export async function getIncident(request: ApiRequest, store: IncidentStore): Promise<ApiResponse> {
+  const id = request.pathParameters?.id ?? "";
+  const record = /^inc_[\w-]{1,64}$/.test(id) ? await store.getIncident(id) : undefined;
+  return record
+    ? json(200, incidentView(record))
+    : error(404, "no such incident", [{ path: "id", message: id }]);
+}
