@@ -1,5 +1,5 @@
 import { deadLetterQueue } from "./dead-letter-queue.ts";
-import { quirkwatchFunction } from "./function-defaults.ts";
+import { type QuirkwatchFunctionArgs, quirkwatchFunction } from "./function-defaults.ts";
 import { slackWebhookUrl } from "./secrets.ts";
 import { table } from "./storage.ts";
 
@@ -24,12 +24,8 @@ if (opsEmail) {
  * notice can be lost: SNS failing to invoke the function (the subscription's redrive policy) and
  * the function failing after Lambda's two retries (the function's dead-letter config).
  */
-let firstDlq: unknown; const notifySlackDlqArn = () => firstDlq;
-function alertSubscriber(
-  name: string,
-  args: sst.aws.FunctionArgs & Pick<Required<sst.aws.FunctionArgs>, "memory" | "timeout" | "link">,
-) {
-  const dlq = deadLetterQueue(`${name}Dlq`); firstDlq ??= dlq.arn;
+function alertSubscriber(name: string, args: QuirkwatchFunctionArgs) {
+  const dlq = deadLetterQueue(`${name}Dlq`);
   const fn = quirkwatchFunction(name, {
     ...args,
     permissions: [{ actions: ["sqs:SendMessage"], resources: [dlq.arn] }],
@@ -53,7 +49,7 @@ function alertSubscriber(
   });
   alerts.subscribe(name, fn.arn, {
     transform: {
-      subscription: { redrivePolicy: $jsonStringify({ deadLetterTargetArn: notifySlackDlqArn() }) },
+      subscription: { redrivePolicy: $jsonStringify({ deadLetterTargetArn: dlq.arn }) },
     },
   });
   return { fn, dlq };
@@ -66,8 +62,8 @@ export const notifySlack = alertSubscriber("NotifySlack", {
   handler: "functions/notify-slack.handler",
   memory: "512 MB",
   timeout: "30 seconds",
-  // Alerts: it publishes one internal notice when a Slack destination stops working.
-  link: [table, slackWebhookUrl, alerts],
+  // A broken destination is reported straight to the default channel, never via Alerts (no loop).
+  link: [table, slackWebhookUrl],
   environment: reauthUrlTemplate ? { REAUTH_URL_TEMPLATE: reauthUrlTemplate } : {},
 });
 

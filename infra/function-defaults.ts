@@ -8,12 +8,12 @@ export const functionDefaults = {
   logging: { retention: "1 month" },
 } as const satisfies Partial<sst.aws.FunctionArgs>;
 
-type QuirkwatchFunctionArgs = sst.aws.FunctionArgs &
+export type QuirkwatchFunctionArgs = sst.aws.FunctionArgs &
   Required<Pick<sst.aws.FunctionArgs, "memory" | "timeout" | "link">>;
 
 export function quirkwatchFunction(name: string, args: QuirkwatchFunctionArgs): sst.aws.Function {
   return new sst.aws.Function(name, { ...functionDefaults, ...args });
 }
 
-/** Pulumi wants whole seconds; SST takes durations as text. */
+/** SST takes durations as text, e.g. "365 seconds". */
 export const seconds = (value: number): SstDuration => `${value} seconds`;

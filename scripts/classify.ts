@@ -15,8 +15,8 @@ import { pathToFileURL } from "node:url";
 import { type Classifier, createClassifier } from "../shared/classify/classifier.ts";
 import { rulesPath } from "../shared/config.ts";
 import { EventValidationError } from "../shared/events/event.ts";
-import type { Audience, Category, Severity } from "../shared/quirks/rule.ts";
 import { loadRules } from "../shared/quirks/custom.ts";
+import type { Audience, Category, Severity } from "../shared/quirks/rule.ts";
 import { normalizeStackone } from "../shared/sources/stackone/normalize.ts";
 
 export type ClassifiedLine = {

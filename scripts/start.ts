@@ -11,9 +11,16 @@ const secretFromEnv =
 process.env.STACKONE_WEBHOOK_SECRET ||= DEV_STACKONE_SECRET;
 process.env.GENERIC_WEBHOOK_SECRET ||= DEV_GENERIC_SECRET;
 
-const { adminToken, genericWebhookSecret, rulesPath, stackoneWebhookSecrets } = await import(
-  "../shared/config.ts"
-);
+const {
+  adminToken,
+  allowLocalUrls,
+  genericWebhookSecret,
+  reauthUrlTemplate,
+  rulesPath,
+  slackWebhookUrl,
+  stackoneWebhookSecrets,
+} = await import("../shared/config.ts");
+const { redactUrl } = await import("../shared/notify/url-guard.ts");
 const { loadRules } = await import("../shared/quirks/custom.ts");
 const { startStack } = await import("./local/stack.ts");
 
@@ -36,15 +43,22 @@ const stack = await startStack({
   genericSecret: genericWebhookSecret(),
   adminToken: adminToken(),
   sweepIntervalMs: Number(process.env.SWEEP_INTERVAL_SECONDS ?? 60) * 1000,
+  slackWebhookUrl: slackWebhookUrl(),
+  reauthUrlTemplate: reauthUrlTemplate(),
+  allowLocalUrls: allowLocalUrls(),
 });
+const slack = slackWebhookUrl();
+const auth = adminToken() ? "   (Authorization: Bearer $ADMIN_TOKEN)" : "";
 
 console.log(`Quirkwatch is running locally.
 
   Webhook URL   ${stack.url}/webhooks/stackone   (generic Standard Webhooks: ${stack.url}/webhooks/generic)
   Signing       ${secretFromEnv ? "STACKONE_WEBHOOK_SECRET from the environment" : `the development secret "${DEV_STACKONE_SECRET}" (set STACKONE_WEBHOOK_SECRET to change it)`}
-  Incidents     GET ${stack.url}/incidents${adminToken() ? "   (Authorization: Bearer $ADMIN_TOKEN)" : ""}
+  Incidents     GET ${stack.url}/incidents${auth}
+  Subscriptions POST/GET ${stack.url}/subscriptions   (Slack, webhook: http://127.0.0.1 allowed locally; email: to the outbox)
   Data          ${dataDir}/ (incidents survive a restart)
-  Alerts        printed here
+  Alerts        printed here${slack ? `, and posted to Slack at ${redactUrl(slack)}` : " (set SLACK_WEBHOOK_URL to post them to Slack too)"}
+  Email outbox  printed here, and GET ${stack.url}/outbox${auth}
   Rules         ${rules.length} rules${rulesPath() ? ` (custom: ${rulesPath()})` : ""}
 
 Try it: npm run demo

@@ -12,10 +12,16 @@ function linked(name: string): Linked | undefined {
   return name in Resource ? (Resource as unknown as Record<string, Linked>)[name] : undefined;
 }
 
+/** An optional secret keeps an empty placeholder when deployed: empty means unset. */
+const set = (value: string | undefined) =>
+  value === undefined || value === "" ? undefined : value;
+
 function env(name: string): string | undefined {
-  const value = process.env[name];
-  return value === undefined || value === "" ? undefined : value;
+  return set(process.env[name]);
 }
+
+/** A secret's value from its link, else from the environment. */
+const secret = (name: string, envName: string) => set(linked(name)?.value) ?? env(envName);
 
 function required(what: string, value: string | undefined): string {
   if (value === undefined) throw new Error(`Quirkwatch is not configured: ${what} is not set`);
@@ -34,19 +40,18 @@ export const alertsTopicArn = (): string =>
 /** The current secret first, then the previous one while a rotation is under way. */
 export const stackoneWebhookSecrets = (): string[] =>
   [
-    linked("StackoneWebhookSecret")?.value ?? env("STACKONE_WEBHOOK_SECRET"),
-    linked("StackoneWebhookSecretPrevious")?.value ?? env("STACKONE_WEBHOOK_SECRET_PREVIOUS"),
-  ].filter((s): s is string => s !== undefined && s !== "");
+    secret("StackoneWebhookSecret", "STACKONE_WEBHOOK_SECRET"),
+    secret("StackoneWebhookSecretPrevious", "STACKONE_WEBHOOK_SECRET_PREVIOUS"),
+  ].filter((s): s is string => s !== undefined);
 
 /** Standard Webhooks secret (`whsec_...`) for the generic source. */
 export const genericWebhookSecret = (): string | undefined =>
-  linked("GenericWebhookSecret")?.value ?? env("GENERIC_WEBHOOK_SECRET");
+  secret("GenericWebhookSecret", "GENERIC_WEBHOOK_SECRET");
 
-export const adminToken = (): string | undefined =>
-  linked("AdminToken")?.value ?? env("ADMIN_TOKEN");
+export const adminToken = (): string | undefined => secret("AdminToken", "ADMIN_TOKEN");
 
 export const slackWebhookUrl = (): string | undefined =>
-  linked("SlackWebhookUrl")?.value ?? env("SLACK_WEBHOOK_URL");
+  secret("SlackWebhookUrl", "SLACK_WEBHOOK_URL");
 
 /** e.g. `https://app.example.com/integrations/{account_id}/reconnect` */
 export const reauthUrlTemplate = (): string | undefined => env("REAUTH_URL_TEMPLATE");

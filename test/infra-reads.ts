@@ -1,6 +1,6 @@
 /**
  * Which linked resources a function's code reads, derived from the code: bundle the function
- * unminified with tree shaking and collect the `linked("<Name>")` calls that survive. Each config
+ * unminified with tree shaking and collect the `linked("<Name>")` and `secret("<Name>", ...)` calls that survive. Each config
  * getter in shared/config.ts is its own export, so only the getters a function uses remain. A
  * direct `Resource.<Name>` read, bypassing shared/config.ts, counts too.
  */
@@ -24,8 +24,8 @@ export async function linkedNamesRead(functionName: string): Promise<string[]> {
   });
   const code = result.outputFiles[0]?.text ?? "";
   const names = new Set<string>();
-  // esbuild may rename `linked` to `linked2` when names collide.
-  for (const match of code.matchAll(/\blinked\d*\("([A-Za-z0-9]+)"\)/g))
+  // `linked("X")` and `secret("X", ...)`; esbuild may rename them to `linked2` when names collide.
+  for (const match of code.matchAll(/\b(?:linked|secret)\d*\("([A-Za-z0-9]+)"/g))
     names.add(String(match[1]));
   for (const match of code.matchAll(/\bResource\.([A-Za-z0-9]+)/g)) names.add(String(match[1]));
   return [...names].sort();

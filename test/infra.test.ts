@@ -21,7 +21,14 @@ type Evaluated = {
 
 /** Evaluates sst.config.ts for a stage, as `sst deploy --stage <stage>` would. */
 async function evaluate(stage: string, env: Record<string, string> = {}): Promise<Evaluated> {
-  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  // The deploy-time settings, unset ("") unless a test sets them, whatever the shell exports.
+  const settings = {
+    QUIRKWATCH_OPS_EMAIL: "",
+    REAUTH_URL_TEMPLATE: "",
+    QUIRKWATCH_RULES: "",
+    ...env,
+  };
+  for (const [name, value] of Object.entries(settings)) vi.stubEnv(name, value);
   // Fresh modules: the infra files run their definitions when first imported.
   vi.resetModules();
   const recording = installSstStandIn();
@@ -157,9 +164,9 @@ describe("functions", () => {
       const { file } = parseHandler(fn.args.handler);
       // A missing file fails the test above.
       if (!existsSync(join(ROOT, "functions", `${file}.ts`))) continue;
-      expect.soft(linkNames(recording, fn), `${file}: links vs Resource reads`).toEqual(
-        await linkedNamesRead(file),
-      );
+      expect
+        .soft(linkNames(recording, fn), `${file}: links vs Resource reads`)
+        .toEqual(await linkedNamesRead(file));
     }
   });
 
@@ -209,6 +216,15 @@ describe("api", () => {
       "GET /subscriptions": "functions/api.handler",
       "DELETE /subscriptions/{id}": "functions/api.handler",
     });
+  });
+
+  it("serves every admin route the API function implements, and only those", async () => {
+    const { recording } = await evaluate("dev");
+    const routed = (recording.apis[0]?.routes ?? [])
+      .filter((r) => functionByArn(recording, r.handler).args.handler === "functions/api.handler")
+      .map((r) => r.route);
+    const { ROUTES } = (await import("../functions/api.ts")) as { ROUTES: Record<string, unknown> };
+    expect(routed.sort()).toEqual(Object.keys(ROUTES).sort());
   });
 });
 

@@ -93,8 +93,22 @@ describe("SnsAlertBus.publish", () => {
     for (const protocol of ["default", "email-json", "https", "lambda"]) {
       expect(JSON.parse(message[protocol])).toEqual(n);
     }
-    // The audience includes internal, so the email is the internal one.
-    expect(message.email).toContain("Rule: hibob.token_expired");
+    // The audience includes customers, so the one email body is the customer-safe one.
+    expect(entry?.Subject).toBe("Your Hibob connection needs to be reconnected");
+    expect(message.email).not.toContain("inc_0");
+    expect(message.email).not.toContain("req_1");
+    expect(message.email).not.toContain("hibob.token_expired");
+  });
+
+  it("sends an internal-only notice's email with the internal detail", async () => {
+    await new SnsAlertBus(new SNSClient({}), TOPIC).publish([
+      notice(0, { audience: ["internal"] }),
+    ]);
+    const [entry] = entries(0);
+    const email: string = JSON.parse(entry?.Message ?? "{}").email;
+    expect(email).toContain("Rule: hibob.token_expired");
+    expect(email).toContain("Incident: inc_0");
+    expect(email).toContain("req_1");
     expect(entry?.Subject).toBe(
       "[error] reauth_required: Hibob service user token expired · Acme Corp (acct_0) · hibob",
     );

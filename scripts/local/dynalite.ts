@@ -1,23 +1,24 @@
-import type { AddressInfo } from "node:net";
-import dynalite from "dynalite";
+import { Worker } from "node:worker_threads";
 
 export type LocalDynamo = { endpoint: string; close(): Promise<void> };
 
-/** dynalite in this process: in memory, or persisted under `path`. */
+/** dynalite on a worker thread of this process: in memory, or persisted under `path`. */
 export async function startDynalite(path?: string): Promise<LocalDynamo> {
-  const server = dynalite({
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-    ...(path ? { path } : {}),
+  const worker = new Worker(new URL("./dynalite-worker.mjs", import.meta.url), {
+    workerData: { path },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once("error", reject);
+    worker.once("message", (message: { port?: number; error?: string }) =>
+      message.port ? resolve(message.port) : reject(new Error(`dynalite: ${message.error}`)),
+    );
   });
-  const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: async () => {
+      const exited = new Promise((resolve) => worker.once("exit", resolve));
+      worker.postMessage("close");
+      await exited;
+    },
   };
 }

@@ -8,13 +8,17 @@ import { createHandler as createSweeper } from "../../functions/sweep.ts";
 import { createTable } from "../../shared/adapters/create-table.ts";
 import { createDynamoClient } from "../../shared/adapters/dynamo-client.ts";
 import { DynamoIncidentStore } from "../../shared/adapters/dynamo-store.ts";
+import { DynamoSubscriptionStore } from "../../shared/adapters/dynamo-subscriptions.ts";
 import { MemoryBus } from "../../shared/adapters/memory-bus.ts";
 import { MemoryQueue } from "../../shared/adapters/memory-queue.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
 import { createApiGateway, type LocalHandler } from "./api-gateway.ts";
 import { formatNotice } from "./console-notice.ts";
+import { deliverySubscribers } from "./delivery.ts";
 import { startDynalite } from "./dynalite.ts";
+import { LocalEmailSubscriptions, Outbox } from "./outbox.ts";
+import { countWrites } from "./write-counter.ts";
 
 export type StackOptions = {
   /** 0 picks a free port. */
@@ -28,6 +32,13 @@ export type StackOptions = {
   adminToken?: string;
   sweepIntervalMs: number;
   log?: (line: string) => void;
+  /** The default Slack channel: every notice is posted to it. */
+  slackWebhookUrl?: string;
+  reauthUrlTemplate?: string;
+  /** Destinations may be http://127.0.0.1 and http://localhost; true unless set false. */
+  allowLocalUrls?: boolean;
+  /** The processor's and sweeper's clock; tests move it to reach reminders and quiet. */
+  now?: () => Date;
 };
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -40,15 +51,30 @@ export async function startStack(options: StackOptions) {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const dynamo = await startDynalite(options.dataDir ? join(options.dataDir, "dynamo") : undefined);
   const client = createDynamoClient(dynamo.endpoint);
+  const writes = countWrites(client);
   await createTable(client, TABLE_NAME);
   const store = new DynamoIncidentStore(client, TABLE_NAME);
 
+  const subscriptions = new DynamoSubscriptionStore(client, TABLE_NAME);
+  const allowLocalUrls = options.allowLocalUrls ?? true;
+  // Email goes to the outbox instead of SNS; Slack and webhooks are delivered for real.
+  const outbox = new Outbox(subscriptions, log, options.now);
   const bus = new MemoryBus([
     { name: "console", deliver: async (notice) => log(formatNotice(notice)) },
+    ...deliverySubscribers({
+      subscriptions,
+      slackWebhookUrl: options.slackWebhookUrl,
+      reauthUrlTemplate: options.reauthUrlTemplate,
+      allowLocalUrls,
+      log,
+      now: options.now,
+    }),
+    outbox.subscriber(),
   ]);
   const processor = createProcessor({
     store,
     bus,
+    now: options.now,
     classifier: createClassifier(options.rules),
     log: (message, detail) => log(`processor: ${message} ${JSON.stringify(detail ?? {})}`),
   });
@@ -64,17 +90,36 @@ export async function startStack(options: StackOptions) {
     stackoneSecrets: options.stackoneSecrets,
     genericSecret: options.genericSecret,
   });
-  const api = createApi({ store, adminToken: options.adminToken });
+  const api = createApi({
+    store,
+    adminToken: options.adminToken,
+    subscriptions: {
+      subscriptions,
+      email: new LocalEmailSubscriptions(),
+      allowLocalUrls,
+      now: options.now,
+    },
+  });
 
   const routes: Record<string, LocalHandler> = { "POST /webhooks/{source}": ingest };
   for (const routeKey of Object.keys(API_ROUTES)) routes[routeKey] = api;
+  routes["GET /outbox"] = outbox.handler(options.adminToken);
+  // Local only: what the pipeline did, for tests and the bench.
+  routes["GET /_local/stats"] = async () => ({
+    statusCode: 200,
+    body: JSON.stringify({
+      queue: queue.stats(),
+      dynamo_writes: writes,
+      notices: bus.published.length,
+    }),
+  });
   const server = createApiGateway(routes);
   await new Promise<void>((resolve) =>
     server.listen(options.port, options.host ?? "127.0.0.1", resolve),
   );
   const { port } = server.address() as AddressInfo;
 
-  const sweeper = createSweeper({ store, bus });
+  const sweeper = createSweeper({ store, bus, now: options.now });
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweepNow = () => {
     sweeping = sweeping.then(sweeper).catch((error) => log(`sweeper: ${String(error)}`));
@@ -89,6 +134,9 @@ export async function startStack(options: StackOptions) {
     store,
     queue,
     bus,
+    writes,
+    subscriptions,
+    outbox,
     sweepNow,
     /** Stops taking requests, then finishes everything already accepted. */
     async close() {

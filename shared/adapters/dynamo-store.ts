@@ -16,8 +16,8 @@ export const EVENT_RETENTION_SECONDS = 7 * 24 * 3600;
 
 export type Claim =
   | { status: "claimed" }
-  /** Already recorded; `token` and `message_id` tell who recorded it, when asked for. */
-  | { status: "duplicate"; token?: string; message_id?: string };
+  /** Already recorded; `token`, `message_id` and `claimed_at` tell who recorded it, when asked. */
+  | { status: "duplicate"; token?: string; message_id?: string; claimed_at?: number };
 
 export type IncidentFilter = {
   status?: string;
@@ -86,7 +86,13 @@ export class DynamoIncidentStore implements IncidentStore {
     const { Item } = await this.client.send(
       new GetItemCommand({ TableName: this.table, Key: eventKey(key), ConsistentRead: true }),
     );
-    return { status: "duplicate", token: Item?.token?.S, message_id: Item?.message_id?.S };
+    const expires = Number(Item?.expires_at?.N ?? Number.NaN);
+    return {
+      status: "duplicate",
+      token: Item?.token?.S,
+      message_id: Item?.message_id?.S,
+      claimed_at: Number.isNaN(expires) ? undefined : expires - EVENT_RETENTION_SECONDS,
+    };
   }
 
   async reclaimEvent(key: { source: string; id: string }, from: string, to: string) {

@@ -92,11 +92,12 @@ function attributes(notice: Notice): Record<string, MessageAttributeValue> {
 
 function entry(notice: Notice, index: number): PublishBatchRequestEntry {
   const json = JSON.stringify(notice);
-  // One message cannot differ per subscriber: the email carries internal detail only when
-  // the incident is meant for the internal audience.
+  // One message cannot differ per subscriber, and a customer may be among the email
+  // subscribers of any notice meant for customers: only internal-only notices carry the
+  // internal detail (ids, request ids, raw messages).
   const email = renderEmail(
     notice,
-    notice.incident.audience.includes("internal") ? "internal" : "customer",
+    notice.incident.audience.includes("customer") ? "customer" : "internal",
   );
   return {
     Id: entryId(notice, index),

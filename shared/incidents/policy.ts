@@ -6,9 +6,12 @@ import type { Account, Incident, Notice, NoticeKind } from "./notice.ts";
 /** How many recent request ids and messages an incident keeps. */
 const RECENT = 5;
 const HOUR_BUCKETS = 48;
-/** Applied batch tokens are kept this long: longer than any SQS redelivery of one message. */
-const APPLIED_RETENTION_SECONDS = 3 * 3600;
-const APPLIED_MAX = 500;
+/** Stored messages are cut shorter than events keep them: the item is rewritten every batch. */
+const MESSAGE_CHARS = 300;
+/** Applied batch tokens are kept this long, longer than SQS redelivers one message (5 receives
+ * of a 6-minute visibility timeout), and at most this many, to keep the item small. */
+const APPLIED_RETENTION_SECONDS = 3600;
+const APPLIED_MAX = 200;
 export const RESOLVED_RETENTION_SECONDS = 30 * 24 * 3600;
 
 /** A notice decided by a write and not yet published. `owner` is the batch token that made it. */
@@ -38,6 +41,11 @@ export type IncidentRecord = Incident & {
   outbox: PendingNotice[];
   /** Batch tokens whose events are counted here, with when: [token, epoch seconds]. */
   applied: [string, number][];
+  /** The newest time of a token dropped from `applied`: older claims can no longer be told apart. */
+  applied_floor: number;
+  /** When we last received an event of it (epoch seconds): quiet is measured from here, since a
+   * sender's own timestamps may be old (replays, retries). */
+  received_at: number;
   /** Epoch seconds when the sweeper should look at this incident again. */
   due_at: number;
   expires_at?: number;
@@ -94,6 +102,8 @@ export function applyEvents(
         notified_count: 0,
         outbox: current?.outbox ?? [],
         applied: current?.applied ?? [],
+        applied_floor: current?.applied_floor ?? 0,
+        received_at: 0,
         due_at: 0,
       }
     : current;
@@ -112,6 +122,7 @@ export function applyEvents(
     docs_url: c.docs_url,
     policy: c.alert,
     count: base.count + group.events.length,
+    received_at: epoch(now),
     first_seen: earlier(earliest, base.first_seen),
     last_seen: later(latest, base.last_seen),
     request_ids: recent(
@@ -120,7 +131,7 @@ export function applyEvents(
     ),
     messages: recent(
       base.messages,
-      group.events.map((e) => e.error?.message),
+      group.events.map((e) => e.error?.message?.slice(0, MESSAGE_CHARS)),
     ),
     hours: addBuckets(
       base.hours,
@@ -135,9 +146,7 @@ export function applyEvents(
       minuteKey,
       minuteKey(new Date(now.getTime() - c.alert.threshold.window_seconds * 1000).toISOString()),
     ),
-    applied: [...base.applied, [token, epoch(now)] as [string, number]]
-      .filter(([, at]) => at > epoch(now) - APPLIED_RETENTION_SECONDS)
-      .slice(-APPLIED_MAX),
+    ...appliedWith(base, token, epoch(now)),
     expires_at: undefined,
     resolved_at: undefined,
     resolution: undefined,
@@ -158,6 +167,22 @@ export function applyEvents(
   }
   record.due_at = dueAt(record, now);
   return record;
+}
+
+function appliedWith(base: IncidentRecord, token: string, at: number) {
+  const all: [string, number][] = [...base.applied, [token, at]];
+  const kept = all.filter(([, t]) => t > at - APPLIED_RETENTION_SECONDS).slice(-APPLIED_MAX);
+  const dropped = all.filter((entry) => !kept.includes(entry)).map(([, t]) => t);
+  return { applied: kept, applied_floor: Math.max(base.applied_floor ?? 0, ...dropped) };
+}
+
+/**
+ * Whether the events a batch claimed with `token` at `claimedAt` are counted in this incident.
+ * A claim older than the tokens it still remembers is taken as counted: never counted twice.
+ */
+export function wasApplied(record: IncidentRecord | undefined, token: string, claimedAt: number) {
+  if (!record) return false;
+  return record.applied.some(([t]) => t === token) || claimedAt <= (record.applied_floor ?? 0);
 }
 
 /** Resolves an open incident; a firing one gets a resolved notice, a pending one goes quietly. */
@@ -249,7 +274,12 @@ function addNotice(
 /** Quiet resolution is due `resolve_after_quiet_seconds` after the last event; a waiting notice is due now. */
 function dueAt(record: IncidentRecord, now: Date): number {
   if (record.outbox.length > 0) return epoch(now);
-  return epoch(new Date(record.last_seen)) + record.policy.resolve_after_quiet_seconds;
+  return quietUntil(record);
+}
+
+/** When an incident with no further events may be resolved for quiet. */
+export function quietUntil(record: IncidentRecord): number {
+  return record.received_at + record.policy.resolve_after_quiet_seconds;
 }
 
 /** ISO-8601 UTC timestamps of one format sort as strings. */

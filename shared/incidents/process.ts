@@ -14,6 +14,7 @@ import {
   type PendingNotice,
   resolveIncident,
   toNotice,
+  wasApplied,
   withoutNotices,
 } from "./policy.ts";
 
@@ -29,7 +30,7 @@ export type ProcessDeps = {
 export const ORPHANED_NOTICE_SECONDS = 60;
 /** Optimistic writes retry this often on contention before the messages are retried by SQS. */
 const MAX_WRITE_ATTEMPTS = 20;
-const CLAIM_CONCURRENCY = 16;
+const CLAIM_CONCURRENCY = 32;
 
 type Item = { record: SQSRecord; event: IntegrationEvent };
 
@@ -60,7 +61,7 @@ export async function processBatch(
 
   // Tokens of this message's earlier attempts: their notices are ours to publish.
   const earlierTokens = new Set<string>();
-  const reclaims = new Map<Item, string>();
+  const reclaims = new Map<Item, { token: string; claimedAt: number }>();
   const claimed: Item[] = [];
   await forEachLimit(items, CLAIM_CONCURRENCY, async (item) => {
     const redelivered = Number(item.record.attributes?.ApproximateReceiveCount ?? "1") > 1;
@@ -73,7 +74,7 @@ export async function processBatch(
       if (claim.status === "claimed") claimed.push(item);
       else if (claim.message_id === item.record.messageId && claim.token) {
         earlierTokens.add(claim.token);
-        reclaims.set(item, claim.token);
+        reclaims.set(item, { token: claim.token, claimedAt: claim.claimed_at ?? 0 });
       }
     } catch (error) {
       log("claim failed", { messageId: item.record.messageId, error: String(error) });
@@ -141,7 +142,7 @@ async function applyGroup(
   deps: ProcessDeps,
   group: EventGroup,
   reclaimItems: Item[],
-  earlier: Map<Item, string>,
+  earlier: Map<Item, { token: string; claimedAt: number }>,
   token: string,
   now: Date,
 ): Promise<IncidentRecord | undefined> {
@@ -151,12 +152,12 @@ async function applyGroup(
     const current = await deps.store.getIncident(group.incidentId);
     // An earlier attempt of the same message recorded these events but crashed before counting
     // them: its token is not among the incident's applied ones. Take them over and count them.
-    const applied = new Set(current?.applied.map(([t]) => t));
     for (const item of unchecked) {
       const previous = earlier.get(item);
-      if (previous === undefined || applied.has(previous)) continue;
+      if (previous === undefined || wasApplied(current, previous.token, previous.claimedAt))
+        continue;
       const key = { source: item.event.source, id: item.event.id };
-      if (await deps.store.reclaimEvent(key, previous, token)) reclaimed.push(item.event);
+      if (await deps.store.reclaimEvent(key, previous.token, token)) reclaimed.push(item.event);
     }
     unchecked = [];
     const events = [...group.events, ...reclaimed];

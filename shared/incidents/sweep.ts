@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { AlertBus } from "../adapters/bus.ts";
 import type { IncidentStore } from "../adapters/dynamo-store.ts";
-import type { IncidentRecord } from "./policy.ts";
+import { type IncidentRecord, quietUntil } from "./policy.ts";
 import { isOrphaned, publishOutboxes, resolveWithRetry } from "./process.ts";
 
 export type SweepDeps = { store: IncidentStore; bus: AlertBus; now?: () => Date };
@@ -21,8 +21,7 @@ export async function sweep(deps: SweepDeps): Promise<{ resolved: number; publis
   const records: IncidentRecord[] = [];
   let resolved = 0;
   for (const incident of due) {
-    const quietSince = Math.floor(new Date(incident.last_seen).getTime() / 1000);
-    const quiet = quietSince + incident.policy.resolve_after_quiet_seconds <= nowEpoch;
+    const quiet = quietUntil(incident) <= nowEpoch;
     if (incident.status !== "resolved" && quiet) {
       const record = await resolveWithRetry(deps.store, incident.id, "quiet", token, now);
       if (record?.status === "resolved") resolved += 1;

@@ -1,11 +1,21 @@
+import { lookup as dnsLookup } from "node:dns/promises";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { isIPv6, type LookupFunction } from "node:net";
 import type { Notice } from "../incidents/notice.ts";
 import { sign } from "../standard-webhooks.ts";
-import { DestinationUrlError, type HostLookup, validateDestinationUrl } from "./url-guard.ts";
+import {
+  assertPublicAddress,
+  DestinationUrlError,
+  type HostLookup,
+  validateDestinationUrl,
+} from "./url-guard.ts";
 
 /**
  * Delivers a notice to a customer's webhook, signed with Standard Webhooks. The webhook id is the
  * notice id, so a receiver can drop a redelivery. Redirects are not followed (they could lead
- * anywhere); the URL and its addresses are checked again before every attempt.
+ * anywhere); the URL and its addresses are checked again before every attempt, and the address
+ * actually connected to is checked as well, so DNS cannot answer differently the second time.
  */
 
 export type WebhookDestination = { url: string; secret: string };
@@ -32,6 +42,11 @@ type Attempt = { done: DeliveryResult } | { retry: string };
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+async function systemLookup(hostname: string): Promise<string[]> {
+  const results = await dnsLookup(hostname, { all: true, verbatim: true });
+  return results.map((r) => r.address);
+}
+
 function backoff(retry: number, baseDelayMs: number): number {
   const delay = baseDelayMs * 2 ** (retry - 1);
   return delay / 2 + Math.random() * (delay / 2);
@@ -41,38 +56,104 @@ function failed(reason: string): { done: DeliveryResult } {
   return { done: { status: "failed", reason } };
 }
 
-async function post(
+/** Loopback, which the local stack may reach through `localhost`. */
+function isLoopback(address: string): boolean {
+  return /^127\./.test(address) || address === "::1" || address === "::ffff:127.0.0.1";
+}
+
+/**
+ * A `lookup` for node:http that checks the address actually connected to, so a host that
+ * resolved to a public address when validated cannot switch to a private one (DNS rebinding).
+ */
+function guardedLookup(resolveHost: HostLookup, allowLoopback: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    resolveHost(hostname).then(
+      (addresses) => {
+        try {
+          if (addresses.length === 0) {
+            throw new DestinationUrlError("unresolvable", `the host ${hostname} has no address`);
+          }
+          for (const address of addresses) {
+            if (!(allowLoopback && isLoopback(address))) assertPublicAddress(address);
+          }
+        } catch (error) {
+          callback(error as Error, "", 0);
+          return;
+        }
+        const resolved = addresses.map((address) => ({ address, family: isIPv6(address) ? 6 : 4 }));
+        const first = resolved[0] as { address: string; family: number };
+        if (options.all) (callback as AllAddressesCallback)(null, resolved);
+        else callback(null, first.address, first.family);
+      },
+      () =>
+        callback(
+          new DestinationUrlError("unresolvable", `the host ${hostname} could not be resolved`),
+          "",
+          0,
+        ),
+    );
+  };
+}
+
+type AllAddressesCallback = (
+  error: NodeJS.ErrnoException | null,
+  addresses: { address: string; family: number }[],
+) => void;
+
+/** One POST with node:http(s), whose `lookup` checks the address connected to. */
+function post(
   url: URL,
   body: string,
   headers: Record<string, string>,
-  timeoutMs: number,
+  options: { timeoutMs: number; lookup: LookupFunction },
 ): Promise<Attempt> {
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: "POST",
-      headers,
-      body,
-      redirect: "manual",
-      signal: AbortSignal.timeout(timeoutMs),
+  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise((resolve) => {
+    let timedOut = false;
+    const request = send(
+      url,
+      {
+        method: "POST",
+        headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
+        lookup: options.lookup,
+        // A fresh connection each time: a pooled socket would skip the address check.
+        agent: false,
+      },
+      (response) => {
+        clearTimeout(timer);
+        // The body is not needed; release the connection.
+        response.resume();
+        resolve(classify(response.statusCode ?? 0));
+      },
+    );
+    const timer = setTimeout(() => {
+      timedOut = true;
+      request.destroy();
+    }, options.timeoutMs);
+    request.on("error", (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (timedOut) resolve({ retry: `timed out after ${options.timeoutMs} ms` });
+      else if (error instanceof DestinationUrlError && error.reason !== "unresolvable") {
+        resolve(failed(`destination URL rejected (${error.reason}): ${error.message}`));
+      } else if (error instanceof DestinationUrlError) {
+        resolve({ retry: `destination URL rejected: ${error.message}` });
+      } else resolve({ retry: `network error${error.code ? ` (${error.code})` : ""}` });
     });
-  } catch (error) {
-    if (error instanceof Error && error.name === "TimeoutError") {
-      return { retry: `timed out after ${timeoutMs} ms` };
-    }
-    const cause =
-      error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
-    return { retry: `network error${cause?.code ? ` (${cause.code})` : ""}` };
-  }
-  // The body is not needed; release the connection.
-  await response.body?.cancel().catch(() => undefined);
+    request.end(body);
+  });
+}
 
-  const status = response.status;
+function classify(status: number): Attempt {
   if (status >= 200 && status < 300) return { done: { status: "delivered" } };
   if (status === 410) return { done: { status: "gone" } };
   if (status >= 300 && status < 400) return failed(`HTTP ${status}: redirects are not followed`);
   if (status === 408 || status === 429 || status >= 500) return { retry: `HTTP ${status}` };
   return failed(`HTTP ${status}`);
+}
+
+/** Only `localhost` in the local stack may resolve to loopback; nothing else may. */
+function allowLoopback(url: URL, options: DeliveryOptions): boolean {
+  return options.allowLocal && url.hostname === "localhost";
 }
 
 export async function deliverCustomerWebhook(
@@ -121,7 +202,10 @@ export async function deliverCustomerWebhook(
       url,
       body,
       { ...signature, "content-type": "application/json", "user-agent": "Quirkwatch-Webhooks/1" },
-      timeoutMs,
+      {
+        timeoutMs,
+        lookup: guardedLookup(options.lookup ?? systemLookup, allowLoopback(url, options)),
+      },
     );
     if ("done" in outcome) return outcome.done;
     reason = outcome.retry;

@@ -1,0 +1,43 @@
+import { signStackone } from "../shared/sources/stackone/signature.ts";
+import { SCENARIOS } from "./local/scenarios.ts";
+
+// Posts a signed webhook for every scenario on the quirks page to a running stack, then shows
+// the incidents. Usage: npm run demo [URL]   (default http://127.0.0.1:3000)
+const base = (process.argv[2] ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, "");
+const secret = process.env.STACKONE_WEBHOOK_SECRET || "quirkwatch-dev-secret";
+const headers: Record<string, string> = process.env.ADMIN_TOKEN
+  ? { authorization: `Bearer ${process.env.ADMIN_TOKEN}` }
+  : {};
+
+for (const scenario of SCENARIOS) {
+  const body = JSON.stringify(Array.from({ length: scenario.repeat }, (_, n) => scenario.payload(n)));
+  let response: Response;
+  try {
+    response = await fetch(`${base}/webhooks/stackone`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-stackone-signature": signStackone(secret, body) },
+      body,
+    });
+  } catch {
+    console.error(`Nothing answers at ${base}. Start the stack first: npm start`);
+    process.exit(1);
+  }
+  const answer = await response.text();
+  console.log(`${response.status}  ${scenario.name}${response.status === 202 ? "" : `  ${answer}`}`);
+}
+
+await new Promise((resolve) => setTimeout(resolve, 1000));
+const response = await fetch(`${base}/incidents?limit=100`, { headers });
+if (!response.ok) {
+  console.error(`GET /incidents answered ${response.status}: ${await response.text()}`);
+  process.exit(1);
+}
+const { incidents } = (await response.json()) as {
+  incidents: { status: string; count: number; rule_id: string; account_name?: string; account_id: string; title: string }[];
+};
+console.log(`\n${incidents.length} incident(s):`);
+for (const i of incidents) {
+  console.log(
+    `  ${i.status.padEnd(8)} ${String(i.count).padStart(4)}×  ${i.rule_id.padEnd(38)} ${(i.account_name ?? i.account_id).padEnd(20)} ${i.title}`,
+  );
+}

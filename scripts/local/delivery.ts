@@ -1,0 +1,76 @@
+import type { SubscriptionStore } from "../../shared/adapters/dynamo-subscriptions.ts";
+import type { Subscriber } from "../../shared/adapters/memory-bus.ts";
+import {
+  type Log,
+  notifySlack,
+  notifyWebhooks,
+  RecentDeliveries,
+} from "../../shared/notify/deliver.ts";
+import { SlackPoster, type SlackPosterOptions } from "../../shared/notify/slack-delivery.ts";
+
+/**
+ * Slack and webhook delivery in the local stack: the notifier Lambdas' own code, run as
+ * subscribers of the in-process alerts topic. A delivery that throws is retried by the bus and
+ * dead-lettered there, as SNS and the notifiers' dead-letter queues do when deployed.
+ */
+
+export type LocalDeliveryOptions = {
+  subscriptions: SubscriptionStore;
+  /** The default Slack channel (SLACK_WEBHOOK_URL); gets every notice. */
+  slackWebhookUrl?: string;
+  reauthUrlTemplate?: string;
+  allowLocalUrls: boolean;
+  log: (line: string) => void;
+  now?: () => Date;
+  /** Tests make Slack's retries fast. */
+  slack?: SlackPosterOptions;
+};
+
+/** Each delivery gets as long as a notifier Lambda would (its timeout). */
+const DELIVERY_BUDGET_MS = 30_000;
+
+function budget(): () => number {
+  const deadline = Date.now() + DELIVERY_BUDGET_MS;
+  return () => deadline - Date.now();
+}
+
+export function deliverySubscribers(options: LocalDeliveryOptions): Subscriber[] {
+  const logAs =
+    (who: string): Log =>
+    (message, detail) =>
+      options.log(`${who}: ${message}${detail ? ` ${JSON.stringify(detail)}` : ""}`);
+  // One poster for the life of the stack: pacing per webhook holds across notices.
+  const poster = new SlackPoster(options.slack);
+  const slackRecent = new RecentDeliveries();
+  const webhookRecent = new RecentDeliveries();
+  return [
+    {
+      name: "slack",
+      deliver: (notice) =>
+        notifySlack(
+          [notice],
+          {
+            subscriptions: options.subscriptions,
+            poster,
+            defaultUrl: options.slackWebhookUrl,
+            reauthUrlTemplate: options.reauthUrlTemplate,
+            recent: slackRecent,
+            log: logAs("slack"),
+            now: options.now,
+          },
+          budget(),
+        ),
+    },
+    {
+      name: "webhook",
+      deliver: (notice) =>
+        notifyWebhooks([notice], {
+          subscriptions: options.subscriptions,
+          delivery: { allowLocal: options.allowLocalUrls },
+          recent: webhookRecent,
+          log: logAs("webhook"),
+          now: options.now,
+        }),
+    },
+  ];
+}

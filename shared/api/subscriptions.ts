@@ -1,0 +1,190 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import type { SubscriptionStore } from "../adapters/dynamo-subscriptions.ts";
+import {
+  type EmailConfirmation,
+  EmailSubscriptionRejected,
+  type EmailSubscriptions,
+} from "../adapters/sns-subscriptions.ts";
+import { issuesOf } from "../events/event.ts";
+import { SubscriptionFilterSchema, snsFilterPolicy } from "../notify/filter.ts";
+import {
+  SUBSCRIPTION_KINDS,
+  type Subscription,
+  type SubscriptionStatus,
+} from "../notify/subscription.ts";
+import {
+  DestinationUrlError,
+  type HostLookup,
+  redactUrl,
+  validateDestinationUrl,
+} from "../notify/url-guard.ts";
+import { generateSecret } from "../standard-webhooks.ts";
+import { type ApiRequest, type ApiResponse, error, json, readJson } from "./http.ts";
+
+export type SubscriptionApiDeps = {
+  subscriptions: SubscriptionStore;
+  /** SNS email subscriptions on the alerts topic; the outbox in the local stack. */
+  email: EmailSubscriptions;
+  /** Only the local stack may use http://127.0.0.1 and http://localhost destinations. */
+  allowLocalUrls: boolean;
+  /** Resolves destination hosts; the system resolver when absent. */
+  lookup?: HostLookup;
+  now?: () => Date;
+};
+
+const CreateSubscription = z
+  .object({
+    kind: z.enum(SUBSCRIPTION_KINDS),
+    target: z.string().trim().min(1).max(2048),
+    filter: SubscriptionFilterSchema.default({}),
+  })
+  .strict();
+
+const Email = z.email().max(254);
+const ID = /^sub_[\w-]{1,64}$/;
+/** SNS is asked about this many email subscriptions at a time. */
+const CONCURRENCY = 8;
+
+const newId = () => `sub_${randomBytes(12).toString("base64url")}`;
+
+/** What the API shows: URLs redacted (their path is the secret), never the signing secret. */
+function view(subscription: Subscription, status: SubscriptionStatus) {
+  return {
+    id: subscription.id,
+    kind: subscription.kind,
+    target: subscription.kind === "email" ? subscription.target : redactUrl(subscription.target),
+    filter: subscription.filter,
+    created_at: subscription.created_at,
+    status,
+    ...(subscription.broken_reason
+      ? { broken_reason: subscription.broken_reason, broken_at: subscription.broken_at }
+      : {}),
+  };
+}
+
+async function statusOf(
+  subscription: Subscription,
+  email: EmailSubscriptions,
+): Promise<SubscriptionStatus> {
+  if (subscription.kind !== "email") return subscription.broken_reason ? "broken" : "active";
+  try {
+    return await email.confirmation(subscription.sns_subscription_arn ?? "");
+  } catch {
+    // One slow or failing SNS call should not hide the whole list.
+    return "unknown";
+  }
+}
+
+const targetError = (message: string) =>
+  error(422, "invalid target", [{ path: "target", message }]);
+
+/** `POST /subscriptions` */
+export async function createSubscription(
+  request: ApiRequest,
+  deps: SubscriptionApiDeps,
+): Promise<ApiResponse> {
+  const body = readJson(request);
+  if ("response" in body) return body.response;
+  const parsed = CreateSubscription.safeParse(body.value);
+  if (!parsed.success) return error(422, "invalid subscription", issuesOf(parsed.error));
+  const { kind, target, filter } = parsed.data;
+  const subscription: Subscription = {
+    id: newId(),
+    kind,
+    target,
+    filter,
+    created_at: (deps.now?.() ?? new Date()).toISOString(),
+  };
+
+  if (kind === "email") {
+    if (!Email.safeParse(target).success) return targetError("expected an email address");
+    let policy: Record<string, unknown>;
+    try {
+      policy = snsFilterPolicy(filter);
+    } catch (e) {
+      return error(422, "invalid filter", [{ path: "filter", message: (e as Error).message }]);
+    }
+    // SNS keeps one subscription per address on a topic; a second would clash or alias it.
+    const existing = await deps.subscriptions.list("email");
+    const same = existing.find((s) => s.target.toLowerCase() === target.toLowerCase());
+    if (same) {
+      return error(409, "this address already has an email subscription", [
+        { path: "target", message: `delete ${same.id} first to change its filter` },
+      ]);
+    }
+    try {
+      subscription.sns_subscription_arn = await deps.email.subscribe(target, policy);
+    } catch (e) {
+      if (e instanceof EmailSubscriptionRejected) return targetError(e.message);
+      throw e;
+    }
+  } else {
+    try {
+      await validateDestinationUrl(target, {
+        kind,
+        allowLocal: deps.allowLocalUrls,
+        ...(deps.lookup ? { lookup: deps.lookup } : {}),
+      });
+    } catch (e) {
+      if (e instanceof DestinationUrlError) return targetError(`${e.reason}: ${e.message}`);
+      throw e;
+    }
+    if (kind === "webhook") subscription.secret = generateSecret();
+  }
+
+  await deps.subscriptions.create(subscription);
+  const status = await statusOf(subscription, deps.email);
+  // The signing secret is shown here, once; it is never returned again.
+  return json(201, {
+    ...view(subscription, status),
+    ...(subscription.secret ? { secret: subscription.secret } : {}),
+  });
+}
+
+/** `GET /subscriptions`: newest first. */
+export async function listSubscriptions(
+  _request: ApiRequest,
+  deps: SubscriptionApiDeps,
+): Promise<ApiResponse> {
+  const subscriptions = await deps.subscriptions.list();
+  const views: ReturnType<typeof view>[] = new Array(subscriptions.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < subscriptions.length) {
+      const i = next++;
+      const subscription = subscriptions[i] as Subscription;
+      views[i] = view(subscription, await statusOf(subscription, deps.email));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, subscriptions.length) }, worker));
+  return json(200, { subscriptions: views });
+}
+
+/** `DELETE /subscriptions/{id}`: a confirmed email subscription is removed from SNS too. */
+export async function deleteSubscription(
+  request: ApiRequest,
+  deps: SubscriptionApiDeps,
+): Promise<ApiResponse> {
+  const id = request.pathParameters?.id ?? "";
+  const subscription = ID.test(id) ? await deps.subscriptions.get(id) : undefined;
+  if (!subscription) return error(404, "no such subscription", [{ path: "id", message: id }]);
+
+  let confirmation: EmailConfirmation | undefined;
+  if (subscription.kind === "email" && subscription.sns_subscription_arn) {
+    confirmation = await deps.email.confirmation(subscription.sns_subscription_arn);
+    // SNS cannot remove an unconfirmed subscription; its link expires after 3 days.
+    if (confirmation === "confirmed")
+      await deps.email.unsubscribe(subscription.sns_subscription_arn);
+  }
+  await deps.subscriptions.remove(id);
+  return json(200, {
+    id,
+    deleted: true,
+    ...(confirmation === "pending_confirmation"
+      ? {
+          note: "SNS keeps an unconfirmed subscription until its confirmation link expires (3 days); ask the recipient not to confirm it",
+        }
+      : {}),
+  });
+}

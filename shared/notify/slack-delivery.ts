@@ -1,0 +1,167 @@
+import { oneLine, truncate } from "./email.ts";
+import type { SlackMessage } from "./slack.ts";
+
+/**
+ * Posts messages to Slack incoming webhooks: at most one a second per webhook, retrying what
+ * Slack says is worth retrying (alerting-facts.md) while the caller has time left, and telling
+ * permanent failures (the webhook or channel is gone) apart from passing ones.
+ */
+
+export type SlackPostResult =
+  | { status: "delivered" }
+  /** Slack said this destination will never work (400, 403, 404, 410): stop sending to it. */
+  | { status: "broken"; reason: string }
+  /** Not delivered now; worth trying again later (the caller fails so SNS retries). */
+  | { status: "failed"; reason: string };
+
+export type SlackPosterOptions = {
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  /** Epoch milliseconds. */
+  now?: () => number;
+  timeoutMs?: number;
+  /** Tries per message, the first included (429s count too). */
+  attempts?: number;
+  /** The first backoff after a 5xx or network error is about this long, doubling each time. */
+  baseDelayMs?: number;
+  /** Slack allows about one message a second per webhook. */
+  minIntervalMs?: number;
+};
+
+/** How much time, in milliseconds, the caller has left (Lambda: getRemainingTimeInMillis). */
+export type RemainingTime = () => number;
+
+const DEFAULTS = { timeoutMs: 5_000, attempts: 4, baseDelayMs: 500, minIntervalMs: 1_000 };
+/** Kept free at the end of the caller's time, to record what happened. */
+const SAFETY_MS = 1_000;
+const PERMANENT = new Set([400, 403, 404, 410]);
+
+type Attempt =
+  | { done: SlackPostResult }
+  /** Try again after `waitMs`, or give up with `reason` if there is no time for it. */
+  | { retry: string; waitMs?: number };
+
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Slack sends `Retry-After` in seconds; a missing or odd value means one second. */
+export function retryAfterMs(header: string | null): number {
+  const seconds = header === null ? Number.NaN : Number(header.trim());
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds * 1000) : 1_000;
+}
+
+/** Slack's plain-text error (`no_service`), made safe to store and log. */
+async function errorText(response: Response): Promise<string> {
+  const text = await response.text().catch(() => "");
+  return truncate(oneLine(text), 100);
+}
+
+export class SlackPoster {
+  private readonly fetch: typeof fetch;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+  private readonly options: typeof DEFAULTS;
+  /** When each webhook was last sent to; kept as long as the poster (warm Lambdas too). */
+  private readonly lastSent = new Map<string, number>();
+  /** Posts to one webhook run one after another, so pacing holds under concurrency. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(options: SlackPosterOptions = {}) {
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.sleep = options.sleep ?? wait;
+    this.now = options.now ?? Date.now;
+    this.options = {
+      timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
+      attempts: Math.max(1, options.attempts ?? DEFAULTS.attempts),
+      baseDelayMs: options.baseDelayMs ?? DEFAULTS.baseDelayMs,
+      minIntervalMs: options.minIntervalMs ?? DEFAULTS.minIntervalMs,
+    };
+  }
+
+  /** Posts `message` to `url`; never throws for anything Slack or the network does. */
+  post(url: string, message: SlackMessage, remaining: RemainingTime): Promise<SlackPostResult> {
+    const previous = this.queues.get(url) ?? Promise.resolve();
+    const result = previous.then(() => this.postNow(url, message, remaining));
+    const settled = result.catch(() => undefined);
+    this.queues.set(url, settled);
+    // Forget an idle webhook's queue, so the map does not grow with every URL ever seen.
+    void settled.then(() => {
+      if (this.queues.get(url) === settled) this.queues.delete(url);
+    });
+    return result;
+  }
+
+  private async postNow(
+    url: string,
+    message: SlackMessage,
+    remaining: RemainingTime,
+  ): Promise<SlackPostResult> {
+    const body = JSON.stringify(message);
+    let reason = "not attempted";
+    for (let attempt = 1; attempt <= this.options.attempts; attempt++) {
+      await this.pace(url);
+      const outcome = await this.attempt(url, body);
+      if ("done" in outcome) return outcome.done;
+      reason = outcome.retry;
+      if (attempt === this.options.attempts) break;
+      const delay = outcome.waitMs ?? this.backoff(attempt);
+      // Waiting, then one more try, must fit in the caller's time; otherwise SNS retries later.
+      if (remaining() < delay + this.options.timeoutMs + SAFETY_MS) {
+        return { status: "failed", reason: `${reason}; no time left to wait ${delay} ms` };
+      }
+      await this.sleep(delay);
+    }
+    return { status: "failed", reason: `${reason} (after ${this.options.attempts} attempts)` };
+  }
+
+  /** Waits until a second has passed since the last post to this webhook. */
+  private async pace(url: string): Promise<void> {
+    const last = this.lastSent.get(url);
+    if (last !== undefined) {
+      const waitMs = last + this.options.minIntervalMs - this.now();
+      if (waitMs > 0) await this.sleep(waitMs);
+    }
+    this.lastSent.set(url, this.now());
+  }
+
+  private backoff(retry: number): number {
+    const delay = this.options.baseDelayMs * 2 ** (retry - 1);
+    return Math.round(delay / 2 + Math.random() * (delay / 2));
+  }
+
+  private async attempt(url: string, body: string): Promise<Attempt> {
+    let response: Response;
+    try {
+      response = await this.fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json; charset=utf-8" },
+        body,
+        redirect: "manual",
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (error) {
+      if (error instanceof Error && error.name === "TimeoutError") {
+        return { retry: `timed out after ${this.options.timeoutMs} ms` };
+      }
+      const cause =
+        error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
+      return { retry: `network error${cause?.code ? ` (${cause.code})` : ""}` };
+    }
+
+    const status = response.status;
+    if (status >= 200 && status < 300) {
+      await response.body?.cancel().catch(() => undefined);
+      return { done: { status: "delivered" } };
+    }
+    const text = await errorText(response);
+    const described = `HTTP ${status}${text ? ` ${text}` : ""}`;
+    if (status === 429) {
+      return { retry: described, waitMs: retryAfterMs(response.headers.get("retry-after")) };
+    }
+    if (status === 408 || status >= 500) return { retry: described };
+    if (PERMANENT.has(status)) return { done: { status: "broken", reason: described } };
+    if (status >= 300 && status < 400) {
+      return { done: { status: "failed", reason: `HTTP ${status}: redirects are not followed` } };
+    }
+    return { done: { status: "failed", reason: described } };
+  }
+}

@@ -1,0 +1,82 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { signStackone } from "../../shared/sources/stackone/signature.ts";
+
+export const SECRET = "e2e-secret";
+
+export type RunningStack = {
+  url: string;
+  dataDir: string;
+  output: () => string;
+  /** Sends the signal to `npm start`'s process group, as a terminal would, and waits for exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+};
+
+/** Starts `npm start` as a user would, on a free port, and waits for its banner. */
+export async function startLocalStack(env: Record<string, string> = {}, dataDir?: string): Promise<RunningStack> {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), "quirkwatch-e2e-"));
+  const child: ChildProcess = spawn("npm", ["start", "--silent"], {
+    cwd: join(import.meta.dirname, "../.."),
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PORT: "0", DATA_DIR: dir, STACKONE_WEBHOOK_SECRET: SECRET, ...env },
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    output += chunk;
+  });
+  // npm's own exit is not the end: wait until every process of the group has let go of the output.
+  const exited = new Promise<void>((resolve) => child.stdout?.once("close", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const m = /Webhook URL\s+(http:\/\/\S+)\/webhooks\/stackone/.exec(output);
+      if (m?.[1]) {
+        clearInterval(timer);
+        resolve(m[1]);
+      }
+    }, 50);
+    exited.then(() => {
+      clearInterval(timer);
+      reject(new Error(`npm start exited:\n${output}`));
+    });
+  });
+  return {
+    url,
+    dataDir: dir,
+    output: () => output,
+    async stop(signal = "SIGTERM") {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, signal);
+      return exited;
+    },
+  };
+}
+
+export function postStackone(url: string, payload: unknown, secret = SECRET): Promise<Response> {
+  const body = JSON.stringify(payload);
+  return fetch(`${url}/webhooks/stackone`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-stackone-signature": signStackone(secret, body) },
+    body,
+  });
+}
+
+export async function getJson<T = Record<string, unknown>>(url: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(url, init);
+  return (await response.json()) as T;
+}
+
+/** Polls until `check` returns a value, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

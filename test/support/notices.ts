@@ -1,0 +1,82 @@
+import { randomUUID } from "node:crypto";
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import type { SNSEvent } from "aws-lambda";
+import { createTable } from "../../shared/adapters/create-table.ts";
+import { DynamoSubscriptionStore } from "../../shared/adapters/dynamo-subscriptions.ts";
+import { snsEntry } from "../../shared/adapters/sns-bus.ts";
+import type { Incident, Notice } from "../../shared/incidents/notice.ts";
+import type { TestDynamo } from "./dynamo.ts";
+
+const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts";
+
+/** A firing notice for `acct_<n>` on Hibob, with overrides. */
+export function notice(n = 0, incident: Partial<Incident> = {}, kind: Notice["kind"] = "firing") {
+  const value: Notice = {
+    id: `inc_${n}.1.1.${kind}`,
+    kind,
+    created_at: "2024-05-01T12:05:00.000Z",
+    incident: {
+      id: `inc_${n}`,
+      account: { id: `acct_${n}`, name: "Acme Corp" },
+      provider: "hibob",
+      rule_id: "hibob.token_expired",
+      category: "reauth_required",
+      severity: "error",
+      audience: ["customer", "internal"],
+      status: "firing",
+      title: "Hibob service user token expired",
+      what_happened: "Hibob no longer accepts the token.",
+      remediation: ["Reconnect Hibob"],
+      retryable: false,
+      count: 3,
+      first_seen: "2024-05-01T12:00:00.000Z",
+      last_seen: "2024-05-01T12:05:00.000Z",
+      request_ids: ["req_1"],
+      messages: ["401 token expired"],
+      ...incident,
+    },
+  };
+  return value;
+}
+
+/**
+ * The event Lambda gets from the alerts topic for these notices: each record's message is the
+ * `lambda` body of what the SNS bus publishes.
+ */
+export function snsEvent(...notices: Notice[]): SNSEvent {
+  return {
+    Records: notices.map((n, i) => {
+      const entry = snsEntry(n, i);
+      return {
+        EventVersion: "1.0",
+        EventSubscriptionArn: `${TOPIC}:sub`,
+        EventSource: "aws:sns",
+        Sns: {
+          SignatureVersion: "2",
+          Timestamp: n.created_at,
+          Signature: "sig",
+          SigningCertUrl: "https://sns.example/cert.pem",
+          MessageId: randomUUID(),
+          Message: JSON.parse(entry.Message ?? "{}").lambda,
+          MessageAttributes: {},
+          Type: "Notification",
+          UnsubscribeUrl: "https://sns.example/unsubscribe",
+          TopicArn: TOPIC,
+          Subject: entry.Subject,
+        },
+      };
+    }),
+  };
+}
+
+/** A subscription store on a table of its own, once dynalite has made the table active. */
+export async function freshSubscriptions(dynamo: TestDynamo) {
+  const table = `quirkwatch-${randomUUID()}`;
+  await createTable(dynamo.client, table);
+  for (let i = 0; i < 100; i++) {
+    const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: table }));
+    if (Table?.TableStatus === "ACTIVE") break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return new DynamoSubscriptionStore(dynamo.client, table);
+}
