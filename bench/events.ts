@@ -288,7 +288,9 @@ function bullhornNote(random: Random): Payload {
 }
 
 const GENERIC_PROVIDERS = ["workday", "personio", "bamboohr", "workable", "ashby", "teamtailor"];
-const GENERIC_STATUSES = [400, 401, 403, 404, 408, 409, 412, 415, 422, 429, 500, 501, 502, 503, 504];
+const GENERIC_STATUSES = [
+  400, 401, 403, 404, 408, 409, 412, 415, 422, 429, 500, 501, 502, 503, 504,
+];
 
 function generic(random: Random): Payload {
   const status = pick(random, GENERIC_STATUSES);
@@ -360,7 +362,11 @@ function noStatus(random: Random): Payload {
 export const MIX: { name: string; weight: number; make: (random: Random) => Payload }[] = [
   { name: "lever 400/401/403/429/500/503", weight: 14, make: lever },
   { name: "hibob 501", weight: 5, make: hibob501 },
-  { name: "hibob employees, null employment_status", weight: 4, make: (r) => hibobEmployees(r, false) },
+  {
+    name: "hibob employees, null employment_status",
+    weight: 4,
+    make: (r) => hibobEmployees(r, false),
+  },
   { name: "hibob employees, complete", weight: 6, make: (r) => hibobEmployees(r, true) },
   { name: "greenhouse 404s and job lists", weight: 12, make: greenhouse },
   { name: "smartrecruiters 429/408/interviews", weight: 12, make: smartrecruiters },

@@ -1,17 +1,18 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { IncidentStore } from "../adapters/dynamo-store.ts";
-import { issuesOf } from "../events/event.ts";
 import { INCIDENT_STATUSES } from "../incidents/notice.ts";
 import type { IncidentRecord } from "../incidents/policy.ts";
 import { CATEGORIES } from "../quirks/rule.ts";
+import { issuesOf } from "../validation.ts";
 import { type ApiRequest, type ApiResponse, error, json } from "./http.ts";
 
+const filterValue = z.optional(z.string().check(z.minLength(1), z.maxLength(256)));
 const ListQuery = z.object({
-  status: z.enum(INCIDENT_STATUSES).optional(),
-  account_id: z.string().min(1).max(256).optional(),
-  provider: z.string().min(1).max(256).optional(),
-  category: z.enum(CATEGORIES).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  status: z.optional(z.enum(INCIDENT_STATUSES)),
+  account_id: filterValue,
+  provider: filterValue,
+  category: z.optional(z.enum(CATEGORIES)),
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000)), 100),
 });
 
 /** What the API shows of an incident; the state behind notices stays inside. */

@@ -20,14 +20,31 @@ export type Classification = Pick<
 
 export type Classifier = { classify(event: IntegrationEvent): Classification };
 
-/** A check returns what it matched, or undefined when it does not hold. */
-type Check = (event: IntegrationEvent, text: () => string) => string | undefined;
+/**
+ * One condition of a rule. `test` decides; `why` says in words what matched, and is built for the
+ * winning rule only. `implied` conditions hold for every event of a candidate list (provider,
+ * status, kind are its key), so they are not tested again.
+ */
+type Check = {
+  test: (event: IntegrationEvent) => boolean;
+  why: (event: IntegrationEvent) => string;
+  implied: boolean;
+  /** The words do not depend on the event beyond the list's key. */
+  fixedWords: boolean;
+};
 
 type Compiled = {
   rule: QuirkRule;
   checks: Check[];
   /** Provider rules first, then more conditions, then priority. */
   rank: [number, number, number];
+};
+
+type Candidate = {
+  rule: Compiled;
+  tests: ((event: IntegrationEvent) => boolean)[];
+  /** The classification, when it is the same for every event of the list. */
+  answer: Classification | undefined;
 };
 
 /** Used when no rule matches, which a catalog with fallbacks never lets happen. */
@@ -51,56 +68,65 @@ const UNCLASSIFIED: QuirkRule = {
   },
 };
 
-const MAX_CACHED_CANDIDATE_LISTS = 10_000;
+const MAX_CACHED_LISTS = 10_000;
+const KIND_INDEX: Record<string, number> = { error: 0, recovery: 1, data_warning: 2, info: 3 };
 
 /**
- * Candidate rules are looked up by (provider, status) and cached, so the cost of a
+ * Candidate rules are looked up by (provider, status, kind) and cached, so the cost of a
  * classification does not grow with the number of rules.
  */
 export function createClassifier(rules: QuirkRule[]): Classifier {
   const compiled = [...rules, UNCLASSIFIED].map(compile);
-  const candidates = new Map<string, Compiled[]>();
+  const fallback = compiled[compiled.length - 1] as Compiled;
+  const lists = new Map<string, Map<number, Candidate[]>>();
+  let cachedLists = 0;
 
-  const candidatesFor = (provider: string, status: number | undefined): Compiled[] => {
-    const key = `${provider}\u0000${status ?? ""}`;
-    let list = candidates.get(key);
+  const candidatesFor = (event: IntegrationEvent): Candidate[] => {
+    const status = event.http?.status;
+    let byKey = lists.get(event.provider);
+    if (byKey === undefined) {
+      if (cachedLists >= MAX_CACHED_LISTS) {
+        lists.clear();
+        cachedLists = 0;
+      }
+      byKey = new Map();
+      lists.set(event.provider, byKey);
+    }
+    const key = (status ?? 0) * 8 + (KIND_INDEX[event.kind] ?? 7);
+    let list = byKey.get(key);
     if (list === undefined) {
       list = compiled
-        .filter(({ rule }) => rule.provider === undefined || rule.provider === provider)
+        .filter(({ rule }) => rule.provider === undefined || rule.provider === event.provider)
         .filter(({ rule }) => statusMayMatch(rule, status))
-        .sort((a, b) => compareRank(b.rank, a.rank));
-      if (candidates.size >= MAX_CACHED_CANDIDATE_LISTS) candidates.clear();
-      candidates.set(key, list);
+        .filter(({ rule }) => rule.match.kind === undefined || rule.match.kind.includes(event.kind))
+        .sort((a, b) => compareRank(b.rank, a.rank))
+        .map((rule) => ({
+          rule,
+          tests: rule.checks.filter((c) => !c.implied).map((c) => c.test),
+          answer: rule.checks.every((c) => c.fixedWords)
+            ? Object.freeze(classification(rule, event))
+            : undefined,
+        }));
+      byKey.set(key, list);
+      cachedLists += 1;
     }
     return list;
   };
 
   return {
     classify(event) {
-      let text: string | undefined;
-      const lazyText = () => {
-        text ??= searchableText(event);
-        return text;
-      };
-      for (const candidate of candidatesFor(event.provider, event.http?.status)) {
-        const explanation: string[] = [];
-        let matched = true;
-        for (const check of candidate.checks) {
-          const why = check(event, lazyText);
-          if (why === undefined) {
-            matched = false;
-            break;
-          }
-          explanation.push(why);
+      for (const candidate of candidatesFor(event)) {
+        if (candidate.tests.every((test) => test(event))) {
+          return candidate.answer ?? classification(candidate.rule, event);
         }
-        if (matched) return classification(candidate.rule, explanation);
       }
-      return classification(UNCLASSIFIED, ["no rule matched"]);
+      return classification(fallback, event);
     },
   };
 }
 
-function classification(rule: QuirkRule, explanation: string[]): Classification {
+function classification({ rule, checks }: Compiled, event: IntegrationEvent): Classification {
+  const explanation = checks.map((c) => c.why(event));
   return {
     rule_id: rule.id,
     category: rule.category,
@@ -112,7 +138,10 @@ function classification(rule: QuirkRule, explanation: string[]): Classification 
     retry: rule.retry,
     docs_url: rule.docs_url,
     alert: rule.alert,
-    explanation: explanation.length > 0 ? explanation : ["fallback: no conditions"],
+    explanation:
+      explanation.length > 0
+        ? explanation
+        : [rule === UNCLASSIFIED ? "no rule matched" : "fallback: no conditions"],
   };
 }
 
@@ -132,65 +161,70 @@ const statusClass = (status: number) => `${Math.floor(status / 100)}xx`;
 function compile(rule: QuirkRule): Compiled {
   const m = rule.match;
   const checks: Check[] = [];
+  const add = (
+    check: Omit<Check, "implied" | "fixedWords">,
+    implied: boolean,
+    fixedWords = implied,
+  ) => checks.push({ ...check, implied, fixedWords });
   // An exact status is one condition; a status class counts half, so `404` beats `4xx`.
   let conditions = 0;
   if (rule.provider !== undefined) {
     const why = `provider is ${rule.provider}`;
-    checks.push(() => why);
+    add({ test: () => true, why: () => why }, true);
   }
   if (m.status) {
-    const set = m.status;
     conditions += 1;
-    checks.push((e) =>
-      e.http?.status !== undefined && set.includes(e.http.status)
-        ? `status ${e.http.status}`
-        : undefined,
-    );
+    add({ test: () => true, why: (e) => `status ${e.http?.status}` }, true);
   } else if (m.status_class) {
     const wanted = m.status_class;
     conditions += 0.5;
-    checks.push((e) =>
-      e.http?.status !== undefined && statusClass(e.http.status) === wanted
-        ? `status ${e.http.status} is ${wanted}`
-        : undefined,
-    );
+    add({ test: () => true, why: (e) => `status ${e.http?.status} is ${wanted}` }, true);
   }
   if (m.kind) {
-    const kinds = m.kind;
     conditions += 1;
-    checks.push((e) => (kinds.includes(e.kind) ? `kind ${e.kind}` : undefined));
+    add({ test: () => true, why: (e) => `kind ${e.kind}` }, true);
   }
   if (m.type) {
     const re = new RegExp(m.type);
     conditions += 1;
-    checks.push((e) =>
-      e.type !== undefined && re.test(e.type) ? `event type ${e.type}` : undefined,
+    add(
+      { test: (e) => e.type !== undefined && re.test(e.type), why: (e) => `event type ${e.type}` },
+      false,
     );
   }
   if (m.method) {
     const methods = m.method;
     conditions += 1;
-    checks.push((e) => {
-      const method = e.http?.method;
-      return method !== undefined && methods.includes(method) ? `method ${method}` : undefined;
-    });
+    add(
+      {
+        test: (e) => e.http?.method !== undefined && methods.includes(e.http.method),
+        why: (e) => `method ${e.http?.method}`,
+      },
+      false,
+    );
   }
   if (m.path) {
     const re = new RegExp(m.path);
+    const hit = (e: IntegrationEvent) => {
+      const path = e.http?.path;
+      if (path !== undefined && re.test(path)) return path;
+      return e.resource !== undefined && re.test(e.resource) ? e.resource : undefined;
+    };
     conditions += 1;
-    checks.push((e) => {
-      const hit = [e.http?.path, e.resource].find((s) => s !== undefined && re.test(s));
-      return hit === undefined ? undefined : `path ${hit} matches /${m.path}/`;
-    });
+    add(
+      { test: (e) => hit(e) !== undefined, why: (e) => `path ${hit(e)} matches /${m.path}/` },
+      false,
+    );
   }
   if (m.message) {
     const re = new RegExp(m.message, "i");
+    const why = `message matches /${m.message}/i`;
     conditions += 1;
-    checks.push((_e, text) => (re.test(text()) ? `message matches /${m.message}/i` : undefined));
+    add({ test: (e) => re.test(searchableText(e)), why: () => why }, false, true);
   }
   for (const predicate of m.fields ?? []) {
     conditions += 1;
-    checks.push(fieldCheck(predicate));
+    add(fieldCheck(predicate), false, true);
   }
   return {
     rule,
@@ -199,48 +233,63 @@ function compile(rule: QuirkRule): Compiled {
   };
 }
 
+/** The text message rules look at; kept for the event being classified, as several rules ask. */
+let textOf: IntegrationEvent | undefined;
+let text = "";
 function searchableText(event: IntegrationEvent): string {
-  const error = event.error;
-  if (!error) return "";
-  return [error.message, error.code, ...(error.provider_errors ?? []).map((p) => p.raw)]
-    .filter((s) => s !== undefined)
-    .join("\n");
+  if (textOf !== event) {
+    const error = event.error;
+    text = error
+      ? [error.message, error.code, ...(error.provider_errors ?? []).map((p) => p.raw)]
+          .filter((s) => s !== undefined)
+          .join("\n")
+      : "";
+    textOf = event;
+  }
+  return text;
 }
 
-function fieldCheck(p: FieldPredicate): Check {
+type ValueTest = (v: JsonValue | undefined) => boolean;
+
+function fieldCheck(p: FieldPredicate): Omit<Check, "implied" | "fixedWords"> {
   const pattern = p.is === "not_matching" ? new RegExp(String(p.value)) : undefined;
   const where = `${p.in}.${p.path}`;
   const segments = p.path.split(".");
-  return (event) => {
-    const body = p.in === "request" ? event.request_body : event.response_body;
-    // No sample of the body: nothing can be said about its fields.
-    if (body === undefined) return undefined;
-    const values = valuesAt(body, segments);
-    switch (p.is) {
-      case "missing":
-        return values.some((v) => v === undefined) ? `${where} is missing` : undefined;
-      case "null":
-        return values.some((v) => v === null) ? `${where} is null` : undefined;
-      case "empty":
-        return values.some(isEmpty) ? `${where} is empty` : undefined;
-      case "equals":
-        return values.some((v) => v === p.value) ? `${where} equals ${String(p.value)}` : undefined;
-      case "not_matching":
-        return values.some((v) => v !== undefined && v !== null && !pattern?.test(scalar(v)))
-          ? `${where} does not match /${String(p.value)}/`
-          : undefined;
-    }
+  const holds: Record<FieldPredicate["is"], ValueTest> = {
+    missing: (v) => v === undefined,
+    null: (v) => v === null,
+    empty: isEmpty,
+    equals: (v) => v === p.value,
+    not_matching: (v) => v !== undefined && v !== null && !pattern?.test(scalar(v)),
+  };
+  const words =
+    p.is === "equals"
+      ? `${where} equals ${String(p.value)}`
+      : p.is === "not_matching"
+        ? `${where} does not match /${String(p.value)}/`
+        : `${where} is ${p.is}`;
+  return {
+    test: (event) => {
+      const body = p.in === "request" ? event.request_body : event.response_body;
+      // No sample of the body: nothing can be said about its fields.
+      return body !== undefined && someValueAt(body, segments, 0, holds[p.is]);
+    },
+    why: () => words,
   };
 }
 
-/** Values at a dotted path; arrays on the way fan out to every element. */
-function valuesAt(value: JsonValue, segments: string[]): (JsonValue | undefined)[] {
-  const [head, ...rest] = segments;
-  if (head === undefined) return [value];
-  if (Array.isArray(value)) return value.flatMap((v) => valuesAt(v, segments));
-  if (value === null || typeof value !== "object") return [undefined];
-  const next = value[head];
-  return next === undefined ? [undefined] : valuesAt(next, rest);
+/** Whether any value at the dotted path holds; arrays on the way fan out to every element. */
+function someValueAt(
+  value: JsonValue,
+  segments: string[],
+  from: number,
+  holds: ValueTest,
+): boolean {
+  if (from === segments.length) return holds(value);
+  if (Array.isArray(value)) return value.some((v) => someValueAt(v, segments, from, holds));
+  if (value === null || typeof value !== "object") return holds(undefined);
+  const next = value[segments[from] as string];
+  return next === undefined ? holds(undefined) : someValueAt(next, segments, from + 1, holds);
 }
 
 function isEmpty(v: JsonValue | undefined): boolean {

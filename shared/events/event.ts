@@ -1,4 +1,5 @@
-import { z } from "zod";
+import * as z from "zod/mini";
+import { issuesOf, type ValidationIssue } from "../validation.ts";
 
 /** Limits on one normalized event. Free text is cut, never rejected; ids over the limit are rejected. */
 export const LIMITS = {
@@ -14,15 +15,17 @@ export const LIMITS = {
 export const EVENT_KINDS = ["error", "recovery", "data_warning", "info"] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
-const id = z.string().trim().min(1).max(LIMITS.id);
-const shortText = z
-  .string()
-  .transform((s) => s.slice(0, LIMITS.shortText))
-  .optional();
-const text = z
-  .string()
-  .transform((s) => s.slice(0, LIMITS.text))
-  .optional();
+const id = z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.id));
+const cut = (max: number) =>
+  z.optional(
+    z.pipe(
+      z.string(),
+      z.transform((s: string) => s.slice(0, max)),
+    ),
+  );
+const shortText = cut(LIMITS.shortText);
+const text = cut(LIMITS.text);
+const status = z.optional(z.int().check(z.minimum(100), z.maximum(599)));
 
 /** A JSON value kept as a small sample of a request or response body. */
 export type JsonValue =
@@ -32,27 +35,14 @@ export type JsonValue =
   | null
   | JsonValue[]
   | { [key: string]: JsonValue };
-const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([
-    z.string(),
-    z.number(),
-    z.boolean(),
-    z.null(),
-    z.array(jsonValue),
-    z.record(z.string(), jsonValue),
-  ]),
-);
+const jsonValue = z.json() as z.ZodMiniType<JsonValue>;
 
-export const ProviderError = z.object({
-  status: z.number().int().min(100).max(599).optional(),
-  url: shortText,
-  raw: text,
-});
+export const ProviderError = z.object({ status, url: shortText, raw: text });
 
 export const IntegrationEvent = z.object({
   /** The payload's own id, or a hash of the raw body, so a redelivery has the same id. */
   id,
-  source: z.string().min(1).max(64),
+  source: z.string().check(z.minLength(1), z.maxLength(64)),
   kind: z.enum(EVENT_KINDS),
   /** The sender's event type, e.g. `request.failed` or `account.updated`. */
   type: shortText,
@@ -64,51 +54,41 @@ export const IntegrationEvent = z.object({
     owner_name: shortText,
     owner_email: shortText,
   }),
-  provider: id.transform((s) => s.toLowerCase()),
-  http: z
-    .object({
-      status: z.number().int().min(100).max(599).optional(),
-      method: z
-        .string()
-        .max(16)
-        .transform((s) => s.toUpperCase())
-        .optional(),
+  provider: z.string().check(z.trim(), z.toLowerCase(), z.minLength(1), z.maxLength(LIMITS.id)),
+  http: z.optional(
+    z.object({
+      status,
+      method: z.optional(z.string().check(z.maxLength(16), z.toUpperCase())),
       path: shortText,
-    })
-    .optional(),
+    }),
+  ),
   /** The unified resource, e.g. `employees` or `notes`, when the sender names it. */
   resource: shortText,
-  error: z
-    .object({
+  error: z.optional(
+    z.object({
       message: text,
       code: shortText,
-      provider_errors: z.array(ProviderError).max(LIMITS.providerErrors).optional(),
-    })
-    .optional(),
+      provider_errors: z.optional(z.array(ProviderError).check(z.maxLength(LIMITS.providerErrors))),
+    }),
+  ),
   request_id: shortText,
-  retry_after_seconds: z.number().nonnegative().max(86_400).optional(),
+  retry_after_seconds: z.optional(z.number().check(z.minimum(0), z.maximum(86_400))),
   /** Small samples of the bodies, for rules that look at fields (see `sample`). */
-  request_body: jsonValue.optional(),
-  response_body: jsonValue.optional(),
+  request_body: z.optional(jsonValue),
+  response_body: z.optional(jsonValue),
 });
 
 export type IntegrationEvent = z.output<typeof IntegrationEvent>;
 export type IntegrationEventInput = z.input<typeof IntegrationEvent>;
 
-export type ValidationIssue = { path: string; message: string };
+export type { ValidationIssue };
+export { issuesOf };
 
 export class EventValidationError extends Error {
   constructor(readonly issues: ValidationIssue[]) {
     super(issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; "));
     this.name = "EventValidationError";
   }
-}
-
-export function issuesOf(error: z.ZodError, prefix = ""): ValidationIssue[] {
-  return error.issues.map((i) => ({
-    path: [prefix, ...i.path.map(String)].filter(Boolean).join("."),
-    message: i.message,
-  }));
 }
 
 /** Validates a normalized event; throws EventValidationError naming each bad field. */

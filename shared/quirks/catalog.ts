@@ -1,4 +1,3 @@
-import { z } from "zod";
 import bullhorn from "./bullhorn.ts";
 import greenhouse from "./greenhouse.ts";
 import hibob from "./hibob.ts";
@@ -41,8 +40,9 @@ export function validateRules(inputs: unknown[], origin: string): QuirkRule[] {
 }
 
 function ruleId(input: unknown): string | undefined {
-  const id = z.object({ id: z.string() }).safeParse(input);
-  return id.success ? id.data.id : undefined;
+  const id =
+    typeof input === "object" && input !== null ? (input as { id?: unknown }).id : undefined;
+  return typeof id === "string" ? id : undefined;
 }
 
 const builtin: QuirkRuleInput[] = [

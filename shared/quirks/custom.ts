@@ -30,17 +30,27 @@ export function applyCustomRules(base: QuirkRule[], custom: unknown, origin: str
   }
   const merged = new Map<string, unknown>(base.map((rule) => [rule.id, rule]));
   const problems: string[] = [];
+  const seen = new Set<string>();
   entries.forEach((entry, index) => {
     const id = isObject(entry) && typeof entry.id === "string" ? entry.id : undefined;
     if (id === undefined) {
       problems.push(`rule #${index}: id: required, a string`);
       return;
     }
+    if (seen.has(id)) problems.push(`rule ${id}: id: duplicate id`);
+    seen.add(id);
     const existing = merged.get(id);
     merged.set(id, existing === undefined ? entry : deepMerge(existing, entry));
   });
-  if (problems.length > 0) throw new RuleValidationError(problems, origin);
-  return validateRules([...merged.values()], origin);
+  // Report every problem at once: the ones above and the schema's.
+  try {
+    const rules = validateRules([...merged.values()], origin);
+    if (problems.length === 0) return rules;
+  } catch (error) {
+    if (!(error instanceof RuleValidationError)) throw error;
+    problems.push(...error.problems);
+  }
+  throw new RuleValidationError(problems, origin);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -1,4 +1,5 @@
-import { z } from "zod";
+import * as z from "zod/mini";
+import "../validation.ts";
 import { EVENT_KINDS } from "../events/event.ts";
 
 export const CATEGORIES = [
@@ -31,89 +32,88 @@ export const RESOLVED_BY_RECOVERY: ReadonlySet<Category> = new Set([
   "account_disabled",
 ]);
 
-const regex = z.string().refine(
-  (s) => {
-    try {
-      new RegExp(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: "not a valid regular expression" },
+const regex = z.string().check(
+  z.refine(
+    (s) => {
+      try {
+        new RegExp(s);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: "not a valid regular expression" },
+  ),
 );
+const nonEmpty = z.string().check(z.minLength(1));
+const int = (min: number, max?: number) =>
+  z.int().check(z.minimum(min), ...(max === undefined ? [] : [z.maximum(max)]));
+const list = <T extends z.core.SomeType>(item: T) => z.array(item).check(z.minLength(1));
 
 /**
  * A condition on a field of the request or response body sample. `path` is dotted
  * (`data.employment_status`); an array on the way matches when any element does.
  */
-export const FieldPredicate = z.object({
+export const FieldPredicate = z.strictObject({
   in: z.enum(["request", "response"]),
-  path: z.string().min(1),
+  path: nonEmpty,
   is: z.enum(["missing", "null", "empty", "equals", "not_matching"]),
   /** For `equals`: the value. For `not_matching`: a regular expression. */
-  value: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  value: z.optional(z.union([z.string(), z.number(), z.boolean()])),
 });
 export type FieldPredicate = z.infer<typeof FieldPredicate>;
 
-export const AlertPolicy = z.object({
+export const AlertPolicy = z.strictObject({
   /** When false, matching events are counted but never alerted (`expected_behaviour`). */
   notify: z.boolean(),
   /** Alert once `count` events arrive within `window_seconds`. */
-  threshold: z.object({
-    count: z.number().int().min(1),
-    window_seconds: z.number().int().min(1),
-  }),
+  threshold: z.strictObject({ count: int(1), window_seconds: int(1) }),
   /** A still-firing incident is repeated after this long. */
-  repeat_seconds: z.number().int().min(60),
+  repeat_seconds: int(60),
   /** A firing incident with no event for this long is resolved by the sweeper. */
-  resolve_after_quiet_seconds: z.number().int().min(60),
+  resolve_after_quiet_seconds: int(60),
 });
 export type AlertPolicy = z.infer<typeof AlertPolicy>;
 
-export const QuirkRule = z
-  .object({
-    id: z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+)+$/, "ids look like `provider.what`"),
-    /** Lower-case provider key as StackOne sends it; absent for rules that apply to any provider. */
-    provider: z.string().min(1).optional(),
-    /** Breaks ties between rules of equal specificity; higher wins. */
-    priority: z.number().int().default(0),
-    match: z
-      .object({
-        status: z.array(z.number().int().min(100).max(599)).min(1).optional(),
-        /** e.g. `4xx`: for fallbacks. */
-        status_class: z.enum(["2xx", "3xx", "4xx", "5xx"]).optional(),
-        kind: z.array(z.enum(EVENT_KINDS)).min(1).optional(),
-        /** Regular expression over the sender's event type, e.g. `^account\\.(error|expired)$`. */
-        type: regex.optional(),
-        method: z.array(z.string().toUpperCase()).min(1).optional(),
-        /** Regular expression over the HTTP path and the resource name. */
-        path: regex.optional(),
-        /** Case-insensitive regular expression over the error message, code and provider errors. */
-        message: regex.optional(),
-        fields: z.array(FieldPredicate).min(1).optional(),
-      })
-      .strict(),
-    category: z.enum(CATEGORIES),
-    severity: z.enum(SEVERITIES),
-    audience: z.array(z.enum(AUDIENCES)).min(1),
-    title: z.string().min(1).max(120),
-    what_happened: z.string().min(1),
-    remediation: z.array(z.string().min(1)).min(1),
-    retry: z.object({
-      retryable: z.boolean(),
-      backoff: z.enum(["none", "exponential", "retry_after"]),
-    }),
-    docs_url: z.url().optional(),
-    /** Where the rule comes from: the page and the line of it. */
-    source: z.object({
-      page: z.enum(["stackone-integration-quirks", "stackone-error-guide", "quirkwatch"]),
-      section: z.string().min(1),
-      line: z.number().int().min(1).optional(),
-    }),
-    alert: AlertPolicy,
-  })
-  .strict();
+export const QuirkRule = z.strictObject({
+  id: z.string().check(z.regex(/^[a-z0-9_]+(\.[a-z0-9_]+)+$/, "ids look like `provider.what`")),
+  /** Lower-case provider key as StackOne sends it; absent for rules that apply to any provider. */
+  provider: z.optional(nonEmpty),
+  /** Breaks ties between rules of equal specificity; higher wins. */
+  priority: z._default(z.int(), 0),
+  match: z.strictObject({
+    status: z.optional(list(int(100, 599))),
+    /** e.g. `4xx`: for fallbacks. */
+    status_class: z.optional(z.enum(["2xx", "3xx", "4xx", "5xx"])),
+    kind: z.optional(list(z.enum(EVENT_KINDS))),
+    /** Regular expression over the sender's event type, e.g. `^account\\.(error|expired)$`. */
+    type: z.optional(regex),
+    method: z.optional(list(z.string().check(z.toUpperCase()))),
+    /** Regular expression over the HTTP path and the resource name. */
+    path: z.optional(regex),
+    /** Case-insensitive regular expression over the error message, code and provider errors. */
+    message: z.optional(regex),
+    fields: z.optional(list(FieldPredicate)),
+  }),
+  category: z.enum(CATEGORIES),
+  severity: z.enum(SEVERITIES),
+  audience: list(z.enum(AUDIENCES)),
+  title: z.string().check(z.minLength(1), z.maxLength(120)),
+  what_happened: nonEmpty,
+  remediation: list(nonEmpty),
+  retry: z.strictObject({
+    retryable: z.boolean(),
+    backoff: z.enum(["none", "exponential", "retry_after"]),
+  }),
+  docs_url: z.optional(z.url()),
+  /** Where the rule comes from: the page and the line of it. */
+  source: z.strictObject({
+    page: z.enum(["stackone-integration-quirks", "stackone-error-guide", "quirkwatch"]),
+    section: nonEmpty,
+    line: z.optional(int(1)),
+  }),
+  alert: AlertPolicy,
+});
 
 export type QuirkRule = z.output<typeof QuirkRule>;
 export type QuirkRuleInput = z.input<typeof QuirkRule>;

@@ -70,7 +70,7 @@ export function normalizeStackone(payload: unknown, rawBody: string): Integratio
     provider: provider as string,
     http: {
       status,
-      method: str(request.method),
+      method: httpMethod(request.method),
       path: urlPath(str(request.url) ?? str(pick("url"))),
     },
     resource: str(pick("resource")),
@@ -144,9 +144,15 @@ function httpStatus(v: unknown): number | undefined {
   return typeof n === "number" && Number.isInteger(n) && n >= 100 && n <= 599 ? n : undefined;
 }
 
+/** The sender's time, or now when it has none we can use (ISO-8601 needs years 0 to 9999). */
 function isoDate(v: unknown): string {
   const d = typeof v === "string" || typeof v === "number" ? new Date(v) : new Date();
-  return Number.isNaN(d.getTime()) ? new Date().toISOString() : d.toISOString();
+  const year = d.getUTCFullYear();
+  return Number.isNaN(year) || year < 0 || year > 9999 ? new Date().toISOString() : d.toISOString();
+}
+
+function httpMethod(v: unknown): string | undefined {
+  return typeof v === "string" && /^[A-Za-z]{1,16}$/.test(v) ? v : undefined;
 }
 
 function urlPath(url: string | undefined): string | undefined {
