@@ -12,7 +12,10 @@ const STORM_EVENTS = Number(process.env.BENCH_STORM_EVENTS ?? 20_000);
 const SECRET = "bench-secret";
 
 type Running = { url: string; stop(): Promise<void> };
-type Stats = { queue: { pending: number; inFlight: number; deliveredBatches: number }; dynamo_writes: { event: number; incident: number; other: number } };
+type Stats = {
+  queue: { pending: number; inFlight: number; deliveredBatches: number };
+  dynamo_writes: { event: number; incident: number; other: number };
+};
 
 function spawnServer(args: string[], env: Record<string, string>, ready: RegExp): Promise<Running> {
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", ...args], {
@@ -78,7 +81,10 @@ async function load(url: string, events: number, incidents: number, concurrency:
         const t = performance.now();
         const response = await fetch(`${url}/webhooks/stackone`, {
           method: "POST",
-          headers: { "content-type": "application/json", "x-stackone-signature": signatures[i] ?? "" },
+          headers: {
+            "content-type": "application/json",
+            "x-stackone-signature": signatures[i] ?? "",
+          },
           body: bodies[i],
         });
         await response.arrayBuffer();
@@ -89,8 +95,15 @@ async function load(url: string, events: number, incidents: number, concurrency:
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-  return { perSecond: events / seconds, p50: pct(0.5), p99: pct(0.99), failed, sentAt: performance.now() };
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  return {
+    perSecond: events / seconds,
+    p50: pct(0.5),
+    p99: pct(0.99),
+    failed,
+    sentAt: performance.now(),
+  };
 }
 
 async function stats(url: string): Promise<Stats> {
@@ -100,7 +113,9 @@ async function stats(url: string): Promise<Stats> {
 async function counted(url: string, expected: number, since: number) {
   for (;;) {
     const s = await stats(url);
-    const { incidents } = (await (await fetch(`${url}/incidents?limit=1000`)).json()) as { incidents: { count: number }[] };
+    const { incidents } = (await (await fetch(`${url}/incidents?limit=1000`)).json()) as {
+      incidents: { count: number }[];
+    };
     const total = incidents.reduce((a, i) => a + i.count, 0);
     if (total >= expected && s.queue.pending === 0 && s.queue.inFlight === 0) {
       return { seconds: (performance.now() - since) / 1000, total, stats: s };
@@ -109,9 +124,14 @@ async function counted(url: string, expected: number, since: number) {
   }
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-const ceiling = await spawnServer(["bench/support/ceiling-server.ts"], {}, /listening (http:\/\/\S+)/);
+const ceiling = await spawnServer(
+  ["bench/support/ceiling-server.ts"],
+  {},
+  /listening (http:\/\/\S+)/,
+);
 const rows: string[][] = [];
 try {
   for (const concurrency of [8, 32]) {
@@ -177,7 +197,21 @@ try {
   await ceiling.stop();
 }
 
-console.log(`\nEnd to end: ${fmt(EVENTS)} signed webhooks over ${INCIDENTS} incidents, one event per request`);
-const header = ["load", "ours ev/s", "ceiling ev/s", "ratio (≥60%)", "ours p50/p99 ms", "ceiling p50/p99 ms", "all counted after", "counted", "writes/event", "non-202"];
+console.log(
+  `\nEnd to end: ${fmt(EVENTS)} signed webhooks over ${INCIDENTS} incidents, one event per request`,
+);
+const header = [
+  "load",
+  "ours ev/s",
+  "ceiling ev/s",
+  "ratio (≥60%)",
+  "ours p50/p99 ms",
+  "ceiling p50/p99 ms",
+  "all counted after",
+  "counted",
+  "writes/event",
+  "non-202",
+];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-for (const row of [header, ...rows]) console.log(row.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  "));
+for (const row of [header, ...rows])
+  console.log(row.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  "));

@@ -10,12 +10,17 @@ const headers: Record<string, string> = process.env.ADMIN_TOKEN
   : {};
 
 for (const scenario of SCENARIOS) {
-  const body = JSON.stringify(Array.from({ length: scenario.repeat }, (_, n) => scenario.payload(n)));
+  const body = JSON.stringify(
+    Array.from({ length: scenario.repeat }, (_, n) => scenario.payload(n)),
+  );
   let response: Response;
   try {
     response = await fetch(`${base}/webhooks/stackone`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-stackone-signature": signStackone(secret, body) },
+      headers: {
+        "content-type": "application/json",
+        "x-stackone-signature": signStackone(secret, body),
+      },
       body,
     });
   } catch {
@@ -23,7 +28,9 @@ for (const scenario of SCENARIOS) {
     process.exit(1);
   }
   const answer = await response.text();
-  console.log(`${response.status}  ${scenario.name}${response.status === 202 ? "" : `  ${answer}`}`);
+  console.log(
+    `${response.status}  ${scenario.name}${response.status === 202 ? "" : `  ${answer}`}`,
+  );
 }
 
 await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -33,7 +40,14 @@ if (!response.ok) {
   process.exit(1);
 }
 const { incidents } = (await response.json()) as {
-  incidents: { status: string; count: number; rule_id: string; account_name?: string; account_id: string; title: string }[];
+  incidents: {
+    status: string;
+    count: number;
+    rule_id: string;
+    account_name?: string;
+    account_id: string;
+    title: string;
+  }[];
 };
 console.log(`\n${incidents.length} incident(s):`);
 for (const i of incidents) {

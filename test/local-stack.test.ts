@@ -13,7 +13,13 @@ const GENERIC_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const ADMIN_TOKEN = "e2e-admin-token";
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
-type IncidentView = { id: string; status: string; count: number; rule_id: string; category: string };
+type IncidentView = {
+  id: string;
+  status: string;
+  count: number;
+  rule_id: string;
+  category: string;
+};
 
 function failedRequest(id: string, account: string, status: number, provider = "lever") {
   return {
@@ -33,7 +39,9 @@ function failedRequest(id: string, account: string, status: number, provider = "
 }
 
 async function incidents(stack: RunningStack, query: string): Promise<IncidentView[]> {
-  const body = await getJson<{ incidents: IncidentView[] }>(`${stack.url}/incidents?${query}`, { headers: auth });
+  const body = await getJson<{ incidents: IncidentView[] }>(`${stack.url}/incidents?${query}`, {
+    headers: auth,
+  });
   return body.incidents;
 }
 
@@ -57,9 +65,17 @@ describe("npm start", () => {
   it("accepts the current and the previous secret, and nothing else", async () => {
     const good = await postStackone(stack.url, failedRequest("sig-1", "acct-sig", 401));
     expect(good.status).toBe(202);
-    const rotated = await postStackone(stack.url, failedRequest("sig-2", "acct-sig", 401), PREVIOUS_SECRET);
+    const rotated = await postStackone(
+      stack.url,
+      failedRequest("sig-2", "acct-sig", 401),
+      PREVIOUS_SECRET,
+    );
     expect(rotated.status).toBe(202);
-    const wrong = await postStackone(stack.url, failedRequest("sig-3", "acct-bad", 401), "not-the-secret");
+    const wrong = await postStackone(
+      stack.url,
+      failedRequest("sig-3", "acct-bad", 401),
+      "not-the-secret",
+    );
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toMatchObject({ error: expect.stringMatching(/signature/) });
     const missing = await fetch(`${stack.url}/webhooks/stackone`, {
@@ -71,7 +87,11 @@ describe("npm start", () => {
       const [incident] = await incidents(stack, "account_id=acct-sig");
       return incident?.count === 2 ? incident : undefined;
     });
-    expect(counted).toMatchObject({ rule_id: "lever.401", category: "reauth_required", status: "firing" });
+    expect(counted).toMatchObject({
+      rule_id: "lever.401",
+      category: "reauth_required",
+      status: "firing",
+    });
     expect(await incidents(stack, "account_id=acct-bad")).toEqual([]);
   });
 
@@ -90,7 +110,9 @@ describe("npm start", () => {
       fetch(`${stack.url}/webhooks/generic`, { method: "POST", headers, body });
     const fresh = await post(sign(GENERIC_SECRET, "msg_1", body));
     expect(fresh.status).toBe(202);
-    const replay = await post(sign(GENERIC_SECRET, "msg_1", body, new Date(Date.now() - 6 * 60_000)));
+    const replay = await post(
+      sign(GENERIC_SECRET, "msg_1", body, new Date(Date.now() - 6 * 60_000)),
+    );
     expect(replay.status).toBe(401);
     expect(await replay.json()).toMatchObject({ error: expect.stringMatching(/tolerance/) });
   });
@@ -105,11 +127,19 @@ describe("npm start", () => {
     });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: expect.stringMatching(/JSON/i) });
-    const wrongSchema = await postStackone(stack.url, { event: "request.failed", data: { status: 401 } });
+    const wrongSchema = await postStackone(stack.url, {
+      event: "request.failed",
+      data: { status: 401 },
+    });
     expect(wrongSchema.status).toBe(422);
-    const details = ((await wrongSchema.json()) as { details: { path: string }[] }).details.map((d) => d.path);
+    const details = ((await wrongSchema.json()) as { details: { path: string }[] }).details.map(
+      (d) => d.path,
+    );
     expect(details).toEqual(expect.arrayContaining(["account_id", "provider"]));
-    const huge = await postStackone(stack.url, { ...failedRequest("big", "acct-big", 500), pad: "x".repeat(300_000) });
+    const huge = await postStackone(stack.url, {
+      ...failedRequest("big", "acct-big", 500),
+      pad: "x".repeat(300_000),
+    });
     expect(huge.status).toBe(413);
     const tooMany = await postStackone(
       stack.url,
@@ -122,7 +152,9 @@ describe("npm start", () => {
     const event = failedRequest("dup-1", "acct-dup", 403);
     expect((await postStackone(stack.url, event)).status).toBe(202);
     expect((await postStackone(stack.url, [event, event])).status).toBe(202);
-    const incident = await eventually(async () => (await incidents(stack, "account_id=acct-dup"))[0]);
+    const incident = await eventually(
+      async () => (await incidents(stack, "account_id=acct-dup"))[0],
+    );
     await new Promise((r) => setTimeout(r, 300));
     const [after] = await incidents(stack, "account_id=acct-dup");
     expect(incident.count).toBe(1);
@@ -140,14 +172,18 @@ describe("npm start", () => {
       data: { id: "acct-rec", status: "active" },
     });
     expect(recovered.status).toBe(202);
-    const resolved = await eventually(async () => (await incidents(stack, "account_id=acct-rec&status=resolved"))[0]);
+    const resolved = await eventually(
+      async () => (await incidents(stack, "account_id=acct-rec&status=resolved"))[0],
+    );
     expect(resolved.count).toBe(1);
     expect(stack.output()).toContain("RESOLVED");
   });
 
   it("requires the admin token for incidents", async () => {
     expect((await fetch(`${stack.url}/incidents`)).status).toBe(401);
-    const wrong = await fetch(`${stack.url}/incidents`, { headers: { authorization: "Bearer nope" } });
+    const wrong = await fetch(`${stack.url}/incidents`, {
+      headers: { authorization: "Bearer nope" },
+    });
     expect(wrong.status).toBe(401);
     const bad = await fetch(`${stack.url}/incidents?limit=5000`, { headers: auth });
     expect(bad.status).toBe(422);
@@ -157,9 +193,14 @@ describe("npm start", () => {
 describe("npm start, stopped and started again", () => {
   it("finishes accepted events on SIGTERM and keeps incidents across a restart", async () => {
     const first = await startLocalStack();
-    const batch = Array.from({ length: 100 }, (_, i) => failedRequest(`drain-${i}`, "acct-drain", 500));
+    const batch = Array.from({ length: 100 }, (_, i) =>
+      failedRequest(`drain-${i}`, "acct-drain", 500),
+    );
     for (let i = 0; i < 5; i++) {
-      const response = await postStackone(first.url, batch.map((e) => ({ ...e, id: `${e.id}-${i}` })));
+      const response = await postStackone(
+        first.url,
+        batch.map((e) => ({ ...e, id: `${e.id}-${i}` })),
+      );
       expect(response.status).toBe(202);
     }
     await first.stop("SIGTERM");

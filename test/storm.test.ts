@@ -29,10 +29,12 @@ describe("a storm on one incident", () => {
     try {
       // Every event once, and every tenth event again later in the stream, as a sender's retry.
       const deliveries = Array.from({ length: EVENTS }, (_, i) => i);
-      for (let i = 0; i < EVENTS; i += 10) deliveries.splice(Math.min(deliveries.length, Math.floor(i * 1.1) + 500), 0, i);
+      for (let i = 0; i < EVENTS; i += 10)
+        deliveries.splice(Math.min(deliveries.length, Math.floor(i * 1.1) + 500), 0, i);
       expect(deliveries).toHaveLength(DELIVERIES);
       const requests: number[][] = [];
-      for (let i = 0; i < deliveries.length; i += PER_REQUEST) requests.push(deliveries.slice(i, i + PER_REQUEST));
+      for (let i = 0; i < deliveries.length; i += PER_REQUEST)
+        requests.push(deliveries.slice(i, i + PER_REQUEST));
 
       let next = 0;
       await Promise.all(
@@ -59,7 +61,9 @@ describe("a storm on one incident", () => {
       expect(incident).toMatchObject({ count: EVENTS, status: "firing" });
       expect(stats.notices).toBe(1);
       // One write per batch, plus one per notice to take it off the outbox once published.
-      expect(stats.dynamo_writes.incident).toBeLessThanOrEqual(stats.queue.deliveredBatches + stats.notices);
+      expect(stats.dynamo_writes.incident).toBeLessThanOrEqual(
+        stats.queue.deliveredBatches + stats.notices,
+      );
       expect(stats.dynamo_writes.event).toBe(DELIVERIES);
     } finally {
       await stack.stop();

@@ -2,7 +2,12 @@
  * One realistic StackOne webhook for each problem on the quirks page, for `npm run demo` and the
  * end-to-end bench. `repeat` sends it that many times (a rate limit only alerts when sustained).
  */
-export type Scenario = { name: string; rule: string; repeat: number; payload: (n: number) => unknown };
+export type Scenario = {
+  name: string;
+  rule: string;
+  repeat: number;
+  payload: (n: number) => unknown;
+};
 
 const now = () => new Date().toISOString();
 
@@ -41,7 +46,14 @@ function failed(
         body: log.responseBody,
         provider_errors:
           log.status >= 400
-            ? [{ status: log.status, url: log.url, raw: log.message ?? "", headers: log.headers ?? {} }]
+            ? [
+                {
+                  status: log.status,
+                  url: log.url,
+                  raw: log.message ?? "",
+                  headers: log.headers ?? {},
+                },
+              ]
             : [],
       },
       message: log.message,
@@ -80,7 +92,9 @@ export const SCENARIOS: Scenario[] = [
       status: 200,
       url: `${API}/hris/employees`,
       resource: "employees",
-      responseBody: { data: [{ id: "3332883884017713238", termination_date: null, employment_status: null }] },
+      responseBody: {
+        data: [{ id: "3332883884017713238", termination_date: null, employment_status: null }],
+      },
     }),
   },
   {

@@ -10,7 +10,10 @@ export function countWrites(client: DynamoDBClient): WriteCounts {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       if (WRITES.has(context.commandName ?? "")) {
-        const input = args.input as { Item?: { pk?: { S?: string } }; Key?: { pk?: { S?: string } } };
+        const input = args.input as {
+          Item?: { pk?: { S?: string } };
+          Key?: { pk?: { S?: string } };
+        };
         const pk = input.Item?.pk?.S ?? input.Key?.pk?.S ?? "";
         if (pk.startsWith("EVT#")) counts.event += 1;
         else if (pk.startsWith("INC#")) counts.incident += 1;

@@ -1,5 +1,6 @@
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
   type ScalarAttributeType,
@@ -33,5 +34,11 @@ export async function createTable(client: DynamoDBClient, name: string): Promise
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  // A new table takes writes only once it is active, even in dynalite.
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    if (Table?.TableStatus === "ACTIVE") return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

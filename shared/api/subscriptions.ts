@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { SubscriptionStore } from "../adapters/dynamo-subscriptions.ts";
 import {
   type EmailConfirmation,
   EmailSubscriptionRejected,
   type EmailSubscriptions,
 } from "../adapters/sns-subscriptions.ts";
-import { issuesOf } from "../events/event.ts";
 import { SubscriptionFilterSchema, snsFilterPolicy } from "../notify/filter.ts";
 import {
   SUBSCRIPTION_KINDS,
@@ -20,6 +19,7 @@ import {
   validateDestinationUrl,
 } from "../notify/url-guard.ts";
 import { generateSecret } from "../standard-webhooks.ts";
+import { issuesOf } from "../validation.ts";
 import { type ApiRequest, type ApiResponse, error, json, readJson } from "./http.ts";
 
 export type SubscriptionApiDeps = {
@@ -33,15 +33,13 @@ export type SubscriptionApiDeps = {
   now?: () => Date;
 };
 
-const CreateSubscription = z
-  .object({
-    kind: z.enum(SUBSCRIPTION_KINDS),
-    target: z.string().trim().min(1).max(2048),
-    filter: SubscriptionFilterSchema.default({}),
-  })
-  .strict();
+const CreateSubscription = z.strictObject({
+  kind: z.enum(SUBSCRIPTION_KINDS),
+  target: z.string().check(z.trim(), z.minLength(1), z.maxLength(2048)),
+  filter: z._default(SubscriptionFilterSchema, {}),
+});
 
-const Email = z.email().max(254);
+const Email = z.email().check(z.maxLength(254));
 const ID = /^sub_[\w-]{1,64}$/;
 /** SNS is asked about this many email subscriptions at a time. */
 const CONCURRENCY = 8;

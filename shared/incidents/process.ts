@@ -31,6 +31,7 @@ export const ORPHANED_NOTICE_SECONDS = 60;
 /** Optimistic writes retry this often on contention before the messages are retried by SQS. */
 const MAX_WRITE_ATTEMPTS = 20;
 const CLAIM_CONCURRENCY = 32;
+const WRITE_CONCURRENCY = 16;
 
 type Item = { record: SQSRecord; event: IntegrationEvent };
 
@@ -105,16 +106,17 @@ export async function processBatch(
   for (const item of claimed) addToGroup(item, false);
   for (const item of reclaims.keys()) addToGroup(item, true);
 
+  // Incidents are independent items: write them side by side.
   const touched: IncidentRecord[] = [];
-  for (const { group, items: groupItems, reclaims: groupReclaims } of groups.values()) {
+  await forEachLimit([...groups.values()], WRITE_CONCURRENCY, async (entry) => {
     try {
-      const record = await applyGroup(deps, group, groupReclaims, reclaims, token, now);
+      const record = await applyGroup(deps, entry.group, entry.reclaims, reclaims, token, now);
       if (record) touched.push(record);
     } catch (error) {
-      log("incident write failed", { incident: group.incidentId, error: String(error) });
-      for (const item of [...groupItems, ...groupReclaims]) failed.add(item.record.messageId);
+      log("incident write failed", { incident: entry.group.incidentId, error: String(error) });
+      for (const item of [...entry.items, ...entry.reclaims]) failed.add(item.record.messageId);
     }
-  }
+  });
 
   for (const item of recoveries) {
     try {

@@ -1,6 +1,7 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { Notice } from "../incidents/notice.ts";
 import { AUDIENCES, CATEGORIES, SEVERITIES, type Severity } from "../quirks/rule.ts";
+import "../validation.ts";
 
 /**
  * Which notices a destination wants. Every condition given must hold; an absent one matches
@@ -8,17 +9,17 @@ import { AUDIENCES, CATEGORIES, SEVERITIES, type Severity } from "../quirks/rule
  * attributes the SNS bus sets) and Slack/webhook destinations (through `matchesFilter`).
  */
 
-const nonEmpty = z.string().trim().min(1);
+const nonEmpty = z.string().check(z.trim(), z.minLength(1));
+const list = <T extends z.core.SomeType>(item: T) =>
+  z.optional(z.array(item).check(z.minLength(1)));
 
-export const SubscriptionFilterSchema = z
-  .object({
-    account_ids: z.array(nonEmpty).min(1).optional(),
-    providers: z.array(nonEmpty.toLowerCase()).min(1).optional(),
-    categories: z.array(z.enum(CATEGORIES)).min(1).optional(),
-    min_severity: z.enum(SEVERITIES).optional(),
-    audience: z.enum(AUDIENCES).optional(),
-  })
-  .strict();
+export const SubscriptionFilterSchema = z.strictObject({
+  account_ids: list(nonEmpty),
+  providers: list(z.string().check(z.trim(), z.minLength(1), z.toLowerCase())),
+  categories: list(z.enum(CATEGORIES)),
+  min_severity: z.optional(z.enum(SEVERITIES)),
+  audience: z.optional(z.enum(AUDIENCES)),
+});
 export type SubscriptionFilter = z.output<typeof SubscriptionFilterSchema>;
 
 /** SNS allows at most 150 combinations of values across a filter policy's keys. */

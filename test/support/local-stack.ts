@@ -15,7 +15,10 @@ export type RunningStack = {
 };
 
 /** Starts `npm start` as a user would, on a free port, and waits for its banner. */
-export async function startLocalStack(env: Record<string, string> = {}, dataDir?: string): Promise<RunningStack> {
+export async function startLocalStack(
+  env: Record<string, string> = {},
+  dataDir?: string,
+): Promise<RunningStack> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), "quirkwatch-e2e-"));
   const child: ChildProcess = spawn("npm", ["start", "--silent"], {
     cwd: join(import.meta.dirname, "../.."),
@@ -60,18 +63,27 @@ export function postStackone(url: string, payload: unknown, secret = SECRET): Pr
   const body = JSON.stringify(payload);
   return fetch(`${url}/webhooks/stackone`, {
     method: "POST",
-    headers: { "content-type": "application/json", "x-stackone-signature": signStackone(secret, body) },
+    headers: {
+      "content-type": "application/json",
+      "x-stackone-signature": signStackone(secret, body),
+    },
     body,
   });
 }
 
-export async function getJson<T = Record<string, unknown>>(url: string, init?: RequestInit): Promise<T> {
+export async function getJson<T = Record<string, unknown>>(
+  url: string,
+  init?: RequestInit,
+): Promise<T> {
   const response = await fetch(url, init);
   return (await response.json()) as T;
 }
 
 /** Polls until `check` returns a value, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
