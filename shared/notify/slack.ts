@@ -182,10 +182,14 @@ function plainText(notice: Notice): string {
   const title = inline(incident.title, 300);
   const firstStep = incident.remediation[0];
   const next = firstStep ? ` Next step: ${inline(firstStep, 1_000)}` : "";
+  const since =
+    notice.kind === "reminder" && notice.since_last_notice !== undefined
+      ? ` ${notice.since_last_notice} more since the last notice.`
+      : "";
   const text =
     notice.kind === "resolved"
       ? `✅ Resolved: ${title} for ${who}, after ${humanDuration(incidentDuration(notice))} and ${eventCount(incident.count)} (${resolvedBy(notice)}).`
-      : `${notice.kind === "reminder" ? "🔁 Still firing" : SEVERITY_EMOJI[incident.severity]} ${title}: ${who}.${next}`;
+      : `${notice.kind === "reminder" ? "🔁 Still firing" : SEVERITY_EMOJI[incident.severity]} ${title}: ${who}.${since}${next}`;
   return truncate(text, SLACK_LIMITS.text);
 }
 

@@ -69,9 +69,9 @@ export const AlertPolicy = z.strictObject({
   /** Alert once `count` events arrive within `window_seconds`. */
   threshold: z.strictObject({ count: int(1), window_seconds: int(1) }),
   /** A still-firing incident is repeated after this long. */
-  repeat_seconds: int(60),
+  repeat_seconds: int(1),
   /** A firing incident with no event for this long is resolved by the sweeper. */
-  resolve_after_quiet_seconds: int(60),
+  resolve_after_quiet_seconds: int(1),
 });
 export type AlertPolicy = z.infer<typeof AlertPolicy>;
 
