@@ -1,6 +1,8 @@
 import type { SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DynamoIncidentStore } from "../shared/adapters/dynamo-store.ts";
+import { createTable } from "../shared/adapters/create-table.ts";
+import { createDynamoClient } from "../shared/adapters/dynamo-client.ts";
+import { DynamoIncidentStore } from "../shared/adapters/dynamo-store.ts";
 import { MemoryBus } from "../shared/adapters/memory-bus.ts";
 import { createClassifier } from "../shared/classify/classifier.ts";
 import type { IntegrationEventInput } from "../shared/events/event.ts";
@@ -139,7 +141,6 @@ describe("processor", () => {
     await crashStore.claimEvent(
       { source: "stackone", id: "lost1" },
       { token: "dead", message_id: r.messageId },
-      false,
     );
     const retry = await processBatch(
       [{ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: "2" } }],
@@ -226,5 +227,36 @@ describe("processor", () => {
     ]);
     const open = await s.listIncidents({ status: "firing", limit: 10 });
     expect(open).toEqual([]);
+  });
+
+  it("counts exactly when every write is sent twice, as when the SDK retries a lost answer", async () => {
+    const client = createDynamoClient(dynamo.endpoint);
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (!/^(PutItem|UpdateItem)Command$/.test(context.commandName ?? "")) return next(args);
+        // The first attempt lands; its answer is lost; the retry's answer is what we see.
+        await next(args).catch(() => undefined);
+        return next(args);
+      },
+      { step: "initialize", name: "retryAfterLostAnswer" },
+    );
+    await createTable(client, "quirkwatch-retries");
+    const retrying = new DynamoIncidentStore(client, "quirkwatch-retries");
+    const bus = new MemoryBus();
+    const deps = { store: retrying, bus, classifier, now: at("2026-11-24T10:00:05Z") };
+    const events = Array.from({ length: 30 }, (_, i) => leverEvent(`retry-${i}`, 401));
+    const first = await processBatch(
+      events.slice(0, 20).map((e) => record(e)),
+      deps,
+    );
+    const second = await processBatch(
+      events.slice(10).map((e) => record(e)),
+      deps,
+    );
+    expect([...first.batchItemFailures, ...second.batchItemFailures]).toEqual([]);
+    const [incident] = await retrying.listIncidents({ limit: 10 });
+    expect(incident?.count).toBe(30);
+    expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
+    client.destroy();
   });
 });

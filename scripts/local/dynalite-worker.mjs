@@ -8,6 +8,8 @@ const server = dynalite({
   updateTableMs: 0,
   ...(workerData.path ? { path: workerData.path } : {}),
 });
+// Longer than the SDK keeps idle sockets, so the server never closes one the client is reusing.
+server.keepAliveTimeout = 120_000;
 server.on("error", (error) => parentPort.postMessage({ error: String(error) }));
 server.listen(0, "127.0.0.1", () => parentPort.postMessage({ port: server.address().port }));
 parentPort.on("message", (message) => {

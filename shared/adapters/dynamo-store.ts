@@ -16,7 +16,7 @@ export const EVENT_RETENTION_SECONDS = 7 * 24 * 3600;
 
 export type Claim =
   | { status: "claimed" }
-  /** Already recorded; `token`, `message_id` and `claimed_at` tell who recorded it, when asked. */
+  /** Already recorded; `token`, `message_id` and `claimed_at` tell who recorded it. */
   | { status: "duplicate"; token?: string; message_id?: string; claimed_at?: number };
 
 export type IncidentFilter = {
@@ -32,7 +32,6 @@ export interface IncidentStore {
   claimEvent(
     key: { source: string; id: string },
     claim: { token: string; message_id: string },
-    readOnConflict: boolean,
   ): Promise<Claim>;
   reclaimEvent(key: { source: string; id: string }, from: string, to: string): Promise<boolean>;
   getIncident(id: string): Promise<IncidentRecord | undefined>;
@@ -61,7 +60,6 @@ export class DynamoIncidentStore implements IncidentStore {
   async claimEvent(
     key: { source: string; id: string },
     claim: { token: string; message_id: string },
-    readOnConflict: boolean,
   ): Promise<Claim> {
     const now = epochNow();
     try {
@@ -82,10 +80,13 @@ export class DynamoIncidentStore implements IncidentStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
-    if (!readOnConflict) return { status: "duplicate" };
     const { Item } = await this.client.send(
       new GetItemCommand({ TableName: this.table, Key: eventKey(key), ConsistentRead: true }),
     );
+    // The SDK retries a request whose answer was lost: our own first try may have written it.
+    if (Item?.token?.S === claim.token && Item?.message_id?.S === claim.message_id) {
+      return { status: "claimed" };
+    }
     const expires = Number(Item?.expires_at?.N ?? Number.NaN);
     return {
       status: "duplicate",
@@ -101,7 +102,8 @@ export class DynamoIncidentStore implements IncidentStore {
         TableName: this.table,
         Key: eventKey(key),
         UpdateExpression: "SET #token = :to",
-        ConditionExpression: "#token = :from",
+        // Idempotent: the SDK may retry a request whose answer it lost.
+        ConditionExpression: "#token = :from OR #token = :to",
         ExpressionAttributeNames: { "#token": "token" },
         ExpressionAttributeValues: { ":from": { S: from }, ":to": { S: to } },
       }),

@@ -65,12 +65,10 @@ export async function processBatch(
   const reclaims = new Map<Item, { token: string; claimedAt: number }>();
   const claimed: Item[] = [];
   await forEachLimit(items, CLAIM_CONCURRENCY, async (item) => {
-    const redelivered = Number(item.record.attributes?.ApproximateReceiveCount ?? "1") > 1;
     try {
       const claim = await deps.store.claimEvent(
         { source: item.event.source, id: item.event.id },
         { token, message_id: item.record.messageId },
-        redelivered,
       );
       if (claim.status === "claimed") claimed.push(item);
       else if (claim.message_id === item.record.messageId && claim.token) {
@@ -164,6 +162,8 @@ async function applyGroup(
     unchecked = [];
     const events = [...group.events, ...reclaimed];
     if (events.length === 0) return current;
+    // Our write landed, but its answer was lost and the SDK's retry found the new version.
+    if (current?.applied.some(([t]) => t === token)) return current;
     const next = applyEvents(current, { ...group, events }, now, token);
     if (await deps.store.saveIncident(next, current?.version)) {
       return { ...next, version: (current?.version ?? 0) + 1 };
