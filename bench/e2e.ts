@@ -110,14 +110,22 @@ async function stats(url: string): Promise<Stats> {
   return (await (await fetch(`${url}/_local/stats`)).json()) as Stats;
 }
 
+/** Waits until every event is counted; gives up once the queue is idle and nothing moves for 10 s. */
 async function counted(url: string, expected: number, since: number) {
+  let last = -1;
+  let stillSince = performance.now();
   for (;;) {
     const s = await stats(url);
     const { incidents } = (await (await fetch(`${url}/incidents?limit=1000`)).json()) as {
       incidents: { count: number }[];
     };
     const total = incidents.reduce((a, i) => a + i.count, 0);
-    if (total >= expected && s.queue.pending === 0 && s.queue.inFlight === 0) {
+    const idle = s.queue.pending === 0 && s.queue.inFlight === 0;
+    if (total !== last) {
+      last = total;
+      stillSince = performance.now();
+    }
+    if ((total >= expected && idle) || (idle && performance.now() - stillSince > 10_000)) {
       return { seconds: (performance.now() - since) / 1000, total, stats: s };
     }
     await new Promise((r) => setTimeout(r, 100));

@@ -107,7 +107,7 @@ declare namespace sst {
       primaryIndex: { hashKey: string; rangeKey?: string };
       globalIndexes?: Record<
         string,
-        { hashKey: string; rangeKey?: string; projection?: "all" | "keys-only" }
+        { hashKey: string; rangeKey?: string; projection?: "all" | "keys-only" | readonly string[] }
       >;
       ttl?: string;
       deletionProtection?: boolean;

@@ -7,39 +7,12 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { SNS_MAX_BYTES, SnsAlertBus } from "../shared/adapters/sns-bus.ts";
-import type { Incident, Notice } from "../shared/incidents/notice.ts";
+import type { Notice } from "../shared/incidents/notice.ts";
+import { notice } from "./support/notices.ts";
 
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts";
 const sns = mockClient(SNSClient);
 const noWait = async () => undefined;
-
-function notice(n = 0, incidentOverrides: Partial<Incident> = {}): Notice {
-  return {
-    id: `inc_${n}:firing:2024-05-01T12:00:00Z`,
-    kind: "firing",
-    created_at: "2024-05-01T12:05:00.000Z",
-    incident: {
-      id: `inc_${n}`,
-      account: { id: `acct_${n}`, name: "Acme Corp" },
-      provider: "hibob",
-      rule_id: "hibob.token_expired",
-      category: "reauth_required",
-      severity: "error",
-      audience: ["customer", "internal"],
-      status: "firing",
-      title: "Hibob service user token expired",
-      what_happened: "Hibob no longer accepts the token.",
-      remediation: ["Reconnect Hibob"],
-      retryable: false,
-      count: 3,
-      first_seen: "2024-05-01T12:00:00.000Z",
-      last_seen: "2024-05-01T12:05:00.000Z",
-      request_ids: ["req_1"],
-      messages: ["401 token expired"],
-      ...incidentOverrides,
-    },
-  };
-}
 
 function entries(call: number): PublishBatchRequestEntry[] {
   const input = sns.commandCalls(PublishBatchCommand)[call]?.args[0].input;

@@ -28,7 +28,7 @@ export async function createTable(client: DynamoDBClient, name: string): Promise
         GlobalSecondaryIndexes: Object.entries(TABLE.globalIndexes).map(([index, k]) => ({
           IndexName: index,
           KeySchema: keys(k.hashKey, k.rangeKey),
-          Projection: { ProjectionType: "ALL" },
+          Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: [...k.projection] },
         })),
       }),
     );

@@ -193,7 +193,7 @@ export class DynamoIncidentStore implements IncidentStore {
         ...(conditions.length > 0 ? { FilterExpression: conditions.join(" AND ") } : {}),
       },
       filter.limit,
-      false,
+      true,
     );
   }
 

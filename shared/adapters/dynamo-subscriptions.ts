@@ -74,7 +74,11 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     let start: QueryCommandInput["ExclusiveStartKey"];
     do {
       const page = await this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-      for (const item of page.Items ?? []) out.push(fromItem(item));
+      // The index holds keys only: read each subscription itself.
+      for (const item of page.Items ?? []) {
+        const subscription = await this.get(item.pk?.S?.slice("SUB#".length) ?? "");
+        if (subscription) out.push(subscription);
+      }
       start = page.LastEvaluatedKey;
     } while (start);
     return out;

@@ -8,6 +8,7 @@
  * - `EVT#<source>#<event id>` / `EVT`: an event already counted; expires after 7 days.
  * - `SUB#<id>` / `SUB`: a Slack or webhook subscription; `type = "subscription"`.
  * `expires_at` (epoch seconds) is the TTL attribute.
+ * The indexes project only the attributes their queries filter on; readers get each item by key.
  */
 export const TABLE = {
   fields: {
@@ -19,9 +20,15 @@ export const TABLE = {
     sorted_at: "string",
   },
   primaryIndex: { hashKey: "pk", rangeKey: "sk" },
+  // Indexes carry only what queries filter on; readers fetch the item itself. Incident items are
+  // rewritten every batch, and a full copy in each index would multiply that write.
   globalIndexes: {
-    open: { hashKey: "open", rangeKey: "due_at" },
-    byType: { hashKey: "type", rangeKey: "sorted_at" },
+    open: { hashKey: "open", rangeKey: "due_at", projection: ["account_id", "expires_at"] },
+    byType: {
+      hashKey: "type",
+      rangeKey: "sorted_at",
+      projection: ["status", "account_id", "provider", "category", "kind", "expires_at"],
+    },
   },
   ttl: "expires_at",
 } as const;

@@ -3,6 +3,7 @@ import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import type { AlertBus } from "../adapters/bus.ts";
 import type { IncidentStore } from "../adapters/dynamo-store.ts";
 import type { Classifier } from "../classify/classifier.ts";
+import { forEachLimit } from "../concurrency.ts";
 import { type IntegrationEvent, parseEvent } from "../events/event.ts";
 import { RESOLVED_BY_RECOVERY } from "../quirks/rule.ts";
 import { incidentId } from "./incident-key.ts";
@@ -239,15 +240,4 @@ async function clearOutbox(store: IncidentStore, id: string, published: Set<stri
     if (!current?.outbox.some((n) => published.has(n.id))) return;
     if (await store.saveIncident(withoutNotices(current, published), current.version)) return;
   }
-}
-
-async function forEachLimit<T>(list: T[], limit: number, fn: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < list.length) {
-      const item = list[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, list.length) }, worker));
 }

@@ -1,4 +1,5 @@
 import type { SubscriptionStore } from "../adapters/dynamo-subscriptions.ts";
+import { forEachLimit } from "../concurrency.ts";
 import type { Notice } from "../incidents/notice.ts";
 import { type DeliveryOptions, deliverCustomerWebhook } from "./customer-webhook.ts";
 import { matchesFilter } from "./filter.ts";
@@ -227,15 +228,4 @@ export async function notifyWebhooks(notices: Notice[], deps: WebhookNotifierDep
       `webhook delivery failed for ${failures.length}: ${failures.join("; ")}`,
     );
   }
-}
-
-async function forEachLimit<T>(list: T[], limit: number, fn: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < list.length) {
-      const item = list[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, list.length) }, worker));
 }

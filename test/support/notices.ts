@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import type { SNSEvent } from "aws-lambda";
 import { createTable } from "../../shared/adapters/create-table.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/dynamo-subscriptions.ts";
@@ -73,10 +72,5 @@ export function snsEvent(...notices: Notice[]): SNSEvent {
 export async function freshSubscriptions(dynamo: TestDynamo) {
   const table = `quirkwatch-${randomUUID()}`;
   await createTable(dynamo.client, table);
-  for (let i = 0; i < 100; i++) {
-    const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: table }));
-    if (Table?.TableStatus === "ACTIVE") break;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
   return new DynamoSubscriptionStore(dynamo.client, table);
 }
