@@ -110,7 +110,7 @@ export async function startStack(options: StackOptions) {
     body: JSON.stringify({
       queue: queue.stats(),
       dynamo_writes: writes,
-      notices: bus.published.length,
+      notices: bus.publishedCount,
     }),
   });
   const server = createApiGateway(routes);

@@ -9,7 +9,9 @@ export type Subscriber = { name: string; deliver(notice: Notice): Promise<void> 
  * still fails is kept as a dead letter rather than dropped.
  */
 export class MemoryBus implements AlertBus {
+  /** The most recent notices published (at most 1,000, so a long-running stack stays small). */
   readonly published: Notice[] = [];
+  publishedCount = 0;
   readonly deadLetters: { subscriber: string; notice: Notice; error: string }[] = [];
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -24,6 +26,8 @@ export class MemoryBus implements AlertBus {
 
   async publish(notices: Notice[]): Promise<void> {
     this.published.push(...notices);
+    this.publishedCount += notices.length;
+    if (this.published.length > 1000) this.published.splice(0, this.published.length - 1000);
     for (const notice of notices) {
       for (const subscriber of this.subscribers) {
         const delivery = this.deliver(subscriber, notice).finally(() =>
