@@ -259,4 +259,32 @@ describe("processor", () => {
     expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
     client.destroy();
   });
+
+  it("resolves on a recovery event whose first attempt failed, when it is retried", async () => {
+    const s = await dynamo.freshStore();
+    const bus = new MemoryBus();
+    await processBatch([record(leverEvent("f1", 401))], {
+      store: s,
+      bus,
+      classifier,
+      now: at("2026-11-24T10:00:00Z"),
+    });
+    let failures = 1;
+    const flaky = Object.create(s) as typeof s;
+    flaky.openIncidentsForAccount = async (id) => {
+      if (failures-- > 0) throw new Error("DynamoDB unavailable");
+      return s.openIncidentsForAccount(id);
+    };
+    const recovery = record(
+      leverEvent("rec-f1", 200, { kind: "recovery", type: "account.updated", http: {} }),
+    );
+    const deps = { store: flaky, bus, classifier, now: at("2026-11-24T11:00:00Z") };
+    expect((await processBatch([recovery], deps)).batchItemFailures).toHaveLength(1);
+    const retry = {
+      ...recovery,
+      attributes: { ...recovery.attributes, ApproximateReceiveCount: "2" },
+    };
+    expect((await processBatch([retry], deps)).batchItemFailures).toEqual([]);
+    expect(bus.published.map((n) => n.kind)).toEqual(["firing", "resolved"]);
+  });
 });

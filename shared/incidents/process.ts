@@ -85,8 +85,9 @@ export async function processBatch(
   const groups = new Map<string, { group: EventGroup; items: Item[]; reclaims: Item[] }>();
   const recoveries: Item[] = [];
   const addToGroup = (item: Item, reclaim: boolean) => {
+    // Resolving is idempotent: a recovery whose first attempt failed simply runs again.
     if (item.event.kind === "recovery") {
-      if (!reclaim) recoveries.push(item);
+      recoveries.push(item);
       return;
     }
     const classification = deps.classifier.classify(item.event);
