@@ -1,8 +1,10 @@
 import { defineConfig } from "vitest/config";
 
+// `npm test`: unit, contract (both engines) and end-to-end tiers. The 100,000-event storm is
+// CI-only: `npm run test:storm` (test/storm/vitest.config.ts), which .ci/run also calls.
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    include: ["test/{unit,contract,e2e}/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Node 20 runs the tests; Lambda runs Node 22.

@@ -1,9 +1,9 @@
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { APIGatewayProxyHandlerV2 } from "aws-lambda";
-import { createDynamoClient } from "../shared/adapters/dynamo-client.ts";
-import { DynamoIncidentStore, type IncidentStore } from "../shared/adapters/dynamo-store.ts";
-import { DynamoSubscriptionStore } from "../shared/adapters/dynamo-subscriptions.ts";
-import { SnsEmailSubscriptions } from "../shared/adapters/sns-subscriptions.ts";
+import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
+import { DynamoIncidentStore } from "../shared/adapters/aws/dynamo-store.ts";
+import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscriptions.ts";
+import { SnsEmailSubscriptions } from "../shared/adapters/aws/sns-subscriptions.ts";
 import { type ApiRequest, type ApiResponse, authorize, error } from "../shared/api/http.ts";
 import { getIncident, listIncidents } from "../shared/api/incidents.ts";
 import {
@@ -13,6 +13,7 @@ import {
   type SubscriptionApiDeps,
 } from "../shared/api/subscriptions.ts";
 import { adminToken, alertsTopicArn, allowLocalUrls, tableName } from "../shared/config.ts";
+import type { IncidentStore } from "../shared/incidents/store.ts";
 
 export type ApiDeps = {
   store: IncidentStore;

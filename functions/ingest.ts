@@ -4,7 +4,7 @@ import type {
   APIGatewayProxyHandlerV2,
   APIGatewayProxyStructuredResultV2,
 } from "aws-lambda";
-import { SqsEventQueue } from "../shared/adapters/sqs-queue.ts";
+import { SqsEventQueue } from "../shared/adapters/aws/sqs-queue.ts";
 import { genericWebhookSecret, queueUrl, stackoneWebhookSecrets } from "../shared/config.ts";
 import { type IngestDeps, type IngestResult, receiveWebhook } from "../shared/ingest/receive.ts";
 

@@ -1,12 +1,10 @@
 import type { Context, SNSEvent } from "aws-lambda";
-import { createDynamoClient } from "../shared/adapters/dynamo-client.ts";
-import {
-  DynamoSubscriptionStore,
-  type SubscriptionStore,
-} from "../shared/adapters/dynamo-subscriptions.ts";
+import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
+import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscriptions.ts";
 import { reauthUrlTemplate, slackWebhookUrl, tableName } from "../shared/config.ts";
 import { type Log, noticesOf, notifySlack, RecentDeliveries } from "../shared/notify/deliver.ts";
 import { SlackPoster } from "../shared/notify/slack-delivery.ts";
+import type { SubscriptionStore } from "../shared/notify/subscription-store.ts";
 
 /**
  * The Slack notifier, subscribed to the alerts topic: posts each notice to the default channel

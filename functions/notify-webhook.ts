@@ -1,12 +1,10 @@
 import type { SNSEvent } from "aws-lambda";
-import { createDynamoClient } from "../shared/adapters/dynamo-client.ts";
-import {
-  DynamoSubscriptionStore,
-  type SubscriptionStore,
-} from "../shared/adapters/dynamo-subscriptions.ts";
+import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
+import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscriptions.ts";
 import { allowLocalUrls, tableName } from "../shared/config.ts";
 import type { DeliveryOptions } from "../shared/notify/customer-webhook.ts";
 import { type Log, noticesOf, notifyWebhooks, RecentDeliveries } from "../shared/notify/deliver.ts";
+import type { SubscriptionStore } from "../shared/notify/subscription-store.ts";
 
 /**
  * The customer webhook notifier, subscribed to the alerts topic: sends each notice, signed with

@@ -1,11 +1,12 @@
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSBatchResponse, SQSEvent, SQSHandler } from "aws-lambda";
-import { createDynamoClient } from "../shared/adapters/dynamo-client.ts";
-import { DynamoIncidentStore } from "../shared/adapters/dynamo-store.ts";
-import { SnsAlertBus } from "../shared/adapters/sns-bus.ts";
+import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
+import { DynamoIncidentStore } from "../shared/adapters/aws/dynamo-store.ts";
+import { SnsAlertBus } from "../shared/adapters/aws/sns-bus.ts";
 import { createClassifier } from "../shared/classify/classifier.ts";
 import { alertsTopicArn, rulesPath, tableName } from "../shared/config.ts";
 import { type ProcessDeps, processBatch } from "../shared/incidents/process.ts";
+import { emailForSubscribers } from "../shared/notify/email.ts";
 import { loadRules } from "../shared/quirks/custom.ts";
 
 /** The processor: SQS batches of normalized events in, incidents and notices out. */
@@ -17,7 +18,7 @@ let deployed: ReturnType<typeof createHandler> | undefined;
 export const handler: SQSHandler = (event) => {
   deployed ??= createHandler({
     store: new DynamoIncidentStore(createDynamoClient(), tableName()),
-    bus: new SnsAlertBus(new SNSClient({}), alertsTopicArn()),
+    bus: new SnsAlertBus(new SNSClient({}), alertsTopicArn(), emailForSubscribers),
     classifier: createClassifier(loadRules(rulesPath())),
     log: (message, detail) => console.error(JSON.stringify({ message, ...detail })),
   });

@@ -1,10 +1,11 @@
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { ScheduledHandler } from "aws-lambda";
-import { createDynamoClient } from "../shared/adapters/dynamo-client.ts";
-import { DynamoIncidentStore } from "../shared/adapters/dynamo-store.ts";
-import { SnsAlertBus } from "../shared/adapters/sns-bus.ts";
+import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
+import { DynamoIncidentStore } from "../shared/adapters/aws/dynamo-store.ts";
+import { SnsAlertBus } from "../shared/adapters/aws/sns-bus.ts";
 import { alertsTopicArn, tableName } from "../shared/config.ts";
 import { type SweepDeps, sweep } from "../shared/incidents/sweep.ts";
+import { emailForSubscribers } from "../shared/notify/email.ts";
 
 /** The sweeper, every 5 minutes: resolves quiet incidents. */
 export function createHandler(deps: SweepDeps) {
@@ -15,7 +16,7 @@ let deployed: ReturnType<typeof createHandler> | undefined;
 export const handler: ScheduledHandler = async () => {
   deployed ??= createHandler({
     store: new DynamoIncidentStore(createDynamoClient(), tableName()),
-    bus: new SnsAlertBus(new SNSClient({}), alertsTopicArn()),
+    bus: new SnsAlertBus(new SNSClient({}), alertsTopicArn(), emailForSubscribers),
   });
   console.log(JSON.stringify({ message: "sweep", ...(await deployed()) }));
 };

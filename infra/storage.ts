@@ -1,4 +1,4 @@
-import { TABLE } from "../shared/adapters/table.ts";
+import { TABLE } from "../shared/adapters/aws/table.ts";
 
 /** Built from the same TABLE the store uses, so keys, indexes and TTL cannot drift. */
 export const table = new sst.aws.Dynamo("Table", {

@@ -1,5 +1,3 @@
-import type { SubscriptionStore } from "../../shared/adapters/dynamo-subscriptions.ts";
-import type { Subscriber } from "../../shared/adapters/memory-bus.ts";
 import {
   type Log,
   notifySlack,
@@ -7,6 +5,8 @@ import {
   RecentDeliveries,
 } from "../../shared/notify/deliver.ts";
 import { SlackPoster, type SlackPosterOptions } from "../../shared/notify/slack-delivery.ts";
+import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
+import type { Subscriber } from "./memory-bus.ts";
 
 /**
  * Slack and webhook delivery in the local stack: the notifier Lambdas' own code, run as

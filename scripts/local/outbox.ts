@@ -1,15 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type { MessageAttributeValue } from "@aws-sdk/client-sns";
-import type { SubscriptionStore } from "../../shared/adapters/dynamo-subscriptions.ts";
-import type { Subscriber } from "../../shared/adapters/memory-bus.ts";
-import { snsEntry } from "../../shared/adapters/sns-bus.ts";
+import { snsEntry } from "../../shared/adapters/aws/sns-bus.ts";
+import { type ApiRequest, type ApiResponse, authorize, json } from "../../shared/api/http.ts";
+import type { Notice } from "../../shared/incidents/notice.ts";
+import { emailForSubscribers } from "../../shared/notify/email.ts";
 import type {
   EmailConfirmation,
   EmailSubscriptions,
-} from "../../shared/adapters/sns-subscriptions.ts";
-import { type ApiRequest, type ApiResponse, authorize, json } from "../../shared/api/http.ts";
-import type { Notice } from "../../shared/incidents/notice.ts";
+} from "../../shared/notify/email-subscriptions.ts";
 import { snsFilterPolicy } from "../../shared/notify/filter.ts";
+import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
+import type { Subscriber } from "./memory-bus.ts";
 
 /**
  * The local stack's stand-in for SNS email: email subscriptions are confirmed at once, and each
@@ -92,7 +93,7 @@ export class Outbox {
   }
 
   private async deliver(notice: Notice): Promise<void> {
-    const entry = snsEntry(notice, 0);
+    const entry = snsEntry(notice, 0, emailForSubscribers);
     const email: string = JSON.parse(entry.Message ?? "{}").email;
     const attributes = entry.MessageAttributes ?? {};
     for (const subscription of await this.subscriptions.list("email")) {

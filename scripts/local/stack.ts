@@ -5,18 +5,18 @@ import { ROUTES as API_ROUTES, createHandler as createApi } from "../../function
 import { createHandler as createIngest } from "../../functions/ingest.ts";
 import { createHandler as createProcessor } from "../../functions/process.ts";
 import { createHandler as createSweeper } from "../../functions/sweep.ts";
-import { createTable } from "../../shared/adapters/create-table.ts";
-import { createDynamoClient } from "../../shared/adapters/dynamo-client.ts";
-import { DynamoIncidentStore } from "../../shared/adapters/dynamo-store.ts";
-import { DynamoSubscriptionStore } from "../../shared/adapters/dynamo-subscriptions.ts";
-import { MemoryBus } from "../../shared/adapters/memory-bus.ts";
-import { MemoryQueue } from "../../shared/adapters/memory-queue.ts";
+import { createTable } from "../../shared/adapters/aws/create-table.ts";
+import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
+import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
+import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
 import { createApiGateway, type LocalHandler } from "./api-gateway.ts";
 import { formatNotice } from "./console-notice.ts";
 import { deliverySubscribers } from "./delivery.ts";
 import { startDynalite } from "./dynalite.ts";
+import { MemoryBus } from "./memory-bus.ts";
+import { MemoryQueue } from "./memory-queue.ts";
 import { LocalEmailSubscriptions, Outbox } from "./outbox.ts";
 import { countWrites } from "./write-counter.ts";
 

@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
-import type { IncidentStore } from "../adapters/dynamo-store.ts";
-import { INCIDENT_STATUSES } from "../incidents/notice.ts";
-import type { IncidentRecord } from "../incidents/policy.ts";
+import { INCIDENT_STATUSES } from "../incidents/incident.ts";
+import type { IncidentRecord } from "../incidents/record.ts";
+import type { IncidentStore } from "../incidents/store.ts";
 import { CATEGORIES } from "../quirks/rule.ts";
 import { issuesOf } from "../validation.ts";
 import { type ApiRequest, type ApiResponse, error, json } from "./http.ts";

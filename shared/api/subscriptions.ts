@@ -1,17 +1,18 @@
 import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
-import type { SubscriptionStore } from "../adapters/dynamo-subscriptions.ts";
+import { forEachLimit } from "../concurrency.ts";
 import {
   type EmailConfirmation,
   EmailSubscriptionRejected,
   type EmailSubscriptions,
-} from "../adapters/sns-subscriptions.ts";
+} from "../notify/email-subscriptions.ts";
 import { SubscriptionFilterSchema, snsFilterPolicy } from "../notify/filter.ts";
 import {
   SUBSCRIPTION_KINDS,
   type Subscription,
   type SubscriptionStatus,
 } from "../notify/subscription.ts";
+import type { SubscriptionStore } from "../notify/subscription-store.ts";
 import {
   DestinationUrlError,
   type HostLookup,
@@ -146,17 +147,13 @@ export async function listSubscriptions(
   deps: SubscriptionApiDeps,
 ): Promise<ApiResponse> {
   const subscriptions = await deps.subscriptions.list();
-  const views: ReturnType<typeof view>[] = new Array(subscriptions.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < subscriptions.length) {
-      const i = next++;
-      const subscription = subscriptions[i] as Subscription;
-      views[i] = view(subscription, await statusOf(subscription, deps.email));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, subscriptions.length) }, worker));
-  return json(200, { subscriptions: views });
+  const statuses = new Map<Subscription, SubscriptionStatus>();
+  await forEachLimit(subscriptions, CONCURRENCY, async (subscription) => {
+    statuses.set(subscription, await statusOf(subscription, deps.email));
+  });
+  return json(200, {
+    subscriptions: subscriptions.map((s) => view(s, statuses.get(s) ?? "unknown")),
+  });
 }
 
 /** `DELETE /subscriptions/{id}`: a confirmed email subscription is removed from SNS too. */

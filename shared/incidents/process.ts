@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
-import type { AlertBus } from "../adapters/bus.ts";
-import type { IncidentStore } from "../adapters/dynamo-store.ts";
 import type { Classifier } from "../classify/classifier.ts";
 import { forEachLimit } from "../concurrency.ts";
 import { type IntegrationEvent, parseEvent } from "../events/event.ts";
 import { RESOLVED_BY_RECOVERY } from "../quirks/rule.ts";
+import type { AlertBus } from "./bus.ts";
 import { incidentId } from "./incident-key.ts";
 import type { Notice } from "./notice.ts";
 import {
@@ -17,7 +16,8 @@ import {
   toNotice,
   wasApplied,
   withoutNotices,
-} from "./policy.ts";
+} from "./record.ts";
+import type { IncidentStore } from "./store.ts";
 
 export type ProcessDeps = {
   store: IncidentStore;
@@ -186,26 +186,32 @@ async function recover(
   for (const incident of open) {
     if (incident.provider !== event.provider || !RESOLVED_BY_RECOVERY.has(incident.category))
       continue;
-    const record = await resolveWithRetry(deps.store, incident.id, "recovery", token, now);
+    const { record } = await resolveWithRetry(deps.store, incident.id, "recovery", token, now);
     if (record) out.push(record);
   }
   return out;
 }
 
+/**
+ * Resolves an incident with one conditional write, retried on contention. `stillDue` is checked
+ * on every fresh read, so an event counted since the caller decided keeps the incident open.
+ * `resolved` is true only when this call resolved it.
+ */
 export async function resolveWithRetry(
   store: IncidentStore,
   id: string,
   resolution: "recovery" | "quiet",
   token: string,
   now: Date,
-): Promise<IncidentRecord | undefined> {
+  stillDue: (current: IncidentRecord) => boolean = () => true,
+): Promise<{ record: IncidentRecord | undefined; resolved: boolean }> {
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
     const current = await store.getIncident(id);
-    if (!current) return undefined;
+    if (!current || !stillDue(current)) return { record: current, resolved: false };
     const next = resolveIncident(current, resolution, now, token);
-    if (!next) return current;
+    if (!next) return { record: current, resolved: false };
     if (await store.saveIncident(next, current.version))
-      return { ...next, version: current.version + 1 };
+      return { record: { ...next, version: current.version + 1 }, resolved: true };
   }
   throw new Error(`incident ${id} is contended; retrying later`);
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import type { AlertBus } from "../adapters/bus.ts";
-import type { IncidentStore } from "../adapters/dynamo-store.ts";
-import { type IncidentRecord, quietUntil } from "./policy.ts";
+import type { AlertBus } from "./bus.ts";
 import { isOrphaned, publishOutboxes, resolveWithRetry } from "./process.ts";
+import { type IncidentRecord, quietUntil } from "./record.ts";
+import type { IncidentStore } from "./store.ts";
 
 export type SweepDeps = { store: IncidentStore; bus: AlertBus; now?: () => Date };
 
@@ -21,11 +21,11 @@ export async function sweep(deps: SweepDeps): Promise<{ resolved: number; publis
   const records: IncidentRecord[] = [];
   let resolved = 0;
   for (const incident of due) {
-    const quiet = quietUntil(incident) <= nowEpoch;
-    if (incident.status !== "resolved" && quiet) {
-      const record = await resolveWithRetry(deps.store, incident.id, "quiet", token, now);
-      if (record?.status === "resolved") resolved += 1;
-      if (record) records.push(record);
+    const quiet = (r: IncidentRecord) => r.status !== "resolved" && quietUntil(r) <= nowEpoch;
+    if (quiet(incident)) {
+      const result = await resolveWithRetry(deps.store, incident.id, "quiet", token, now, quiet);
+      if (result.resolved) resolved += 1;
+      if (result.record) records.push(result.record);
     } else {
       records.push(incident);
     }

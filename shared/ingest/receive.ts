@@ -1,10 +1,10 @@
-import type { EventQueue } from "../adapters/queue.ts";
 import type { IntegrationEvent, ValidationIssue } from "../events/event.ts";
 import {
   STACKONE_SIGNATURE_HEADER,
   verifyStackoneSignature,
 } from "../sources/stackone/signature.ts";
 import { sign, verify, WebhookVerificationError } from "../standard-webhooks.ts";
+import type { EventQueue } from "./queue.ts";
 import { readEvents, SOURCES, type Source } from "./read-events.ts";
 import { IngestRejection } from "./rejection.ts";
 

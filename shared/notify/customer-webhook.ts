@@ -3,6 +3,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isIPv6, type LookupFunction } from "node:net";
 import type { Notice } from "../incidents/notice.ts";
+import { backoff, sleep } from "../retry.ts";
 import { sign } from "../standard-webhooks.ts";
 import {
   assertPublicAddress,
@@ -40,16 +41,9 @@ const DEFAULTS = { timeoutMs: 5_000, attempts: 3, baseDelayMs: 250 } as const;
 
 type Attempt = { done: DeliveryResult } | { retry: string };
 
-const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 async function systemLookup(hostname: string): Promise<string[]> {
   const results = await dnsLookup(hostname, { all: true, verbatim: true });
   return results.map((r) => r.address);
-}
-
-function backoff(retry: number, baseDelayMs: number): number {
-  const delay = baseDelayMs * 2 ** (retry - 1);
-  return delay / 2 + Math.random() * (delay / 2);
 }
 
 function failed(reason: string): { done: DeliveryResult } {
@@ -164,12 +158,12 @@ export async function deliverCustomerWebhook(
   const attempts = Math.max(1, options.attempts ?? DEFAULTS.attempts);
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
   const baseDelayMs = options.baseDelayMs ?? DEFAULTS.baseDelayMs;
-  const sleep = options.sleep ?? wait;
+  const wait = options.sleep ?? sleep;
   const body = JSON.stringify(notice);
   let reason = "not attempted";
 
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    if (attempt > 1) await sleep(backoff(attempt - 1, baseDelayMs));
+    if (attempt > 1) await wait(backoff(attempt - 1, baseDelayMs));
 
     let url: URL;
     try {

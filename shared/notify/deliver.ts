@@ -1,4 +1,3 @@
-import type { SubscriptionStore } from "../adapters/dynamo-subscriptions.ts";
 import { forEachLimit } from "../concurrency.ts";
 import type { Notice } from "../incidents/notice.ts";
 import { type DeliveryOptions, deliverCustomerWebhook } from "./customer-webhook.ts";
@@ -6,6 +5,7 @@ import { matchesFilter } from "./filter.ts";
 import { escapeMrkdwn, renderSlack, type SlackMessage } from "./slack.ts";
 import type { RemainingTime, SlackPoster } from "./slack-delivery.ts";
 import type { Subscription } from "./subscription.ts";
+import type { SubscriptionStore } from "./subscription-store.ts";
 import { redactUrl } from "./url-guard.ts";
 
 /**

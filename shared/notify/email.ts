@@ -1,5 +1,14 @@
-import type { Incident, Notice } from "../incidents/notice.ts";
+import type { Notice } from "../incidents/notice.ts";
 import type { Category } from "../quirks/rule.ts";
+import {
+  accountLabel,
+  formatTime,
+  humanDuration,
+  incidentDuration,
+  oneLine,
+  providerName,
+  truncate,
+} from "./text.ts";
 
 /**
  * Plain-text email for a notice. The customer version speaks to an HR admin and carries no
@@ -13,70 +22,11 @@ export type Email = { subject: string; body: string };
 export const SUBJECT_MAX = 99;
 const MESSAGE_MAX = 1_000;
 
-/**
- * Cuts `text` to at most `max` UTF-16 code units, ending with "…" when cut. Iterates by code
- * point so a surrogate pair (emoji, astral characters) is never split.
- */
-export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  if (max < 1) return "";
-  let out = "";
-  for (const char of text) {
-    if (out.length + char.length > max - 1) break;
-    out += char;
-  }
-  return `${out}…`;
-}
-
-// Control characters, line/paragraph separators and bidi overrides: none belongs in one line.
-const NOT_ONE_LINE = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]+/gu;
 // Keeps newlines and tabs, drops the other control characters.
 const NOT_PLAIN_TEXT = /[^\P{Cc}\n\t]|[\u202a-\u202e\u2066-\u2069]/gu;
 
-/** One line: control characters become spaces, runs of whitespace one space. */
-export function oneLine(text: string): string {
-  return text.replace(NOT_ONE_LINE, " ").replace(/\s+/g, " ").trim();
-}
-
 function plain(text: string): string {
   return text.replace(/\r\n?/g, "\n").replace(NOT_PLAIN_TEXT, "");
-}
-
-/** e.g. `45 s`, `12 min`, `2 h 5 min`, `3 d 4 h`. */
-export function humanDuration(ms: number): string {
-  const seconds = Number.isFinite(ms) && ms > 0 ? Math.round(ms / 1000) : 0;
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 24) return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
-  const days = Math.floor(hours / 24);
-  return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
-}
-
-/** How long the incident lasted: first event to resolution (or the notice, if not resolved). */
-export function incidentDuration(notice: Notice): number {
-  const end = Date.parse(notice.incident.resolved_at ?? notice.created_at);
-  return end - Date.parse(notice.incident.first_seen);
-}
-
-/** `2024-05-01 12:00 UTC`, or the input as one line when it is not a date. */
-export function formatTime(iso: string): string {
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return truncate(oneLine(iso), 64);
-  return `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
-}
-
-/** `hibob` -> `Hibob`: how an HR admin names the system. */
-export function providerName(provider: string): string {
-  const name = truncate(oneLine(provider), 60);
-  return name.charAt(0).toUpperCase() + name.slice(1);
-}
-
-export function accountLabel(incident: Incident): string {
-  const name = oneLine(truncate(incident.account.name ?? "", 120));
-  const id = oneLine(truncate(incident.account.id, 120));
-  return name ? `${name} (${id})` : id;
 }
 
 /** What the customer is told, per category, in words an HR admin understands. */
@@ -212,4 +162,15 @@ function renderInternal(notice: Notice): Email {
 
 export function renderEmail(notice: Notice, audience: EmailAudience): Email {
   return audience === "customer" ? renderCustomer(notice) : renderInternal(notice);
+}
+
+/**
+ * The one email SNS sends every email subscriber of a notice, since one message cannot differ
+ * per subscriber: customer wording whenever a customer may be among them.
+ */
+export function emailForSubscribers(notice: Notice): Email {
+  return renderEmail(
+    notice,
+    notice.incident.audience.includes("customer") ? "customer" : "internal",
+  );
 }

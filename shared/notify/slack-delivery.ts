@@ -1,5 +1,6 @@
-import { oneLine, truncate } from "./email.ts";
+import { backoff, sleep } from "../retry.ts";
 import type { SlackMessage } from "./slack.ts";
+import { oneLine, truncate } from "./text.ts";
 
 /**
  * Posts messages to Slack incoming webhooks: at most one a second per webhook, retrying what
@@ -41,8 +42,6 @@ type Attempt =
   /** Try again after `waitMs`, or give up with `reason` if there is no time for it. */
   | { retry: string; waitMs?: number };
 
-const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** Slack sends `Retry-After` in seconds; a missing or odd value means one second. */
 export function retryAfterMs(header: string | null): number {
   const seconds = header === null ? Number.NaN : Number(header.trim());
@@ -67,7 +66,7 @@ export class SlackPoster {
 
   constructor(options: SlackPosterOptions = {}) {
     this.fetch = options.fetch ?? globalThis.fetch;
-    this.sleep = options.sleep ?? wait;
+    this.sleep = options.sleep ?? sleep;
     this.now = options.now ?? Date.now;
     this.options = {
       timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
@@ -103,7 +102,7 @@ export class SlackPoster {
       if ("done" in outcome) return outcome.done;
       reason = outcome.retry;
       if (attempt === this.options.attempts) break;
-      const delay = outcome.waitMs ?? this.backoff(attempt);
+      const delay = outcome.waitMs ?? backoff(attempt, this.options.baseDelayMs);
       // Waiting, then one more try, must fit in the caller's time; otherwise SNS retries later.
       if (remaining() < delay + this.options.timeoutMs + SAFETY_MS) {
         return { status: "failed", reason: `${reason}; no time left to wait ${delay} ms` };
@@ -121,11 +120,6 @@ export class SlackPoster {
       if (waitMs > 0) await this.sleep(waitMs);
     }
     this.lastSent.set(url, this.now());
-  }
-
-  private backoff(retry: number): number {
-    const delay = this.options.baseDelayMs * 2 ** (retry - 1);
-    return Math.round(delay / 2 + Math.random() * (delay / 2));
   }
 
   private async attempt(url: string, body: string): Promise<Attempt> {

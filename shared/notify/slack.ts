@@ -1,7 +1,7 @@
 import type { Button, KnownBlock, MrkdwnElement, SectionBlock } from "@slack/types";
 import type { Notice } from "../incidents/notice.ts";
 import type { Category, Severity } from "../quirks/rule.ts";
-import { accountLabel, humanDuration, incidentDuration, oneLine, truncate } from "./email.ts";
+import { accountLabel, humanDuration, incidentDuration, oneLine, truncate } from "./text.ts";
 
 /**
  * Renders a notice as a Slack incoming-webhook message. Whatever the notice holds, the message

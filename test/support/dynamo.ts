@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type LocalDynamo, startDynalite } from "../../scripts/local/dynalite.ts";
-import { createTable } from "../../shared/adapters/create-table.ts";
-import { createDynamoClient } from "../../shared/adapters/dynamo-client.ts";
-import { DynamoIncidentStore } from "../../shared/adapters/dynamo-store.ts";
+import { createTable } from "../../shared/adapters/aws/create-table.ts";
+import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
+import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 
 export type TestDynamo = LocalDynamo & {
   client: DynamoDBClient;

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { SNSEvent } from "aws-lambda";
-import { createTable } from "../../shared/adapters/create-table.ts";
-import { DynamoSubscriptionStore } from "../../shared/adapters/dynamo-subscriptions.ts";
-import { snsEntry } from "../../shared/adapters/sns-bus.ts";
-import type { Incident, Notice } from "../../shared/incidents/notice.ts";
+import { createTable } from "../../shared/adapters/aws/create-table.ts";
+import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
+import { snsEntry } from "../../shared/adapters/aws/sns-bus.ts";
+import type { Incident } from "../../shared/incidents/incident.ts";
+import type { Notice } from "../../shared/incidents/notice.ts";
+import { emailForSubscribers } from "../../shared/notify/email.ts";
 import type { TestDynamo } from "./dynamo.ts";
 
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts";
@@ -45,7 +47,7 @@ export function notice(n = 0, incident: Partial<Incident> = {}, kind: Notice["ki
 export function snsEvent(...notices: Notice[]): SNSEvent {
   return {
     Records: notices.map((n, i) => {
-      const entry = snsEntry(n, i);
+      const entry = snsEntry(n, i, emailForSubscribers);
       return {
         EventVersion: "1.0",
         EventSubscriptionArn: `${TOPIC}:sub`,

@@ -1,0 +1,61 @@
+import type { AlertBus } from "../../shared/incidents/bus.ts";
+import type { Notice } from "../../shared/incidents/notice.ts";
+import { backoff, sleep } from "../../shared/retry.ts";
+
+export type Subscriber = { name: string; deliver(notice: Notice): Promise<void> };
+
+/**
+ * The in-process alerts topic of the local stack and tests. Like SNS, `publish` resolves once
+ * the topic has the notices; each subscriber gets them asynchronously, with retries, and what
+ * still fails is kept as a dead letter rather than dropped.
+ */
+export class MemoryBus implements AlertBus {
+  /** The most recent notices published (at most 1,000, so a long-running stack stays small). */
+  readonly published: Notice[] = [];
+  publishedCount = 0;
+  readonly deadLetters: { subscriber: string; notice: Notice; error: string }[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly subscribers: Subscriber[] = [],
+    private readonly options: { attempts?: number; retryDelayMs?: number } = {},
+  ) {}
+
+  subscribe(subscriber: Subscriber): void {
+    this.subscribers.push(subscriber);
+  }
+
+  async publish(notices: Notice[]): Promise<void> {
+    this.published.push(...notices);
+    this.publishedCount += notices.length;
+    if (this.published.length > 1000) this.published.splice(0, this.published.length - 1000);
+    for (const notice of notices) {
+      for (const subscriber of this.subscribers) {
+        const delivery = this.deliver(subscriber, notice).finally(() =>
+          this.inFlight.delete(delivery),
+        );
+        this.inFlight.add(delivery);
+      }
+    }
+  }
+
+  /** Resolves when every delivery has finished or been dead-lettered. */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async deliver(subscriber: Subscriber, notice: Notice): Promise<void> {
+    const attempts = this.options.attempts ?? 3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await subscriber.deliver(notice);
+      } catch (error) {
+        if (attempt >= attempts) {
+          this.deadLetters.push({ subscriber: subscriber.name, notice, error: String(error) });
+          return;
+        }
+        await sleep(backoff(attempt, this.options.retryDelayMs ?? 200));
+      }
+    }
+  }
+}

@@ -1,0 +1,230 @@
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import type { IncidentRecord } from "../../incidents/record.ts";
+import {
+  type Claim,
+  EVENT_RETENTION_SECONDS,
+  type EventKey,
+  type IncidentFilter,
+  type IncidentStore,
+} from "../../incidents/store.ts";
+
+const epochNow = () => Math.floor(Date.now() / 1000);
+const eventKey = (k: EventKey) => ({
+  pk: { S: `EVT#${k.source}#${k.id}` },
+  sk: { S: "EVT" },
+});
+const incidentKey = (id: string) => ({ pk: { S: `INC#${id}` }, sk: { S: "INC" } });
+/** DynamoDB deletes expired items late, and dynalite never: every read filters them. */
+const NOT_EXPIRED = "(attribute_not_exists(expires_at) OR expires_at > :now)";
+
+export class DynamoIncidentStore implements IncidentStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  async claimEvent(key: EventKey, claim: { token: string; message_id: string }): Promise<Claim> {
+    const now = epochNow();
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: {
+            ...eventKey(key),
+            token: { S: claim.token },
+            message_id: { S: claim.message_id },
+            expires_at: { N: String(now + EVENT_RETENTION_SECONDS) },
+          },
+          ConditionExpression: "attribute_not_exists(pk) OR expires_at <= :now",
+          ExpressionAttributeValues: { ":now": { N: String(now) } },
+        }),
+      );
+      return { status: "claimed" };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.table, Key: eventKey(key), ConsistentRead: true }),
+    );
+    // The SDK retries a request whose answer was lost: our own first try may have written it.
+    if (Item?.token?.S === claim.token && Item?.message_id?.S === claim.message_id) {
+      return { status: "claimed" };
+    }
+    const expires = Number(Item?.expires_at?.N ?? Number.NaN);
+    return {
+      status: "duplicate",
+      token: Item?.token?.S,
+      message_id: Item?.message_id?.S,
+      claimed_at: Number.isNaN(expires) ? undefined : expires - EVENT_RETENTION_SECONDS,
+    };
+  }
+
+  async reclaimEvent(key: EventKey, from: string, to: string) {
+    return this.conditional(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: eventKey(key),
+        UpdateExpression: "SET #token = :to",
+        // Idempotent: the SDK may retry a request whose answer it lost.
+        ConditionExpression: "#token = :from OR #token = :to",
+        ExpressionAttributeNames: { "#token": "token" },
+        ExpressionAttributeValues: { ":from": { S: from }, ":to": { S: to } },
+      }),
+    );
+  }
+
+  async getIncident(id: string): Promise<IncidentRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.table, Key: incidentKey(id), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    const record = fromItem(Item);
+    return record.expires_at !== undefined && record.expires_at <= epochNow() ? undefined : record;
+  }
+
+  async saveIncident(record: IncidentRecord, expectedVersion: number | undefined) {
+    const item: Record<string, unknown> = {
+      ...record,
+      version: (expectedVersion ?? 0) + 1,
+      pk: `INC#${record.id}`,
+      sk: "INC",
+      type: "incident",
+      sorted_at: record.last_seen,
+      account_id: record.account.id,
+      // The domain sets due_at only while the incident is open: that puts it in the `open` index.
+      open: record.due_at === undefined ? undefined : "1",
+    };
+    return this.conditional(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: true }),
+        ...(expectedVersion === undefined
+          ? { ConditionExpression: "attribute_not_exists(pk)" }
+          : {
+              ConditionExpression: "version = :v",
+              ExpressionAttributeValues: { ":v": { N: String(expectedVersion) } },
+            }),
+      }),
+    );
+  }
+
+  dueIncidents(nowEpoch: number, limit: number) {
+    return this.query(
+      {
+        IndexName: "open",
+        KeyConditionExpression: "#open = :one AND due_at <= :due",
+        ExpressionAttributeNames: { "#open": "open" },
+        ExpressionAttributeValues: { ":one": { S: "1" }, ":due": { N: String(nowEpoch) } },
+      },
+      limit,
+      // The index keeps only keys: read each item for its current version.
+      true,
+    );
+  }
+
+  openIncidentsForAccount(accountId: string) {
+    return this.query(
+      {
+        IndexName: "open",
+        KeyConditionExpression: "#open = :one",
+        FilterExpression: "account_id = :account",
+        ExpressionAttributeNames: { "#open": "open" },
+        ExpressionAttributeValues: { ":one": { S: "1" }, ":account": { S: accountId } },
+      },
+      1000,
+      true,
+    );
+  }
+
+  listIncidents(filter: IncidentFilter) {
+    const names: Record<string, string> = { "#type": "type" };
+    const values: Record<string, { S: string }> = { ":type": { S: "incident" } };
+    const conditions: string[] = [];
+    for (const field of ["status", "account_id", "provider", "category"] as const) {
+      const value = filter[field];
+      if (value === undefined) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = { S: value };
+      conditions.push(`#${field} = :${field}`);
+    }
+    return this.query(
+      {
+        IndexName: "byType",
+        KeyConditionExpression: "#type = :type",
+        ScanIndexForward: false,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ...(conditions.length > 0 ? { FilterExpression: conditions.join(" AND ") } : {}),
+      },
+      filter.limit,
+      true,
+    );
+  }
+
+  private async query(
+    input: Omit<QueryCommandInput, "TableName">,
+    limit: number,
+    reread: boolean,
+  ): Promise<IncidentRecord[]> {
+    const now = epochNow();
+    const out: IncidentRecord[] = [];
+    let start: QueryCommandInput["ExclusiveStartKey"];
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          ...input,
+          TableName: this.table,
+          ExclusiveStartKey: start,
+          FilterExpression: input.FilterExpression
+            ? `(${input.FilterExpression}) AND ${NOT_EXPIRED}`
+            : NOT_EXPIRED,
+          ExpressionAttributeValues: {
+            ...input.ExpressionAttributeValues,
+            ":now": { N: String(now) },
+          },
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (out.length >= limit) break;
+        const id = item.pk?.S?.slice("INC#".length) ?? "";
+        const record = reread ? await this.getIncident(id) : fromItem(item);
+        if (record) out.push(record);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start && out.length < limit);
+    return out;
+  }
+
+  private async conditional(command: PutItemCommand | UpdateItemCommand): Promise<boolean> {
+    try {
+      await this.client.send(command as PutItemCommand);
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}
+
+function fromItem(item: Record<string, AttributeValue>) {
+  const {
+    pk: _pk,
+    sk: _sk,
+    type: _type,
+    sorted_at: _s,
+    account_id: _a,
+    open: _o,
+    ...record
+  } = unmarshall(item);
+  return record as IncidentRecord;
+}

@@ -1,0 +1,219 @@
+import {
+  type MessageAttributeValue,
+  PublishBatchCommand,
+  type PublishBatchRequestEntry,
+  type SNSClient,
+} from "@aws-sdk/client-sns";
+import type { AlertBus } from "../../incidents/bus.ts";
+import type { Incident } from "../../incidents/incident.ts";
+import type { Notice } from "../../incidents/notice.ts";
+import type { Email } from "../../notify/email.ts";
+import { truncate } from "../../notify/text.ts";
+import { backoff, sleep } from "../../retry.ts";
+
+/**
+ * Publishes notices to the alerts topic. One message carries a body per protocol: the notice as
+ * JSON for Lambda, HTTPS and email-json subscribers, a readable email for email subscribers.
+ * The message attributes are what subscription filter policies select on (notify/filter.ts).
+ */
+
+/** SNS: one message, and a whole PublishBatch, at most 256 KiB; a batch at most 10 entries. */
+export const SNS_MAX_BYTES = 256 * 1024;
+const BATCH_MAX_ENTRIES = 10;
+/** Room for the request's own overhead. */
+const MARGIN_BYTES = 2 * 1024;
+
+export type SnsAlertBusOptions = {
+  /** Tries per entry, the first included. */
+  attempts?: number;
+  baseDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+};
+
+/**
+ * Ever smaller copies of a notice, for one that does not fit in a message: the free text
+ * (messages, request ids, descriptions) is cut first, then dropped; ids are never cut.
+ */
+const SHRINK_LEVELS = [
+  undefined,
+  { text: 4_000, messages: 10, requestIds: 20 },
+  { text: 1_000, messages: 3, requestIds: 5 },
+  { text: 256, messages: 0, requestIds: 0 },
+] as const;
+
+const last = <T>(items: T[], n: number): T[] => (n === 0 ? [] : items.slice(-n));
+
+function shrink(notice: Notice, level: (typeof SHRINK_LEVELS)[number]): Notice {
+  if (level === undefined) return notice;
+  const i = notice.incident;
+  const cut = (s: string | undefined) => (s === undefined ? undefined : truncate(s, 256));
+  const incident: Incident = {
+    ...i,
+    account: {
+      id: i.account.id,
+      name: cut(i.account.name),
+      owner_id: cut(i.account.owner_id),
+      owner_name: cut(i.account.owner_name),
+      owner_email: cut(i.account.owner_email),
+    },
+    provider: truncate(i.provider, 256),
+    rule_id: truncate(i.rule_id, 256),
+    title: truncate(i.title, 256),
+    what_happened: truncate(i.what_happened, level.text),
+    remediation: i.remediation.slice(0, 10).map((step) => truncate(step, level.text)),
+    messages: last(i.messages, level.messages).map((m) => truncate(m, level.text)),
+    request_ids: last(i.request_ids, level.requestIds).map((id) => truncate(id, 256)),
+  };
+  return { ...notice, incident };
+}
+
+/** Alphanumerics, `-` and `_`, at most 80, unique within the publish call. */
+function entryId(notice: Notice, index: number): string {
+  return `${index}_${notice.id.replace(/[^A-Za-z0-9_-]/g, "_")}`.slice(0, 80);
+}
+
+function attributes(notice: Notice): Record<string, MessageAttributeValue> {
+  const i = notice.incident;
+  const strings: Record<string, string> = {
+    account_id: i.account.id,
+    provider: i.provider.toLowerCase(),
+    category: i.category,
+    severity: i.severity,
+    kind: notice.kind,
+  };
+  const result: Record<string, MessageAttributeValue> = {
+    audience: { DataType: "String.Array", StringValue: JSON.stringify(i.audience) },
+  };
+  for (const [name, value] of Object.entries(strings)) {
+    // SNS rejects an empty attribute value.
+    if (value !== "") result[name] = { DataType: "String", StringValue: value };
+  }
+  return result;
+}
+
+/** The email body and subject SNS sends email subscribers of a notice; the domain words it. */
+export type RenderEmail = (notice: Notice) => Email;
+
+function entry(notice: Notice, index: number, renderEmail: RenderEmail): PublishBatchRequestEntry {
+  const json = JSON.stringify(notice);
+  const email = renderEmail(notice);
+  return {
+    Id: entryId(notice, index),
+    Subject: email.subject,
+    MessageStructure: "json",
+    Message: JSON.stringify({
+      default: json,
+      email: email.body,
+      "email-json": json,
+      https: json,
+      lambda: json,
+    }),
+    MessageAttributes: attributes(notice),
+  };
+}
+
+/** What SNS counts: body, subject and attributes. */
+function entryBytes(e: PublishBatchRequestEntry): number {
+  let bytes = Buffer.byteLength(e.Message ?? "") + Buffer.byteLength(e.Subject ?? "");
+  for (const [name, value] of Object.entries(e.MessageAttributes ?? {})) {
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? "");
+    bytes += Buffer.byteLength(value.StringValue ?? "");
+  }
+  return bytes;
+}
+
+/** The entry for a notice, cut down until it fits in one message. */
+export function snsEntry(
+  notice: Notice,
+  index: number,
+  renderEmail: RenderEmail,
+): PublishBatchRequestEntry {
+  for (const level of SHRINK_LEVELS) {
+    const candidate = entry(shrink(notice, level), index, renderEmail);
+    if (entryBytes(candidate) <= SNS_MAX_BYTES - MARGIN_BYTES) return candidate;
+  }
+  throw new Error(
+    `notice ${truncate(notice.id, 256)} does not fit in an SNS message even when cut`,
+  );
+}
+
+/** Groups entries into batches of at most 10 and 256 KiB. */
+function batches(entries: PublishBatchRequestEntry[]): PublishBatchRequestEntry[][] {
+  const result: PublishBatchRequestEntry[][] = [];
+  let current: PublishBatchRequestEntry[] = [];
+  let bytes = 0;
+  for (const e of entries) {
+    const size = entryBytes(e);
+    if (
+      current.length === BATCH_MAX_ENTRIES ||
+      (current.length > 0 && bytes + size > SNS_MAX_BYTES - MARGIN_BYTES)
+    ) {
+      result.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(e);
+    bytes += size;
+  }
+  if (current.length > 0) result.push(current);
+  return result;
+}
+
+export class SnsAlertBus implements AlertBus {
+  private readonly attempts: number;
+  private readonly baseDelayMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    private readonly client: SNSClient,
+    private readonly topicArn: string,
+    private readonly renderEmail: RenderEmail,
+    options: SnsAlertBusOptions = {},
+  ) {
+    this.attempts = Math.max(1, options.attempts ?? 4);
+    this.baseDelayMs = options.baseDelayMs ?? 100;
+    this.sleep = options.sleep ?? sleep;
+  }
+
+  async publish(notices: Notice[]): Promise<void> {
+    const entries = notices.map((notice, index) => snsEntry(notice, index, this.renderEmail));
+    const failures: string[] = [];
+    // Every batch is tried even when one fails, so one bad notice does not hold back the rest.
+    for (const batch of batches(entries)) failures.push(...(await this.publishBatch(batch)));
+    if (failures.length > 0) {
+      throw new Error(
+        `SNS did not accept ${failures.length} of ${notices.length} notices: ${failures.slice(0, 5).join("; ")}`,
+      );
+    }
+  }
+
+  /** Publishes one batch, retrying the entries SNS failed through no fault of ours. */
+  private async publishBatch(batch: PublishBatchRequestEntry[]): Promise<string[]> {
+    let pending = batch;
+    let lastErrors = new Map<string, string>();
+    const permanent: string[] = [];
+    for (let attempt = 1; attempt <= this.attempts && pending.length > 0; attempt++) {
+      if (attempt > 1) await this.sleep(backoff(attempt - 1, this.baseDelayMs));
+      const result = await this.client.send(
+        new PublishBatchCommand({ TopicArn: this.topicArn, PublishBatchRequestEntries: pending }),
+      );
+      const published = new Set((result.Successful ?? []).map((s) => s.Id));
+      lastErrors = new Map();
+      for (const failure of result.Failed ?? []) {
+        const reason = `${failure.Id}: ${failure.Code}${failure.Message ? ` ${failure.Message}` : ""}`;
+        // A sender fault (a malformed entry) fails the same way every time.
+        if (failure.SenderFault) permanent.push(reason);
+        else lastErrors.set(failure.Id ?? "", reason);
+      }
+      const permanentIds = new Set(
+        (result.Failed ?? []).filter((f) => f.SenderFault).map((f) => f.Id),
+      );
+      // Anything SNS did not report as published is retried: duplicates rather than losses.
+      pending = pending.filter((e) => !published.has(e.Id) && !permanentIds.has(e.Id));
+    }
+    return [
+      ...permanent,
+      ...pending.map((e) => lastErrors.get(e.Id ?? "") ?? `${e.Id}: not published`),
+    ];
+  }
+}

@@ -1,0 +1,104 @@
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import type { EventQueue, QueueMessage } from "../../ingest/queue.ts";
+import { backoff, sleep } from "../../retry.ts";
+
+/** SendMessageBatch takes at most 10 entries and 256 KiB in all. */
+const MAX_ENTRIES = 10;
+const MAX_BATCH_BYTES = 256 * 1024;
+
+export type SqsRetryOptions = {
+  /** Sends of the same message before giving up, the first included. */
+  maxAttempts?: number;
+  /** Delay before the first retry; doubled each time, with jitter. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+};
+
+/** The events queue on SQS. `send` resolves only once SQS has taken every message. */
+export class SqsEventQueue implements EventQueue {
+  private readonly maxAttempts: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+    options: SqsRetryOptions = {},
+  ) {
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? 4);
+    this.baseDelayMs = options.baseDelayMs ?? 50;
+    this.maxDelayMs = options.maxDelayMs ?? 1_000;
+    this.sleep = options.sleep ?? sleep;
+  }
+
+  async send(messages: QueueMessage[]): Promise<void> {
+    for (const message of messages) {
+      if (Buffer.byteLength(message.body) > MAX_BATCH_BYTES) {
+        throw new Error(`message ${message.id} is larger than SQS takes (256 KiB)`);
+      }
+    }
+    let pending = messages;
+    let reasons: string[] = [];
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > this.maxAttempts) {
+        throw new Error(
+          `SQS did not take ${pending.length} of ${messages.length} messages after ${this.maxAttempts} attempts (${[...new Set(reasons)].join(", ")})`,
+        );
+      }
+      if (attempt > 1) await this.sleep(backoff(attempt - 1, this.baseDelayMs, this.maxDelayMs));
+      const results = await Promise.all(batches(pending).map((batch) => this.sendBatch(batch)));
+      pending = results.flatMap((r) => r.failed);
+      reasons = results.flatMap((r) => r.reasons);
+    }
+  }
+
+  private async sendBatch(
+    batch: QueueMessage[],
+  ): Promise<{ failed: QueueMessage[]; reasons: string[] }> {
+    // Entry ids are positions in the batch: SQS allows only [A-Za-z0-9_-]{1,80}.
+    const entries: SendMessageBatchRequestEntry[] = batch.map((message, index) => ({
+      Id: String(index),
+      MessageBody: message.body,
+    }));
+    try {
+      const output = await this.client.send(
+        new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }),
+      );
+      // Only what SQS reports as successful counts as taken; anything unreported is retried.
+      const taken = new Set((output.Successful ?? []).map((s) => s.Id));
+      const failed = batch.filter((_, index) => !taken.has(String(index)));
+      const reasons = (output.Failed ?? []).map((f) => f.Code ?? "unknown");
+      return {
+        failed,
+        reasons: failed.length > reasons.length ? [...reasons, "unreported"] : reasons,
+      };
+    } catch (error) {
+      return { failed: batch, reasons: [error instanceof Error ? error.name : "unknown error"] };
+    }
+  }
+}
+
+/** Splits messages into batches of at most 10 entries and 256 KiB. */
+function batches(messages: QueueMessage[]): QueueMessage[][] {
+  const out: QueueMessage[][] = [];
+  let current: QueueMessage[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = Buffer.byteLength(message.body);
+    if (current.length === MAX_ENTRIES || (current.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}

@@ -1,6 +1,0 @@
-import type { Notice } from "../incidents/notice.ts";
-
-/** Resolves only once every notice is published; otherwise throws, so the caller retries. */
-export interface AlertBus {
-  publish(notices: Notice[]): Promise<void>;
-}

@@ -1,0 +1,337 @@
+import type { Classification } from "../classify/classifier.ts";
+import type { IntegrationEvent } from "../events/event.ts";
+import type { AlertPolicy } from "../quirks/rule.ts";
+import type { Account, Incident } from "./incident.ts";
+import type { Notice, NoticeKind } from "./notice.ts";
+
+/** How many recent request ids and messages an incident keeps. */
+const RECENT = 5;
+const HOUR_BUCKETS = 48;
+/** Stored messages are cut shorter than events keep them: the item is rewritten every batch. */
+const MESSAGE_CHARS = 300;
+/** Applied batch tokens are kept this long, longer than SQS redelivers one message (5 receives
+ * of a 6-minute visibility timeout), and at most this many, to keep the item small. */
+const APPLIED_RETENTION_SECONDS = 3600;
+const APPLIED_MAX = 200;
+export const RESOLVED_RETENTION_SECONDS = 30 * 24 * 3600;
+
+/** A notice decided by a write and not yet published. `owner` is the batch token that made it. */
+export type PendingNotice = {
+  id: string;
+  kind: NoticeKind;
+  created_at: string;
+  owner: string;
+  since_last_notice?: number;
+  resolution?: "recovery" | "quiet";
+};
+
+/** The incident as stored: what users see, plus the state that drives notices. */
+export type IncidentRecord = Incident & {
+  generation: number;
+  version: number;
+  policy: AlertPolicy;
+  /** Occurrences per UTC hour (`2026112417`), last 48 hours. */
+  hours: Record<string, number>;
+  /** Occurrences per epoch minute, within the threshold window. */
+  minutes: Record<string, number>;
+  notice_seq: number;
+  notified_at?: string;
+  /** `count` when the last notice was decided; reminders say how many came since. */
+  notified_count: number;
+  resolution?: "recovery" | "quiet";
+  outbox: PendingNotice[];
+  /** Batch tokens whose events are counted here, with when: [token, epoch seconds]. */
+  applied: [string, number][];
+  /** The newest time of a token dropped from `applied`: older claims can no longer be told apart. */
+  applied_floor: number;
+  /** When we last received an event of it (epoch seconds): quiet is measured from here, since a
+   * sender's own timestamps may be old (replays, retries). */
+  received_at: number;
+  /**
+   * Epoch seconds when the sweeper should look at this incident again. Set exactly while the
+   * incident is open (unresolved, or a notice waits to be published); absent once it is closed.
+   */
+  due_at?: number;
+  expires_at?: number;
+};
+
+export type EventGroup = {
+  incidentId: string;
+  classification: Classification;
+  events: IntegrationEvent[];
+};
+
+const epoch = (d: Date) => Math.floor(d.getTime() / 1000);
+
+/** Adds a batch's events to an incident; decides the firing or reminder notice if one is due. */
+export function applyEvents(
+  current: IncidentRecord | undefined,
+  group: EventGroup,
+  now: Date,
+  token: string,
+): IncidentRecord {
+  const c = group.classification;
+  const first = group.events[0];
+  if (first === undefined) throw new Error("applyEvents needs at least one event");
+  const nowIso = now.toISOString();
+  const times = group.events.map((e) => clampToNow(e.occurred_at, now));
+  const earliest = times.reduce(earlier);
+  const latest = times.reduce(later);
+  const reopened = current === undefined || current.status === "resolved";
+  const base: IncidentRecord = reopened
+    ? {
+        id: group.incidentId,
+        account: first.account,
+        provider: first.provider,
+        rule_id: c.rule_id,
+        category: c.category,
+        severity: c.severity,
+        audience: c.audience,
+        status: "pending",
+        title: c.title,
+        what_happened: c.what_happened,
+        remediation: c.remediation,
+        retryable: c.retry.retryable,
+        count: 0,
+        first_seen: earliest,
+        last_seen: latest,
+        request_ids: [],
+        messages: [],
+        generation: (current?.generation ?? 0) + 1,
+        version: current?.version ?? 0,
+        policy: c.alert,
+        hours: {},
+        minutes: {},
+        notice_seq: current?.notice_seq ?? 0,
+        notified_count: 0,
+        outbox: current?.outbox ?? [],
+        applied: current?.applied ?? [],
+        applied_floor: current?.applied_floor ?? 0,
+        received_at: 0,
+        due_at: 0,
+      }
+    : current;
+
+  const record: IncidentRecord = {
+    ...base,
+    // The rule may have changed since the incident opened (custom rules): show the current one.
+    account: mergeAccount(base.account, group.events),
+    category: c.category,
+    severity: c.severity,
+    audience: c.audience,
+    title: c.title,
+    what_happened: c.what_happened,
+    remediation: c.remediation,
+    retryable: c.retry.retryable,
+    docs_url: c.docs_url,
+    policy: c.alert,
+    count: base.count + group.events.length,
+    received_at: epoch(now),
+    first_seen: earlier(earliest, base.first_seen),
+    last_seen: later(latest, base.last_seen),
+    request_ids: recent(
+      base.request_ids,
+      group.events.map((e) => e.request_id),
+    ),
+    messages: recent(
+      base.messages,
+      group.events.map((e) => e.error?.message?.slice(0, MESSAGE_CHARS)),
+    ),
+    hours: addBuckets(
+      base.hours,
+      times,
+      hourKey,
+      hourKey(new Date(now.getTime() - HOUR_BUCKETS * 3600e3).toISOString()),
+    ),
+    // Thresholds count events as they arrive: a late or replayed event still counts.
+    minutes: addBuckets(
+      base.minutes,
+      group.events.map(() => nowIso),
+      minuteKey,
+      minuteKey(new Date(now.getTime() - c.alert.threshold.window_seconds * 1000).toISOString()),
+    ),
+    ...appliedWith(base, token, epoch(now)),
+    expires_at: undefined,
+    resolved_at: undefined,
+    resolution: undefined,
+  };
+
+  const inWindow = Object.values(record.minutes).reduce((a, b) => a + b, 0);
+  if (record.status === "pending" && c.alert.notify && inWindow >= c.alert.threshold.count) {
+    record.status = "firing";
+    addNotice(record, "firing", now, token);
+  } else if (
+    record.status === "firing" &&
+    record.notified_at !== undefined &&
+    epoch(now) - epoch(new Date(record.notified_at)) >= c.alert.repeat_seconds
+  ) {
+    addNotice(record, "reminder", now, token, {
+      since_last_notice: record.count - record.notified_count,
+    });
+  }
+  record.due_at = dueAt(record, now);
+  return record;
+}
+
+function appliedWith(base: IncidentRecord, token: string, at: number) {
+  const all: [string, number][] = [...base.applied, [token, at]];
+  const kept = all.filter(([, t]) => t > at - APPLIED_RETENTION_SECONDS).slice(-APPLIED_MAX);
+  const dropped = all.filter((entry) => !kept.includes(entry)).map(([, t]) => t);
+  return { applied: kept, applied_floor: Math.max(base.applied_floor ?? 0, ...dropped) };
+}
+
+/**
+ * Whether the events a batch claimed with `token` at `claimedAt` are counted in this incident.
+ * A claim older than the tokens it still remembers is taken as counted: never counted twice.
+ */
+export function wasApplied(record: IncidentRecord | undefined, token: string, claimedAt: number) {
+  if (!record) return false;
+  return record.applied.some(([t]) => t === token) || claimedAt <= (record.applied_floor ?? 0);
+}
+
+/** Resolves an open incident; a firing one gets a resolved notice, a pending one goes quietly. */
+export function resolveIncident(
+  current: IncidentRecord,
+  resolution: "recovery" | "quiet",
+  now: Date,
+  token: string,
+): IncidentRecord | undefined {
+  if (current.status === "resolved") return undefined;
+  const record: IncidentRecord = {
+    ...current,
+    status: "resolved",
+    resolved_at: now.toISOString(),
+    resolution,
+    expires_at: epoch(now) + RESOLVED_RETENTION_SECONDS,
+  };
+  if (current.status === "firing") addNotice(record, "resolved", now, token, { resolution });
+  record.due_at = dueAt(record, now);
+  return record;
+}
+
+/** Removes published notices from the outbox. */
+export function withoutNotices(current: IncidentRecord, ids: Set<string>): IncidentRecord {
+  const record = { ...current, outbox: current.outbox.filter((n) => !ids.has(n.id)) };
+  record.due_at = dueAt(record, new Date());
+  return record;
+}
+
+export function toNotice(record: IncidentRecord, pending: PendingNotice): Notice {
+  const incident: Incident = {
+    id: record.id,
+    account: record.account,
+    provider: record.provider,
+    rule_id: record.rule_id,
+    category: record.category,
+    severity: record.severity,
+    audience: record.audience,
+    status: record.status,
+    title: record.title,
+    what_happened: record.what_happened,
+    remediation: record.remediation,
+    retryable: record.retryable,
+    docs_url: record.docs_url,
+    count: record.count,
+    first_seen: record.first_seen,
+    last_seen: record.last_seen,
+    request_ids: record.request_ids,
+    messages: record.messages,
+    resolved_at: record.resolved_at,
+  };
+  return {
+    id: pending.id,
+    kind: pending.kind,
+    incident,
+    since_last_notice: pending.since_last_notice,
+    resolution: pending.resolution,
+    created_at: pending.created_at,
+  };
+}
+
+function addNotice(
+  record: IncidentRecord,
+  kind: NoticeKind,
+  now: Date,
+  token: string,
+  extra: Pick<PendingNotice, "since_last_notice" | "resolution"> = {},
+): void {
+  record.notice_seq += 1;
+  record.outbox = [
+    ...record.outbox,
+    {
+      id: `${record.id}.${record.generation}.${record.notice_seq}.${kind}`,
+      kind,
+      created_at: now.toISOString(),
+      owner: token,
+      ...extra,
+    },
+  ];
+  record.notified_at = now.toISOString();
+  record.notified_count = record.count;
+}
+
+/**
+ * A waiting notice is due now; an unresolved incident when it may be resolved for quiet; a
+ * resolved one with nothing to publish never (it is closed).
+ */
+function dueAt(record: IncidentRecord, now: Date): number | undefined {
+  if (record.outbox.length > 0) return epoch(now);
+  if (record.status === "resolved") return undefined;
+  return quietUntil(record);
+}
+
+/** When an incident with no further events may be resolved for quiet. */
+export function quietUntil(record: IncidentRecord): number {
+  return record.received_at + record.policy.resolve_after_quiet_seconds;
+}
+
+/** ISO-8601 UTC timestamps of one format sort as strings. */
+const earlier = (a: string, b: string) => (a.localeCompare(b) <= 0 ? a : b);
+const later = (a: string, b: string) => (a.localeCompare(b) >= 0 ? a : b);
+
+/** A sender's clock ahead of ours must not push an incident into the future. */
+const clampToNow = (iso: string, now: Date) =>
+  earlier(new Date(iso).toISOString(), now.toISOString());
+
+const hourKey = (iso: string) => iso.slice(0, 13).replace(/\D/g, "");
+const minuteKey = (iso: string) => String(Math.floor(new Date(iso).getTime() / 60_000));
+
+function addBuckets(
+  buckets: Record<string, number>,
+  times: string[],
+  key: (iso: string) => string,
+  oldest: string,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(buckets)) if (compareKeys(k, oldest) >= 0) out[k] = v;
+  for (const t of times) {
+    const k = key(t);
+    if (compareKeys(k, oldest) >= 0) out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** Bucket keys are digit strings; compare them as numbers. */
+const compareKeys = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+
+function recent(existing: string[], incoming: (string | undefined)[]): string[] {
+  const out = [...existing];
+  for (const value of incoming) {
+    if (value === undefined || value === "") continue;
+    const i = out.indexOf(value);
+    if (i >= 0) out.splice(i, 1);
+    out.push(value);
+  }
+  return out.slice(-RECENT);
+}
+
+function mergeAccount(account: Account, events: IntegrationEvent[]): Account {
+  const merged: Account = { ...account };
+  for (const e of events) {
+    merged.name ??= e.account.name;
+    merged.owner_id ??= e.account.owner_id;
+    merged.owner_name ??= e.account.owner_name;
+    merged.owner_email ??= e.account.owner_email;
+  }
+  return merged;
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { eventually, getJson, postStackone, startLocalStack } from "../support/local-stack.ts";
+
+const EVENTS = Number(process.env.STORM_EVENTS ?? 100_000);
+const PER_REQUEST = 100;
+const CONCURRENCY = 8;
+const DELIVERIES = EVENTS + EVENTS / 10;
+
+type Stats = {
+  queue: { deliveredBatches: number; pending: number; inFlight: number };
+  dynamo_writes: { event: number; incident: number };
+  notices: number;
+};
+
+function rateLimited(i: number) {
+  return {
+    id: `storm-${i}`,
+    event: "request.failed",
+    event_date: "2026-11-24T10:00:00Z",
+    account_id: "acct-storm",
+    provider: "lever",
+    data: { request_id: `req-${i}`, status: 429, message: "Too many requests" },
+  };
+}
+
+describe("a storm on one incident", () => {
+  it("counts 100,000 events exactly, with 10% delivered twice, one notice and one write per batch", async () => {
+    const stack = await startLocalStack();
+    try {
+      // Every event once, and every tenth event again later in the stream, as a sender's retry.
+      const deliveries = Array.from({ length: EVENTS }, (_, i) => i);
+      for (let i = 0; i < EVENTS; i += 10)
+        deliveries.splice(Math.min(deliveries.length, Math.floor(i * 1.1) + 500), 0, i);
+      expect(deliveries).toHaveLength(DELIVERIES);
+      const requests: number[][] = [];
+      for (let i = 0; i < deliveries.length; i += PER_REQUEST)
+        requests.push(deliveries.slice(i, i + PER_REQUEST));
+
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < requests.length) {
+            const batch = requests[next++] ?? [];
+            const response = await postStackone(stack.url, batch.map(rateLimited));
+            expect(response.status).toBe(202);
+          }
+        }),
+      );
+
+      const incident = await eventually(async () => {
+        // Idle first, then the incident: the other order can read it before the last batch lands.
+        const stats = await getJson<Stats>(`${stack.url}/_local/stats`);
+        const idle = stats.queue.pending === 0 && stats.queue.inFlight === 0;
+        const { incidents } = await getJson<{ incidents: { count: number; status: string }[] }>(
+          `${stack.url}/incidents?account_id=acct-storm`,
+        );
+        return idle && incidents[0] ? incidents[0] : undefined;
+      }, 400_000);
+      const stats = await getJson<Stats>(`${stack.url}/_local/stats`);
+
+      expect(incident).toMatchObject({ count: EVENTS, status: "firing" });
+      expect(stats.notices).toBe(1);
+      // One write per batch, plus one per notice to take it off the outbox once published.
+      expect(stats.dynamo_writes.incident).toBeLessThanOrEqual(
+        stats.queue.deliveredBatches + stats.notices,
+      );
+      expect(stats.dynamo_writes.event).toBe(DELIVERIES);
+    } finally {
+      await stack.stop();
+    }
+  }, 600_000);
+});

@@ -1,0 +1,193 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Webhook } from "standardwebhooks";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Notice } from "../../shared/incidents/notice.ts";
+import { deliverCustomerWebhook } from "../../shared/notify/customer-webhook.ts";
+import { generateSecret } from "../../shared/standard-webhooks.ts";
+
+type Received = { path: string; headers: IncomingMessage["headers"]; body: string };
+type Reply = (res: ServerResponse, received: Received) => void;
+
+/** A receiver on 127.0.0.1 that records every request and answers from a script. */
+let server: Server;
+let base: string;
+let received: Received[] = [];
+let replies: Reply[] = [];
+const ok: Reply = (res) => res.writeHead(204).end();
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => {
+      body += chunk;
+    });
+    req.on("end", () => {
+      const request = { path: req.url ?? "", headers: req.headers, body };
+      received.push(request);
+      (replies.shift() ?? ok)(res, request);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+beforeEach(() => {
+  received = [];
+  replies = [];
+});
+
+const notice: Notice = {
+  id: "ntc_01HX:firing",
+  kind: "firing",
+  created_at: "2024-05-01T12:05:00.000Z",
+  incident: {
+    id: "inc_01HX",
+    account: { id: "acct_1", name: "Acme Corp" },
+    provider: "lever",
+    rule_id: "lever.credentials_rejected",
+    category: "reauth_required",
+    severity: "error",
+    audience: ["customer"],
+    status: "firing",
+    title: "Lever credentials rejected",
+    what_happened: "Lever rejected the API key — «ключ» 🔑.",
+    remediation: ["Reconnect Lever"],
+    retryable: false,
+    count: 3,
+    first_seen: "2024-05-01T12:00:00.000Z",
+    last_seen: "2024-05-01T12:05:00.000Z",
+    request_ids: ["req_1"],
+    messages: ["401"],
+  },
+};
+
+const secret = generateSecret();
+const fast = { allowLocal: true, baseDelayMs: 1, timeoutMs: 2_000 };
+
+function asRecord(headers: IncomingMessage["headers"]): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
+  );
+}
+
+describe("deliverCustomerWebhook", () => {
+  it("posts the notice as JSON, signed so the standardwebhooks package verifies it", async () => {
+    const result = await deliverCustomerWebhook({ url: `${base}/hook`, secret }, notice, fast);
+    expect(result).toEqual({ status: "delivered" });
+    expect(received).toHaveLength(1);
+    const [request] = received;
+    if (!request) throw new Error("nothing received");
+    expect(request.headers["content-type"]).toBe("application/json");
+    expect(request.headers["webhook-id"]).toBe(notice.id);
+    expect(new Webhook(secret).verify(request.body, asRecord(request.headers))).toEqual(notice);
+  });
+
+  it("fails verification with another secret (the check above can fail)", async () => {
+    await deliverCustomerWebhook({ url: `${base}/hook`, secret }, notice, fast);
+    const [request] = received;
+    if (!request) throw new Error("nothing received");
+    expect(() =>
+      new Webhook(generateSecret()).verify(request.body, asRecord(request.headers)),
+    ).toThrow();
+  });
+
+  it("retries a 500 and delivers on the next attempt, with the same webhook id", async () => {
+    replies = [(res) => res.writeHead(500).end("boom"), ok];
+    const result = await deliverCustomerWebhook({ url: `${base}/hook`, secret }, notice, fast);
+    expect(result).toEqual({ status: "delivered" });
+    expect(received.map((r) => r.headers["webhook-id"])).toEqual([notice.id, notice.id]);
+  });
+
+  it("gives up after the attempts it was given, saying why", async () => {
+    replies = [0, 1, 2].map(() => (res: ServerResponse) => res.writeHead(503).end());
+    const result = await deliverCustomerWebhook({ url: `${base}/hook`, secret }, notice, {
+      ...fast,
+      attempts: 3,
+    });
+    expect(result).toEqual({ status: "failed", reason: "HTTP 503 (after 3 attempts)" });
+    expect(received).toHaveLength(3);
+  });
+
+  it("reports 410 as gone, without retrying", async () => {
+    replies = [(res) => res.writeHead(410).end()];
+    const result = await deliverCustomerWebhook({ url: `${base}/hook`, secret }, notice, fast);
+    expect(result).toEqual({ status: "gone" });
+    expect(received).toHaveLength(1);
+  });
+
+  it("fails a 4xx without retrying", async () => {
+    replies = [(res) => res.writeHead(400).end("bad")];
+    const result = await deliverCustomerWebhook({ url: `${base}/hook`, secret }, notice, fast);
+    expect(result).toEqual({ status: "failed", reason: "HTTP 400" });
+    expect(received).toHaveLength(1);
+  });
+
+  it("does not follow a redirect", async () => {
+    replies = [(res) => res.writeHead(302, { location: `${base}/elsewhere` }).end()];
+    const result = await deliverCustomerWebhook({ url: `${base}/hook`, secret }, notice, fast);
+    expect(result).toMatchObject({ status: "failed" });
+    expect(received.map((r) => r.path)).toEqual(["/hook"]);
+  });
+
+  it("retries a receiver that does not answer in time", async () => {
+    replies = [() => undefined, ok];
+    const result = await deliverCustomerWebhook({ url: `${base}/hook`, secret }, notice, {
+      ...fast,
+      timeoutMs: 200,
+    });
+    expect(result).toEqual({ status: "delivered" });
+    expect(received).toHaveLength(2);
+  });
+
+  it("fails when nothing listens", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const result = await deliverCustomerWebhook(
+      { url: `http://127.0.0.1:${port}/hook`, secret },
+      notice,
+      {
+        ...fast,
+        attempts: 2,
+      },
+    );
+    expect(result).toMatchObject({ status: "failed" });
+    expect((result as { reason: string }).reason).toMatch(/^network error.*after 2 attempts/);
+  });
+
+  it("refuses a local URL unless allowLocal, and private addresses always, sending nothing", async () => {
+    const local = await deliverCustomerWebhook({ url: `${base}/hook`, secret }, notice, {
+      ...fast,
+      allowLocal: false,
+    });
+    expect(local).toMatchObject({ status: "failed" });
+    const rebound = await deliverCustomerWebhook(
+      { url: "https://rebind.example.com/hook", secret },
+      notice,
+      { ...fast, lookup: async () => ["169.254.169.254"] },
+    );
+    expect(rebound).toEqual({
+      status: "failed",
+      reason: expect.stringContaining("private_address"),
+    });
+    expect(received).toHaveLength(0);
+  });
+
+  it("never puts the URL's path or query in a failure reason", async () => {
+    replies = [(res) => res.writeHead(400).end()];
+    const result = await deliverCustomerWebhook(
+      { url: `${base}/hook/s3cr3t-path?token=s3cr3t-query`, secret },
+      notice,
+      fast,
+    );
+    expect(JSON.stringify(result)).not.toContain("s3cr3t");
+  });
+});

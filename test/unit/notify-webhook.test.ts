@@ -1,0 +1,165 @@
+import type { IncomingMessage } from "node:http";
+import { Webhook } from "standardwebhooks";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createHandler as createApi } from "../../functions/api.ts";
+import { createHandler } from "../../functions/notify-webhook.ts";
+import type { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
+import type { ApiRequest } from "../../shared/api/http.ts";
+import type { Notice } from "../../shared/incidents/notice.ts";
+import { deliverCustomerWebhook } from "../../shared/notify/customer-webhook.ts";
+import { DeliveryFailed } from "../../shared/notify/deliver.ts";
+import type { EmailSubscriptions } from "../../shared/notify/email-subscriptions.ts";
+import { generateSecret } from "../../shared/standard-webhooks.ts";
+import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
+import { type Receiver, startReceiver, status } from "../support/http-receiver.ts";
+import { freshSubscriptions, notice, snsEvent } from "../support/notices.ts";
+
+let dynamo: TestDynamo;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  [dynamo, receiver] = await Promise.all([testDynamo(), startReceiver()]);
+});
+afterAll(async () => {
+  await Promise.all([dynamo.close(), receiver.close()]);
+});
+
+let subscriptions: DynamoSubscriptionStore;
+let logs: string[];
+let handle: ReturnType<typeof createHandler>;
+
+const noEmail: EmailSubscriptions = {
+  subscribe: async () => "unused",
+  confirmation: async () => "confirmed",
+  unsubscribe: async () => undefined,
+};
+
+beforeEach(async () => {
+  receiver.reset();
+  subscriptions = await freshSubscriptions(dynamo);
+  logs = [];
+  handle = createHandler({
+    subscriptions,
+    delivery: { allowLocal: true, baseDelayMs: 1, timeoutMs: 2_000, attempts: 3 },
+    log: (message, detail) => logs.push(JSON.stringify({ message, ...detail })),
+  });
+});
+
+/** Adds a webhook subscription through the admin API, as a user would; returns id and secret. */
+async function subscribe(path: string, filter: Record<string, unknown> = {}) {
+  const api = createApi({
+    store: await dynamo.freshStore(),
+    adminToken: "token",
+    subscriptions: { subscriptions, email: noEmail, allowLocalUrls: true },
+  });
+  const response = await api({
+    routeKey: "POST /subscriptions",
+    headers: { authorization: "Bearer token" },
+    body: JSON.stringify({ kind: "webhook", target: `${receiver.base}${path}`, filter }),
+    isBase64Encoded: false,
+  } as unknown as ApiRequest);
+  expect(response.statusCode).toBe(201);
+  return JSON.parse(response.body ?? "{}") as { id: string; secret: string };
+}
+
+function headersOf(headers: IncomingMessage["headers"]): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
+  );
+}
+
+describe("customer webhook notifier", () => {
+  it("delivers each notice to the matching webhooks, signed with each one's secret", async () => {
+    const hibob = await subscribe("/hooks/hibob", { providers: ["hibob"] });
+    const all = await subscribe("/hooks/all");
+    await subscribe("/hooks/lever", { providers: ["lever"] });
+    const n = notice(1);
+    await handle(snsEvent(n));
+
+    expect(receiver.received.map((r) => r.path).sort()).toEqual(["/hooks/all", "/hooks/hibob"]);
+    for (const [path, secret] of [
+      ["/hooks/hibob", hibob.secret],
+      ["/hooks/all", all.secret],
+    ] as const) {
+      const request = receiver.received.find((r) => r.path === path);
+      if (!request) throw new Error(`nothing on ${path}`);
+      const verified = new Webhook(secret).verify(request.body, headersOf(request.headers));
+      expect(verified).toEqual(JSON.parse(JSON.stringify(n)));
+      expect(request.headers["webhook-id"]).toBe(n.id);
+    }
+    // Each webhook's own secret: the other one's does not verify.
+    const request = receiver.received.find((r) => r.path === "/hooks/hibob");
+    expect(() =>
+      new Webhook(all.secret).verify(request?.body ?? "", headersOf(request?.headers ?? {})),
+    ).toThrow();
+  });
+
+  it("disables a webhook that answers 410, sends it nothing more, and does not fail", async () => {
+    const gone = await subscribe("/hooks/gone");
+    receiver.script("/hooks/gone", status(410));
+    await expect(handle(snsEvent(notice(1)))).resolves.toBeUndefined();
+    expect((await subscriptions.get(gone.id))?.broken_reason).toBe("HTTP 410 gone");
+
+    await handle(snsEvent(notice(2)));
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it("throws after its retries when a webhook keeps failing, so SNS retries", async () => {
+    await subscribe("/hooks/down");
+    receiver.script("/hooks/down", status(503), status(503), status(503));
+    await expect(handle(snsEvent(notice(1)))).rejects.toThrow(DeliveryFailed);
+    expect(receiver.received).toHaveLength(3);
+    expect(logs.join("\n")).not.toContain("/hooks/down");
+  });
+
+  it("on a retried notice, sends only to the webhooks that did not get it", async () => {
+    await subscribe("/hooks/fine");
+    await subscribe("/hooks/flaky");
+    receiver.script("/hooks/flaky", status(500), status(500), status(500));
+    const event = snsEvent(notice(1));
+    await expect(handle(event)).rejects.toThrow(DeliveryFailed);
+    await handle(event);
+    expect(receiver.received.filter((r) => r.path === "/hooks/fine")).toHaveLength(1);
+    expect(receiver.received.filter((r) => r.path === "/hooks/flaky")).toHaveLength(4);
+  });
+});
+
+describe("deliverCustomerWebhook and DNS rebinding", () => {
+  const secret = generateSecret();
+  const n: Notice = notice(1);
+
+  it("refuses a host that resolves to a public address when checked, then a private one", async () => {
+    let calls = 0;
+    // Validation sees a public address; the connection would see loopback.
+    const rebinding = async () => (calls++ === 0 ? ["93.184.216.34"] : ["127.0.0.1"]);
+    const result = await deliverCustomerWebhook(
+      { url: `https://rebind.example.com:${receiver.port}/hook`, secret },
+      n,
+      { allowLocal: false, lookup: rebinding, attempts: 1 },
+    );
+    expect(result).toEqual({
+      status: "failed",
+      reason: expect.stringContaining("private_address"),
+    });
+    expect(calls).toBe(2);
+    expect(receiver.connections()).toBe(0);
+  });
+
+  it("even in the local stack, lets only localhost itself resolve to loopback", async () => {
+    const toLoopback = async () => ["127.0.0.1"];
+    const other = await deliverCustomerWebhook(
+      { url: `https://evil.example.com:${receiver.port}/hook`, secret },
+      n,
+      { allowLocal: true, lookup: toLoopback, attempts: 1 },
+    );
+    expect(other).toMatchObject({ status: "failed" });
+
+    const local = await deliverCustomerWebhook(
+      { url: `http://localhost:${receiver.port}/hook`, secret },
+      n,
+      { allowLocal: true, lookup: toLoopback, attempts: 1 },
+    );
+    expect(local).toEqual({ status: "delivered" });
+    expect(receiver.received.map((r) => r.path)).toEqual(["/hook"]);
+  });
+});

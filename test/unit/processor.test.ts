@@ -1,0 +1,310 @@
+import type { SQSRecord } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MemoryBus } from "../../scripts/local/memory-bus.ts";
+import { createTable } from "../../shared/adapters/aws/create-table.ts";
+import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
+import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
+import { createClassifier } from "../../shared/classify/classifier.ts";
+import type { IntegrationEventInput } from "../../shared/events/event.ts";
+import type { Notice } from "../../shared/incidents/notice.ts";
+import { processBatch } from "../../shared/incidents/process.ts";
+import { sweep } from "../../shared/incidents/sweep.ts";
+import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
+import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
+
+const classifier = createClassifier(BUILTIN_RULES);
+let dynamo: TestDynamo;
+beforeAll(async () => {
+  dynamo = await testDynamo();
+});
+afterAll(() => dynamo.close());
+
+function leverEvent(
+  id: string,
+  status: number,
+  extra: Partial<IntegrationEventInput> = {},
+): IntegrationEventInput {
+  return {
+    id,
+    source: "stackone",
+    kind: "error",
+    occurred_at: "2026-11-24T10:00:00.000Z",
+    account: { id: "acct_1", name: "Acme" },
+    provider: "lever",
+    http: { status, method: "GET", path: "/unified/ats/candidates" },
+    request_id: `req_${id}`,
+    error: { message: `status ${status}` },
+    ...extra,
+  };
+}
+
+let seq = 0;
+function record(
+  event: IntegrationEventInput,
+  receiveCount = 1,
+  messageId = `m${++seq}`,
+): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: messageId,
+    body: JSON.stringify(event),
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: "0",
+      SenderId: "local",
+      ApproximateFirstReceiveTimestamp: "0",
+    },
+    messageAttributes: {},
+    md5OfBody: "",
+    eventSource: "aws:sqs",
+    eventSourceARN: "arn:aws:sqs:local:0:events",
+    awsRegion: "local",
+  };
+}
+
+/** A bus that fails its first `failures` publishes, like a crash between write and publish. */
+class FlakyBus extends MemoryBus {
+  constructor(private failures = 0) {
+    super();
+  }
+  override async publish(notices: Notice[]) {
+    if (this.failures-- > 0) throw new Error("SNS unavailable");
+    await super.publish(notices);
+  }
+}
+
+const at = (iso: string) => () => new Date(iso);
+
+describe("processor", () => {
+  let store: DynamoIncidentStore;
+  beforeAll(async () => {
+    store = await dynamo.freshStore();
+  });
+
+  it("counts a redelivered event once and fires once", async () => {
+    const bus = new MemoryBus();
+    const deps = { store, bus, classifier, now: at("2026-11-24T10:00:05Z") };
+    const e = leverEvent("e1", 401);
+    const first = await processBatch([record(e), record(e)], deps);
+    const again = await processBatch([record(e)], deps);
+    expect(first.batchItemFailures).toEqual([]);
+    expect(again.batchItemFailures).toEqual([]);
+    const [incident] = await store.listIncidents({ account_id: "acct_1", limit: 10 });
+    expect(incident?.count).toBe(1);
+    expect(incident?.status).toBe("firing");
+    expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
+    expect(bus.published[0]?.incident.rule_id).toBe("lever.401");
+  });
+
+  it("keeps a rate limit pending until sustained, counting every event", async () => {
+    const bus = new MemoryBus();
+    const deps = { store, bus, classifier, now: at("2026-11-24T10:00:05Z") };
+    const events = Array.from({ length: 9 }, (_, i) => leverEvent(`rl${i}`, 429));
+    await processBatch(
+      events.map((e) => record(e)),
+      deps,
+    );
+    let [incident] = await store.listIncidents({ category: "rate_limited", limit: 10 });
+    expect(incident).toMatchObject({ status: "pending", count: 9 });
+    expect(bus.published).toEqual([]);
+    await processBatch([record(leverEvent("rl9", 429))], deps);
+    [incident] = await store.listIncidents({ category: "rate_limited", limit: 10 });
+    expect(incident).toMatchObject({ status: "firing", count: 10 });
+    expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
+  });
+
+  it("still publishes after a crash between the write and the publish, counting nothing twice", async () => {
+    const crashStore = await dynamo.freshStore();
+    const bus = new FlakyBus(1);
+    const deps = { store: crashStore, bus, classifier, now: at("2026-11-24T10:00:05Z") };
+    const e = leverEvent("crash1", 403);
+    const r = record(e);
+    const first = await processBatch([r], deps);
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: r.messageId }]);
+    expect(bus.published).toEqual([]);
+    const retry = await processBatch(
+      [{ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: "2" } }],
+      deps,
+    );
+    expect(retry.batchItemFailures).toEqual([]);
+    const [incident] = await crashStore.listIncidents({ limit: 10 });
+    expect(incident?.count).toBe(1);
+    expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
+  });
+
+  it("counts events whose first attempt recorded them but died before the incident write", async () => {
+    const crashStore = await dynamo.freshStore();
+    const bus = new MemoryBus();
+    const e = leverEvent("lost1", 401);
+    const r = record(e);
+    // The first attempt claimed the event, then died.
+    await crashStore.claimEvent(
+      { source: "stackone", id: "lost1" },
+      { token: "dead", message_id: r.messageId },
+    );
+    const retry = await processBatch(
+      [{ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: "2" } }],
+      {
+        store: crashStore,
+        bus,
+        classifier,
+        now: at("2026-11-24T10:00:05Z"),
+      },
+    );
+    expect(retry.batchItemFailures).toEqual([]);
+    const [incident] = await crashStore.listIncidents({ limit: 10 });
+    expect(incident?.count).toBe(1);
+    expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
+  });
+
+  it("reminds after the repeat interval with the events since, and resolves on recovery", async () => {
+    const s = await dynamo.freshStore();
+    const bus = new MemoryBus();
+    await processBatch([record(leverEvent("r1", 401))], {
+      store: s,
+      bus,
+      classifier,
+      now: at("2026-11-24T10:00:00Z"),
+    });
+    await processBatch([record(leverEvent("r2", 401)), record(leverEvent("r3", 401))], {
+      store: s,
+      bus,
+      classifier,
+      now: at("2026-11-24T10:30:00Z"),
+    });
+    await processBatch([record(leverEvent("r4", 401))], {
+      store: s,
+      bus,
+      classifier,
+      now: at("2026-11-24T14:30:00Z"),
+    });
+    expect(bus.published.map((n) => [n.kind, n.since_last_notice])).toEqual([
+      ["firing", undefined],
+      ["reminder", 3],
+    ]);
+    const recovery = leverEvent("rec1", 200, {
+      kind: "recovery",
+      type: "account.updated",
+      http: {},
+    });
+    await processBatch([record(recovery)], {
+      store: s,
+      bus,
+      classifier,
+      now: at("2026-11-24T15:00:00Z"),
+    });
+    expect(bus.published.map((n) => n.kind)).toEqual(["firing", "reminder", "resolved"]);
+    expect(bus.published[2]?.resolution).toBe("recovery");
+    const [incident] = await s.listIncidents({ limit: 10 });
+    expect(incident).toMatchObject({ status: "resolved", count: 4 });
+  });
+
+  it("the sweeper resolves a quiet firing incident once, and a pending one silently", async () => {
+    const s = await dynamo.freshStore();
+    const bus = new MemoryBus();
+    const deps = { store: s, bus, classifier, now: at("2026-11-24T10:00:00Z") };
+    await processBatch(
+      [record(leverEvent("q1", 500)), record(leverEvent("q2", 500)), record(leverEvent("q3", 500))],
+      deps,
+    );
+    await processBatch([record(leverEvent("p1", 429))], deps);
+    expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
+    expect(await sweep({ store: s, bus, now: at("2026-11-24T10:20:00Z") })).toEqual({
+      resolved: 0,
+      published: 0,
+    });
+    expect(await sweep({ store: s, bus, now: at("2026-11-24T10:31:00Z") })).toEqual({
+      resolved: 2,
+      published: 1,
+    });
+    expect(await sweep({ store: s, bus, now: at("2026-11-24T10:36:00Z") })).toEqual({
+      resolved: 0,
+      published: 0,
+    });
+    expect(bus.published.map((n) => [n.kind, n.resolution])).toEqual([
+      ["firing", undefined],
+      ["resolved", "quiet"],
+    ]);
+    const open = await s.listIncidents({ status: "firing", limit: 10 });
+    expect(open).toEqual([]);
+  });
+
+  it("the sweeper leaves an incident open when an event arrives after it read the due list", async () => {
+    const s = await dynamo.freshStore();
+    const bus = new MemoryBus();
+    const first = { store: s, bus, classifier, now: at("2026-11-24T10:00:00Z") };
+    await processBatch([record(leverEvent("race1", 401))], first);
+    const later = at("2026-11-25T10:00:01Z");
+    // The due list is read; then, before the sweeper resolves, a new event of it is counted.
+    const racing = Object.create(s) as typeof s;
+    racing.dueIncidents = async (nowEpoch, limit) => {
+      const due = await s.dueIncidents(nowEpoch, limit);
+      await processBatch([record(leverEvent("race2", 401))], { ...first, now: later });
+      return due;
+    };
+    expect(await sweep({ store: racing, bus, now: later })).toEqual({ resolved: 0, published: 0 });
+    const [incident] = await s.listIncidents({ limit: 10 });
+    expect(incident).toMatchObject({ status: "firing", count: 2 });
+    // The late event is a reminder (a day has passed), never a resolution.
+    expect(bus.published.map((n) => n.kind)).toEqual(["firing", "reminder"]);
+  });
+
+  it("counts exactly when every write is sent twice, as when the SDK retries a lost answer", async () => {
+    const client = createDynamoClient(dynamo.endpoint);
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (!/^(PutItem|UpdateItem)Command$/.test(context.commandName ?? "")) return next(args);
+        // The first attempt lands; its answer is lost; the retry's answer is what we see.
+        await next(args).catch(() => undefined);
+        return next(args);
+      },
+      { step: "initialize", name: "retryAfterLostAnswer" },
+    );
+    await createTable(client, "quirkwatch-retries");
+    const retrying = new DynamoIncidentStore(client, "quirkwatch-retries");
+    const bus = new MemoryBus();
+    const deps = { store: retrying, bus, classifier, now: at("2026-11-24T10:00:05Z") };
+    const events = Array.from({ length: 30 }, (_, i) => leverEvent(`retry-${i}`, 401));
+    const first = await processBatch(
+      events.slice(0, 20).map((e) => record(e)),
+      deps,
+    );
+    const second = await processBatch(
+      events.slice(10).map((e) => record(e)),
+      deps,
+    );
+    expect([...first.batchItemFailures, ...second.batchItemFailures]).toEqual([]);
+    const [incident] = await retrying.listIncidents({ limit: 10 });
+    expect(incident?.count).toBe(30);
+    expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
+    client.destroy();
+  });
+
+  it("resolves on a recovery event whose first attempt failed, when it is retried", async () => {
+    const s = await dynamo.freshStore();
+    const bus = new MemoryBus();
+    await processBatch([record(leverEvent("f1", 401))], {
+      store: s,
+      bus,
+      classifier,
+      now: at("2026-11-24T10:00:00Z"),
+    });
+    let failures = 1;
+    const flaky = Object.create(s) as typeof s;
+    flaky.openIncidentsForAccount = async (id) => {
+      if (failures-- > 0) throw new Error("DynamoDB unavailable");
+      return s.openIncidentsForAccount(id);
+    };
+    const recovery = record(
+      leverEvent("rec-f1", 200, { kind: "recovery", type: "account.updated", http: {} }),
+    );
+    const deps = { store: flaky, bus, classifier, now: at("2026-11-24T11:00:00Z") };
+    expect((await processBatch([recovery], deps)).batchItemFailures).toHaveLength(1);
+    const retry = {
+      ...recovery,
+      attributes: { ...recovery.attributes, ApproximateReceiveCount: "2" },
+    };
+    expect((await processBatch([retry], deps)).batchItemFailures).toEqual([]);
+    expect(bus.published.map((n) => n.kind)).toEqual(["firing", "resolved"]);
+  });
+});
