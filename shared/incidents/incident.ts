@@ -3,6 +3,9 @@ import type { Audience, Category, Severity } from "../quirks/rule.ts";
 export const INCIDENT_STATUSES = ["pending", "firing", "resolved"] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
+/** What resolved an incident: a recovery event, or the sweeper after a quiet period. */
+export type Resolution = "recovery" | "quiet";
+
 export type Account = {
   id: string;
   name?: string;

@@ -1,4 +1,4 @@
-import type { Incident } from "./incident.ts";
+import type { Incident, Resolution } from "./incident.ts";
 
 export const NOTICE_KINDS = ["firing", "reminder", "resolved"] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
@@ -12,6 +12,6 @@ export type Notice = {
   /** For reminders: events since the previous notice. */
   since_last_notice?: number;
   /** For resolved notices: what resolved it. */
-  resolution?: "recovery" | "quiet";
+  resolution?: Resolution;
   created_at: string;
 };

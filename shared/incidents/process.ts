@@ -3,9 +3,9 @@ import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import type { Classifier } from "../classify/classifier.ts";
 import { forEachLimit } from "../concurrency.ts";
 import { type IntegrationEvent, parseEvent } from "../events/event.ts";
-import { RESOLVED_BY_RECOVERY } from "../quirks/rule.ts";
+import { planBatch, resolutionFor } from "./batch.ts";
 import type { AlertBus } from "./bus.ts";
-import { incidentId } from "./incident-key.ts";
+import type { Resolution } from "./incident.ts";
 import type { Notice } from "./notice.ts";
 import {
   applyEvents,
@@ -82,33 +82,17 @@ export async function processBatch(
     }
   });
 
-  const groups = new Map<string, { group: EventGroup; items: Item[]; reclaims: Item[] }>();
-  const recoveries: Item[] = [];
-  const addToGroup = (item: Item, reclaim: boolean) => {
-    // Resolving is idempotent: a recovery whose first attempt failed simply runs again.
-    if (item.event.kind === "recovery") {
-      recoveries.push(item);
-      return;
-    }
-    const classification = deps.classifier.classify(item.event);
-    const id = incidentId(item.event.account.id, item.event.provider, classification.rule_id);
-    let entry = groups.get(id);
-    if (!entry) {
-      entry = { group: { incidentId: id, classification, events: [] }, items: [], reclaims: [] };
-      groups.set(id, entry);
-    }
-    if (reclaim) entry.reclaims.push(item);
-    else {
-      entry.group.events.push(item.event);
-      entry.items.push(item);
-    }
-  };
-  for (const item of claimed) addToGroup(item, false);
-  for (const item of reclaims.keys()) addToGroup(item, true);
+  // Resolving is idempotent: a resolving event whose first attempt failed simply runs again.
+  const plan = planBatch([...claimed, ...reclaims.keys()], (item) => item.event, deps.classifier);
+  const groups = [...plan.counted].map(([id, { classification, items: all }]) => {
+    const items = all.filter((item) => !reclaims.has(item));
+    const group: EventGroup = { incidentId: id, classification, events: items.map((i) => i.event) };
+    return { group, items, reclaims: all.filter((item) => reclaims.has(item)) };
+  });
 
   // Incidents are independent items: write them side by side.
   const touched: IncidentRecord[] = [];
-  await forEachLimit([...groups.values()], WRITE_CONCURRENCY, async (entry) => {
+  await forEachLimit(groups, WRITE_CONCURRENCY, async (entry) => {
     try {
       const record = await applyGroup(deps, entry.group, entry.reclaims, reclaims, token, now);
       if (record) touched.push(record);
@@ -118,11 +102,11 @@ export async function processBatch(
     }
   });
 
-  for (const item of recoveries) {
+  for (const item of plan.resolving) {
     try {
-      touched.push(...(await recover(deps, item.event, token, now)));
+      touched.push(...(await resolveFor(deps, item.event, token, now)));
     } catch (error) {
-      log("recovery failed", { messageId: item.record.messageId, error: String(error) });
+      log("resolving failed", { messageId: item.record.messageId, error: String(error) });
       failed.add(item.record.messageId);
     }
   }
@@ -174,8 +158,8 @@ async function applyGroup(
   throw new Error(`incident ${group.incidentId} is contended; retrying later`);
 }
 
-/** A recovery event resolves the account's open re-auth, permission and disabled incidents. */
-async function recover(
+/** Resolves the open incidents of the event's account that it speaks for (`resolutionFor`). */
+async function resolveFor(
   deps: ProcessDeps,
   event: IntegrationEvent,
   token: string,
@@ -184,9 +168,9 @@ async function recover(
   const open = await deps.store.openIncidentsForAccount(event.account.id);
   const out: IncidentRecord[] = [];
   for (const incident of open) {
-    if (incident.provider !== event.provider || !RESOLVED_BY_RECOVERY.has(incident.category))
-      continue;
-    const { record } = await resolveWithRetry(deps.store, incident.id, "recovery", token, now);
+    const resolution = resolutionFor(event, incident);
+    if (resolution === undefined) continue;
+    const { record } = await resolveWithRetry(deps.store, incident.id, resolution, token, now);
     if (record) out.push(record);
   }
   return out;
@@ -200,7 +184,7 @@ async function recover(
 export async function resolveWithRetry(
   store: IncidentStore,
   id: string,
-  resolution: "recovery" | "quiet",
+  resolution: Resolution,
   token: string,
   now: Date,
   stillDue: (current: IncidentRecord) => boolean = () => true,

@@ -1,7 +1,7 @@
 import type { Classification } from "../classify/classifier.ts";
 import type { IntegrationEvent } from "../events/event.ts";
 import type { AlertPolicy } from "../quirks/rule.ts";
-import type { Account, Incident } from "./incident.ts";
+import type { Account, Incident, Resolution } from "./incident.ts";
 import type { Notice, NoticeKind } from "./notice.ts";
 
 /** How many recent request ids and messages an incident keeps. */
@@ -22,7 +22,7 @@ export type PendingNotice = {
   created_at: string;
   owner: string;
   since_last_notice?: number;
-  resolution?: "recovery" | "quiet";
+  resolution?: Resolution;
 };
 
 /** The incident as stored: what users see, plus the state that drives notices. */
@@ -38,7 +38,7 @@ export type IncidentRecord = Incident & {
   notified_at?: string;
   /** `count` when the last notice was decided; reminders say how many came since. */
   notified_count: number;
-  resolution?: "recovery" | "quiet";
+  resolution?: Resolution;
   outbox: PendingNotice[];
   /** Batch tokens whose events are counted here, with when: [token, epoch seconds]. */
   applied: [string, number][];
@@ -192,7 +192,7 @@ export function wasApplied(record: IncidentRecord | undefined, token: string, cl
 /** Resolves an open incident; a firing one gets a resolved notice, a pending one goes quietly. */
 export function resolveIncident(
   current: IncidentRecord,
-  resolution: "recovery" | "quiet",
+  resolution: Resolution,
   now: Date,
   token: string,
 ): IncidentRecord | undefined {

@@ -1,0 +1,65 @@
+import type { Classification, Classifier } from "../classify/classifier.ts";
+import type { IntegrationEvent } from "../events/event.ts";
+import { RESOLVED_BY_RECOVERY } from "../quirks/rule.ts";
+import type { Resolution } from "./incident.ts";
+import { incidentId } from "./incident-key.ts";
+import type { IncidentRecord } from "./record.ts";
+
+/**
+ * What the events of a batch do to incidents, decided without I/O. Both engines apply these
+ * decisions: DynamoDB with one conditional write per incident, SQLite in one transaction.
+ */
+
+/** What one new event does. */
+export type Effect =
+  /** Counted into its incident: one problem (rule) for one customer account and provider. */
+  | { kind: "count"; incidentId: string; classification: Classification }
+  /** Resolves open incidents of its account (see `resolutionFor`), after the batch's counts. */
+  | { kind: "resolve" };
+
+export function effectOf(event: IntegrationEvent, classifier: Classifier): Effect {
+  if (event.kind === "recovery") return { kind: "resolve" };
+  const classification = classifier.classify(event);
+  const id = incidentId(event.account.id, event.provider, classification.rule_id);
+  return { kind: "count", incidentId: id, classification };
+}
+
+/** How a resolving event closes one open incident of its account, if it does. */
+export function resolutionFor(
+  event: IntegrationEvent,
+  incident: IncidentRecord,
+): Resolution | undefined {
+  if (event.kind !== "recovery" || incident.provider !== event.provider) return undefined;
+  return RESOLVED_BY_RECOVERY.has(incident.category) ? "recovery" : undefined;
+}
+
+export type Plan<T> = {
+  /** Items counted into each incident, by incident id, in arrival order. */
+  counted: Map<string, { classification: Classification; items: T[] }>;
+  /** Items whose events resolve incidents; applied after the counts. */
+  resolving: T[];
+};
+
+/** Sorts a batch's new items (events, or whatever carries them) by what they do. */
+export function planBatch<T>(
+  items: Iterable<T>,
+  eventOf: (item: T) => IntegrationEvent,
+  classifier: Classifier,
+): Plan<T> {
+  const plan: Plan<T> = { counted: new Map(), resolving: [] };
+  for (const item of items) {
+    const effect = effectOf(eventOf(item), classifier);
+    if (effect.kind === "resolve") {
+      plan.resolving.push(item);
+      continue;
+    }
+    const entry = plan.counted.get(effect.incidentId);
+    if (entry) entry.items.push(item);
+    else
+      plan.counted.set(effect.incidentId, {
+        classification: effect.classification,
+        items: [item],
+      });
+  }
+  return plan;
+}
