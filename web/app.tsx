@@ -144,8 +144,9 @@ export function App() {
     } else {
       const answer = await api<{ notices: string[] }>("POST", `${path}/resolve`, {});
       said = `Resolved “${incident.title}” for ${incident.account_name ?? incident.account_id}${answer.notices.includes("resolved") ? "; the resolved notice was sent" : "; no notice (it never fired, or it is muted)"}.`;
+      // Its card leaves the open list: say it where it stays visible.
+      setNotice(said);
     }
-    setNotice(said);
     await refresh();
     return said;
   }
@@ -153,9 +154,7 @@ export function App() {
   async function createMute(mute: NewMute) {
     await api("POST", "/mutes", mute);
     await refresh();
-    const said = `Mute created for ${duration(mute.duration_seconds)}.`;
-    setNotice(said);
-    return said;
+    return `Mute created for ${duration(mute.duration_seconds)}.`;
   }
 
   async function endMute(mute: Mute) {
@@ -164,9 +163,7 @@ export function App() {
       `/mutes/${encodeURIComponent(mute.id)}`,
     );
     await refresh();
-    const said = `Mute ended; ${answer.notices_released} held ${answer.notices_released === 1 ? "notice" : "notices"} sent.`;
-    setNotice(said);
-    return said;
+    return `Mute ended; ${answer.notices_released} held ${answer.notices_released === 1 ? "notice" : "notices"} sent.`;
   }
 
   async function testSubscription(s: Subscription) {

@@ -105,7 +105,7 @@ export function IncidentCard({
         )}
         {incident.muted_until && (
           <span class="tag muted">
-            Muted until {absolute(incident.muted_until)}
+            Muted until {absolute(incident.muted_until)} ({relative(incident.muted_until)})
             {incident.withheld ? ` (${incident.withheld} notice held)` : ""}
           </span>
         )}

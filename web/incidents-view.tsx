@@ -175,8 +175,9 @@ export function IncidentsView({
           <ul>
             {resolved.map((i) => (
               <li key={i.id} data-incident={i.id}>
-                <strong>{i.title}</strong> — {i.account_name ?? i.account_id} · {i.provider} ·{" "}
-                {i.count} {i.count === 1 ? "occurrence" : "occurrences"} · resolved{" "}
+                <strong>{i.title}</strong> —{" "}
+                {i.account_name ? `${i.account_name} (${i.account_id})` : i.account_id} ·{" "}
+                {i.provider} · {i.count} {i.count === 1 ? "occurrence" : "occurrences"} · resolved{" "}
                 <time dateTime={i.resolved_at} title={absolute(i.resolved_at ?? "")}>
                   {relative(i.resolved_at ?? "")}
                 </time>
