@@ -64,19 +64,26 @@ export function App() {
     [],
   );
 
+  const viewRef = useRef(view);
+  viewRef.current = view;
+
   const refresh = useCallback(async () => {
     try {
+      // Subscriptions only when shown: listing them asks SNS about each email address.
+      const showSubscriptions = viewRef.current === "subscriptions";
       const [incidents, mutes, subscriptions] = await Promise.all([
         api<{ incidents: Incident[] }>("GET", "/incidents?limit=1000"),
         api<{ mutes: Mute[] }>("GET", "/mutes"),
-        api<{ subscriptions: Subscription[] }>("GET", "/subscriptions"),
+        showSubscriptions
+          ? api<{ subscriptions: Subscription[] }>("GET", "/subscriptions")
+          : undefined,
       ]);
       // Scroll stays where it was: the same elements are updated in place.
-      setData({
+      setData((previous) => ({
         incidents: incidents.incidents,
         mutes: mutes.mutes,
-        subscriptions: subscriptions.subscriptions,
-      });
+        subscriptions: subscriptions?.subscriptions ?? previous.subscriptions,
+      }));
       setUpdated(new Date());
       setProblem(undefined);
     } catch (error) {
@@ -110,6 +117,11 @@ export function App() {
     const timer = setInterval(() => void refresh(), REFRESH_MS);
     return () => clearInterval(timer);
   }, [auth, refresh]);
+
+  // A view opened shows fresh data at once.
+  useEffect(() => {
+    if (auth.state === "in") void refresh();
+  }, [view]);
 
   async function signIn(candidate: string): Promise<string | undefined> {
     try {

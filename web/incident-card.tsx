@@ -157,7 +157,7 @@ export function IncidentCard({
               Last request <code>{incident.request_ids.at(-1)}</code>
             </span>
           )}
-          {incident.docs_url && (
+          {incident.docs_url?.startsWith("https://") && (
             <a href={incident.docs_url} rel="noreferrer" target="_blank">
               Provider docs
             </a>

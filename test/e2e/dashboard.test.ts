@@ -237,6 +237,10 @@ describe("the dashboard", () => {
   });
 
   it("refuses a wrong token with a clear message, then lets the right one in", async () => {
+    // Nothing sensitive is in the page itself, which anyone may load.
+    const html = await (await fetch(stack.url)).text();
+    expect(html).not.toContain(TOKEN);
+    expect(html).not.toContain("app.example.com");
     const page = await browser.page();
     await page.goto(stack.url);
     await page.getByLabel("Admin token").fill("not-the-token");
