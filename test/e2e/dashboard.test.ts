@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { failed } from "../../scripts/local/scenarios.ts";
 import { type Browser, screenshot, startBrowser } from "../support/browser.ts";
 import { startReceiver } from "../support/http-receiver.ts";
@@ -51,6 +51,10 @@ beforeAll(async () => {
   });
   browser = await startBrowser(stack.url);
 }, 60_000);
+afterEach(() => {
+  // No script error, and nothing the page's Content-Security-Policy had to block.
+  expect(browser.errors.splice(0)).toEqual([]);
+});
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();

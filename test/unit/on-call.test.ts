@@ -417,4 +417,15 @@ describe("GET /accounts/{account_id}", () => {
     expect(none.body).toEqual({ account_id: "nobody", providers: [] });
     expect((await w.call("GET /accounts/{account_id}", { account_id: "a b" })).status).toBe(422);
   });
+
+  it("never answers 5xx, whatever the account id", async () => {
+    const w = await world();
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 300 }), async (accountId) => {
+        const answer = await w.call("GET /accounts/{account_id}", { account_id: accountId });
+        expect([200, 422]).toContain(answer.status);
+      }),
+      { numRuns: 60 },
+    );
+  });
 });
