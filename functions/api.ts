@@ -11,10 +11,10 @@ import { SnsEmailSubscriptions } from "../shared/adapters/aws/sns-subscriptions.
 import { getAccount } from "../shared/api/accounts.ts";
 import { type ApiRequest, type ApiResponse, authorize, error } from "../shared/api/http.ts";
 import {
-  acknowledgeIncident,
-  muteIncidentRoute,
-  resolveIncidentRoute,
-  unmuteIncidentRoute,
+  acknowledgeRoute,
+  muteRoute,
+  resolveRoute,
+  unmuteRoute,
 } from "../shared/api/incident-actions.ts";
 import { getIncident, listIncidents } from "../shared/api/incidents.ts";
 import { createMute, deleteMute, listMutes } from "../shared/api/mutes.ts";
@@ -61,10 +61,10 @@ export const ROUTES: Record<string, Route> = {
   "GET /": (_request, deps) => servePage(deps.page),
   "GET /incidents": listIncidents,
   "GET /incidents/{id}": getIncident,
-  "POST /incidents/{id}/acknowledge": acknowledgeIncident,
-  "POST /incidents/{id}/mute": muteIncidentRoute,
-  "DELETE /incidents/{id}/mute": unmuteIncidentRoute,
-  "POST /incidents/{id}/resolve": resolveIncidentRoute,
+  "POST /incidents/{id}/acknowledge": acknowledgeRoute,
+  "POST /incidents/{id}/mute": muteRoute,
+  "DELETE /incidents/{id}/mute": unmuteRoute,
+  "POST /incidents/{id}/resolve": resolveRoute,
   "GET /accounts/{account_id}": getAccount,
   "POST /mutes": createMute,
   "GET /mutes": listMutes,

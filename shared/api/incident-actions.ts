@@ -105,7 +105,7 @@ function parse<T>(
 }
 
 /** `POST /incidents/{id}/acknowledge` `{ by?, note? }` */
-export function acknowledgeIncident(request: ApiRequest, deps: IncidentActionDeps) {
+export function acknowledgeRoute(request: ApiRequest, deps: IncidentActionDeps) {
   const body = parse(request, AcknowledgeBody, "acknowledgement");
   if ("response" in body) return Promise.resolve(body.response);
   const { by = "admin", note } = body.value;
@@ -113,7 +113,7 @@ export function acknowledgeIncident(request: ApiRequest, deps: IncidentActionDep
 }
 
 /** `POST /incidents/{id}/mute` `{ duration_seconds, comment?, by? }` */
-export function muteIncidentRoute(request: ApiRequest, deps: IncidentActionDeps) {
+export function muteRoute(request: ApiRequest, deps: IncidentActionDeps) {
   if (!request.body) {
     return Promise.resolve(
       error(422, "invalid mute", [{ path: "duration_seconds", message: "required" }]),
@@ -139,12 +139,12 @@ export function muteIncidentRoute(request: ApiRequest, deps: IncidentActionDeps)
 }
 
 /** `DELETE /incidents/{id}/mute` */
-export function unmuteIncidentRoute(request: ApiRequest, deps: IncidentActionDeps) {
+export function unmuteRoute(request: ApiRequest, deps: IncidentActionDeps) {
   return act(request, deps, unmuteIncident);
 }
 
 /** `POST /incidents/{id}/resolve` `{ by? }` */
-export function resolveIncidentRoute(request: ApiRequest, deps: IncidentActionDeps) {
+export function resolveRoute(request: ApiRequest, deps: IncidentActionDeps) {
   const body = parse(request, ByBody, "resolution");
   if ("response" in body) return Promise.resolve(body.response);
   const by = body.value.by ?? "admin";
