@@ -75,7 +75,7 @@ export function IncidentsView({
 }: {
   incidents: Incident[];
   filters: Filters;
-  setFilters: (f: Filters) => void;
+  setFilters: (update: Filters | ((previous: Filters) => Filters)) => void;
   openDetails: Set<string>;
   toggleDetails: (id: string, open: boolean) => void;
   act: Act;
@@ -84,7 +84,8 @@ export function IncidentsView({
     [...new Set([...incidents.map(pick), ...(extra ? [extra] : [])])].sort();
   const accountNames = new Map(incidents.map((i) => [i.account_id, i.account_name]));
   const change = (key: FilterKey, value: string) =>
-    setFilters({ ...filters, [key]: value || undefined });
+    // From the latest filters, not this render's: two changes before a render both count.
+    setFilters((previous) => ({ ...previous, [key]: value || undefined }));
 
   const shown = incidents.filter((i) => matches(i, filters));
   const open = shown.filter((i) => matchesStatus(i, filters.status)).sort(byUrgency);

@@ -42,8 +42,10 @@ export function MutesView({
     comment: "",
   });
   const muted = incidents.filter((i) => i.mute);
-  const set = (key: keyof typeof form) => (e: Event) =>
-    setForm({ ...form, [key]: (e.currentTarget as HTMLInputElement).value });
+  const set = (key: keyof typeof form) => (e: Event) => {
+    const value = (e.currentTarget as HTMLInputElement).value;
+    setForm((previous) => ({ ...previous, [key]: value }));
+  };
 
   async function run(task: () => Promise<string>) {
     try {
