@@ -1,44 +1,115 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { APIGatewayProxyHandlerV2 } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
+import { DynamoMuteStore } from "../shared/adapters/aws/dynamo-mutes.ts";
 import { DynamoIncidentStore } from "../shared/adapters/aws/dynamo-store.ts";
 import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscriptions.ts";
+import { SnsAlertBus } from "../shared/adapters/aws/sns-bus.ts";
 import { SnsEmailSubscriptions } from "../shared/adapters/aws/sns-subscriptions.ts";
+import { getAccount } from "../shared/api/accounts.ts";
 import { type ApiRequest, type ApiResponse, authorize, error } from "../shared/api/http.ts";
+import {
+  acknowledgeRoute,
+  muteRoute,
+  resolveRoute,
+  unmuteRoute,
+} from "../shared/api/incident-actions.ts";
 import { getIncident, listIncidents } from "../shared/api/incidents.ts";
+import { createMute, deleteMute, listMutes } from "../shared/api/mutes.ts";
+import { type PageSource, servePage } from "../shared/api/page.ts";
+import { testSubscription } from "../shared/api/subscription-test.ts";
 import {
   createSubscription,
   deleteSubscription,
   listSubscriptions,
   type SubscriptionApiDeps,
+  updateSubscription,
 } from "../shared/api/subscriptions.ts";
-import { adminToken, alertsTopicArn, allowLocalUrls, tableName } from "../shared/config.ts";
+import {
+  adminToken,
+  alertsTopicArn,
+  allowLocalUrls,
+  pageDir,
+  reauthUrlTemplate,
+  tableName,
+} from "../shared/config.ts";
+import type { AlertBus } from "../shared/incidents/bus.ts";
+import type { MuteStore } from "../shared/incidents/mute.ts";
 import type { IncidentStore } from "../shared/incidents/store.ts";
+import { emailForSubscribers } from "../shared/notify/email.ts";
 
 export type ApiDeps = {
   store: IncidentStore;
+  mutes: MuteStore;
+  /** Actions that decide a notice (resolve, a mute ending) publish it here. */
+  bus: AlertBus;
   subscriptions: SubscriptionApiDeps;
-  /** Required by every route when set; the deployed stack always sets it. */
+  /** Required by every route but `GET /` when set; the deployed stack always sets it. */
   adminToken: string | undefined;
+  reauthUrlTemplate?: string;
+  page: PageSource;
+  now?: () => Date;
+  log?: (message: string, detail?: Record<string, unknown>) => void;
 };
 
-type Route = (request: ApiRequest, deps: ApiDeps) => Promise<ApiResponse>;
+type Route = (request: ApiRequest, deps: ApiDeps) => Promise<ApiResponse> | ApiResponse;
 
 /** Route keys as API Gateway names them; `infra/api.ts` declares the same. */
 export const ROUTES: Record<string, Route> = {
-  "GET /incidents": (request, deps) => listIncidents(request, deps.store),
-  "GET /incidents/{id}": (request, deps) => getIncident(request, deps.store),
-  "POST /subscriptions": (request, deps) => createSubscription(request, deps.subscriptions),
-  "GET /subscriptions": (request, deps) => listSubscriptions(request, deps.subscriptions),
-  "DELETE /subscriptions/{id}": (request, deps) => deleteSubscription(request, deps.subscriptions),
+  "GET /": (_request, deps) => servePage(deps.page),
+  "GET /incidents": listIncidents,
+  "GET /incidents/{id}": getIncident,
+  "POST /incidents/{id}/acknowledge": acknowledgeRoute,
+  "POST /incidents/{id}/mute": muteRoute,
+  "DELETE /incidents/{id}/mute": unmuteRoute,
+  "POST /incidents/{id}/resolve": resolveRoute,
+  "GET /accounts/{account_id}": getAccount,
+  "POST /mutes": createMute,
+  "GET /mutes": listMutes,
+  "DELETE /mutes/{id}": deleteMute,
+  "POST /subscriptions": (request, deps) => createSubscription(request, subscriptionDeps(deps)),
+  "GET /subscriptions": (request, deps) => listSubscriptions(request, subscriptionDeps(deps)),
+  "PATCH /subscriptions/{id}": (request, deps) =>
+    updateSubscription(request, subscriptionDeps(deps)),
+  "DELETE /subscriptions/{id}": (request, deps) =>
+    deleteSubscription(request, subscriptionDeps(deps)),
+  "POST /subscriptions/{id}/test": (request, deps) =>
+    testSubscription(request, {
+      ...subscriptionDeps(deps),
+      reauthUrlTemplate: deps.reauthUrlTemplate,
+    }),
 };
 
-/** The admin API: incidents and subscriptions. */
+/** The page itself is public; what it shows comes from the routes behind the token. */
+const PUBLIC = new Set(["GET /"]);
+
+const subscriptionDeps = (deps: ApiDeps): SubscriptionApiDeps => ({
+  now: deps.now,
+  ...deps.subscriptions,
+});
+
+/** The admin API (incidents, on-call actions, mutes, subscriptions) and the dashboard. */
 export function createHandler(deps: ApiDeps) {
   return async (request: ApiRequest): Promise<ApiResponse> => {
     const route = ROUTES[request.routeKey];
     if (!route) return error(404, "no such route", [{ path: "route", message: request.routeKey }]);
+    if (PUBLIC.has(request.routeKey)) return route(request, deps);
     return authorize(request, deps.adminToken) ?? route(request, deps);
+  };
+}
+
+/** Read once per container, on the first `GET /`. */
+function packagedPage(): PageSource {
+  let html: string | undefined;
+  return () => {
+    try {
+      html ??= readFileSync(join(pageDir(), "index.html"), "utf8");
+    } catch {
+      return undefined;
+    }
+    return html;
   };
 }
 
@@ -46,17 +117,25 @@ let deployed: ReturnType<typeof createHandler> | undefined;
 export const handler = (async (request: ApiRequest) => {
   const token = adminToken();
   // Deployed, the API is never open: without a token nobody gets in.
-  if (token === undefined) return error(401, "the admin token is not configured");
+  if (token === undefined && request.routeKey !== "GET /") {
+    return error(401, "the admin token is not configured");
+  }
   if (deployed === undefined) {
     const dynamo = createDynamoClient();
+    const sns = new SNSClient({});
     deployed = createHandler({
       store: new DynamoIncidentStore(dynamo, tableName()),
+      mutes: new DynamoMuteStore(dynamo, tableName()),
+      bus: new SnsAlertBus(sns, alertsTopicArn(), emailForSubscribers),
       subscriptions: {
         subscriptions: new DynamoSubscriptionStore(dynamo, tableName()),
-        email: new SnsEmailSubscriptions(new SNSClient({}), alertsTopicArn()),
+        email: new SnsEmailSubscriptions(sns, alertsTopicArn()),
         allowLocalUrls: allowLocalUrls(),
       },
       adminToken: token,
+      reauthUrlTemplate: reauthUrlTemplate(),
+      page: packagedPage(),
+      log: (message, detail) => console.error(JSON.stringify({ message, ...detail })),
     });
   }
   return deployed(request);

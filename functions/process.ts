@@ -1,6 +1,7 @@
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSBatchResponse, SQSEvent, SQSHandler } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
+import { DynamoMuteStore } from "../shared/adapters/aws/dynamo-mutes.ts";
 import { DynamoIncidentStore } from "../shared/adapters/aws/dynamo-store.ts";
 import { SnsAlertBus } from "../shared/adapters/aws/sns-bus.ts";
 import { createClassifier } from "../shared/classify/classifier.ts";
@@ -16,11 +17,17 @@ export function createHandler(deps: ProcessDeps): (event: SQSEvent) => Promise<S
 
 let deployed: ReturnType<typeof createHandler> | undefined;
 export const handler: SQSHandler = (event) => {
-  deployed ??= createHandler({
-    store: new DynamoIncidentStore(createDynamoClient(), tableName()),
+  deployed ??= deploy();
+  return deployed(event);
+};
+
+function deploy() {
+  const dynamo = createDynamoClient();
+  return createHandler({
+    store: new DynamoIncidentStore(dynamo, tableName()),
+    mutes: new DynamoMuteStore(dynamo, tableName()),
     bus: new SnsAlertBus(new SNSClient({}), alertsTopicArn(), emailForSubscribers),
     classifier: createClassifier(loadRules(rulesPath())),
     log: (message, detail) => console.error(JSON.stringify({ message, ...detail })),
   });
-  return deployed(event);
-};
+}

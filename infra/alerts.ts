@@ -56,7 +56,7 @@ function alertSubscriber(name: string, args: QuirkwatchFunctionArgs) {
 }
 
 /** e.g. `https://app.example.com/integrations/{account_id}/reconnect`, set when deploying. */
-const reauthUrlTemplate = process.env.REAUTH_URL_TEMPLATE?.trim();
+export const reauthUrlTemplate = process.env.REAUTH_URL_TEMPLATE?.trim();
 
 export const notifySlack = alertSubscriber("NotifySlack", {
   handler: "functions/notify-slack.handler",

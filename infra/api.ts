@@ -1,4 +1,6 @@
-import { alerts } from "./alerts.ts";
+import { execFileSync } from "node:child_process";
+import { PACKAGED_PAGE_DIR } from "../shared/config.ts";
+import { alerts, reauthUrlTemplate } from "./alerts.ts";
 import { quirkwatchFunction } from "./function-defaults.ts";
 import { events } from "./queue.ts";
 import {
@@ -17,25 +19,55 @@ export const ingest = quirkwatchFunction("Ingest", {
   link: [events, stackoneWebhookSecret, stackoneWebhookSecretPrevious, genericWebhookSecret],
 });
 
-/** Admin API; email subscriptions become SNS subscriptions on Alerts. */
+/**
+ * The dashboard (`GET /`), built now into dist/page/index.html and shipped inside the API
+ * function's package: one self-contained file the function reads on its first `GET /`.
+ */
+function dashboard(): Pick<sst.aws.FunctionArgs, "copyFiles"> {
+  execFileSync(process.execPath, ["--import", "tsx", "scripts/build-page.ts"], {
+    stdio: "inherit",
+  });
+  return { copyFiles: [{ from: "dist/page/index.html", to: "page/index.html" }] };
+}
+
+/**
+ * Admin API and dashboard; email subscriptions become SNS subscriptions on Alerts, and the
+ * notices on-call actions decide (resolve, a mute ending) are published there.
+ */
 export const apiHandler = quirkwatchFunction("ApiHandler", {
   handler: "functions/api.handler",
   memory: "512 MB",
   timeout: "10 seconds",
   link: [table, adminToken, alerts],
+  environment: {
+    QUIRKWATCH_PAGE_DIR: PACKAGED_PAGE_DIR,
+    ...(reauthUrlTemplate ? { REAUTH_URL_TEMPLATE: reauthUrlTemplate } : {}),
+  },
+  ...dashboard(),
 });
 
-// Servers call this API, not browsers: no CORS.
+// Servers and the dashboard, served from this same origin, call this API: no CORS.
 export const api = new sst.aws.ApiGatewayV2("Api", { cors: false });
 
 api.route("POST /webhooks/{source}", ingest.arn);
 // One function serves every admin route; `GET /outbox` is local-only and not routed here.
 for (const route of [
+  "GET /",
   "GET /incidents",
   "GET /incidents/{id}",
+  "POST /incidents/{id}/acknowledge",
+  "POST /incidents/{id}/mute",
+  "DELETE /incidents/{id}/mute",
+  "POST /incidents/{id}/resolve",
+  "GET /accounts/{account_id}",
+  "POST /mutes",
+  "GET /mutes",
+  "DELETE /mutes/{id}",
   "POST /subscriptions",
   "GET /subscriptions",
+  "PATCH /subscriptions/{id}",
   "DELETE /subscriptions/{id}",
+  "POST /subscriptions/{id}/test",
 ]) {
   api.route(route, apiHandler.arn);
 }

@@ -52,6 +52,7 @@ const auth = adminToken() ? "   (Authorization: Bearer $ADMIN_TOKEN)" : "";
 
 console.log(`Quirkwatch is running locally.
 
+  Dashboard     ${stack.url}/${adminToken() ? "   (sign in with ADMIN_TOKEN)" : ""}
   Webhook URL   ${stack.url}/webhooks/stackone   (generic Standard Webhooks: ${stack.url}/webhooks/generic)
   Signing       ${secretFromEnv ? "STACKONE_WEBHOOK_SECRET from the environment" : `the development secret "${DEV_STACKONE_SECRET}" (set STACKONE_WEBHOOK_SECRET to change it)`}
   Incidents     GET ${stack.url}/incidents${auth}

@@ -56,6 +56,10 @@ export const slackWebhookUrl = (): string | undefined =>
 /** e.g. `https://app.example.com/integrations/{account_id}/reconnect` */
 export const reauthUrlTemplate = (): string | undefined => env("REAUTH_URL_TEMPLATE");
 
+/** Where the built dashboard (index.html) is in the API function's package. */
+export const PACKAGED_PAGE_DIR = "/var/task/page";
+export const pageDir = (): string => env("QUIRKWATCH_PAGE_DIR") ?? PACKAGED_PAGE_DIR;
+
 export const rulesPath = (): string | undefined => env("QUIRKWATCH_RULES");
 
 /** Only the local stack may deliver to http://127.0.0.1 and http://localhost. */

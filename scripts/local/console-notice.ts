@@ -1,5 +1,6 @@
 import type { Notice } from "../../shared/incidents/notice.ts";
 
+const RESOLVED_BY = { recovery: "a recovery event", quiet: "quiet", manual: "hand" } as const;
 const MARK = { firing: "🔴 FIRING", reminder: "🟠 STILL FIRING", resolved: "✅ RESOLVED" } as const;
 
 /** A notice as a few readable lines for the local stack's console. */
@@ -14,7 +15,7 @@ export function formatNotice(notice: Notice): string {
   if (notice.kind === "reminder")
     lines.push(`  ${notice.since_last_notice ?? 0} more since the last notice`);
   if (notice.kind === "resolved")
-    lines.push(`  resolved by ${notice.resolution === "recovery" ? "a recovery event" : "quiet"}`);
+    lines.push(`  resolved by ${RESOLVED_BY[notice.resolution ?? "quiet"]}`);
   else for (const [n, step] of i.remediation.entries()) lines.push(`  ${n + 1}. ${step}`);
   return lines.join("\n");
 }

@@ -35,6 +35,8 @@ export class LocalEmailSubscriptions implements EmailSubscriptions {
   async confirmation(): Promise<EmailConfirmation> {
     return "confirmed";
   }
+  /** The outbox reads each subscription's filter from the store: nothing else to change. */
+  async setFilterPolicy(): Promise<void> {}
   async unsubscribe(): Promise<void> {}
 }
 

@@ -11,7 +11,8 @@ export type Scenario = {
 
 const now = () => new Date().toISOString();
 
-function failed(
+/** A StackOne request log webhook: failed (status >= 400) or succeeded, for `account`. */
+export function failed(
   account: string,
   provider: string,
   log: {

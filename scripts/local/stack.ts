@@ -7,10 +7,12 @@ import { createHandler as createProcessor } from "../../functions/process.ts";
 import { createHandler as createSweeper } from "../../functions/sweep.ts";
 import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
+import { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
 import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
+import { buildPage } from "../build-page.ts";
 import { createApiGateway, type LocalHandler } from "./api-gateway.ts";
 import { formatNotice } from "./console-notice.ts";
 import { deliverySubscribers } from "./delivery.ts";
@@ -54,6 +56,7 @@ export async function startStack(options: StackOptions) {
   const writes = countWrites(client);
   await createTable(client, TABLE_NAME);
   const store = new DynamoIncidentStore(client, TABLE_NAME);
+  const mutes = new DynamoMuteStore(client, TABLE_NAME);
 
   const subscriptions = new DynamoSubscriptionStore(client, TABLE_NAME);
   const allowLocalUrls = options.allowLocalUrls ?? true;
@@ -73,6 +76,7 @@ export async function startStack(options: StackOptions) {
   ]);
   const processor = createProcessor({
     store,
+    mutes,
     bus,
     now: options.now,
     classifier: createClassifier(options.rules),
@@ -90,8 +94,16 @@ export async function startStack(options: StackOptions) {
     stackoneSecrets: options.stackoneSecrets,
     genericSecret: options.genericSecret,
   });
+  // Built fresh at every start: the page is always the one in web/.
+  const page = await buildPage();
   const api = createApi({
     store,
+    mutes,
+    bus,
+    page: () => page,
+    reauthUrlTemplate: options.reauthUrlTemplate,
+    now: options.now,
+    log: (message, detail) => log(`api: ${message} ${JSON.stringify(detail ?? {})}`),
     adminToken: options.adminToken,
     subscriptions: {
       subscriptions,
@@ -119,7 +131,7 @@ export async function startStack(options: StackOptions) {
   );
   const { port } = server.address() as AddressInfo;
 
-  const sweeper = createSweeper({ store, bus, now: options.now });
+  const sweeper = createSweeper({ store, mutes, bus, now: options.now });
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweepNow = () => {
     sweeping = sweeping.then(sweeper).catch((error) => log(`sweeper: ${String(error)}`));

@@ -1,11 +1,24 @@
 import * as z from "zod/mini";
 import { INCIDENT_STATUSES } from "../incidents/incident.ts";
+import { type Mute, type MuteStore, mutedUntil } from "../incidents/mute.ts";
 import type { IncidentRecord } from "../incidents/record.ts";
 import type { IncidentStore } from "../incidents/store.ts";
+import { reauthUrl } from "../notify/reauth.ts";
 import { CATEGORIES } from "../quirks/rule.ts";
 import { issuesOf } from "../validation.ts";
 import { type ApiRequest, type ApiResponse, error, json } from "./http.ts";
 
+export type IncidentReadDeps = {
+  store: IncidentStore;
+  mutes: MuteStore;
+  reauthUrlTemplate?: string;
+  now?: () => Date;
+};
+
+/** What a view needs besides the record. */
+export type ViewContext = { mutes: readonly Mute[]; now: Date; reauthUrlTemplate?: string };
+
+export const INCIDENT_ID = /^inc_[\w-]{1,64}$/;
 const filterValue = z.optional(z.string().check(z.minLength(1), z.maxLength(256)));
 const ListQuery = z.object({
   status: z.optional(z.enum(INCIDENT_STATUSES)),
@@ -15,8 +28,11 @@ const ListQuery = z.object({
   limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000)), 100),
 });
 
-/** What the API shows of an incident; the state behind notices stays inside. */
-export function incidentView(r: IncidentRecord) {
+/**
+ * What the API shows of an incident; the state behind notices stays inside. `muted_until` is
+ * when every mute holding it (its own and those by matcher) ends, given the active `mutes`.
+ */
+export function incidentView(r: IncidentRecord, { mutes, now, reauthUrlTemplate }: ViewContext) {
   return {
     id: r.id,
     account_id: r.account.id,
@@ -31,30 +47,53 @@ export function incidentView(r: IncidentRecord) {
     first_seen: r.first_seen,
     last_seen: r.last_seen,
     resolved_at: r.resolved_at,
+    resolution: r.resolution,
+    resolved_by: r.resolved_by,
     title: r.title,
     what_happened: r.what_happened,
     remediation: r.remediation,
+    docs_url: r.docs_url,
+    /** The customer's reconnect link, when REAUTH_URL_TEMPLATE is set and they must act. */
+    reauth_url: reauthUrl(reauthUrlTemplate, r),
     request_ids: r.request_ids,
     messages: r.messages,
+    /** Occurrences per UTC hour (`YYYYMMDDHH`), the last 48 hours. */
+    hours: r.hours,
+    acknowledged: r.acknowledged,
+    mute: r.mute && Date.parse(r.mute.until) > now.getTime() ? r.mute : undefined,
+    muted_until: mutedUntil(r, mutes, now),
+    /** A notice a mute kept back, sent when the mute ends. */
+    withheld: r.withheld?.kind,
   };
 }
+
+export type IncidentView = ReturnType<typeof incidentView>;
 
 /** `GET /incidents`: newest first, filtered. */
 export async function listIncidents(
   request: ApiRequest,
-  store: IncidentStore,
+  deps: IncidentReadDeps,
 ): Promise<ApiResponse> {
   const query = ListQuery.safeParse(request.queryStringParameters ?? {});
   if (!query.success) return error(422, "invalid query", issuesOf(query.error));
-  const records = await store.listIncidents(query.data);
-  return json(200, { incidents: records.map(incidentView) });
+  const now = deps.now?.() ?? new Date();
+  const [records, mutes] = await Promise.all([
+    deps.store.listIncidents(query.data),
+    deps.mutes.active(now),
+  ]);
+  const context = { mutes, now, reauthUrlTemplate: deps.reauthUrlTemplate };
+  return json(200, { incidents: records.map((r) => incidentView(r, context)) });
 }
 
 /** `GET /incidents/{id}`. */
-export async function getIncident(request: ApiRequest, store: IncidentStore): Promise<ApiResponse> {
+export async function getIncident(
+  request: ApiRequest,
+  deps: IncidentReadDeps,
+): Promise<ApiResponse> {
   const id = request.pathParameters?.id ?? "";
-  const record = /^inc_[\w-]{1,64}$/.test(id) ? await store.getIncident(id) : undefined;
-  return record
-    ? json(200, incidentView(record))
-    : error(404, "no such incident", [{ path: "id", message: id }]);
+  const record = INCIDENT_ID.test(id) ? await deps.store.getIncident(id) : undefined;
+  if (!record) return error(404, "no such incident", [{ path: "id", message: id }]);
+  const now = deps.now?.() ?? new Date();
+  const mutes = await deps.mutes.active(now);
+  return json(200, incidentView(record, { mutes, now, reauthUrlTemplate: deps.reauthUrlTemplate }));
 }

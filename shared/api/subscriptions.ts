@@ -40,8 +40,11 @@ const CreateSubscription = z.strictObject({
   filter: z._default(SubscriptionFilterSchema, {}),
 });
 
+const PatchSubscription = z.strictObject({ filter: SubscriptionFilterSchema });
+
 const Email = z.email().check(z.maxLength(254));
-const ID = /^sub_[\w-]{1,64}$/;
+export const SUBSCRIPTION_ID = /^sub_[\w-]{1,64}$/;
+const ID = SUBSCRIPTION_ID;
 /** SNS is asked about this many email subscriptions at a time. */
 const CONCURRENCY = 8;
 
@@ -154,6 +157,42 @@ export async function listSubscriptions(
   return json(200, {
     subscriptions: subscriptions.map((s) => view(s, statuses.get(s) ?? "unknown")),
   });
+}
+
+/**
+ * `PATCH /subscriptions/{id}` `{ filter }`: replaces the filter and keeps everything else, the
+ * webhook's signing secret included. For email, SNS's filter policy changes first: a refusal
+ * there leaves the subscription as it was.
+ */
+export async function updateSubscription(
+  request: ApiRequest,
+  deps: SubscriptionApiDeps,
+): Promise<ApiResponse> {
+  const id = request.pathParameters?.id ?? "";
+  const body = readJson(request);
+  if ("response" in body) return body.response;
+  const parsed = PatchSubscription.safeParse(body.value);
+  if (!parsed.success) return error(422, "invalid subscription", issuesOf(parsed.error));
+  const subscription = ID.test(id) ? await deps.subscriptions.get(id) : undefined;
+  if (!subscription) return error(404, "no such subscription", [{ path: "id", message: id }]);
+  const { filter } = parsed.data;
+  if (subscription.kind === "email") {
+    let policy: Record<string, unknown>;
+    try {
+      policy = snsFilterPolicy(filter);
+    } catch (e) {
+      return error(422, "invalid filter", [{ path: "filter", message: (e as Error).message }]);
+    }
+    try {
+      await deps.email.setFilterPolicy(subscription.sns_subscription_arn ?? "", policy);
+    } catch (e) {
+      if (!(e instanceof EmailSubscriptionRejected)) throw e;
+      return error(409, "SNS refused the new filter", [{ path: "filter", message: e.message }]);
+    }
+  }
+  const updated = await deps.subscriptions.updateFilter(id, filter);
+  if (!updated) return error(404, "no such subscription", [{ path: "id", message: id }]);
+  return json(200, view(updated, await statusOf(updated, deps.email)));
 }
 
 /** `DELETE /subscriptions/{id}`: a confirmed email subscription is removed from SNS too. */

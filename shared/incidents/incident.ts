@@ -3,8 +3,8 @@ import type { Audience, Category, Severity } from "../quirks/rule.ts";
 export const INCIDENT_STATUSES = ["pending", "firing", "resolved"] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
-/** What resolved an incident: a recovery event, or the sweeper after a quiet period. */
-export type Resolution = "recovery" | "quiet";
+/** What resolved an incident: a recovery event, the sweeper after a quiet period, or on-call. */
+export type Resolution = "recovery" | "quiet" | "manual";
 
 export type Account = {
   id: string;

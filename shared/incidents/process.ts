@@ -5,7 +5,9 @@ import { forEachLimit } from "../concurrency.ts";
 import { type IntegrationEvent, parseEvent } from "../events/event.ts";
 import { planBatch, resolutionFor } from "./batch.ts";
 import type { AlertBus } from "./bus.ts";
+import { changeIncident, IncidentContended, MAX_WRITE_ATTEMPTS } from "./change.ts";
 import type { Resolution } from "./incident.ts";
+import type { MuteStore } from "./mute.ts";
 import type { Notice } from "./notice.ts";
 import {
   applyEvents,
@@ -13,6 +15,7 @@ import {
   type IncidentRecord,
   type PendingNotice,
   resolveIncident,
+  type Silences,
   toNotice,
   wasApplied,
   withoutNotices,
@@ -21,6 +24,7 @@ import type { IncidentStore } from "./store.ts";
 
 export type ProcessDeps = {
   store: IncidentStore;
+  mutes: MuteStore;
   bus: AlertBus;
   classifier: Classifier;
   now?: () => Date;
@@ -29,8 +33,6 @@ export type ProcessDeps = {
 
 /** A notice still in the outbox this long after it was decided has lost its owner: publish it. */
 export const ORPHANED_NOTICE_SECONDS = 60;
-/** Optimistic writes retry this often on contention before the messages are retried by SQS. */
-const MAX_WRITE_ATTEMPTS = 20;
 const CLAIM_CONCURRENCY = 32;
 const WRITE_CONCURRENCY = 16;
 
@@ -82,6 +84,15 @@ export async function processBatch(
     }
   });
 
+  let silences: Silences;
+  try {
+    silences = { mutes: await deps.mutes.active(now) };
+  } catch (error) {
+    // Without the mutes no notice can be decided: the whole batch is retried.
+    log("reading mutes failed", { error: String(error) });
+    return { batchItemFailures: items.map((i) => ({ itemIdentifier: i.record.messageId })) };
+  }
+
   // Resolving is idempotent: a resolving event whose first attempt failed simply runs again.
   const plan = planBatch([...claimed, ...reclaims.keys()], (item) => item.event, deps.classifier);
   const groups = [...plan.counted].map(([id, { classification, items: all }]) => {
@@ -94,7 +105,7 @@ export async function processBatch(
   const touched: IncidentRecord[] = [];
   await forEachLimit(groups, WRITE_CONCURRENCY, async (entry) => {
     try {
-      const record = await applyGroup(deps, entry.group, entry.reclaims, reclaims, token, now);
+      const record = await applyGroup(deps, entry, reclaims, { token, now, silences });
       if (record) touched.push(record);
     } catch (error) {
       log("incident write failed", { incident: entry.group.incidentId, error: String(error) });
@@ -104,7 +115,7 @@ export async function processBatch(
 
   for (const item of plan.resolving) {
     try {
-      touched.push(...(await resolveFor(deps, item.event, token, now)));
+      touched.push(...(await resolveFor(deps, item.event, token, now, silences)));
     } catch (error) {
       log("resolving failed", { messageId: item.record.messageId, error: String(error) });
       failed.add(item.record.messageId);
@@ -126,11 +137,9 @@ export async function processBatch(
 /** One optimistic write of a batch's events into their incident, retried on contention. */
 async function applyGroup(
   deps: ProcessDeps,
-  group: EventGroup,
-  reclaimItems: Item[],
+  { group, reclaims: reclaimItems }: { group: EventGroup; reclaims: Item[] },
   earlier: Map<Item, { token: string; claimedAt: number }>,
-  token: string,
-  now: Date,
+  { token, now, silences }: { token: string; now: Date; silences: Silences },
 ): Promise<IncidentRecord | undefined> {
   const reclaimed: IntegrationEvent[] = [];
   let unchecked = reclaimItems;
@@ -150,12 +159,12 @@ async function applyGroup(
     if (events.length === 0) return current;
     // Our write landed, but its answer was lost and the SDK's retry found the new version.
     if (current?.applied.some(([t]) => t === token)) return current;
-    const next = applyEvents(current, { ...group, events }, now, token);
+    const next = applyEvents(current, { ...group, events }, now, token, silences);
     if (await deps.store.saveIncident(next, current?.version)) {
       return { ...next, version: (current?.version ?? 0) + 1 };
     }
   }
-  throw new Error(`incident ${group.incidentId} is contended; retrying later`);
+  throw new IncidentContended(group.incidentId);
 }
 
 /** Resolves the open incidents of the event's account that it speaks for (`resolutionFor`). */
@@ -164,13 +173,18 @@ async function resolveFor(
   event: IntegrationEvent,
   token: string,
   now: Date,
+  silences: Silences,
 ): Promise<IncidentRecord[]> {
   const open = await deps.store.openIncidentsForAccount(event.account.id);
   const out: IncidentRecord[] = [];
   for (const incident of open) {
     const resolution = resolutionFor(event, incident);
     if (resolution === undefined) continue;
-    const { record } = await resolveWithRetry(deps.store, incident.id, resolution, token, now);
+    const { record } = await resolveWithRetry(deps.store, incident.id, resolution, {
+      token,
+      now,
+      silences,
+    });
     if (record) out.push(record);
   }
   return out;
@@ -185,19 +199,13 @@ export async function resolveWithRetry(
   store: IncidentStore,
   id: string,
   resolution: Resolution,
-  token: string,
-  now: Date,
+  { token, now, silences }: { token: string; now: Date; silences: Silences },
   stillDue: (current: IncidentRecord) => boolean = () => true,
 ): Promise<{ record: IncidentRecord | undefined; resolved: boolean }> {
-  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-    const current = await store.getIncident(id);
-    if (!current || !stillDue(current)) return { record: current, resolved: false };
-    const next = resolveIncident(current, resolution, now, token);
-    if (!next) return { record: current, resolved: false };
-    if (await store.saveIncident(next, current.version))
-      return { record: { ...next, version: current.version + 1 }, resolved: true };
-  }
-  throw new Error(`incident ${id} is contended; retrying later`);
+  const { record, changed } = await changeIncident(store, id, (current) =>
+    stillDue(current) ? resolveIncident(current, resolution, now, token, silences) : undefined,
+  );
+  return { record, resolved: changed };
 }
 
 export const isOrphaned = (n: PendingNotice, now: Date) =>
@@ -226,9 +234,14 @@ export async function publishOutboxes(
 }
 
 async function clearOutbox(store: IncidentStore, id: string, published: Set<string>) {
-  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-    const current = await store.getIncident(id);
-    if (!current?.outbox.some((n) => published.has(n.id))) return;
-    if (await store.saveIncident(withoutNotices(current, published), current.version)) return;
+  try {
+    await changeIncident(store, id, (current) =>
+      current.outbox.some((n) => published.has(n.id))
+        ? withoutNotices(current, published)
+        : undefined,
+    );
+  } catch (error) {
+    // Left in the outbox, they are published again later: repeated, never lost.
+    if (!(error instanceof IncidentContended)) throw error;
   }
 }

@@ -2,6 +2,7 @@ import type { Classification } from "../classify/classifier.ts";
 import type { IntegrationEvent } from "../events/event.ts";
 import type { AlertPolicy } from "../quirks/rule.ts";
 import type { Account, Incident, Resolution } from "./incident.ts";
+import { type IncidentMute, type Mute, mutedUntil } from "./mute.ts";
 import type { Notice, NoticeKind } from "./notice.ts";
 
 /** How many recent request ids and messages an incident keeps. */
@@ -25,6 +26,15 @@ export type PendingNotice = {
   resolution?: Resolution;
 };
 
+/** Who acknowledged an incident, and when. */
+export type Acknowledgement = { by: string; at: string; note?: string };
+
+/** A notice a mute kept back and still owes; looked at again at `until` (epoch seconds). */
+export type Withheld = { kind: "firing" | "resolved"; until: number };
+
+/** What decisions about notices need besides the record: the matcher mutes active now. */
+export type Silences = { mutes: readonly Mute[] };
+
 /** The incident as stored: what users see, plus the state that drives notices. */
 export type IncidentRecord = Incident & {
   generation: number;
@@ -39,6 +49,13 @@ export type IncidentRecord = Incident & {
   /** `count` when the last notice was decided; reminders say how many came since. */
   notified_count: number;
   resolution?: Resolution;
+  /** Who resolved it by hand (`POST /incidents/{id}/resolve`). */
+  resolved_by?: string;
+  /** This generation was acknowledged: it sends no reminders. A reopening clears it. */
+  acknowledged?: Acknowledgement;
+  /** A mute on this incident, whatever its generation, until it ends. */
+  mute?: IncidentMute;
+  withheld?: Withheld;
   outbox: PendingNotice[];
   /** Batch tokens whose events are counted here, with when: [token, epoch seconds]. */
   applied: [string, number][];
@@ -62,14 +79,21 @@ export type EventGroup = {
 };
 
 const epoch = (d: Date) => Math.floor(d.getTime() / 1000);
+const epochCeil = (iso: string) => Math.ceil(Date.parse(iso) / 1000);
 
-/** Adds a batch's events to an incident; decides the firing or reminder notice if one is due. */
+/**
+ * Adds a batch's events to an incident; decides the firing or reminder notice if one is due. A
+ * notice a mute withheld is released first if no mute holds it any more: the event shows the
+ * problem goes on.
+ */
 export function applyEvents(
-  current: IncidentRecord | undefined,
+  stored: IncidentRecord | undefined,
   group: EventGroup,
   now: Date,
   token: string,
+  silences: Silences,
 ): IncidentRecord {
+  const current = stored && (releaseWithheld(stored, now, token, silences) ?? stored);
   const c = group.classification;
   const first = group.events[0];
   if (first === undefined) throw new Error("applyEvents needs at least one event");
@@ -105,6 +129,8 @@ export function applyEvents(
         notice_seq: current?.notice_seq ?? 0,
         notified_count: 0,
         outbox: current?.outbox ?? [],
+        // A mute is on the problem, not one occurrence; an acknowledgement is not.
+        mute: current?.mute,
         applied: current?.applied ?? [],
         applied_floor: current?.applied_floor ?? 0,
         received_at: 0,
@@ -154,15 +180,20 @@ export function applyEvents(
     expires_at: undefined,
     resolved_at: undefined,
     resolution: undefined,
+    resolved_by: undefined,
+    // A withheld resolved notice of the previous generation is moot: it fires again.
+    withheld: reopened ? undefined : base.withheld,
   };
 
   const inWindow = Object.values(record.minutes).reduce((a, b) => a + b, 0);
   if (record.status === "pending" && c.alert.notify && inWindow >= c.alert.threshold.count) {
     record.status = "firing";
-    addNotice(record, "firing", now, token);
+    announce(record, "firing", now, token, silences);
   } else if (
     record.status === "firing" &&
     record.notified_at !== undefined &&
+    record.acknowledged === undefined &&
+    mutedUntil(record, silences.mutes, now) === undefined &&
     epoch(now) - epoch(new Date(record.notified_at)) >= c.alert.repeat_seconds
   ) {
     addNotice(record, "reminder", now, token, {
@@ -189,12 +220,18 @@ export function wasApplied(record: IncidentRecord | undefined, token: string, cl
   return record.applied.some(([t]) => t === token) || claimedAt <= (record.applied_floor ?? 0);
 }
 
-/** Resolves an open incident; a firing one gets a resolved notice, a pending one goes quietly. */
+/**
+ * Resolves an open incident. A firing one gets a resolved notice (withheld while muted); a
+ * pending one, or a firing one whose firing notice a mute withheld, goes quietly: nobody was
+ * told it fired.
+ */
 export function resolveIncident(
   current: IncidentRecord,
   resolution: Resolution,
   now: Date,
   token: string,
+  silences: Silences,
+  by?: string,
 ): IncidentRecord | undefined {
   if (current.status === "resolved") return undefined;
   const record: IncidentRecord = {
@@ -202,11 +239,58 @@ export function resolveIncident(
     status: "resolved",
     resolved_at: now.toISOString(),
     resolution,
+    resolved_by: by,
     expires_at: epoch(now) + RESOLVED_RETENTION_SECONDS,
   };
-  if (current.status === "firing") addNotice(record, "resolved", now, token, { resolution });
+  if (current.status === "firing") {
+    if (current.withheld?.kind === "firing") record.withheld = undefined;
+    else announce(record, "resolved", now, token, silences, { resolution });
+  }
   record.due_at = dueAt(record, now);
   return record;
+}
+
+/**
+ * Sends the notice a mute withheld once no mute holds the incident, or moves the time to look
+ * again to the end of the mutes that still hold it. Undefined when nothing changes.
+ */
+export function releaseWithheld(
+  current: IncidentRecord,
+  now: Date,
+  token: string,
+  silences: Silences,
+): IncidentRecord | undefined {
+  const held = current.withheld;
+  if (held === undefined) return undefined;
+  const until = mutedUntil(current, silences.mutes, now);
+  const record: IncidentRecord = { ...current };
+  if (until !== undefined) {
+    if (epochCeil(until) === held.until) return undefined;
+    record.withheld = { kind: held.kind, until: epochCeil(until) };
+  } else {
+    record.withheld = undefined;
+    if (held.kind === "firing" && current.status === "firing") {
+      addNotice(record, "firing", now, token);
+    } else if (held.kind === "resolved" && current.status === "resolved") {
+      addNotice(record, "resolved", now, token, { resolution: current.resolution });
+    }
+  }
+  record.due_at = dueAt(record, now);
+  return record;
+}
+
+/** Decides a notice, or withholds it while a mute holds the incident. */
+function announce(
+  record: IncidentRecord,
+  kind: Withheld["kind"],
+  now: Date,
+  token: string,
+  silences: Silences,
+  extra: Pick<PendingNotice, "resolution"> = {},
+): void {
+  const until = mutedUntil(record, silences.mutes, now);
+  if (until === undefined) addNotice(record, kind, now, token, extra);
+  else record.withheld = { kind, until: epochCeil(until) };
 }
 
 /** Removes published notices from the outbox. */
@@ -214,6 +298,11 @@ export function withoutNotices(current: IncidentRecord, ids: Set<string>): Incid
   const record = { ...current, outbox: current.outbox.filter((n) => !ids.has(n.id)) };
   record.due_at = dueAt(record, new Date());
   return record;
+}
+
+/** Recomputes when the sweeper should look at a record again, after a change. */
+export function withDueAt(record: IncidentRecord, now: Date): IncidentRecord {
+  return { ...record, due_at: dueAt(record, now) };
 }
 
 export function toNotice(record: IncidentRecord, pending: PendingNotice): Notice {
@@ -272,12 +361,14 @@ function addNotice(
 
 /**
  * A waiting notice is due now; an unresolved incident when it may be resolved for quiet; a
- * resolved one with nothing to publish never (it is closed).
+ * withheld notice when its mutes end; a resolved one with nothing owed never (it is closed).
  */
 function dueAt(record: IncidentRecord, now: Date): number | undefined {
   if (record.outbox.length > 0) return epoch(now);
-  if (record.status === "resolved") return undefined;
-  return quietUntil(record);
+  const times: number[] = [];
+  if (record.status !== "resolved") times.push(quietUntil(record));
+  if (record.withheld) times.push(record.withheld.until);
+  return times.length === 0 ? undefined : Math.min(...times);
 }
 
 /** When an incident with no further events may be resolved for quiet. */

@@ -1,30 +1,41 @@
 import { randomBytes } from "node:crypto";
 import type { AlertBus } from "./bus.ts";
+import { changeIncident } from "./change.ts";
+import type { MuteStore } from "./mute.ts";
 import { isOrphaned, publishOutboxes, resolveWithRetry } from "./process.ts";
-import { type IncidentRecord, quietUntil } from "./record.ts";
+import { type IncidentRecord, quietUntil, releaseWithheld, type Silences } from "./record.ts";
 import type { IncidentStore } from "./store.ts";
 
-export type SweepDeps = { store: IncidentStore; bus: AlertBus; now?: () => Date };
+export type SweepDeps = { store: IncidentStore; mutes: MuteStore; bus: AlertBus; now?: () => Date };
 
 /** How many due incidents one run looks at; the rest wait for the next run. */
 const PAGE = 500;
 
 /**
  * Resolves incidents that have been quiet longer than their rule allows (firing ones get one
- * resolved notice; pending ones go quietly), and publishes notices whose writer died.
+ * resolved notice; pending ones go quietly), sends what a mute withheld once it has ended, and
+ * publishes notices whose writer died.
  */
-export async function sweep(deps: SweepDeps): Promise<{ resolved: number; published: number }> {
+export async function sweep(
+  deps: SweepDeps,
+): Promise<{ resolved: number; released: number; published: number }> {
   const now = deps.now?.() ?? new Date();
   const nowEpoch = Math.floor(now.getTime() / 1000);
   const token = randomBytes(9).toString("base64url");
   const due = await deps.store.dueIncidents(nowEpoch, PAGE);
+  const context = { token, now, silences: { mutes: await deps.mutes.active(now) } };
   const records: IncidentRecord[] = [];
   let resolved = 0;
+  let released = 0;
   for (const incident of due) {
     const quiet = (r: IncidentRecord) => r.status !== "resolved" && quietUntil(r) <= nowEpoch;
     if (quiet(incident)) {
-      const result = await resolveWithRetry(deps.store, incident.id, "quiet", token, now, quiet);
+      const result = await resolveWithRetry(deps.store, incident.id, "quiet", context, quiet);
       if (result.resolved) resolved += 1;
+      if (result.record) records.push(result.record);
+    } else if (incident.withheld && incident.withheld.until <= nowEpoch) {
+      const result = await releaseWithRetry(deps.store, incident.id, context);
+      if (result.changed) released += 1;
       if (result.record) records.push(result.record);
     } else {
       records.push(incident);
@@ -35,5 +46,14 @@ export async function sweep(deps: SweepDeps): Promise<{ resolved: number; publis
     records,
     (n) => n.owner === token || isOrphaned(n, now),
   );
-  return { resolved, published: published.length };
+  return { resolved, released, published: published.length };
+}
+
+/** Sends what a mute withheld if no mute holds the incident now, with one conditional write. */
+export function releaseWithRetry(
+  store: IncidentStore,
+  id: string,
+  { token, now, silences }: { token: string; now: Date; silences: Silences },
+) {
+  return changeIncident(store, id, (current) => releaseWithheld(current, now, token, silences));
 }

@@ -6,6 +6,8 @@ export interface EmailSubscriptions {
   /** Subscribes `email` with a filter policy; returns the subscription ARN. */
   subscribe(email: string, filterPolicy: Record<string, unknown>): Promise<string>;
   confirmation(arn: string): Promise<EmailConfirmation>;
+  /** Replaces the subscription's filter policy; EmailSubscriptionRejected if SNS refuses. */
+  setFilterPolicy(arn: string, filterPolicy: Record<string, unknown>): Promise<void>;
   /** Removes a confirmed subscription; one SNS no longer has is fine. */
   unsubscribe(arn: string): Promise<void>;
 }

@@ -79,7 +79,9 @@ function renderCustomer(notice: Notice): Email {
       `Problem: ${oneLine(incident.title)}`,
       notice.resolution === "quiet"
         ? "We have not seen it happen for a while, so we consider it resolved."
-        : "Your connection is working normally again.",
+        : notice.resolution === "manual"
+          ? "Our team has marked it as resolved."
+          : "Your connection is working normally again.",
       "No action is needed.",
     );
   } else {

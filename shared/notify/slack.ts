@@ -1,6 +1,7 @@
 import type { Button, KnownBlock, MrkdwnElement, SectionBlock } from "@slack/types";
 import type { Notice } from "../incidents/notice.ts";
-import type { Category, Severity } from "../quirks/rule.ts";
+import type { Severity } from "../quirks/rule.ts";
+import { reauthUrl } from "./reauth.ts";
 import { accountLabel, humanDuration, incidentDuration, oneLine, truncate } from "./text.ts";
 
 /**
@@ -43,13 +44,6 @@ const BUDGET = {
   context: 600,
   status: 500,
 } as const;
-
-/** Categories where someone at the customer has to act, so a re-auth link helps. */
-const CUSTOMER_MUST_ACT: ReadonlySet<Category> = new Set([
-  "reauth_required",
-  "missing_permissions",
-  "account_disabled",
-]);
 
 const SEVERITY_EMOJI: Record<Severity, string> = {
   critical: "🔴",
@@ -156,6 +150,7 @@ function header(notice: Notice): string {
 function resolvedBy(notice: Notice): string {
   if (notice.resolution === "recovery") return "the account recovered";
   if (notice.resolution === "quiet") return "no new errors for a while (quiet)";
+  if (notice.resolution === "manual") return "resolved by hand from Quirkwatch";
   return "an unknown cause";
 }
 
@@ -196,11 +191,8 @@ function plainText(notice: Notice): string {
 function actions(notice: Notice, options: SlackRenderOptions): Button[] {
   const incident = notice.incident;
   const buttons: Button[] = [];
-  if (options.reauthUrlTemplate && CUSTOMER_MUST_ACT.has(incident.category)) {
-    const url = options.reauthUrlTemplate.replaceAll(
-      "{account_id}",
-      encodeURIComponent(incident.account.id),
-    );
+  const url = reauthUrl(options.reauthUrlTemplate, incident);
+  if (url) {
     const button = linkButton("send_reauth_link", "Send re-auth link", url, true);
     if (button) buttons.push(button);
   }

@@ -83,6 +83,7 @@ describe("overriding a built-in rule by id", () => {
         { incidentId: "inc_1", classification: classify(rules, lever429), events },
         now,
         "batch_1",
+        { mutes: [] },
       );
     const builtin = incident(BUILTIN_RULES);
     expect(builtin.status).toBe("firing");

@@ -3,7 +3,7 @@
  * evaluated against a recording stand-in for SST's globals (test/infra-stand-in.ts), and the
  * recording is checked against the code it deploys.
  */
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -210,11 +210,22 @@ describe("api", () => {
     );
     expect(routes).toEqual({
       "POST /webhooks/{source}": "functions/ingest.handler",
+      "GET /": "functions/api.handler",
       "GET /incidents": "functions/api.handler",
       "GET /incidents/{id}": "functions/api.handler",
+      "POST /incidents/{id}/acknowledge": "functions/api.handler",
+      "POST /incidents/{id}/mute": "functions/api.handler",
+      "DELETE /incidents/{id}/mute": "functions/api.handler",
+      "POST /incidents/{id}/resolve": "functions/api.handler",
+      "GET /accounts/{account_id}": "functions/api.handler",
+      "POST /mutes": "functions/api.handler",
+      "GET /mutes": "functions/api.handler",
+      "DELETE /mutes/{id}": "functions/api.handler",
       "POST /subscriptions": "functions/api.handler",
       "GET /subscriptions": "functions/api.handler",
+      "PATCH /subscriptions/{id}": "functions/api.handler",
       "DELETE /subscriptions/{id}": "functions/api.handler",
+      "POST /subscriptions/{id}/test": "functions/api.handler",
     });
   });
 
@@ -227,6 +238,23 @@ describe("api", () => {
       ROUTES: Record<string, unknown>;
     };
     expect(routed.sort()).toEqual(Object.keys(ROUTES).sort());
+  });
+});
+
+describe("dashboard", () => {
+  it("is built and shipped in the API function, which learns where it is and the re-auth link", async () => {
+    const template = "https://app.example.com/integrations/{account_id}/reconnect";
+    rmSync(join(ROOT, "dist/page"), { recursive: true, force: true });
+    const { recording } = await evaluate("dev", { REAUTH_URL_TEMPLATE: template });
+    const api = functionByHandler(recording, "functions/api.handler");
+    expect(api.args.copyFiles).toEqual([{ from: "dist/page/index.html", to: "page/index.html" }]);
+    expect(api.args.environment).toEqual({
+      QUIRKWATCH_PAGE_DIR: "/var/task/page",
+      REAUTH_URL_TEMPLATE: template,
+    });
+    const page = readFileSync(join(ROOT, "dist/page/index.html"), "utf8");
+    expect(page).toMatch(/^<!doctype html>/);
+    expect(page).toMatch(/Content-Security-Policy/);
   });
 });
 

@@ -10,6 +10,7 @@ import { deliverCustomerWebhook } from "../../shared/notify/customer-webhook.ts"
 import { DeliveryFailed } from "../../shared/notify/deliver.ts";
 import type { EmailSubscriptions } from "../../shared/notify/email-subscriptions.ts";
 import { generateSecret } from "../../shared/standard-webhooks.ts";
+import { apiDeps } from "../support/api.ts";
 import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
 import { type Receiver, startReceiver, status } from "../support/http-receiver.ts";
 import { freshSubscriptions, notice, snsEvent } from "../support/notices.ts";
@@ -31,6 +32,7 @@ let handle: ReturnType<typeof createHandler>;
 const noEmail: EmailSubscriptions = {
   subscribe: async () => "unused",
   confirmation: async () => "confirmed",
+  setFilterPolicy: async () => undefined,
   unsubscribe: async () => undefined,
 };
 
@@ -47,11 +49,12 @@ beforeEach(async () => {
 
 /** Adds a webhook subscription through the admin API, as a user would; returns id and secret. */
 async function subscribe(path: string, filter: Record<string, unknown> = {}) {
-  const api = createApi({
-    store: await dynamo.freshStore(),
-    adminToken: "token",
-    subscriptions: { subscriptions, email: noEmail, allowLocalUrls: true },
-  });
+  const api = createApi(
+    await apiDeps(dynamo, {
+      adminToken: "token",
+      subscriptions: { subscriptions, email: noEmail, allowLocalUrls: true },
+    }),
+  );
   const response = await api({
     routeKey: "POST /subscriptions",
     headers: { authorization: "Bearer token" },

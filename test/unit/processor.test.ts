@@ -1,8 +1,8 @@
-import type { SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryBus } from "../../scripts/local/memory-bus.ts";
 import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
+import type { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
 import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { IntegrationEventInput } from "../../shared/events/event.ts";
@@ -11,11 +11,15 @@ import { processBatch } from "../../shared/incidents/process.ts";
 import { sweep } from "../../shared/incidents/sweep.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
+import { sqsRecord } from "../support/sqs-record.ts";
 
 const classifier = createClassifier(BUILTIN_RULES);
 let dynamo: TestDynamo;
+/** No mutes here: test/unit/mutes.test.ts covers them. */
+let mutes: DynamoMuteStore;
 beforeAll(async () => {
   dynamo = await testDynamo();
+  mutes = await dynamo.freshMutes();
 });
 afterAll(() => dynamo.close());
 
@@ -38,29 +42,7 @@ function leverEvent(
   };
 }
 
-let seq = 0;
-function record(
-  event: IntegrationEventInput,
-  receiveCount = 1,
-  messageId = `m${++seq}`,
-): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: messageId,
-    body: JSON.stringify(event),
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: "0",
-      SenderId: "local",
-      ApproximateFirstReceiveTimestamp: "0",
-    },
-    messageAttributes: {},
-    md5OfBody: "",
-    eventSource: "aws:sqs",
-    eventSourceARN: "arn:aws:sqs:local:0:events",
-    awsRegion: "local",
-  };
-}
+const record = sqsRecord;
 
 /** A bus that fails its first `failures` publishes, like a crash between write and publish. */
 class FlakyBus extends MemoryBus {
@@ -83,7 +65,7 @@ describe("processor", () => {
 
   it("counts a redelivered event once and fires once", async () => {
     const bus = new MemoryBus();
-    const deps = { store, bus, classifier, now: at("2026-11-24T10:00:05Z") };
+    const deps = { store, mutes, bus, classifier, now: at("2026-11-24T10:00:05Z") };
     const e = leverEvent("e1", 401);
     const first = await processBatch([record(e), record(e)], deps);
     const again = await processBatch([record(e)], deps);
@@ -98,7 +80,7 @@ describe("processor", () => {
 
   it("keeps a rate limit pending until sustained, counting every event", async () => {
     const bus = new MemoryBus();
-    const deps = { store, bus, classifier, now: at("2026-11-24T10:00:05Z") };
+    const deps = { store, mutes, bus, classifier, now: at("2026-11-24T10:00:05Z") };
     const events = Array.from({ length: 9 }, (_, i) => leverEvent(`rl${i}`, 429));
     await processBatch(
       events.map((e) => record(e)),
@@ -116,7 +98,7 @@ describe("processor", () => {
   it("still publishes after a crash between the write and the publish, counting nothing twice", async () => {
     const crashStore = await dynamo.freshStore();
     const bus = new FlakyBus(1);
-    const deps = { store: crashStore, bus, classifier, now: at("2026-11-24T10:00:05Z") };
+    const deps = { store: crashStore, mutes, bus, classifier, now: at("2026-11-24T10:00:05Z") };
     const e = leverEvent("crash1", 403);
     const r = record(e);
     const first = await processBatch([r], deps);
@@ -146,6 +128,7 @@ describe("processor", () => {
       [{ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: "2" } }],
       {
         store: crashStore,
+        mutes,
         bus,
         classifier,
         now: at("2026-11-24T10:00:05Z"),
@@ -162,18 +145,21 @@ describe("processor", () => {
     const bus = new MemoryBus();
     await processBatch([record(leverEvent("r1", 401))], {
       store: s,
+      mutes,
       bus,
       classifier,
       now: at("2026-11-24T10:00:00Z"),
     });
     await processBatch([record(leverEvent("r2", 401)), record(leverEvent("r3", 401))], {
       store: s,
+      mutes,
       bus,
       classifier,
       now: at("2026-11-24T10:30:00Z"),
     });
     await processBatch([record(leverEvent("r4", 401))], {
       store: s,
+      mutes,
       bus,
       classifier,
       now: at("2026-11-24T14:30:00Z"),
@@ -189,6 +175,7 @@ describe("processor", () => {
     });
     await processBatch([record(recovery)], {
       store: s,
+      mutes,
       bus,
       classifier,
       now: at("2026-11-24T15:00:00Z"),
@@ -202,23 +189,26 @@ describe("processor", () => {
   it("the sweeper resolves a quiet firing incident once, and a pending one silently", async () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
-    const deps = { store: s, bus, classifier, now: at("2026-11-24T10:00:00Z") };
+    const deps = { store: s, mutes, bus, classifier, now: at("2026-11-24T10:00:00Z") };
     await processBatch(
       [record(leverEvent("q1", 500)), record(leverEvent("q2", 500)), record(leverEvent("q3", 500))],
       deps,
     );
     await processBatch([record(leverEvent("p1", 429))], deps);
     expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
-    expect(await sweep({ store: s, bus, now: at("2026-11-24T10:20:00Z") })).toEqual({
+    expect(await sweep({ store: s, mutes, bus, now: at("2026-11-24T10:20:00Z") })).toEqual({
       resolved: 0,
+      released: 0,
       published: 0,
     });
-    expect(await sweep({ store: s, bus, now: at("2026-11-24T10:31:00Z") })).toEqual({
+    expect(await sweep({ store: s, mutes, bus, now: at("2026-11-24T10:31:00Z") })).toEqual({
       resolved: 2,
+      released: 0,
       published: 1,
     });
-    expect(await sweep({ store: s, bus, now: at("2026-11-24T10:36:00Z") })).toEqual({
+    expect(await sweep({ store: s, mutes, bus, now: at("2026-11-24T10:36:00Z") })).toEqual({
       resolved: 0,
+      released: 0,
       published: 0,
     });
     expect(bus.published.map((n) => [n.kind, n.resolution])).toEqual([
@@ -232,7 +222,7 @@ describe("processor", () => {
   it("the sweeper leaves an incident open when an event arrives after it read the due list", async () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
-    const first = { store: s, bus, classifier, now: at("2026-11-24T10:00:00Z") };
+    const first = { store: s, mutes, bus, classifier, now: at("2026-11-24T10:00:00Z") };
     await processBatch([record(leverEvent("race1", 401))], first);
     const later = at("2026-11-25T10:00:01Z");
     // The due list is read; then, before the sweeper resolves, a new event of it is counted.
@@ -242,7 +232,11 @@ describe("processor", () => {
       await processBatch([record(leverEvent("race2", 401))], { ...first, now: later });
       return due;
     };
-    expect(await sweep({ store: racing, bus, now: later })).toEqual({ resolved: 0, published: 0 });
+    expect(await sweep({ store: racing, mutes, bus, now: later })).toEqual({
+      resolved: 0,
+      released: 0,
+      published: 0,
+    });
     const [incident] = await s.listIncidents({ limit: 10 });
     expect(incident).toMatchObject({ status: "firing", count: 2 });
     // The late event is a reminder (a day has passed), never a resolution.
@@ -263,7 +257,7 @@ describe("processor", () => {
     await createTable(client, "quirkwatch-retries");
     const retrying = new DynamoIncidentStore(client, "quirkwatch-retries");
     const bus = new MemoryBus();
-    const deps = { store: retrying, bus, classifier, now: at("2026-11-24T10:00:05Z") };
+    const deps = { store: retrying, mutes, bus, classifier, now: at("2026-11-24T10:00:05Z") };
     const events = Array.from({ length: 30 }, (_, i) => leverEvent(`retry-${i}`, 401));
     const first = await processBatch(
       events.slice(0, 20).map((e) => record(e)),
@@ -285,6 +279,7 @@ describe("processor", () => {
     const bus = new MemoryBus();
     await processBatch([record(leverEvent("f1", 401))], {
       store: s,
+      mutes,
       bus,
       classifier,
       now: at("2026-11-24T10:00:00Z"),
@@ -298,7 +293,7 @@ describe("processor", () => {
     const recovery = record(
       leverEvent("rec-f1", 200, { kind: "recovery", type: "account.updated", http: {} }),
     );
-    const deps = { store: flaky, bus, classifier, now: at("2026-11-24T11:00:00Z") };
+    const deps = { store: flaky, mutes, bus, classifier, now: at("2026-11-24T11:00:00Z") };
     expect((await processBatch([recovery], deps)).batchItemFailures).toHaveLength(1);
     const retry = {
       ...recovery,

@@ -2,6 +2,7 @@ import {
   GetSubscriptionAttributesCommand,
   InvalidParameterException,
   NotFoundException,
+  SetSubscriptionAttributesCommand,
   SNSClient,
   SubscribeCommand,
   UnsubscribeCommand,
@@ -13,6 +14,7 @@ import { createHandler } from "../../functions/api.ts";
 import type { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
 import { SnsEmailSubscriptions } from "../../shared/adapters/aws/sns-subscriptions.ts";
 import type { ApiRequest } from "../../shared/api/http.ts";
+import { apiDeps } from "../support/api.ts";
 import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
 import { freshSubscriptions } from "../support/notices.ts";
 
@@ -44,32 +46,33 @@ beforeEach(async () => {
   sns.on(UnsubscribeCommand).resolves({});
   subscriptions = await freshSubscriptions(dynamo);
   clock = Date.parse("2025-06-01T12:00:00Z");
-  api = createHandler({
-    store: await dynamo.freshStore(),
-    adminToken: TOKEN,
-    subscriptions: {
-      subscriptions,
-      email: new SnsEmailSubscriptions(
-        new SNSClient({
-          region: "eu-west-1",
-          credentials: { accessKeyId: "x", secretAccessKey: "x" },
-        }),
-        TOPIC,
-      ),
-      allowLocalUrls: false,
-      // Public addresses for every host, so no test depends on real DNS.
-      lookup: async () => ["93.184.216.34"],
-      // Each call a second later, so "newest first" is well defined.
-      now: () => {
-        clock += 1_000;
-        return new Date(clock);
+  api = createHandler(
+    await apiDeps(dynamo, {
+      adminToken: TOKEN,
+      subscriptions: {
+        subscriptions,
+        email: new SnsEmailSubscriptions(
+          new SNSClient({
+            region: "eu-west-1",
+            credentials: { accessKeyId: "x", secretAccessKey: "x" },
+          }),
+          TOPIC,
+        ),
+        allowLocalUrls: false,
+        // Public addresses for every host, so no test depends on real DNS.
+        lookup: async () => ["93.184.216.34"],
+        // Each call a second later, so "newest first" is well defined.
+        now: () => {
+          clock += 1_000;
+          return new Date(clock);
+        },
       },
-    },
-  });
+    }),
+  );
 });
 
 type Call = {
-  method: "GET" | "POST" | "DELETE";
+  method: "GET" | "POST" | "PATCH" | "DELETE";
   path: string;
   body?: string;
   token?: string | null;
@@ -387,5 +390,62 @@ describe("email subscriptions", () => {
     expect(deleted.body.note).toMatch(/confirmation link expires/);
     expect(sns.commandCalls(UnsubscribeCommand)).toHaveLength(0);
     expect(await subscriptions.get(created.body.id)).toBeUndefined();
+  });
+});
+
+describe("PATCH /subscriptions/{id}", () => {
+  const patch = (id: string, body: unknown) =>
+    call({ method: "PATCH", path: `/subscriptions/${id}`, body: JSON.stringify(body) });
+
+  it("changes a webhook's filter and keeps its signing secret", async () => {
+    const created = await create({ kind: "webhook", target: WEBHOOK_URL });
+    const changed = await patch(created.body.id, {
+      filter: { min_severity: "error", providers: ["Lever"] },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body.filter).toEqual({ min_severity: "error", providers: ["lever"] });
+    expect(changed.body.secret).toBeUndefined();
+    const stored = await subscriptions.get(created.body.id);
+    expect(stored?.secret).toBe(created.body.secret);
+    expect(stored?.filter).toEqual({ min_severity: "error", providers: ["lever"] });
+  });
+
+  it("changes an email subscription's SNS filter policy first", async () => {
+    sns.on(SetSubscriptionAttributesCommand).resolves({});
+    const created = await create({ kind: "email", target: "oncall@example.com" });
+    const changed = await patch(created.body.id, { filter: { account_ids: ["acme"] } });
+    expect(changed.status).toBe(200);
+    expect(sns.commandCalls(SetSubscriptionAttributesCommand)[0]?.args[0].input).toEqual({
+      SubscriptionArn: EMAIL_ARN,
+      AttributeName: "FilterPolicy",
+      AttributeValue: JSON.stringify({ account_id: ["acme"] }),
+    });
+  });
+
+  it("leaves everything as it was when SNS refuses the new filter", async () => {
+    sns
+      .on(SetSubscriptionAttributesCommand)
+      .rejects(
+        new InvalidParameterException({ message: "Invalid parameter: pending", $metadata: {} }),
+      );
+    const created = await create({ kind: "email", target: "oncall@example.com" });
+    const refused = await patch(created.body.id, { filter: { min_severity: "critical" } });
+    expect(refused.status).toBe(409);
+    expect(refused.body.details[0]).toMatchObject({ path: "filter" });
+    expect((await subscriptions.get(created.body.id))?.filter).toEqual({});
+  });
+
+  it("answers 422 naming the field, and 404 for an unknown subscription", async () => {
+    const created = await create({ kind: "slack", target: SLACK_URL });
+    for (const [body, path] of [
+      [{}, "filter"],
+      [{ filter: { min_severity: "loud" } }, "filter.min_severity"],
+      [{ filter: {}, target: SLACK_URL }, ""],
+    ] as const) {
+      const answer = await patch(created.body.id, body);
+      expect(answer.status, JSON.stringify(body)).toBe(422);
+      expect(answer.body.details.map((d: { path: string }) => d.path)).toContain(path);
+    }
+    expect((await patch("sub_missing", { filter: {} })).status).toBe(404);
   });
 });

@@ -2,6 +2,7 @@ import {
   GetSubscriptionAttributesCommand,
   InvalidParameterException,
   NotFoundException,
+  SetSubscriptionAttributesCommand,
   type SNSClient,
   SubscribeCommand,
   UnsubscribeCommand,
@@ -51,6 +52,27 @@ export class SnsEmailSubscriptions implements EmailSubscriptions {
       return Attributes?.PendingConfirmation === "true" ? "pending_confirmation" : "confirmed";
     } catch (error) {
       if (error instanceof NotFoundException) return "unsubscribed";
+      throw error;
+    }
+  }
+
+  async setFilterPolicy(arn: string, filterPolicy: Record<string, unknown>): Promise<void> {
+    if (arn === PENDING_ARN) {
+      throw new EmailSubscriptionRejected("SNS has no ARN for it until the recipient confirms");
+    }
+    try {
+      await this.client.send(
+        new SetSubscriptionAttributesCommand({
+          SubscriptionArn: arn,
+          AttributeName: "FilterPolicy",
+          AttributeValue: JSON.stringify(filterPolicy),
+        }),
+      );
+    } catch (error) {
+      // e.g. a subscription still pending confirmation, or one the recipient removed.
+      if (error instanceof InvalidParameterException || error instanceof NotFoundException) {
+        throw new EmailSubscriptionRejected(error.message);
+      }
       throw error;
     }
   }

@@ -1,0 +1,154 @@
+import { randomBytes } from "node:crypto";
+import * as z from "zod/mini";
+import type { AlertBus } from "../incidents/bus.ts";
+import { changeIncident } from "../incidents/change.ts";
+import type { MuteStore } from "../incidents/mute.ts";
+import {
+  ActionRefused,
+  acknowledge,
+  muteIncident,
+  resolveByHand,
+  unmuteIncident,
+} from "../incidents/on-call.ts";
+import { publishOutboxes } from "../incidents/process.ts";
+import type { IncidentRecord, Silences } from "../incidents/record.ts";
+import type { IncidentStore } from "../incidents/store.ts";
+import { issuesOf } from "../validation.ts";
+import { type ApiRequest, type ApiResponse, error, json, readJson } from "./http.ts";
+import { INCIDENT_ID, incidentView } from "./incidents.ts";
+
+export type IncidentActionDeps = {
+  store: IncidentStore;
+  mutes: MuteStore;
+  bus: AlertBus;
+  reauthUrlTemplate?: string;
+  now?: () => Date;
+  log?: (message: string, detail?: Record<string, unknown>) => void;
+};
+
+/** Who acts: the caller says, else "admin" (one admin token; no user accounts). */
+const By = z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100)));
+const Text = z.optional(z.string().check(z.trim(), z.maxLength(1000)));
+/** Up to 30 days, as mutes by matcher. */
+export const MAX_MUTE_SECONDS = 30 * 24 * 3600;
+export const DurationSeconds = z.number().check(z.int(), z.minimum(1), z.maximum(MAX_MUTE_SECONDS));
+
+const AcknowledgeBody = z.strictObject({ by: By, note: Text });
+const MuteBody = z.strictObject({ by: By, duration_seconds: DurationSeconds, comment: Text });
+const ByBody = z.strictObject({ by: By });
+
+/** The JSON body, or `{}` when there is none (every field of these actions is optional). */
+function optionalBody(request: ApiRequest) {
+  return request.body ? readJson(request) : { value: {} };
+}
+
+type Decide = (
+  current: IncidentRecord,
+  now: Date,
+  token: string,
+  silences: Silences,
+) => IncidentRecord;
+
+/**
+ * Reads the incident, decides with one of the on-call functions and writes with one conditional
+ * write (again on contention), then publishes the notices it decided. A notice that cannot be
+ * published now stays in the outbox: the sweeper publishes it within minutes.
+ */
+async function act(
+  request: ApiRequest,
+  deps: IncidentActionDeps,
+  decide: Decide,
+): Promise<ApiResponse> {
+  const id = request.pathParameters?.id ?? "";
+  if (!INCIDENT_ID.test(id)) return error(404, "no such incident", [{ path: "id", message: id }]);
+  const now = deps.now?.() ?? new Date();
+  const token = randomBytes(9).toString("base64url");
+  const silences = { mutes: await deps.mutes.active(now) };
+  let result: Awaited<ReturnType<typeof changeIncident>>;
+  try {
+    result = await changeIncident(deps.store, id, (current) =>
+      decide(current, now, token, silences),
+    );
+  } catch (e) {
+    if (e instanceof ActionRefused) return error(409, e.message, [{ path: "id", message: id }]);
+    throw e;
+  }
+  if (!result.record) return error(404, "no such incident", [{ path: "id", message: id }]);
+  let notices: string[] = [];
+  try {
+    const published = await publishOutboxes(deps, [result.record], (n) => n.owner === token);
+    notices = published.map((n) => n.kind);
+  } catch (e) {
+    deps.log?.("publishing an action's notice failed; the sweeper will", { id, error: String(e) });
+  }
+  const record = await deps.store.getIncident(id);
+  return json(200, {
+    incident: incidentView(record ?? result.record, {
+      mutes: silences.mutes,
+      now,
+      reauthUrlTemplate: deps.reauthUrlTemplate,
+    }),
+    notices,
+  });
+}
+
+function parse<T>(
+  request: ApiRequest,
+  schema: z.ZodMiniType<T>,
+  what: string,
+): { value: T } | { response: ApiResponse } {
+  const body = optionalBody(request);
+  if ("response" in body) return body;
+  const parsed = schema.safeParse(body.value);
+  if (!parsed.success) return { response: error(422, `invalid ${what}`, issuesOf(parsed.error)) };
+  return { value: parsed.data };
+}
+
+/** `POST /incidents/{id}/acknowledge` `{ by?, note? }` */
+export function acknowledgeRoute(request: ApiRequest, deps: IncidentActionDeps) {
+  const body = parse(request, AcknowledgeBody, "acknowledgement");
+  if ("response" in body) return Promise.resolve(body.response);
+  const { by = "admin", note } = body.value;
+  return act(request, deps, (current, now) => acknowledge(current, by, note || undefined, now));
+}
+
+/** `POST /incidents/{id}/mute` `{ duration_seconds, comment?, by? }` */
+export function muteRoute(request: ApiRequest, deps: IncidentActionDeps) {
+  if (!request.body) {
+    return Promise.resolve(
+      error(422, "invalid mute", [{ path: "duration_seconds", message: "required" }]),
+    );
+  }
+  const body = parse(request, MuteBody, "mute");
+  if ("response" in body) return Promise.resolve(body.response);
+  const { by = "admin", duration_seconds, comment } = body.value;
+  return act(request, deps, (current, now, token, silences) =>
+    muteIncident(
+      current,
+      {
+        until: new Date(now.getTime() + duration_seconds * 1000).toISOString(),
+        by,
+        at: now.toISOString(),
+        ...(comment ? { comment } : {}),
+      },
+      now,
+      token,
+      silences,
+    ),
+  );
+}
+
+/** `DELETE /incidents/{id}/mute` */
+export function unmuteRoute(request: ApiRequest, deps: IncidentActionDeps) {
+  return act(request, deps, unmuteIncident);
+}
+
+/** `POST /incidents/{id}/resolve` `{ by? }` */
+export function resolveRoute(request: ApiRequest, deps: IncidentActionDeps) {
+  const body = parse(request, ByBody, "resolution");
+  if ("response" in body) return Promise.resolve(body.response);
+  const by = body.value.by ?? "admin";
+  return act(request, deps, (current, now, token, silences) =>
+    resolveByHand(current, by, now, token, silences),
+  );
+}

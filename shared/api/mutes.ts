@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import * as z from "zod/mini";
+import { type Mute, muteMatches } from "../incidents/mute.ts";
+import { publishOutboxes } from "../incidents/process.ts";
+import type { IncidentRecord } from "../incidents/record.ts";
+import { releaseWithRetry } from "../incidents/sweep.ts";
+import { CATEGORIES } from "../quirks/rule.ts";
+import { issuesOf } from "../validation.ts";
+import { type ApiRequest, type ApiResponse, error, json, readJson } from "./http.ts";
+import { DurationSeconds, type IncidentActionDeps } from "./incident-actions.ts";
+
+const Matcher = z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(256)));
+const CreateMute = z.strictObject({
+  account_id: Matcher,
+  provider: z.optional(
+    z.string().check(z.trim(), z.minLength(1), z.maxLength(64), z.toLowerCase()),
+  ),
+  category: z.optional(z.enum(CATEGORIES)),
+  duration_seconds: DurationSeconds,
+  comment: z.optional(z.string().check(z.trim(), z.maxLength(1000))),
+  by: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
+});
+const ID = /^mute_[\w-]{1,64}$/;
+/** What a mute removed early releases at once; the sweeper finds any others when it was to end. */
+const RELEASE_LIMIT = 1000;
+
+/** `POST /mutes` `{ account_id?, provider?, category?, duration_seconds, comment?, by? }` */
+export async function createMute(
+  request: ApiRequest,
+  deps: IncidentActionDeps,
+): Promise<ApiResponse> {
+  const body = readJson(request);
+  if ("response" in body) return body.response;
+  const parsed = CreateMute.safeParse(body.value);
+  if (!parsed.success) return error(422, "invalid mute", issuesOf(parsed.error));
+  const { account_id, provider, category, duration_seconds, comment, by } = parsed.data;
+  // As Alertmanager: a silence matches something; muting everything is not a mute.
+  if (account_id === undefined && provider === undefined && category === undefined) {
+    return error(422, "invalid mute", [
+      { path: "", message: "give at least one of account_id, provider, category" },
+    ]);
+  }
+  const now = deps.now?.() ?? new Date();
+  const mute: Mute = {
+    id: `mute_${randomBytes(12).toString("base64url")}`,
+    ...(account_id ? { account_id } : {}),
+    ...(provider ? { provider } : {}),
+    ...(category ? { category } : {}),
+    starts_at: now.toISOString(),
+    ends_at: new Date(now.getTime() + duration_seconds * 1000).toISOString(),
+    ...(comment ? { comment } : {}),
+    created_by: by ?? "admin",
+    created_at: now.toISOString(),
+  };
+  await deps.mutes.create(mute);
+  return json(201, mute);
+}
+
+/** `GET /mutes`: the active ones, newest first. */
+export async function listMutes(_request: ApiRequest, deps: IncidentActionDeps) {
+  return json(200, { mutes: await deps.mutes.active(deps.now?.() ?? new Date()) });
+}
+
+/**
+ * `DELETE /mutes/{id}`: ends it now. The notices it withheld go at once, unless another mute
+ * still holds their incident.
+ */
+export async function deleteMute(
+  request: ApiRequest,
+  deps: IncidentActionDeps,
+): Promise<ApiResponse> {
+  const id = request.pathParameters?.id ?? "";
+  const removed = ID.test(id) ? await deps.mutes.remove(id) : undefined;
+  if (!removed) return error(404, "no such mute", [{ path: "id", message: id }]);
+  const now = deps.now?.() ?? new Date();
+  const token = randomBytes(9).toString("base64url");
+  const silences = { mutes: await deps.mutes.active(now) };
+  const held = await deps.store.listIncidents({
+    account_id: removed.account_id,
+    provider: removed.provider,
+    category: removed.category,
+    limit: RELEASE_LIMIT,
+  });
+  // It no longer matches anything once ended: match as if it were still on.
+  const during = new Date(Date.parse(removed.ends_at) - 1);
+  const released: IncidentRecord[] = [];
+  for (const incident of held) {
+    if (!incident.withheld || !muteMatches(removed, incident, during)) continue;
+    const result = await releaseWithRetry(deps.store, incident.id, { token, now, silences });
+    if (result.changed && result.record) released.push(result.record);
+  }
+  let notices = 0;
+  try {
+    notices = (await publishOutboxes(deps, released, (n) => n.owner === token)).length;
+  } catch (e) {
+    deps.log?.("publishing released notices failed; the sweeper will", { id, error: String(e) });
+  }
+  return json(200, { id, deleted: true, notices_released: notices });
+}

@@ -1,0 +1,70 @@
+import { deliverCustomerWebhook } from "../notify/customer-webhook.ts";
+import { renderSlack } from "../notify/slack.ts";
+import { SlackPoster } from "../notify/slack-delivery.ts";
+import { testNotice } from "../notify/test-notice.ts";
+import { type ApiRequest, type ApiResponse, error, json } from "./http.ts";
+import { SUBSCRIPTION_ID, type SubscriptionApiDeps } from "./subscriptions.ts";
+
+export type SubscriptionTestDeps = SubscriptionApiDeps & { reauthUrlTemplate?: string };
+
+/** One try, answered within the API's own time (API Gateway waits 30 s at most). */
+const TIMEOUT_MS = 5_000;
+const poster = new SlackPoster({ attempts: 1, timeoutMs: TIMEOUT_MS });
+
+/**
+ * `POST /subscriptions/{id}/test`: sends a sample notice to that one destination, once, and
+ * answers with what the destination answered. Email cannot be tested alone: SNS delivers a
+ * topic's message to every matching subscriber and has no way to address one of them.
+ */
+export async function testSubscription(
+  request: ApiRequest,
+  deps: SubscriptionTestDeps,
+): Promise<ApiResponse> {
+  const id = request.pathParameters?.id ?? "";
+  const subscription = SUBSCRIPTION_ID.test(id) ? await deps.subscriptions.get(id) : undefined;
+  if (!subscription) return error(404, "no such subscription", [{ path: "id", message: id }]);
+  const notice = testNotice(subscription.id, deps.now?.() ?? new Date());
+  const answer = (delivered: boolean, outcome: string, detail: string) =>
+    json(200, { id, kind: subscription.kind, delivered, outcome, detail });
+
+  if (subscription.kind === "slack") {
+    const message = renderSlack(notice, { reauthUrlTemplate: deps.reauthUrlTemplate });
+    const result = await poster.post(subscription.target, message, () => TIMEOUT_MS * 2);
+    return result.status === "delivered"
+      ? answer(true, "delivered", "Slack accepted the message")
+      : answer(false, result.status, `Slack answered ${result.reason}`);
+  }
+  if (subscription.kind === "webhook") {
+    if (!subscription.secret) {
+      return error(409, "this webhook subscription has no signing secret", [
+        { path: "id", message: "delete it and create it again" },
+      ]);
+    }
+    const result = await deliverCustomerWebhook(
+      { url: subscription.target, secret: subscription.secret },
+      notice,
+      {
+        allowLocal: deps.allowLocalUrls,
+        attempts: 1,
+        timeoutMs: TIMEOUT_MS,
+        ...(deps.lookup ? { lookup: deps.lookup } : {}),
+      },
+    );
+    if (result.status === "delivered")
+      return answer(true, "delivered", "the endpoint answered 2xx");
+    if (result.status === "gone") return answer(false, "gone", "the endpoint answered 410 Gone");
+    return answer(false, "failed", result.reason);
+  }
+  let confirmation = "unknown";
+  try {
+    confirmation = await deps.email.confirmation(subscription.sns_subscription_arn ?? "");
+  } catch {
+    // Said as unknown below.
+  }
+  return error(422, "an email subscription cannot be tested alone", [
+    {
+      path: "kind",
+      message: `SNS sends each message to every matching subscriber of the topic and cannot address one; SNS reports this subscription as ${confirmation}`,
+    },
+  ]);
+}

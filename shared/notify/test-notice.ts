@@ -1,0 +1,34 @@
+import type { Notice } from "../incidents/notice.ts";
+
+/**
+ * The sample notice `POST /subscriptions/{id}/test` sends: plainly a test, for an account that
+ * does not exist, so nobody mistakes it for a real problem.
+ */
+export function testNotice(subscriptionId: string, now: Date): Notice {
+  const at = now.toISOString();
+  return {
+    id: `test.${subscriptionId}.${now.getTime()}`,
+    kind: "firing",
+    created_at: at,
+    incident: {
+      id: `test_${subscriptionId}`,
+      account: { id: "quirkwatch-test", name: "Quirkwatch test" },
+      provider: "quirkwatch",
+      rule_id: "quirkwatch.test",
+      category: "unknown",
+      severity: "info",
+      audience: ["internal"],
+      status: "firing",
+      title: "Test notice from Quirkwatch",
+      what_happened:
+        "Someone sent this test from the Quirkwatch dashboard to check this destination. Nothing is broken.",
+      remediation: ["Nothing to do: this destination receives Quirkwatch notices."],
+      retryable: false,
+      count: 1,
+      first_seen: at,
+      last_seen: at,
+      request_ids: [],
+      messages: [],
+    },
+  };
+}

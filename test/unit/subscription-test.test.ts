@@ -1,0 +1,94 @@
+import { Webhook } from "standardwebhooks";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createHandler } from "../../functions/api.ts";
+import type { ApiRequest } from "../../shared/api/http.ts";
+import { apiDeps } from "../support/api.ts";
+import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
+import { type Receiver, startReceiver, status } from "../support/http-receiver.ts";
+
+// `POST /subscriptions/{id}/test` against real receivers on 127.0.0.1 (allowed locally).
+
+let dynamo: TestDynamo;
+let receiver: Receiver;
+let api: ReturnType<typeof createHandler>;
+beforeAll(async () => {
+  [dynamo, receiver] = await Promise.all([testDynamo(), startReceiver()]);
+});
+afterAll(async () => {
+  await Promise.all([dynamo.close(), receiver.close()]);
+});
+beforeEach(async () => {
+  receiver.reset();
+  const deps = await apiDeps(dynamo, {});
+  api = createHandler({ ...deps, subscriptions: { ...deps.subscriptions, allowLocalUrls: true } });
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read as each test expects it.
+async function call(routeKey: string, id?: string, body?: unknown): Promise<any> {
+  const response = await api({
+    routeKey,
+    headers: {},
+    ...(id ? { pathParameters: { id } } : {}),
+    ...(body === undefined ? {} : { body: JSON.stringify(body), isBase64Encoded: false }),
+  } as unknown as ApiRequest);
+  return { status: response.statusCode, body: JSON.parse(response.body ?? "null") };
+}
+
+const subscribe = async (kind: string, target: string) =>
+  (await call("POST /subscriptions", undefined, { kind, target })).body;
+const test = (id: string) => call("POST /subscriptions/{id}/test", id);
+
+describe("POST /subscriptions/{id}/test", () => {
+  it("posts a sample to that one Slack channel and says it was accepted", async () => {
+    const one = await subscribe("slack", `${receiver.base}/services/one`);
+    await subscribe("slack", `${receiver.base}/services/two`);
+    const answer = await test(one.id);
+    expect(answer).toMatchObject({
+      status: 200,
+      body: { id: one.id, kind: "slack", delivered: true, outcome: "delivered" },
+    });
+    expect(receiver.received.map((r) => r.path)).toEqual(["/services/one"]);
+    expect(receiver.bodies("/services/one")[0].text).toMatch(/Test notice from Quirkwatch/);
+  });
+
+  it("answers with what Slack answered when it refuses, and does not mark it broken", async () => {
+    const slack = await subscribe("slack", `${receiver.base}/services/gone`);
+    receiver.script("/services/gone", status(404, "no_service"));
+    const answer = await test(slack.id);
+    expect(answer.body).toMatchObject({ delivered: false, outcome: "broken" });
+    expect(answer.body.detail).toMatch(/404.*no_service/);
+    const [listed] = (await call("GET /subscriptions")).body.subscriptions;
+    expect(listed.status).toBe("active");
+  });
+
+  it("signs the sample for a webhook with its own secret, and reports a failing endpoint", async () => {
+    const hook = await subscribe("webhook", `${receiver.base}/hook`);
+    const answer = await test(hook.id);
+    expect(answer.body).toMatchObject({ delivered: true, outcome: "delivered" });
+    const [request] = receiver.received;
+    const headers = Object.fromEntries(
+      Object.entries(request?.headers ?? {}).map(([k, v]) => [k, String(v)]),
+    );
+    expect(new Webhook(hook.secret).verify(request?.body ?? "", headers)).toMatchObject({
+      kind: "firing",
+      incident: { title: "Test notice from Quirkwatch" },
+    });
+    receiver.script("/hook", status(500));
+    const failed = await test(hook.id);
+    expect(failed.body).toMatchObject({ delivered: false, outcome: "failed" });
+    expect(failed.body.detail).toMatch(/HTTP 500/);
+  });
+
+  it("says plainly that an email subscription cannot be tested alone", async () => {
+    const email = await subscribe("email", "oncall@example.com");
+    const answer = await test(email.id);
+    expect(answer.status).toBe(422);
+    expect(answer.body.details[0].path).toBe("kind");
+    expect(answer.body.details[0].message).toMatch(/every matching subscriber/);
+  });
+
+  it("answers 404 for an unknown subscription", async () => {
+    expect((await test("sub_nope")).status).toBe(404);
+    expect((await test("../etc")).status).toBe(404);
+  });
+});
