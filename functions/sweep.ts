@@ -5,7 +5,7 @@ import { DynamoIncidentStore } from "../shared/adapters/aws/dynamo-store.ts";
 import { SnsAlertBus } from "../shared/adapters/aws/sns-bus.ts";
 import { alertsTopicArn, tableName } from "../shared/config.ts";
 import { type SweepDeps, sweep } from "../shared/incidents/sweep.ts";
-import { emailForSubscribers } from "../shared/notify/email.ts";
+import { renderEmail } from "../shared/notify/email.ts";
 
 /** The sweeper, every 5 minutes: resolves quiet incidents. */
 export function createHandler(deps: SweepDeps) {
@@ -16,7 +16,7 @@ let deployed: ReturnType<typeof createHandler> | undefined;
 export const handler: ScheduledHandler = async () => {
   deployed ??= createHandler({
     store: new DynamoIncidentStore(createDynamoClient(), tableName()),
-    bus: new SnsAlertBus(new SNSClient({}), alertsTopicArn(), emailForSubscribers),
+    bus: new SnsAlertBus(new SNSClient({}), alertsTopicArn(), renderEmail),
   });
   console.log(JSON.stringify({ message: "sweep", ...(await deployed()) }));
 };

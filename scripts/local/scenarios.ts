@@ -20,6 +20,8 @@ function failed(
     url: string;
     resource: string;
     message?: string;
+    /** The provider's own error body, when it differs from `message`. */
+    providerRaw?: unknown;
     requestBody?: unknown;
     responseBody?: unknown;
     headers?: Record<string, string>;
@@ -50,7 +52,7 @@ function failed(
                 {
                   status: log.status,
                   url: log.url,
-                  raw: log.message ?? "",
+                  raw: log.providerRaw ?? log.message ?? "",
                   headers: log.headers ?? {},
                 },
               ]
@@ -61,6 +63,19 @@ function failed(
   });
 }
 
+/** An `account.*` platform event, as StackOne's webhooks send it. */
+function accountEvent(account: string, provider: string, event: string, status: string) {
+  return () => ({
+    event,
+    event_date: now(),
+    account_id: account,
+    provider,
+    origin_owner_id: `org_${account}`,
+    origin_owner_name: ORGS[account] ?? "Example Customer",
+    data: { id: account, provider, status, origin_owner_name: ORGS[account] },
+  });
+}
+
 const ORGS: Record<string, string> = {
   acme_hibob: "Acme GmbH",
   globex_greenhouse: "Globex Corporation",
@@ -68,9 +83,20 @@ const ORGS: Record<string, string> = {
   umbrella_lever: "Umbrella Health",
   hooli_bullhorn: "Hooli Staffing",
   stark_teamtailor: "Stark Industries",
+  wayne_workday: "Wayne Enterprises",
 };
 
 const API = "https://api.stackone.com/unified";
+
+/** A Bullhorn note create that Bullhorn accepted (201), at `path` with this body. */
+const bullhornNote = (path: string, requestBody: unknown) =>
+  failed("hooli_bullhorn", "bullhorn", {
+    status: 201,
+    method: "POST",
+    url: `${API}${path}`,
+    resource: "notes",
+    requestBody,
+  });
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -95,6 +121,18 @@ export const SCENARIOS: Scenario[] = [
       responseBody: {
         data: [{ id: "3332883884017713238", termination_date: null, employment_status: null }],
       },
+    }),
+  },
+  {
+    name: "Hibob: service user lacks a permission (403, in Hibob's words)",
+    rule: "stackone.403",
+    repeat: 1,
+    payload: failed("acme_hibob", "hibob", {
+      status: 403,
+      url: `${API}/hris/employees/3332883884017713238/compensation`,
+      resource: "employees",
+      message: "Forbidden",
+      providerRaw: { message: "Missing permissions: People > Payroll" },
     }),
   },
   {
@@ -158,25 +196,32 @@ export const SCENARIOS: Scenario[] = [
     name: "Bullhorn: note created without a candidate_id",
     rule: "bullhorn.note_missing_candidate_id",
     repeat: 1,
-    payload: failed("hooli_bullhorn", "bullhorn", {
-      status: 201,
-      method: "POST",
-      url: `${API}/ats/notes`,
-      resource: "notes",
-      requestBody: { content: "Called the candidate", author_id: "1234" },
+    payload: bullhornNote("/ats/notes", { content: "Called the candidate", author_id: "1234" }),
+  },
+  {
+    name: "Bullhorn: note created on candidate 'undefined' (same incident as above)",
+    rule: "bullhorn.note_invalid_candidate_path_id",
+    repeat: 1,
+    payload: bullhornNote("/ats/candidates/undefined/notes", {
+      content: "Called the candidate",
+      author_id: "1234",
+    }),
+  },
+  {
+    name: "Bullhorn: a well-formed note (no problem)",
+    rule: "stackone.fallback_2xx",
+    repeat: 1,
+    payload: bullhornNote("/ats/notes", {
+      content: "Called the candidate",
+      candidate_id: "48213",
+      author_id: "1234",
     }),
   },
   {
     name: "Bullhorn: note created without an author_id",
     rule: "bullhorn.note_missing_author_id",
     repeat: 1,
-    payload: failed("hooli_bullhorn", "bullhorn", {
-      status: 201,
-      method: "POST",
-      url: `${API}/ats/notes`,
-      resource: "notes",
-      requestBody: { content: "Called the candidate", candidate_id: "48213" },
-    }),
+    payload: bullhornNote("/ats/notes", { content: "Called the candidate", candidate_id: "48213" }),
   },
   {
     name: "Teamtailor: missing permissions (501)",
@@ -199,5 +244,17 @@ export const SCENARIOS: Scenario[] = [
       resource: "candidates",
       message: "The linked account is disabled",
     }),
+  },
+  {
+    name: "Workday: account connected (no problem)",
+    rule: "stackone.fallback_info",
+    repeat: 1,
+    payload: accountEvent("wayne_workday", "workday", "account.created", "active"),
+  },
+  {
+    name: "Workday: account deleted (resolves its incidents quietly)",
+    rule: "stackone.account_deleted",
+    repeat: 1,
+    payload: accountEvent("wayne_workday", "workday", "account.deleted", "inactive"),
   },
 ];

@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import { INCIDENT_STATUSES } from "../incidents/incident.ts";
 import type { IncidentRecord } from "../incidents/record.ts";
 import type { IncidentStore } from "../incidents/store.ts";
+import { customerWording } from "../notify/audience.ts";
 import { CATEGORIES } from "../quirks/rule.ts";
 import { issuesOf } from "../validation.ts";
 import { type ApiRequest, type ApiResponse, error, json } from "./http.ts";
@@ -25,7 +26,7 @@ export function incidentView(r: IncidentRecord) {
     rule_id: r.rule_id,
     category: r.category,
     severity: r.severity,
-    audience: r.audience,
+    must_act: r.must_act,
     status: r.status,
     count: r.count,
     first_seen: r.first_seen,
@@ -36,6 +37,9 @@ export function incidentView(r: IncidentRecord) {
     remediation: r.remediation,
     request_ids: r.request_ids,
     messages: r.messages,
+    last_error: r.last_error,
+    provider_messages: r.provider_messages ?? [],
+    customer: r.must_act === "customer" ? customerWording(r) : undefined,
   };
 }
 

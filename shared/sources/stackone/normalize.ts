@@ -38,10 +38,14 @@ export function normalizeStackone(payload: unknown, rawBody: string): Integratio
   const type = str(payload.event) ?? str(payload.type) ?? str(data.event);
   const request = objectAt(data, "request") ?? objectAt(payload, "request") ?? {};
   const response = objectAt(data, "response") ?? objectAt(payload, "response") ?? {};
+  // A request log's response body may be StackOne's own error body.
+  const responseBody = parseMaybeJson(response.body ?? response.data);
+  const errorBody = isObject(responseBody) ? responseBody : {};
   const providerErrors = [
     ...arrayAt(data, "provider_errors"),
     ...arrayAt(payload, "provider_errors"),
     ...arrayAt(response, "provider_errors"),
+    ...arrayAt(errorBody, "provider_errors"),
   ].filter(isObject);
 
   const status =
@@ -70,12 +74,12 @@ export function normalizeStackone(payload: unknown, rawBody: string): Integratio
     provider: provider as string,
     http: {
       status,
-      method: httpMethod(request.method),
-      path: urlPath(str(request.url) ?? str(pick("url"))),
+      method: httpMethod(request.method) ?? httpMethod(pick("http_method")),
+      path: requestPath(request, pick("path"), pick("url")),
     },
     resource: str(pick("resource")),
     error: {
-      message: errorMessage(data) ?? errorMessage(payload),
+      message: errorMessage(data) ?? errorMessage(payload) ?? errorMessage(errorBody),
       code: str(pick("errorCode", "error_code", "code")),
       provider_errors: providerErrors.slice(0, 10).map((e) => ({
         status: httpStatus(e.status),
@@ -90,7 +94,7 @@ export function normalizeStackone(payload: unknown, rawBody: string): Integratio
       .map((e) => retryAfter(header(e, "retry-after")))
       .find((v) => v !== undefined),
     request_body: sample(parseMaybeJson(request.body)),
-    response_body: sample(parseMaybeJson(response.body ?? response.data)),
+    response_body: sample(responseBody),
   };
   return parseEvent(event);
 }
@@ -104,6 +108,7 @@ function kindOf(
   success: unknown,
 ): EventKind {
   if (type?.startsWith("account.")) {
+    if (type === "account.deleted") return "account_deleted";
     if (type === "account.error" || type === "account.expired") return "error";
     const s = accountStatus?.toLowerCase();
     if (s && FAILED_ACCOUNT_STATUSES.has(s)) return "error";
@@ -153,6 +158,22 @@ function isoDate(v: unknown): string {
 
 function httpMethod(v: unknown): string | undefined {
   return typeof v === "string" && /^[A-Za-z]{1,16}$/.test(v) ? v : undefined;
+}
+
+/**
+ * The path of the request: a request log's `request.url` is a string or, in its detail, an object
+ * `{url, path}`; a log summary has `path` and `url` of its own.
+ */
+function requestPath(
+  request: Record<string, unknown>,
+  path: unknown,
+  url: unknown,
+): string | undefined {
+  const requestUrl = request.url;
+  if (isObject(requestUrl)) {
+    return urlPath(str(requestUrl.path)) ?? urlPath(str(requestUrl.url)) ?? urlPath(str(url));
+  }
+  return urlPath(str(requestUrl)) ?? urlPath(str(path)) ?? urlPath(str(url));
 }
 
 function urlPath(url: string | undefined): string | undefined {
