@@ -340,6 +340,8 @@ describe("alerts", () => {
       const alerts = topic(recording, "Alerts");
       const subscriptions = alerts.subscriptions.filter((s) => s.subscriber === fn.arn);
       expect(subscriptions).toHaveLength(1);
+      // SNS publishes a notice once per audience: the notifier takes the internal message only.
+      expect(subscriptions[0]?.args?.filter).toEqual({ audience: ["internal"] });
 
       // SNS failing to invoke the function...
       const redrive = subscriptions[0]?.args?.transform?.subscription;
