@@ -7,6 +7,7 @@ import {
   parseEvent,
   sample,
 } from "../../events/event.ts";
+import { parseRetryAfter } from "../../retry.ts";
 
 /**
  * Turns any StackOne payload into one IntegrationEvent: `account.*` and `request.failed`-style
@@ -91,7 +92,7 @@ export function normalizeStackone(payload: unknown, rawBody: string): Integratio
       str(pick("request_id", "requestId")) ??
       providerErrors.map((e) => header(e, "x-request-id")).find((v) => v !== undefined),
     retry_after_seconds: providerErrors
-      .map((e) => retryAfter(header(e, "retry-after")))
+      .map((e) => parseRetryAfter(header(e, "retry-after")))
       .find((v) => v !== undefined),
     request_body: sample(parseMaybeJson(request.body)),
     response_body: sample(responseBody),
@@ -202,14 +203,6 @@ function header(providerError: Record<string, unknown>, name: string): string | 
   if (!headers) return undefined;
   const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
   return key === undefined ? undefined : str(headers[key]);
-}
-
-/** `Retry-After` is seconds or an HTTP date. */
-function retryAfter(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (/^\d+$/.test(value)) return Math.min(Number(value), 86_400);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.min(Math.max(0, (at - Date.now()) / 1000), 86_400);
 }
 
 function parseMaybeJson(v: unknown): unknown {
