@@ -3,11 +3,12 @@ import type { AddressInfo } from "node:net";
 import type { RequestLogRecord } from "../../scripts/local/scenarios.ts";
 
 /**
- * StackOne's request logs API on 127.0.0.1, as webhook-sources.md describes it: `GET
+ * StackOne on 127.0.0.1. Its request logs API, as webhook-sources.md describes it: `GET
  * /requests/logs` (HTTP Basic with the API key as user name; `filter[...]`, oldest first with
  * `order_direction=asc`, `page_size`, `next`) answers `{data, next}` with each log's summary;
  * `GET /requests/logs/{id}` answers `{data}` with its request and response. Tests add logs
- * (`add`), script failures for the next calls (`fail`), and read what was asked (`calls`).
+ * (`add`), script failures for the next calls (`fail`), and read what was asked (`calls`). Its
+ * unified API answers what a test sets for a route (`answer("GET /unified/hris/employees", ...)`).
  */
 
 export type Call = { path: string; query: URLSearchParams; authorized: boolean };
@@ -19,6 +20,7 @@ export async function startStackoneServer(key = STACKONE_KEY) {
   const logs: RequestLogRecord[] = [];
   const calls: Call[] = [];
   const failures: { on: "list" | "detail" | "any"; failure: Failure }[] = [];
+  const answers = new Map<string, Failure>();
   const expected = `Basic ${Buffer.from(`${key}:`).toString("base64")}`;
 
   function reply(res: ServerResponse, status: number, body: unknown, headers = {}) {
@@ -67,6 +69,8 @@ export async function startStackoneServer(key = STACKONE_KEY) {
     if (!authorized) {
       return reply(res, 401, { statusCode: 401, message: "Invalid API key" });
     }
+    const answer = answers.get(`${req.method} ${url.pathname}`);
+    if (answer) return reply(res, answer.status, answer.body ?? {}, answer.headers);
     if (kind === "list") return reply(res, 200, list(url.searchParams));
     if (detail) {
       const log = logs.find((l) => l.request_id === decodeURIComponent(String(detail[1])));
@@ -91,6 +95,10 @@ export async function startStackoneServer(key = STACKONE_KEY) {
     fail(on: "list" | "detail" | "any", ...next: Failure[]) {
       failures.push(...next.map((failure) => ({ on, failure })));
     },
+    /** What the unified API answers to `METHOD /path` from now on. */
+    answer(route: string, reply: Failure) {
+      answers.set(route, reply);
+    },
     /** Calls made to list logs, and to read one. */
     listCalls: () => calls.filter((c) => c.path === "/requests/logs"),
     detailCalls: () => calls.filter((c) => c.path.startsWith("/requests/logs/")),
@@ -98,6 +106,7 @@ export async function startStackoneServer(key = STACKONE_KEY) {
       logs.length = 0;
       calls.length = 0;
       failures.length = 0;
+      answers.clear();
     },
     async close() {
       server.closeAllConnections();
