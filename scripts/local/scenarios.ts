@@ -126,7 +126,8 @@ function accountEvent(account: string, provider: string, event: string, status: 
   });
 }
 
-const ORGS: Record<string, string> = {
+/** The demo's customers: linked account id to the customer's name (origin_owner_name). */
+export const ORGS: Record<string, string> = {
   acme_hibob: "Acme GmbH",
   globex_greenhouse: "Globex Corporation",
   initech_smartrecruiters: "Initech",

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SCENARIOS } from "../../scripts/local/scenarios.ts";
+import { ORGS, SCENARIOS } from "../../scripts/local/scenarios.ts";
 import { type Stack, startStack } from "../../scripts/local/stack.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { eventually, getJson, type RunningStack, startLocalStack } from "../support/local-stack.ts";
@@ -13,6 +13,7 @@ type View = {
   status: string;
   title: string;
   account_id: string;
+  account_name?: string;
   resolution?: string;
   last_error?: Record<string, unknown>;
   provider_messages: string[];
@@ -77,6 +78,7 @@ describe("npm start with STACKONE_API_KEY", () => {
         ...Array.from({ length: scenario.repeat }, (_, n) => scenario.log?.(n) ?? []).flat(),
       );
     }
+    for (const [id, name] of Object.entries(ORGS)) server.account(id, { origin_owner_name: name });
     running = await startLocalStack({
       STACKONE_API_KEY: server.key,
       STACKONE_API_URL: server.url,
@@ -100,6 +102,7 @@ describe("npm start with STACKONE_API_KEY", () => {
     });
     expect(listed).toHaveLength(problems.size);
     const hibob = listed.find((i) => i.rule_id === "stackone.403");
+    expect(hibob?.account_name).toBe("Acme GmbH");
     expect(hibob?.last_error).toMatchObject({
       status: 403,
       provider_message: "Missing permissions: People > Payroll",

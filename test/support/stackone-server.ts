@@ -21,6 +21,7 @@ export async function startStackoneServer(key = STACKONE_KEY) {
   const calls: Call[] = [];
   const failures: { on: "list" | "detail" | "any"; failure: Failure }[] = [];
   const answers = new Map<string, Failure>();
+  const accounts = new Map<string, Record<string, unknown>>();
   const expected = `Basic ${Buffer.from(`${key}:`).toString("base64")}`;
 
   function reply(res: ServerResponse, status: number, body: unknown, headers = {}) {
@@ -71,6 +72,13 @@ export async function startStackoneServer(key = STACKONE_KEY) {
     }
     const answer = answers.get(`${req.method} ${url.pathname}`);
     if (answer) return reply(res, answer.status, answer.body ?? {}, answer.headers);
+    const account = /^\/accounts\/([^/]+)$/.exec(url.pathname);
+    if (account) {
+      const found = accounts.get(decodeURIComponent(String(account[1])));
+      return found
+        ? reply(res, 200, found)
+        : reply(res, 404, { statusCode: 404, message: "Account not found" });
+    }
     if (kind === "list") return reply(res, 200, list(url.searchParams));
     if (detail) {
       const log = logs.find((l) => l.request_id === decodeURIComponent(String(detail[1])));
@@ -95,6 +103,11 @@ export async function startStackoneServer(key = STACKONE_KEY) {
     fail(on: "list" | "detail" | "any", ...next: Failure[]) {
       failures.push(...next.map((failure) => ({ on, failure })));
     },
+    /** A linked account, as `GET /accounts/{id}` answers it. */
+    account(id: string, fields: Record<string, unknown>) {
+      accounts.set(id, { id, status: "active", ...fields });
+    },
+    accountCalls: () => calls.filter((c) => c.path.startsWith("/accounts/")),
     /** What the unified API answers to `METHOD /path` from now on. */
     answer(route: string, reply: Failure) {
       answers.set(route, reply);
@@ -107,6 +120,7 @@ export async function startStackoneServer(key = STACKONE_KEY) {
       calls.length = 0;
       failures.length = 0;
       answers.clear();
+      accounts.clear();
     },
     async close() {
       server.closeAllConnections();

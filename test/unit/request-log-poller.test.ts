@@ -343,6 +343,54 @@ describe("details", () => {
   });
 });
 
+describe("customer names", () => {
+  it("names the customer from StackOne's linked account, once per account across runs", async () => {
+    server.account("umbrella_lever", {
+      origin_owner_id: "org_42",
+      origin_owner_name: "Umbrella Health",
+      origin_username: "jane@umbrella.example",
+      provider: "lever",
+    });
+    server.add(
+      leverFailure(1, 1),
+      leverFailure(2, 0.5),
+      leverFailure(3, 0.7, 401, "unknown_lever"),
+    );
+    const names = new Map();
+    const api = new RequestLogsClient({ baseUrl: server.url, apiKey: server.key });
+    const run = () =>
+      pollRequestLogs({ api, cursors, queue, classifier, queries, names, now: () => clock });
+    await run();
+    clock = new Date(clock.getTime() + 60_000);
+    await run();
+    expect(queue.events.map((e) => [e.account.id, e.account.name]).slice(0, 3)).toEqual([
+      ["umbrella_lever", "Umbrella Health"],
+      ["unknown_lever", undefined],
+      ["umbrella_lever", "Umbrella Health"],
+    ]);
+    expect(queue.events[0]?.account).toEqual({
+      id: "umbrella_lever",
+      name: "Umbrella Health",
+      owner_id: "org_42",
+      owner_name: "jane@umbrella.example",
+    });
+    expect(server.accountCalls().map((c) => c.path)).toEqual([
+      "/accounts/umbrella_lever",
+      "/accounts/unknown_lever",
+    ]);
+  });
+
+  it("enqueues without a name when the key may not read accounts, and opens no incident for it", async () => {
+    server.add(leverFailure(1, 1));
+    server.answer("GET /accounts/umbrella_lever", { status: 403 });
+    const report = await poll();
+    expect(report).toMatchObject({ enqueued: 1 });
+    expect(report.stopped).toBeUndefined();
+    expect(server.accountCalls()).toHaveLength(1);
+    expect(queue.events.map((e) => [e.provider, e.account.name])).toEqual([["lever", undefined]]);
+  });
+});
+
 describe("queries from the rules", () => {
   it("covers a custom rule that looks at successful requests", () => {
     const rules = applyCustomRules(

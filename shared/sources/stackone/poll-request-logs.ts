@@ -1,5 +1,5 @@
 import { type Classifier, createClassifier } from "../../classify/classifier.ts";
-import { EventValidationError, type IntegrationEvent } from "../../events/event.ts";
+import { EventValidationError, type IntegrationEvent, parseEvent } from "../../events/event.ts";
 import { providerMessage } from "../../events/provider-message.ts";
 import { effectOf } from "../../incidents/batch.ts";
 import type { EventQueue } from "../../ingest/queue.ts";
@@ -46,7 +46,17 @@ import {
 export type RequestLogsApi = {
   listLogs(filter: LogFilter, page: { size: number; next?: string }): Promise<LogPage>;
   getLog(id: string): Promise<RequestLog | undefined>;
+  getAccount(id: string): Promise<Record<string, unknown> | undefined>;
 };
+
+/** Who an account belongs to, as StackOne's linked account says; null when it could not say. */
+export type AccountNames = Map<
+  string,
+  Pick<IntegrationEvent["account"], "name" | "owner_id" | "owner_name"> | null
+>;
+
+/** Names kept across runs: a poller names each account once, not once a minute. */
+const NAMES_MAX = 10_000;
 
 export type PollLimits = {
   /** How far before the last read a window starts again: logs are indexed late. */
@@ -58,6 +68,8 @@ export type PollLimits = {
   maxPages: number;
   /** Detail calls per run. */
   maxDetails: number;
+  /** Accounts looked up per run, for the customer's name (request logs carry only ids). */
+  maxAccountLookups: number;
 };
 
 export const DEFAULT_POLL_LIMITS: Omit<PollLimits, "deadline"> = {
@@ -65,6 +77,7 @@ export const DEFAULT_POLL_LIMITS: Omit<PollLimits, "deadline"> = {
   pageSize: 100,
   maxPages: 20,
   maxDetails: 100,
+  maxAccountLookups: 50,
 };
 
 export type PollDeps = {
@@ -73,6 +86,8 @@ export type PollDeps = {
   queue: EventQueue;
   classifier: Classifier;
   queries: LogQuery[];
+  /** Account names already known; kept by the caller from one run to the next. */
+  names?: AccountNames;
   limits?: Partial<PollLimits>;
   now?: () => Date;
   log?: (message: string, detail?: Record<string, unknown>) => void;
@@ -141,13 +156,17 @@ class Run {
   private readonly worded = new Set<string>();
   /** Accounts and endpoints whose response this run already sampled. */
   private readonly sampled = new Set<string>();
+  private readonly names: AccountNames;
+  private lookups = 0;
 
   constructor(
     private readonly deps: PollDeps,
     private readonly limits: PollLimits,
     private readonly now: Date,
     private readonly state: PollState,
-  ) {}
+  ) {
+    this.names = deps.names ?? new Map();
+  }
 
   async walk(query: LogQuery): Promise<void> {
     const start = windowStart(this.state, query.name, this.now, this.limits.overlapMs);
@@ -246,10 +265,46 @@ class Run {
 
   private async enqueue(events: IntegrationEvent[]): Promise<void> {
     if (events.length === 0) return;
+    // One after another: the first event of an account looks its name up for the rest.
+    const named: IntegrationEvent[] = [];
+    for (const event of events) named.push(await this.named(event));
     await this.deps.queue.send(
-      events.map((event, index) => ({ id: String(index), body: JSON.stringify(event) })),
+      named.map((event, index) => ({ id: String(index), body: JSON.stringify(event) })),
     );
     this.report.enqueued += events.length;
+  }
+
+  /**
+   * The event with its customer's name, from StackOne's linked account: a request log carries
+   * only the account id. A name that cannot be had is no reason to hold an event back.
+   */
+  private async named(event: IntegrationEvent): Promise<IntegrationEvent> {
+    if (event.account.name !== undefined || event.source !== "stackone") return event;
+    const id = event.account.id;
+    if (!this.names.has(id)) {
+      if (this.lookups >= this.limits.maxAccountLookups) return event;
+      this.lookups += 1;
+      try {
+        const account = await this.deps.api.getAccount(id);
+        const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+        this.names.set(id, {
+          name: text(account?.origin_owner_name),
+          owner_id: text(account?.origin_owner_id),
+          owner_name: text(account?.origin_username),
+        });
+      } catch (error) {
+        // e.g. a key that may read logs but not accounts: ask again next run.
+        this.deps.log?.("could not look up an account's name", {
+          account_id: id,
+          error: String(error),
+        });
+        return event;
+      }
+      if (this.names.size > NAMES_MAX) this.names.delete(this.names.keys().next().value as string);
+    }
+    const names = this.names.get(id);
+    if (!names) return event;
+    return parseEvent({ ...event, account: { ...names, ...withoutUndefined(event.account) } });
   }
 
   private async advance(query: string, cursor: string, detailed: Map<string, string>) {
@@ -318,6 +373,7 @@ export type PollerConfig = {
 export function requestLogPoller(config: PollerConfig): () => Promise<PollReport> {
   const classifier = createClassifier(config.rules);
   const queries = logQueries(config.rules);
+  const names: AccountNames = new Map();
   return () => {
     const deadline = Date.now() + config.runMs;
     const api = new RequestLogsClient({
@@ -331,10 +387,15 @@ export function requestLogPoller(config: PollerConfig): () => Promise<PollReport
       queue: config.queue,
       classifier,
       queries,
+      names,
       limits: { overlapMs: config.overlapSeconds * 1000, deadline },
       log: config.log,
     });
   };
+}
+
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** When StackOne says the request happened; logs without a time do not move a cursor. */

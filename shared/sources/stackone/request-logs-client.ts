@@ -9,8 +9,8 @@ import {
 
 /**
  * StackOne's request logs API (webhook-sources.md, "StackOne request logs API"):
- * `GET /requests/logs` and `GET /requests/logs/{id}`, HTTP Basic with the API key as the user
- * name. Polite: 429 waits for `Retry-After`, 5xx and network errors back off, each a few times
+ * `GET /requests/logs` and `GET /requests/logs/{id}`, and `GET /accounts/{id}` for the customer's
+ * name, HTTP Basic with the API key as the user name. Polite: 429 waits for `Retry-After`, 5xx and network errors back off, each a few times
  * and never past the caller's deadline. Answers are untrusted: their shape is checked, the logs
  * themselves are left to the normalizer.
  */
@@ -91,6 +91,15 @@ export class RequestLogsClient {
     const answer = DetailAnswer.safeParse(body);
     if (!answer.success) throw new StackoneBadAnswer(`log ${id} is not {data: {...}}`);
     return answer.data.data;
+  }
+
+  /** A linked account (its `origin_owner_name` names the customer); undefined when unknown. */
+  async getAccount(id: string): Promise<Record<string, unknown> | undefined> {
+    const body = await this.get(`/accounts/${encodeURIComponent(id)}`, true);
+    if (body === undefined) return undefined;
+    const answer = LogObject.safeParse(body);
+    if (!answer.success) throw new StackoneBadAnswer(`account ${id} is not an object`);
+    return answer.data;
   }
 
   private async get(path: string, missingIsUndefined = false): Promise<unknown> {
