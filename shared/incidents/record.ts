@@ -1,6 +1,7 @@
 import type { Classification } from "../classify/classifier.ts";
 import type { IntegrationEvent } from "../events/event.ts";
 import { providerMessage, providerStatus } from "../events/provider-message.ts";
+import { wordingFor } from "../notify/audience.ts";
 import type { AlertPolicy } from "../quirks/rule.ts";
 import type { Account, Incident, LastError, Resolution } from "./incident.ts";
 import type { Notice, NoticeKind } from "./notice.ts";
@@ -121,7 +122,8 @@ export function applyEvents(
     category: c.category,
     severity: c.severity,
     must_act: c.must_act,
-    customer: c.customer,
+    // Filled in for this provider, so every receiver of a notice reads the same words.
+    customer: c.customer && wordingFor(c.customer, base.provider),
     title: c.title,
     what_happened: c.what_happened,
     remediation: c.remediation,

@@ -16,19 +16,24 @@ export function audiencesOf(notice: Notice): Audience[] {
   return forCustomer(notice) ? ["internal", "customer"] : ["internal"];
 }
 
-/** The rule's customer wording with `{provider}` filled in. */
+/** A rule's customer wording for one provider: `{provider}` becomes its name (`Hibob`). */
+export function wordingFor(wording: CustomerWording, provider: string): CustomerWording {
+  const name = providerName(provider);
+  const fill = (text: string) => text.replaceAll("{provider}", name);
+  return {
+    title: fill(wording.title),
+    what_happened: fill(wording.what_happened),
+    remediation: wording.remediation.map(fill),
+  };
+}
+
+/** What the customer's admin is told of an incident. */
 export function customerWording(incident: Incident): CustomerWording {
-  const provider = providerName(incident.provider);
-  const fill = (text: string) => text.replaceAll("{provider}", provider);
   // Only an incident stored before customer wording existed lacks it.
   const wording = incident.customer ?? {
     title: "Your {provider} connection needs attention",
     what_happened: "There is a problem with your {provider} connection.",
     remediation: ["Check the connection from the integrations page where you first connected it."],
   };
-  return {
-    title: fill(wording.title),
-    what_happened: fill(wording.what_happened),
-    remediation: wording.remediation.map(fill),
-  };
+  return wordingFor(wording, incident.provider);
 }

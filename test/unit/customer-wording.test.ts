@@ -73,6 +73,8 @@ describe("customer wording", () => {
           expect(text, `${id} (${kind}) mentions ${what}`).not.toMatch(pattern);
         }
         expect(text).not.toContain(id);
+        // Filled in once, on the incident: a webhook receiver reads the same words.
+        expect(JSON.stringify(notice.incident.customer)).not.toContain("{provider}");
         expect(text).not.toContain("acct_7731");
         expect(email.subject).toContain(providerName(notice.incident.provider));
         expect(email.subject).toContain("Acme Recruiting Ltd");
