@@ -179,7 +179,6 @@ describe("politeness", () => {
     const report = await poll({ deadline: Date.now() + 30_000 });
     expect(report).toMatchObject({ stopped: "error", enqueued: 0 });
     expect(report.error).toMatch(/rate limiting; it asks to wait 120 s/);
-    expect(await cursors.get(POLL_STATE_NAME)).toBeUndefined();
     clock = new Date(clock.getTime() + 60_000);
     expect(await poll()).toMatchObject({ enqueued: 1 });
   });
@@ -217,12 +216,33 @@ describe("politeness", () => {
     expect(new Set(queue.ids())).toEqual(new Set(logs.map((l) => l.request_id)));
   });
 
+  it("moves no cursor inside a window that StackOne did not answer oldest first", async () => {
+    const logs = Array.from({ length: 30 }, (_, i) => leverFailure(i, 30 - i, 500));
+    server.add(...logs);
+    // Newest first on every page, whatever was asked.
+    server.fail(
+      "list",
+      { status: 200, body: { data: [logs[29], logs[28]], next: "2" } },
+      { status: 200, body: { data: [logs[27], logs[26]], next: "4" } },
+    );
+    const first = await poll({ maxPages: 2, overlapMs: 3600_000 });
+    expect(first).toMatchObject({ stopped: "pages", enqueued: 4 });
+    // Had the cursor moved to the oldest log read, the next run would skip 26 logs.
+    clock = new Date(clock.getTime() + 60_000);
+    const second = await poll({ pageSize: 100, maxPages: 10, overlapMs: 0 });
+    expect(second.stopped).toBeUndefined();
+    expect(new Set(queue.ids())).toEqual(new Set(logs.map((l) => l.request_id)));
+  });
+
   it("never moves the cursor past what the queue did not take", async () => {
     server.add(leverFailure(1, 1));
     queue.failures = 1;
     const report = await poll();
     expect(report).toMatchObject({ stopped: "error", enqueued: 0 });
-    expect(await cursors.get(POLL_STATE_NAME)).toBeUndefined();
+    expect(JSON.parse((await cursors.get(POLL_STATE_NAME)) ?? "{}").queries.failed).toEqual({
+      cursor: minutesAgo(2),
+      read_at: clock.toISOString(),
+    });
     clock = new Date(clock.getTime() + 60_000);
     expect(await poll()).toMatchObject({ enqueued: 1 });
   });

@@ -170,6 +170,14 @@ class Run {
 
   async walk(query: LogQuery): Promise<void> {
     const start = windowStart(this.state, query.name, this.now, this.limits.overlapMs);
+    if (this.state.queries[query.name] === undefined) {
+      // A first walk that does not get far still starts the next one here.
+      this.state.queries[query.name] = {
+        cursor: start.toISOString(),
+        read_at: this.now.toISOString(),
+      };
+      await this.save();
+    }
     // Logs already enqueued with their detail, that this window reads again.
     const detailed = new Map(
       (this.state.queries[query.name]?.detailed ?? []).filter(
@@ -182,6 +190,15 @@ class Run {
       end_date: this.now.toISOString(),
     };
     let next: string | undefined;
+    // A cursor inside the window is only sound if StackOne answers oldest first, as asked; if
+    // it does not, the window is only done once it is read to the end.
+    let ordered = true;
+    let previous = "";
+    const passed = (at: string | undefined) => {
+      if (at === undefined) return;
+      if (at < previous) ordered = false;
+      previous = at;
+    };
     do {
       if (this.report.pages >= this.limits.maxPages) throw new Stopped("pages");
       if (Date.now() >= this.limits.deadline) throw new Stopped("time");
@@ -196,6 +213,7 @@ class Run {
           this.report.logs += 1;
           const at = timeOf(entry);
           const id = typeof entry.request_id === "string" ? entry.request_id : undefined;
+          passed(at);
           if (id !== undefined && detailed.has(id)) {
             reached = at ?? reached;
             continue;
@@ -213,7 +231,7 @@ class Run {
         // Whatever stopped the page, what was read before it is enqueued and the cursor saved.
         await this.enqueue(events);
         for (const [id, at] of withDetail) detailed.set(id, at);
-        if (reached !== undefined) await this.advance(query.name, reached, detailed);
+        if (reached !== undefined && ordered) await this.advance(query.name, reached, detailed);
       }
     } while (next !== undefined);
     await this.advance(query.name, this.now.toISOString(), detailed);
