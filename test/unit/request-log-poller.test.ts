@@ -274,14 +274,28 @@ describe("details", () => {
   it("finds a silent Bullhorn note through the detail call, and only asks where a rule needs it", async () => {
     const bad = note(1, { content: "Called", author_id: "12" });
     const good = note(2, { content: "Called", candidate_id: "48213", author_id: "12" });
-    server.add(bad, good);
+    // On candidate "undefined": the path alone tells, no detail needed.
+    const onPath = requestLog(
+      "hooli_bullhorn",
+      "bullhorn",
+      {
+        status: 201,
+        method: "POST",
+        url: `${API}/ats/candidates/undefined/notes`,
+        resource: "notes",
+        requestBody: { content: "Called", author_id: "12" },
+      },
+      3,
+      minutesAgo(0.5),
+    );
+    server.add(bad, good, onPath);
     const report = await poll();
     expect(server.detailCalls().map((c) => c.path)).toEqual([
       `/requests/logs/${bad.request_id}`,
       `/requests/logs/${good.request_id}`,
     ]);
     // The good note is no problem: it does not even travel.
-    expect(report).toMatchObject({ enqueued: 1, unproblematic: 1, details: 2 });
+    expect(report).toMatchObject({ enqueued: 2, unproblematic: 1, details: 2 });
     const [event] = queue.events;
     expect(event?.request_body).toEqual({ content: "Called", author_id: "12" });
     expect(classifier.classify(event as IntegrationEvent).rule_id).toBe(

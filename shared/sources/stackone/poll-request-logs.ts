@@ -251,7 +251,9 @@ class Run {
       return (await this.detailed(summary)) ?? summary;
     }
     const effect = effectOf(summary, this.deps.classifier);
-    if (effect.kind !== "count" || providerMessage(summary) !== undefined) return summary;
+    // Only a failed request has the provider's words to fetch.
+    if (effect.kind !== "count" || summary.kind !== "error") return summary;
+    if (providerMessage(summary) !== undefined) return summary;
     if (this.worded.has(effect.incidentId) || this.report.details >= this.limits.maxDetails) {
       return summary;
     }
