@@ -49,10 +49,10 @@ export type RequestLogsApi = {
   getAccount(id: string): Promise<Record<string, unknown> | undefined>;
 };
 
-/** Who an account belongs to, as StackOne's linked account says; null when it could not say. */
+/** Who each account belongs to, as StackOne's linked account says (nothing, when it does not). */
 export type AccountNames = Map<
   string,
-  Pick<IntegrationEvent["account"], "name" | "owner_id" | "owner_name"> | null
+  Pick<IntegrationEvent["account"], "name" | "owner_id" | "owner_name">
 >;
 
 /** Names kept across runs: a poller names each account once, not once a minute. */
@@ -116,7 +116,7 @@ export type PollReport = {
   error?: string;
 };
 
-/** The run stops here; everything before `at` in the query was enqueued. */
+/** The run stops here: what was read before is enqueued and its cursor saved. */
 class Stopped extends Error {
   constructor(readonly stop: Stop) {
     super(stop);
