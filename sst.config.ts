@@ -19,6 +19,7 @@ export default $config({
     await import("./infra/storage.ts");
     const { alerts } = await import("./infra/alerts.ts");
     await import("./infra/queue.ts");
+    await import("./infra/poller.ts");
     const { api } = await import("./infra/api.ts");
     await import("./infra/cron.ts");
     await import("./infra/alarms.ts");

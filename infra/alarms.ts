@@ -1,6 +1,7 @@
 import { notifySlack, notifyWebhook, ops } from "./alerts.ts";
 import { apiHandler, ingest } from "./api.ts";
 import { sweeper } from "./cron.ts";
+import { poller } from "./poller.ts";
 import { EVENTS_MAX_RECEIVES, eventsDlq, processor } from "./queue.ts";
 
 /** SQS and Lambda publish these metrics every minute; a shorter period costs nothing more. */
@@ -39,6 +40,7 @@ const functions = {
   NotifySlack: notifySlack.fn,
   NotifyWebhook: notifyWebhook.fn,
   ApiHandler: apiHandler,
+  RequestLogPoller: poller,
 };
 
 for (const [name, fn] of Object.entries(functions)) {

@@ -3,7 +3,10 @@ import { type QuirkwatchFunctionArgs, quirkwatchFunction } from "./function-defa
 import { slackWebhookUrl } from "./secrets.ts";
 import { table } from "./storage.ts";
 
-/** One message per notice; every notifier gets every notice. */
+/**
+ * One message per notice and audience (`audience` attribute: internal, and customer when the
+ * customer must act); the notifiers take the internal one, so each notice reaches them once.
+ */
 export const alerts = new sst.aws.SnsTopic("Alerts");
 
 /** Quirkwatch's own trouble (the alarms), kept apart from the alerts it sends customers. */
@@ -48,6 +51,7 @@ function alertSubscriber(name: string, args: QuirkwatchFunctionArgs) {
     }),
   });
   alerts.subscribe(name, fn.arn, {
+    filter: { audience: ["internal"] },
     transform: {
       subscription: { redrivePolicy: $jsonStringify({ deadLetterTargetArn: dlq.arn }) },
     },

@@ -26,7 +26,7 @@ export const events = new sst.aws.Queue("Events", {
  * The custom rules file (QUIRKWATCH_RULES, else ./quirkwatch.rules.json if present) is validated
  * now, so a bad rule fails the deploy instead of every batch, and shipped inside the package.
  */
-function customRules(): Pick<sst.aws.FunctionArgs, "copyFiles" | "environment"> {
+export function customRules(): Pick<sst.aws.FunctionArgs, "copyFiles" | "environment"> {
   const file = process.env.QUIRKWATCH_RULES?.trim() || DEFAULT_RULES_FILE;
   if (!existsSync(file)) {
     if (file !== DEFAULT_RULES_FILE) throw new Error(`QUIRKWATCH_RULES: no file at ${file}`);

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { BUILTIN_RULES } from "../shared/quirks/catalog.ts";
-import type { AlertPolicy, QuirkRule } from "../shared/quirks/rule.ts";
+import type { QuirkRule } from "../shared/quirks/rule.ts";
 
 export const RULES_DOC_PATH = fileURLToPath(new URL("../docs/rules.md", import.meta.url));
 
@@ -16,7 +16,12 @@ export function renderRulesDoc(rules: readonly QuirkRule[]): string {
     "generic one, then the rule with more conditions wins (a status class counts half), then the",
     "higher priority.",
     "",
-    "| Rule | Provider | Match | Category | Severity | Audience | Alert policy | Source |",
+    "Who acts: `customer` (their admin must reconnect or grant a permission: internal destinations",
+    "and customer destinations hear of it, the latter in the customer wording below), `us` (internal",
+    "destinations only), `nobody` (expected behaviour: explained by `npm run classify`, never an",
+    "incident).",
+    "",
+    "| Rule | Provider | Match | Category | Severity | Who acts | Alert policy | Source |",
     "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rules.map(
       (r) =>
@@ -26,8 +31,8 @@ export function renderRulesDoc(rules: readonly QuirkRule[]): string {
           matchSummary(r),
           r.category,
           r.severity,
-          r.audience.join(", "),
-          policySummary(r.alert),
+          r.must_act,
+          policySummary(r),
           sourceSummary(r),
         ])} |`,
     ),
@@ -41,6 +46,16 @@ export function renderRulesDoc(rules: readonly QuirkRule[]): string {
       lines.push(`${i + 1}. ${step}`);
     });
     lines.push("", `Retry: ${retrySummary(r.retry)}.`);
+    if (r.customer) {
+      lines.push(
+        "",
+        `For the customer's admin: **${r.customer.title}**. ${r.customer.what_happened}`,
+        "",
+      );
+      r.customer.remediation.forEach((step, i) => {
+        lines.push(`${i + 1}. ${step}`);
+      });
+    }
     if (r.docs_url) lines.push("", `Docs: <${r.docs_url}>`);
     lines.push("");
   }
@@ -71,9 +86,10 @@ function matchSummary({ match: m }: QuirkRule): string {
   return parts.length > 0 ? parts.join("; ") : "anything else";
 }
 
-function policySummary(a: AlertPolicy): string {
-  if (!a.notify) return "never alerted";
-  return `${a.threshold.count} in ${duration(a.threshold.window_seconds)}; repeat ${duration(a.repeat_seconds)}; resolves after ${duration(a.resolve_after_quiet_seconds)} quiet`;
+function policySummary({ must_act, alert: a, incident }: QuirkRule): string {
+  if (must_act === "nobody") return "never an incident";
+  const shared = incident === undefined ? "" : `; one incident with all rules of ${code(incident)}`;
+  return `${a.threshold.count} in ${duration(a.threshold.window_seconds)}; repeat ${duration(a.repeat_seconds)}; resolves after ${duration(a.resolve_after_quiet_seconds)} quiet${shared}`;
 }
 
 function duration(seconds: number): string {

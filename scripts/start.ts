@@ -18,6 +18,10 @@ const {
   reauthUrlTemplate,
   rulesPath,
   slackWebhookUrl,
+  stackoneApiKey,
+  stackoneApiUrl,
+  stackonePollOverlapSeconds,
+  stackonePollSeconds,
   stackoneWebhookSecrets,
 } = await import("../shared/config.ts");
 const { redactUrl } = await import("../shared/notify/url-guard.ts");
@@ -25,8 +29,21 @@ const { loadRules } = await import("../shared/quirks/custom.ts");
 const { startStack } = await import("./local/stack.ts");
 
 let rules: ReturnType<typeof loadRules>;
+let poller:
+  | { apiKey: string; apiUrl: string; intervalMs: number; overlapSeconds: number }
+  | undefined;
 try {
   rules = loadRules(rulesPath());
+  const apiKey = stackoneApiKey();
+  // The key is a secret: it goes to the poller and nowhere else, never to the console.
+  if (apiKey !== undefined) {
+    poller = {
+      apiKey,
+      apiUrl: stackoneApiUrl(),
+      intervalMs: stackonePollSeconds() * 1000,
+      overlapSeconds: stackonePollOverlapSeconds(),
+    };
+  }
 } catch (error) {
   console.error((error as Error).message);
   process.exit(2);
@@ -46,6 +63,7 @@ const stack = await startStack({
   slackWebhookUrl: slackWebhookUrl(),
   reauthUrlTemplate: reauthUrlTemplate(),
   allowLocalUrls: allowLocalUrls(),
+  stackonePoller: poller,
 });
 const slack = slackWebhookUrl();
 const auth = adminToken() ? "   (Authorization: Bearer $ADMIN_TOKEN)" : "";
@@ -61,6 +79,7 @@ console.log(`Quirkwatch is running locally.
   Alerts        printed here${slack ? `, and posted to Slack at ${redactUrl(slack)}` : " (set SLACK_WEBHOOK_URL to post them to Slack too)"}
   Email outbox  printed here, and GET ${stack.url}/outbox${auth}
   Rules         ${rules.length} rules${rulesPath() ? ` (custom: ${rulesPath()})` : ""}
+  Request logs  ${poller ? `polled from ${poller.apiUrl} every ${poller.intervalMs / 1000} s` : "not polled (set STACKONE_API_KEY to poll StackOne's request logs)"}
 
 Try it: npm run demo
 `);

@@ -67,3 +67,30 @@ export const allowLocalUrls = (): boolean => env("QUIRKWATCH_LOCAL") === "1";
 
 /** Set in the local stack and tests; absent in Lambda, where the SDK finds the endpoints. */
 export const dynamoEndpoint = (): string | undefined => env("DYNAMO_ENDPOINT");
+
+/** The StackOne API key the request-log poller reads logs with; the poller is off without it. */
+export const stackoneApiKey = (): string | undefined =>
+  secret("StackoneApiKey", "STACKONE_API_KEY");
+
+export const stackoneApiUrl = (): string => env("STACKONE_API_URL") ?? "https://api.stackone.com";
+
+/** Seconds between two polls of the request logs (deployed: rounded up to whole minutes). */
+export const stackonePollSeconds = (): number => positiveSeconds("STACKONE_POLL_SECONDS", 60);
+
+/** How far each poll reads back over the last one, because StackOne indexes logs late. */
+export const stackonePollOverlapSeconds = (): number =>
+  positiveSeconds("STACKONE_POLL_OVERLAP_SECONDS", 120);
+
+/** A configuration value the operator got wrong; names the variable. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+function positiveSeconds(name: string, fallback: number): number {
+  const value = env(name);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
+    throw new ConfigError(`${name} must be a whole number of seconds, at least 1 (got "${value}")`);
+  }
+  return Number(value);
+}

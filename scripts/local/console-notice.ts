@@ -1,6 +1,12 @@
 import type { Notice } from "../../shared/incidents/notice.ts";
 
-const RESOLVED_BY = { recovery: "a recovery event", quiet: "quiet", manual: "hand" } as const;
+const RESOLVED_BY = {
+  recovery: "a recovery event",
+  quiet: "quiet",
+  manual: "hand",
+  account_deleted: "the account's deletion",
+} as const;
+
 const MARK = { firing: "🔴 FIRING", reminder: "🟠 STILL FIRING", resolved: "✅ RESOLVED" } as const;
 
 /** A notice as a few readable lines for the local stack's console. */
@@ -14,8 +20,19 @@ export function formatNotice(notice: Notice): string {
   ];
   if (notice.kind === "reminder")
     lines.push(`  ${notice.since_last_notice ?? 0} more since the last notice`);
-  if (notice.kind === "resolved")
+  if (notice.kind === "resolved") {
     lines.push(`  resolved by ${RESOLVED_BY[notice.resolution ?? "quiet"]}`);
-  else for (const [n, step] of i.remediation.entries()) lines.push(`  ${n + 1}. ${step}`);
+    return lines.join("\n");
+  }
+  const last = i.last_error;
+  if (last) {
+    const request = [last.status && `HTTP ${last.status}`, last.method, last.path, last.request_id]
+      .filter(Boolean)
+      .join(" ");
+    if (request) lines.push(`  last: ${request}`);
+    if (last.message) lines.push(`  StackOne said: ${last.message}`);
+    if (last.provider_message) lines.push(`  ${i.provider} said: ${last.provider_message}`);
+  }
+  for (const [n, step] of i.remediation.entries()) lines.push(`  ${n + 1}. ${step}`);
   return lines.join("\n");
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { MessageAttributeValue } from "@aws-sdk/client-sns";
-import { snsEntry } from "../../shared/adapters/aws/sns-bus.ts";
+import { snsEntries } from "../../shared/adapters/aws/sns-bus.ts";
 import { type ApiRequest, type ApiResponse, authorize, json } from "../../shared/api/http.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
-import { emailForSubscribers } from "../../shared/notify/email.ts";
+import { renderEmail } from "../../shared/notify/email.ts";
 import type {
   EmailConfirmation,
   EmailSubscriptions,
@@ -94,23 +94,26 @@ export class Outbox {
       authorize(request, adminToken) ?? json(200, { emails: this.list() });
   }
 
+  /** Every message SNS would publish for the notice (one per audience), to the subscriptions whose policy takes it. */
   private async deliver(notice: Notice): Promise<void> {
-    const entry = snsEntry(notice, 0, emailForSubscribers);
-    const email: string = JSON.parse(entry.Message ?? "{}").email;
-    const attributes = entry.MessageAttributes ?? {};
-    for (const subscription of await this.subscriptions.list("email")) {
-      if (!matchesFilterPolicy(snsFilterPolicy(subscription.filter), attributes)) continue;
-      const sent: OutboxEmail = {
-        to: subscription.target,
-        subscription_id: subscription.id,
-        notice_id: notice.id,
-        subject: entry.Subject ?? "",
-        body: email,
-        sent_at: this.now().toISOString(),
-      };
-      this.emails.push(sent);
-      if (this.emails.length > this.max) this.emails.shift();
-      this.log(formatEmail(sent));
+    const subscriptions = await this.subscriptions.list("email");
+    for (const entry of snsEntries(notice, 0, renderEmail)) {
+      const email: string = JSON.parse(entry.Message ?? "{}").email;
+      const attributes = entry.MessageAttributes ?? {};
+      for (const subscription of subscriptions) {
+        if (!matchesFilterPolicy(snsFilterPolicy(subscription.filter), attributes)) continue;
+        const sent: OutboxEmail = {
+          to: subscription.target,
+          subscription_id: subscription.id,
+          notice_id: notice.id,
+          subject: entry.Subject ?? "",
+          body: email,
+          sent_at: this.now().toISOString(),
+        };
+        this.emails.push(sent);
+        if (this.emails.length > this.max) this.emails.shift();
+        this.log(formatEmail(sent));
+      }
     }
   }
 }

@@ -1,84 +1,160 @@
 /**
- * One realistic StackOne webhook for each problem on the quirks page, for `npm run demo` and the
- * end-to-end bench. `repeat` sends it that many times (a rate limit only alerts when sustained).
+ * One realistic StackOne webhook for each problem on the quirks page, for `npm run demo`, the
+ * end-to-end bench and the tests. `repeat` sends it that many times (a rate limit only alerts
+ * when sustained). A request scenario also has the `log` StackOne's request logs API holds for
+ * it, for the StackOne-shaped server the poller tests read.
  */
 export type Scenario = {
   name: string;
   rule: string;
   repeat: number;
   payload: (n: number) => unknown;
+  log?: (n: number) => RequestLogRecord;
 };
+
+export type RequestLogRecord = Record<string, unknown> & { request_id: string };
 
 const now = () => new Date().toISOString();
 
-/** A StackOne request log webhook: failed (status >= 400) or succeeded, for `account`. */
-export function failed(
+type RequestSpec = {
+  status: number;
+  method?: string;
+  url: string;
+  resource: string;
+  /** StackOne's message, in its error body. */
+  message?: string;
+  /** The provider's own error body, when it differs from `message`. */
+  providerRaw?: unknown;
+  requestBody?: unknown;
+  responseBody?: unknown;
+  headers?: Record<string, string>;
+};
+
+let sequence = 0;
+
+/**
+ * A request log as `GET /requests/logs/{id}` details it (webhook-sources.md); its list entry is
+ * the same without `request` and `response`.
+ */
+export function requestLog(
   account: string,
   provider: string,
-  log: {
-    status: number;
-    method?: string;
-    url: string;
-    resource: string;
-    message?: string;
-    requestBody?: unknown;
-    responseBody?: unknown;
-    headers?: Record<string, string>;
-  },
-) {
-  return (n: number) => ({
-    event: log.status < 400 ? "request.succeeded" : "request.failed",
+  spec: RequestSpec,
+  n: number,
+  at = now(),
+): RequestLogRecord {
+  const url = new URL(spec.url);
+  const method = spec.method ?? "GET";
+  const failed = spec.status >= 400;
+  const providerErrors = failed
+    ? [
+        {
+          status: spec.status,
+          url: spec.url,
+          raw: spec.providerRaw ?? spec.message ?? "",
+          headers: spec.headers ?? {},
+        },
+      ]
+    : [];
+  const requestId = `req_${account}_${Date.now()}_${n}_${++sequence}`;
+  return {
+    request_id: requestId,
+    account_id: account,
+    project_id: "proj_quirkwatch_demo",
+    provider,
+    service: url.pathname.split("/")[2] ?? "unified",
+    resource: spec.resource,
+    http_method: method,
+    path: url.pathname,
+    url: spec.url,
+    status: spec.status,
+    success: !failed,
+    duration: 734,
+    start_time: at,
+    end_time: at,
+    event_datetime: at,
+    request: {
+      id: requestId,
+      method,
+      headers: { "x-account-id": account },
+      body: spec.requestBody,
+      url: { url: spec.url, hostname: url.hostname, path: url.pathname, query_params: {} },
+    },
+    response: {
+      status_code: spec.status,
+      headers: {},
+      body: failed
+        ? {
+            statusCode: spec.status,
+            message: spec.message,
+            timestamp: at,
+            provider_errors: providerErrors,
+          }
+        : spec.responseBody,
+      provider_errors: providerErrors,
+      custom_mapping_errors: [],
+    },
+  };
+}
+
+/** A request scenario: StackOne's webhook carrying the request log, and the log itself. */
+export function request(account: string, provider: string, spec: RequestSpec) {
+  return {
+    payload: (n: number) => ({
+      event: spec.status < 400 ? "request.succeeded" : "request.failed",
+      event_date: now(),
+      account_id: account,
+      provider,
+      origin_owner_id: `org_${account}`,
+      origin_owner_name: ORGS[account] ?? "Example Customer",
+      data: requestLog(account, provider, spec, n),
+    }),
+    log: (n: number) => requestLog(account, provider, spec, n),
+  };
+}
+
+/** An `account.*` platform event, as StackOne's webhooks send it. */
+function accountEvent(account: string, provider: string, event: string, status: string) {
+  return () => ({
+    event,
     event_date: now(),
     account_id: account,
     provider,
     origin_owner_id: `org_${account}`,
     origin_owner_name: ORGS[account] ?? "Example Customer",
-    data: {
-      request_id: `req_${account}_${Date.now()}_${n}`,
-      account_id: account,
-      provider,
-      resource: log.resource,
-      status: log.status,
-      success: log.status < 400,
-      event_datetime: now(),
-      request: { method: log.method ?? "GET", url: log.url, body: log.requestBody },
-      response: {
-        status_code: log.status,
-        body: log.responseBody,
-        provider_errors:
-          log.status >= 400
-            ? [
-                {
-                  status: log.status,
-                  url: log.url,
-                  raw: log.message ?? "",
-                  headers: log.headers ?? {},
-                },
-              ]
-            : [],
-      },
-      message: log.message,
-    },
+    data: { id: account, provider, status, origin_owner_name: ORGS[account] },
   });
 }
 
-const ORGS: Record<string, string> = {
+/** The demo's customers: linked account id to the customer's name (origin_owner_name). */
+export const ORGS: Record<string, string> = {
   acme_hibob: "Acme GmbH",
   globex_greenhouse: "Globex Corporation",
   initech_smartrecruiters: "Initech",
   umbrella_lever: "Umbrella Health",
   hooli_bullhorn: "Hooli Staffing",
   stark_teamtailor: "Stark Industries",
+  wayne_workday: "Wayne Enterprises",
 };
 
 const API = "https://api.stackone.com/unified";
+
+/** A Bullhorn note create that Bullhorn accepted (201), at `path` with this body. */
+const bullhornNote = (path: string, requestBody: unknown) =>
+  request("hooli_bullhorn", "bullhorn", {
+    status: 201,
+    method: "POST",
+    url: `${API}${path}`,
+    resource: "notes",
+    requestBody,
+  });
 
 export const SCENARIOS: Scenario[] = [
   {
     name: "Hibob: API key missing permissions (501)",
     rule: "hibob.501_missing_permissions",
     repeat: 1,
-    payload: failed("acme_hibob", "hibob", {
+    ...request("acme_hibob", "hibob", {
       status: 501,
       url: `${API}/hris/employees`,
       resource: "employees",
@@ -89,7 +165,7 @@ export const SCENARIOS: Scenario[] = [
     name: "Hibob: employment_status null (Lifecycle permission missing)",
     rule: "hibob.employment_status_missing",
     repeat: 1,
-    payload: failed("acme_hibob", "hibob", {
+    ...request("acme_hibob", "hibob", {
       status: 200,
       url: `${API}/hris/employees`,
       resource: "employees",
@@ -99,10 +175,22 @@ export const SCENARIOS: Scenario[] = [
     }),
   },
   {
+    name: "Hibob: service user lacks a permission (403, in Hibob's words)",
+    rule: "stackone.403",
+    repeat: 1,
+    ...request("acme_hibob", "hibob", {
+      status: 403,
+      url: `${API}/hris/employees/3332883884017713238/compensation`,
+      resource: "employees",
+      message: "Forbidden",
+      providerRaw: { message: "Missing permissions: People > Payroll" },
+    }),
+  },
+  {
     name: "Greenhouse: invalid on-behalf-of user (404)",
     rule: "greenhouse.404_on_behalf_of",
     repeat: 1,
-    payload: failed("globex_greenhouse", "greenhouse", {
+    ...request("globex_greenhouse", "greenhouse", {
       status: 404,
       method: "POST",
       url: `${API}/ats/candidates`,
@@ -114,7 +202,7 @@ export const SCENARIOS: Scenario[] = [
     name: "SmartRecruiters: rate limited while backfilling (429)",
     rule: "smartrecruiters.429",
     repeat: 12,
-    payload: failed("initech_smartrecruiters", "smartrecruiters", {
+    ...request("initech_smartrecruiters", "smartrecruiters", {
       status: 429,
       url: `${API}/ats/applications`,
       resource: "applications",
@@ -126,7 +214,7 @@ export const SCENARIOS: Scenario[] = [
     name: "SmartRecruiters: interviews filtered by candidate status (expected)",
     rule: "smartrecruiters.interview_status_filter",
     repeat: 1,
-    payload: failed("initech_smartrecruiters", "smartrecruiters", {
+    ...request("initech_smartrecruiters", "smartrecruiters", {
       status: 200,
       url: `${API}/ats/interviews`,
       resource: "interviews",
@@ -147,7 +235,7 @@ export const SCENARIOS: Scenario[] = [
       name: `Lever: ${status}`,
       rule: `lever.${status}`,
       repeat: status === 429 ? 12 : status >= 500 ? 3 : 1,
-      payload: failed("umbrella_lever", "lever", {
+      ...request("umbrella_lever", "lever", {
         status,
         url: `${API}/ats/candidates`,
         resource: "candidates",
@@ -159,31 +247,38 @@ export const SCENARIOS: Scenario[] = [
     name: "Bullhorn: note created without a candidate_id",
     rule: "bullhorn.note_missing_candidate_id",
     repeat: 1,
-    payload: failed("hooli_bullhorn", "bullhorn", {
-      status: 201,
-      method: "POST",
-      url: `${API}/ats/notes`,
-      resource: "notes",
-      requestBody: { content: "Called the candidate", author_id: "1234" },
+    ...bullhornNote("/ats/notes", { content: "Called the candidate", author_id: "1234" }),
+  },
+  {
+    name: "Bullhorn: note created on candidate 'undefined' (same incident as above)",
+    rule: "bullhorn.note_invalid_candidate_path_id",
+    repeat: 1,
+    ...bullhornNote("/ats/candidates/undefined/notes", {
+      content: "Called the candidate",
+      author_id: "1234",
+    }),
+  },
+  {
+    name: "Bullhorn: a well-formed note (no problem)",
+    rule: "stackone.fallback_2xx",
+    repeat: 1,
+    ...bullhornNote("/ats/notes", {
+      content: "Called the candidate",
+      candidate_id: "48213",
+      author_id: "1234",
     }),
   },
   {
     name: "Bullhorn: note created without an author_id",
     rule: "bullhorn.note_missing_author_id",
     repeat: 1,
-    payload: failed("hooli_bullhorn", "bullhorn", {
-      status: 201,
-      method: "POST",
-      url: `${API}/ats/notes`,
-      resource: "notes",
-      requestBody: { content: "Called the candidate", candidate_id: "48213" },
-    }),
+    ...bullhornNote("/ats/notes", { content: "Called the candidate", candidate_id: "48213" }),
   },
   {
     name: "Teamtailor: missing permissions (501)",
     rule: "teamtailor.501_missing_permissions",
     repeat: 1,
-    payload: failed("stark_teamtailor", "teamtailor", {
+    ...request("stark_teamtailor", "teamtailor", {
       status: 501,
       url: `${API}/ats/jobs`,
       resource: "jobs",
@@ -194,11 +289,23 @@ export const SCENARIOS: Scenario[] = [
     name: "StackOne: linked account disabled (412)",
     rule: "stackone.412",
     repeat: 1,
-    payload: failed("stark_teamtailor", "teamtailor", {
+    ...request("stark_teamtailor", "teamtailor", {
       status: 412,
       url: `${API}/ats/candidates`,
       resource: "candidates",
       message: "The linked account is disabled",
     }),
+  },
+  {
+    name: "Workday: account connected (no problem)",
+    rule: "stackone.fallback_info",
+    repeat: 1,
+    payload: accountEvent("wayne_workday", "workday", "account.created", "active"),
+  },
+  {
+    name: "Workday: account deleted (resolves its incidents quietly)",
+    rule: "stackone.account_deleted",
+    repeat: 1,
+    payload: accountEvent("wayne_workday", "workday", "account.deleted", "inactive"),
   },
 ];

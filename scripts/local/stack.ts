@@ -7,6 +7,7 @@ import { createHandler as createProcessor } from "../../functions/process.ts";
 import { createHandler as createSweeper } from "../../functions/sweep.ts";
 import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
+import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
 import { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
 import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
@@ -20,6 +21,7 @@ import { startDynalite } from "./dynalite.ts";
 import { MemoryBus } from "./memory-bus.ts";
 import { MemoryQueue } from "./memory-queue.ts";
 import { LocalEmailSubscriptions, Outbox } from "./outbox.ts";
+import { type LocalPollerOptions, startRequestLogPoller } from "./poller.ts";
 import { countWrites } from "./write-counter.ts";
 
 export type StackOptions = {
@@ -41,6 +43,8 @@ export type StackOptions = {
   allowLocalUrls?: boolean;
   /** The processor's and sweeper's clock; tests move it to reach reminders and quiet. */
   now?: () => Date;
+  /** Polls StackOne's request logs when given (STACKONE_API_KEY is set). */
+  stackonePoller?: LocalPollerOptions;
 };
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -89,6 +93,15 @@ export async function startStack(options: StackOptions) {
     onDeadLetter: (m) =>
       log(`events queue: message ${m.messageId} dead-lettered after ${m.receiveCount} receives`),
   });
+  const poller =
+    options.stackonePoller &&
+    startRequestLogPoller({
+      ...options.stackonePoller,
+      rules: options.rules,
+      queue,
+      cursors: new DynamoCursorStore(client, TABLE_NAME),
+      log,
+    });
   const ingest = createIngest({
     queue,
     stackoneSecrets: options.stackoneSecrets,
@@ -150,10 +163,12 @@ export async function startStack(options: StackOptions) {
     subscriptions,
     outbox,
     sweepNow,
+    poller,
     /** Stops taking requests, then finishes everything already accepted. */
     async close() {
       clearInterval(timer);
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await poller?.stop();
       await queue.drain();
       await sweeping;
       await bus.drain();

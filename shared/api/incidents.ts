@@ -3,6 +3,7 @@ import { INCIDENT_STATUSES } from "../incidents/incident.ts";
 import { type Mute, type MuteStore, mutedUntil } from "../incidents/mute.ts";
 import type { IncidentRecord } from "../incidents/record.ts";
 import type { IncidentStore } from "../incidents/store.ts";
+import { customerWording } from "../notify/audience.ts";
 import { reauthUrl } from "../notify/reauth.ts";
 import { CATEGORIES } from "../quirks/rule.ts";
 import { issuesOf } from "../validation.ts";
@@ -41,7 +42,7 @@ export function incidentView(r: IncidentRecord, { mutes, now, reauthUrlTemplate 
     rule_id: r.rule_id,
     category: r.category,
     severity: r.severity,
-    audience: r.audience,
+    must_act: r.must_act,
     status: r.status,
     count: r.count,
     first_seen: r.first_seen,
@@ -57,6 +58,9 @@ export function incidentView(r: IncidentRecord, { mutes, now, reauthUrlTemplate 
     reauth_url: reauthUrl(reauthUrlTemplate, r),
     request_ids: r.request_ids,
     messages: r.messages,
+    last_error: r.last_error,
+    provider_messages: r.provider_messages ?? [],
+    customer: r.must_act === "customer" ? customerWording(r) : undefined,
     /** Occurrences per UTC hour (`YYYYMMDDHH`), the last 48 hours. */
     hours: r.hours,
     acknowledged: r.acknowledged,

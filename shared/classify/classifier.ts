@@ -5,7 +5,8 @@ export type Classification = Pick<
   QuirkRule,
   | "category"
   | "severity"
-  | "audience"
+  | "must_act"
+  | "customer"
   | "title"
   | "what_happened"
   | "remediation"
@@ -13,12 +14,24 @@ export type Classification = Pick<
   | "docs_url"
 > & {
   rule_id: string;
+  /** The incident the event belongs to (per account): the rule's `incident`, else its id. */
+  incident_key: string;
   alert: AlertPolicy;
   /** Which conditions matched, in words. */
   explanation: string[];
 };
 
-export type Classifier = { classify(event: IntegrationEvent): Classification };
+/** Parts of a request log a rule looks at that a summary of it (a list entry) lacks. */
+export type DetailNeed = { request_body: boolean; response_body: boolean; provider_error: boolean };
+
+export type Classifier = {
+  classify(event: IntegrationEvent): Classification;
+  /**
+   * Whether a rule that could still match this event needs parts the event lacks (bodies, the
+   * provider's error) to decide; undefined when the event as it is already decides its rule.
+   */
+  needsDetail(event: IntegrationEvent): DetailNeed | undefined;
+};
 
 /**
  * One condition of a rule. `test` decides; `why` says in words what matched, and is built for the
@@ -27,6 +40,8 @@ export type Classifier = { classify(event: IntegrationEvent): Classification };
  */
 type Check = {
   test: (event: IntegrationEvent) => boolean;
+  /** Which detail of a request log the condition reads, if it reads one. */
+  reads?: keyof DetailNeed;
   why: (event: IntegrationEvent) => string;
   implied: boolean;
   /** The words do not depend on the event beyond the list's key. */
@@ -43,6 +58,9 @@ type Compiled = {
 type Candidate = {
   rule: Compiled;
   tests: ((event: IntegrationEvent) => boolean)[];
+  /** For `needsDetail`: the tests that read no detail, and the details the others read. */
+  summaryTests: ((event: IntegrationEvent) => boolean)[];
+  reads: (keyof DetailNeed)[];
   /** The classification, when it is the same for every event of the list. */
   answer: Classification | undefined;
 };
@@ -54,14 +72,13 @@ const UNCLASSIFIED: QuirkRule = {
   match: {},
   category: "unknown",
   severity: "warning",
-  audience: ["internal"],
+  must_act: "us",
   title: "Unclassified integration event",
   what_happened: "No rule matched this event.",
   remediation: ["Look at the event's message and provider errors; add a custom rule for it."],
   retry: { retryable: false, backoff: "none" },
   source: { page: "quirkwatch", section: "Fallback" },
   alert: {
-    notify: true,
     threshold: { count: 3, window_seconds: 600 },
     repeat_seconds: 4 * 3600,
     resolve_after_quiet_seconds: 30 * 60,
@@ -69,7 +86,13 @@ const UNCLASSIFIED: QuirkRule = {
 };
 
 const MAX_CACHED_LISTS = 10_000;
-const KIND_INDEX: Record<string, number> = { error: 0, recovery: 1, data_warning: 2, info: 3 };
+const KIND_INDEX: Record<string, number> = {
+  error: 0,
+  recovery: 1,
+  data_warning: 2,
+  info: 3,
+  account_deleted: 4,
+};
 
 /**
  * Candidate rules are looked up by (provider, status, kind) and cached, so the cost of a
@@ -103,6 +126,8 @@ export function createClassifier(rules: QuirkRule[]): Classifier {
         .map((rule) => ({
           rule,
           tests: rule.checks.filter((c) => !c.implied).map((c) => c.test),
+          summaryTests: rule.checks.filter((c) => !c.implied && !c.reads).map((c) => c.test),
+          reads: rule.checks.flatMap((c) => (c.reads ? [c.reads] : [])),
           answer: rule.checks.every((c) => c.fixedWords)
             ? Object.freeze(classification(rule, event))
             : undefined,
@@ -122,6 +147,17 @@ export function createClassifier(rules: QuirkRule[]): Classifier {
       }
       return classification(fallback, event);
     },
+    needsDetail(event) {
+      let need: DetailNeed | undefined;
+      // In rank order, until a rule that matches on what the event already has.
+      for (const candidate of candidatesFor(event)) {
+        if (!passes(candidate.summaryTests, event)) continue;
+        if (candidate.reads.length === 0) return need;
+        need ??= { request_body: false, response_body: false, provider_error: false };
+        for (const part of candidate.reads) need[part] = true;
+      }
+      return need;
+    },
   };
 }
 
@@ -134,9 +170,11 @@ function classification({ rule, checks }: Compiled, event: IntegrationEvent): Cl
   const explanation = checks.map((c) => c.why(event));
   return {
     rule_id: rule.id,
+    incident_key: rule.incident ?? rule.id,
     category: rule.category,
     severity: rule.severity,
-    audience: rule.audience,
+    must_act: rule.must_act,
+    customer: rule.customer,
     title: rule.title,
     what_happened: rule.what_happened,
     remediation: rule.remediation,
@@ -228,7 +266,11 @@ function compile(rule: QuirkRule): Compiled {
     const re = new RegExp(m.message, "i");
     const why = `message matches /${m.message}/i`;
     conditions += 1;
-    add({ test: (e) => re.test(searchableText(e)), why: () => why }, false, true);
+    add(
+      { test: (e) => re.test(searchableText(e)), why: () => why, reads: "provider_error" },
+      false,
+      true,
+    );
   }
   for (const predicate of m.fields ?? []) {
     conditions += 1;
@@ -277,6 +319,7 @@ function fieldCheck(p: FieldPredicate): Omit<Check, "implied" | "fixedWords"> {
         ? `${where} does not match /${String(p.value)}/`
         : `${where} is ${p.is}`;
   return {
+    reads: p.in === "request" ? "request_body" : "response_body",
     test: (event) => {
       const body = p.in === "request" ? event.request_body : event.response_body;
       // No sample of the body: nothing can be said about its fields.

@@ -12,7 +12,17 @@ export const LIMITS = {
   eventBytes: 16_384,
 } as const;
 
-export const EVENT_KINDS = ["error", "recovery", "data_warning", "info"] as const;
+/**
+ * `recovery`: the account works again (resolves its re-auth and permission incidents).
+ * `account_deleted`: the account is gone (quietly resolves all its open incidents).
+ */
+export const EVENT_KINDS = [
+  "error",
+  "recovery",
+  "data_warning",
+  "info",
+  "account_deleted",
+] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 const id = z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.id));

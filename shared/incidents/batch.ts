@@ -12,23 +12,33 @@ import type { IncidentRecord } from "./record.ts";
 
 /** What one new event does. */
 export type Effect =
-  /** Counted into its incident: one problem (rule) for one customer account and provider. */
+  /** Counted into its incident: one problem for one customer account and provider. */
   | { kind: "count"; incidentId: string; classification: Classification }
   /** Resolves open incidents of its account (see `resolutionFor`), after the batch's counts. */
-  | { kind: "resolve" };
+  | { kind: "resolve" }
+  /**
+   * Nothing: no problem (a success no rule flags, `account.created`, expected behaviour). Nobody
+   * must act on its rule, so it opens no incident; `npm run classify` still explains it.
+   */
+  | { kind: "none"; classification: Classification };
 
 export function effectOf(event: IntegrationEvent, classifier: Classifier): Effect {
-  if (event.kind === "recovery") return { kind: "resolve" };
+  if (event.kind === "recovery" || event.kind === "account_deleted") return { kind: "resolve" };
   const classification = classifier.classify(event);
-  const id = incidentId(event.account.id, event.provider, classification.rule_id);
+  if (classification.must_act === "nobody") return { kind: "none", classification };
+  const id = incidentId(event.account.id, event.provider, classification.incident_key);
   return { kind: "count", incidentId: id, classification };
 }
 
-/** How a resolving event closes one open incident of its account, if it does. */
+/**
+ * How a resolving event closes one open incident of its account, if it does: a deleted account
+ * closes them all; a recovery those of its provider that a reconnect fixes.
+ */
 export function resolutionFor(
   event: IntegrationEvent,
   incident: IncidentRecord,
 ): Resolution | undefined {
+  if (event.kind === "account_deleted") return "account_deleted";
   if (event.kind !== "recovery" || incident.provider !== event.provider) return undefined;
   return RESOLVED_BY_RECOVERY.has(incident.category) ? "recovery" : undefined;
 }
@@ -40,6 +50,10 @@ export type Plan<T> = {
   resolving: T[];
 };
 
+/** Whether an event changes any incident; one that does not needs no claim or write. */
+export const changesIncidents = (event: IntegrationEvent, classifier: Classifier): boolean =>
+  effectOf(event, classifier).kind !== "none";
+
 /** Sorts a batch's new items (events, or whatever carries them) by what they do. */
 export function planBatch<T>(
   items: Iterable<T>,
@@ -49,6 +63,7 @@ export function planBatch<T>(
   const plan: Plan<T> = { counted: new Map(), resolving: [] };
   for (const item of items) {
     const effect = effectOf(eventOf(item), classifier);
+    if (effect.kind === "none") continue;
     if (effect.kind === "resolve") {
       plan.resolving.push(item);
       continue;

@@ -1,10 +1,13 @@
-import type { Audience, Category, Severity } from "../quirks/rule.ts";
+import type { Category, CustomerWording, MustAct, Severity } from "../quirks/rule.ts";
 
 export const INCIDENT_STATUSES = ["pending", "firing", "resolved"] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
-/** What resolved an incident: a recovery event, the sweeper after a quiet period, or on-call. */
-export type Resolution = "recovery" | "quiet" | "manual";
+/**
+ * What resolved an incident: a recovery event, the sweeper after a quiet period, on-call by
+ * hand, or the account's deletion (which tells no customer).
+ */
+export type Resolution = "recovery" | "quiet" | "manual" | "account_deleted";
 
 export type Account = {
   id: string;
@@ -22,7 +25,10 @@ export type Incident = {
   rule_id: string;
   category: Category;
   severity: Severity;
-  audience: Audience[];
+  /** Who must act: the customer's admin, or us. */
+  must_act: MustAct;
+  /** What the customer's admin is told, when they must act. */
+  customer?: CustomerWording;
   status: IncidentStatus;
   title: string;
   what_happened: string;
@@ -36,5 +42,25 @@ export type Incident = {
   /** The last few request ids and messages, newest last. */
   request_ids: string[];
   messages: string[];
+  /** The newest event, in StackOne's and the provider's own words. */
+  last_error?: LastError;
+  /** The last few distinct messages of the provider itself, newest last. */
+  provider_messages: string[];
   resolved_at?: string;
+};
+
+/**
+ * The newest event of an incident. `message` is StackOne's text; `provider_status` and
+ * `provider_message` are the provider's, from the newest event that carried them, so a later
+ * event without them (a request-log summary) does not erase the provider's words.
+ */
+export type LastError = {
+  status?: number;
+  method?: string;
+  path?: string;
+  message?: string;
+  provider_status?: number;
+  provider_message?: string;
+  request_id?: string;
+  at: string;
 };

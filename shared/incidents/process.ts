@@ -3,7 +3,7 @@ import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import type { Classifier } from "../classify/classifier.ts";
 import { forEachLimit } from "../concurrency.ts";
 import { type IntegrationEvent, parseEvent } from "../events/event.ts";
-import { planBatch, resolutionFor } from "./batch.ts";
+import { changesIncidents, planBatch, resolutionFor } from "./batch.ts";
 import type { AlertBus } from "./bus.ts";
 import { changeIncident, IncidentContended, MAX_WRITE_ATTEMPTS } from "./change.ts";
 import type { Resolution } from "./incident.ts";
@@ -55,7 +55,9 @@ export async function processBatch(
   const items: Item[] = [];
   for (const record of records) {
     try {
-      items.push({ record, event: parseEvent(JSON.parse(record.body)) });
+      const event = parseEvent(JSON.parse(record.body));
+      // An event that is no problem changes nothing: no claim, no write.
+      if (changesIncidents(event, deps.classifier)) items.push({ record, event });
     } catch (error) {
       // Ingest validated it; a body that fails now is kept for the dead-letter queue, not dropped.
       log("unreadable message", { messageId: record.messageId, error: String(error) });

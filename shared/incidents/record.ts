@@ -1,7 +1,9 @@
 import type { Classification } from "../classify/classifier.ts";
 import type { IntegrationEvent } from "../events/event.ts";
+import { providerMessage, providerStatus } from "../events/provider-message.ts";
+import { wordingFor } from "../notify/audience.ts";
 import type { AlertPolicy } from "../quirks/rule.ts";
-import type { Account, Incident, Resolution } from "./incident.ts";
+import type { Account, Incident, LastError, Resolution } from "./incident.ts";
 import { type IncidentMute, type Mute, mutedUntil } from "./mute.ts";
 import type { Notice, NoticeKind } from "./notice.ts";
 
@@ -110,7 +112,7 @@ export function applyEvents(
         rule_id: c.rule_id,
         category: c.category,
         severity: c.severity,
-        audience: c.audience,
+        must_act: c.must_act,
         status: "pending",
         title: c.title,
         what_happened: c.what_happened,
@@ -121,6 +123,7 @@ export function applyEvents(
         last_seen: latest,
         request_ids: [],
         messages: [],
+        provider_messages: [],
         generation: (current?.generation ?? 0) + 1,
         version: current?.version ?? 0,
         policy: c.alert,
@@ -144,7 +147,9 @@ export function applyEvents(
     account: mergeAccount(base.account, group.events),
     category: c.category,
     severity: c.severity,
-    audience: c.audience,
+    must_act: c.must_act,
+    // Filled in for this provider, so every receiver of a notice reads the same words.
+    customer: c.customer && wordingFor(c.customer, base.provider),
     title: c.title,
     what_happened: c.what_happened,
     remediation: c.remediation,
@@ -163,6 +168,8 @@ export function applyEvents(
       base.messages,
       group.events.map((e) => e.error?.message?.slice(0, MESSAGE_CHARS)),
     ),
+    provider_messages: recent(base.provider_messages ?? [], group.events.map(providerMessage)),
+    last_error: lastError(base.last_error, group.events, now),
     hours: addBuckets(
       base.hours,
       times,
@@ -186,7 +193,7 @@ export function applyEvents(
   };
 
   const inWindow = Object.values(record.minutes).reduce((a, b) => a + b, 0);
-  if (record.status === "pending" && c.alert.notify && inWindow >= c.alert.threshold.count) {
+  if (record.status === "pending" && inWindow >= c.alert.threshold.count) {
     record.status = "firing";
     announce(record, "firing", now, token, silences);
   } else if (
@@ -313,7 +320,8 @@ export function toNotice(record: IncidentRecord, pending: PendingNotice): Notice
     rule_id: record.rule_id,
     category: record.category,
     severity: record.severity,
-    audience: record.audience,
+    must_act: record.must_act,
+    customer: record.customer,
     status: record.status,
     title: record.title,
     what_happened: record.what_happened,
@@ -325,6 +333,8 @@ export function toNotice(record: IncidentRecord, pending: PendingNotice): Notice
     last_seen: record.last_seen,
     request_ids: record.request_ids,
     messages: record.messages,
+    last_error: record.last_error,
+    provider_messages: record.provider_messages ?? [],
     resolved_at: record.resolved_at,
   };
   return {
@@ -414,6 +424,40 @@ function recent(existing: string[], incoming: (string | undefined)[]): string[] 
     out.push(value);
   }
   return out.slice(-RECENT);
+}
+
+/**
+ * The newest of the incident's last error and the batch's events (a late event does not replace
+ * a newer one); the provider's words come from the newest event that has them.
+ */
+function lastError(
+  current: LastError | undefined,
+  events: IntegrationEvent[],
+  now: Date,
+): LastError | undefined {
+  let last = current;
+  for (const e of events) {
+    const at = clampToNow(e.occurred_at, now);
+    const words = providerMessage(e);
+    if (last !== undefined && at < last.at) {
+      // An older event (events of a batch come in any order) still lends words the newest lacks.
+      if (words !== undefined && last.provider_message === undefined) {
+        last = { ...last, provider_status: providerStatus(e), provider_message: words };
+      }
+      continue;
+    }
+    last = {
+      status: e.http?.status,
+      method: e.http?.method,
+      path: e.http?.path,
+      message: e.error?.message?.slice(0, MESSAGE_CHARS),
+      provider_status: words === undefined ? last?.provider_status : providerStatus(e),
+      provider_message: words ?? last?.provider_message,
+      request_id: e.request_id,
+      at,
+    };
+  }
+  return last;
 }
 
 function mergeAccount(account: Account, events: IntegrationEvent[]): Account {

@@ -106,12 +106,17 @@ export async function notifySlack(
   const subscriptions = await deps.subscriptions.list("slack");
   const failures: string[] = [];
   for (const notice of notices) {
-    const message = renderSlack(notice, { reauthUrlTemplate: deps.reauthUrlTemplate });
+    const messages = {
+      internal: renderSlack(notice, { reauthUrlTemplate: deps.reauthUrlTemplate }),
+      customer: renderSlack(notice, { audience: "customer" }),
+    };
     const destinations = slackDestinations(subscriptions, notice, deps.defaultUrl).filter(
       (d) => !deps.recent.has(notice.id, d.id),
     );
     await forEachLimit(destinations, CONCURRENCY, async (destination) => {
-      const result = await deps.poster.post(destination.url, message, remaining);
+      // The default channel is ours; a subscription filtered to the customer gets their words.
+      const audience = destination.subscription?.filter.audience ?? "internal";
+      const result = await deps.poster.post(destination.url, messages[audience], remaining);
       const where = {
         notice: notice.id,
         destination: destination.id,

@@ -1,5 +1,6 @@
+import type { LastError } from "../incidents/incident.ts";
 import type { Notice } from "../incidents/notice.ts";
-import type { Category } from "../quirks/rule.ts";
+import { customerWording } from "./audience.ts";
 import {
   accountLabel,
   formatTime,
@@ -8,6 +9,7 @@ import {
   oneLine,
   providerName,
   truncate,
+  truncateWords,
 } from "./text.ts";
 
 /**
@@ -29,34 +31,6 @@ function plain(text: string): string {
   return text.replace(/\r\n?/g, "\n").replace(NOT_PLAIN_TEXT, "");
 }
 
-/** What the customer is told, per category, in words an HR admin understands. */
-function customerHeadline(category: Category, provider: string): string {
-  const connection = `Your ${provider} connection`;
-  switch (category) {
-    case "reauth_required":
-      return `${connection} needs to be reconnected`;
-    case "missing_permissions":
-      return `${connection} is missing permissions`;
-    case "account_disabled":
-      return `${connection} has been disabled`;
-    case "rate_limited":
-      return `${connection} is being rate limited by ${provider}`;
-    case "provider_unavailable":
-      return `${connection} is affected: ${provider} is currently unavailable`;
-    case "server_error":
-      return `${connection} is affected: ${provider} is returning errors`;
-    case "silent_data_issue":
-      return `${connection} returned incomplete data`;
-    case "expected_behaviour":
-      return `${connection}: a note about how ${provider} works`;
-    case "invalid_request":
-    case "not_found":
-    case "not_supported":
-    case "unknown":
-      return `${connection} has a problem`;
-  }
-}
-
 function subject(text: string): string {
   return truncate(oneLine(text), SUBJECT_MAX);
 }
@@ -65,18 +39,34 @@ function numbered(steps: string[]): string {
   return steps.map((step, i) => `${i + 1}. ${plain(step)}`).join("\n");
 }
 
+/**
+ * `Hibob · Acme GmbH: Your Hibob connection is missing permissions`: the provider and the
+ * customer's account first, both whole; the headline cut at a word when the whole does not fit.
+ */
+function customerSubject(notice: Notice, headline: string): string {
+  const incident = notice.incident;
+  const provider = truncateWords(providerName(incident.provider), 40);
+  const account = truncateWords(oneLine(incident.account.name ?? ""), 50);
+  const prefix = [notice.kind === "reminder" ? "Reminder" : "", provider, account]
+    .filter((part) => part !== "")
+    .join(" · ");
+  const rest = truncateWords(oneLine(headline), SUBJECT_MAX - prefix.length - 2);
+  const subject = prefix === "" ? rest : rest === "" ? prefix : `${prefix}: ${rest}`;
+  return subject === "" ? "Your connection needs attention" : subject;
+}
+
 function renderCustomer(notice: Notice): Email {
   const incident = notice.incident;
   const provider = providerName(incident.provider);
-  const headline = customerHeadline(incident.category, provider);
+  const wording = customerWording(incident);
   const lines: string[] = ["Hello,", ""];
-  let subjectText: string;
+  let headline: string;
 
   if (notice.kind === "resolved") {
-    subjectText = `Your ${provider} connection is working again`;
+    headline = "your connection is working again";
     lines.push(
       `Good news: the problem with your ${provider} connection has been resolved.`,
-      `Problem: ${oneLine(incident.title)}`,
+      `Problem: ${oneLine(wording.title)}`,
       notice.resolution === "quiet"
         ? "We have not seen it happen for a while, so we consider it resolved."
         : notice.resolution === "manual"
@@ -85,12 +75,13 @@ function renderCustomer(notice: Notice): Email {
       "No action is needed.",
     );
   } else {
-    subjectText = notice.kind === "reminder" ? `Reminder: ${headline}` : headline;
-    lines.push(`${headline}.`);
+    headline = wording.title;
+    lines.push(`${plain(wording.title)}.`);
     if (notice.kind === "reminder") lines.push("This problem is still happening.");
-    lines.push("", "What happened", plain(incident.what_happened), "");
-    lines.push("What to do", numbered(incident.remediation));
-    if (incident.docs_url) lines.push("", `More information: ${oneLine(incident.docs_url)}`);
+    const words = incident.last_error?.provider_message;
+    if (words) lines.push("", `${provider} said: "${truncate(plain(words), MESSAGE_MAX)}"`);
+    lines.push("", "What happened", plain(wording.what_happened), "");
+    lines.push("What to do", numbered(wording.remediation));
   }
 
   lines.push("");
@@ -100,7 +91,7 @@ function renderCustomer(notice: Notice): Email {
   lines.push(`First noticed: ${formatTime(incident.first_seen)}`);
   lines.push(`Last seen: ${formatTime(incident.last_seen)}`);
   lines.push("", "You receive this email because alerts are turned on for this connection.");
-  return { subject: subject(subjectText), body: lines.join("\n") };
+  return { subject: customerSubject(notice, headline), body: lines.join("\n") };
 }
 
 function renderInternal(notice: Notice): Email {
@@ -135,7 +126,7 @@ function renderInternal(notice: Notice): Email {
     `Rule: ${oneLine(incident.rule_id)}`,
     `Category: ${incident.category}`,
     `Severity: ${incident.severity}`,
-    `Audience: ${incident.audience.join(", ")}`,
+    `Must act: ${incident.must_act === "customer" ? "the customer" : "us"}`,
     `Incident: ${oneLine(incident.id)} (${incident.status})`,
     `Notice: ${oneLine(notice.id)} (${notice.kind})`,
     `Events: ${events}`,
@@ -150,6 +141,13 @@ function renderInternal(notice: Notice): Email {
   lines.push("", "What happened", plain(incident.what_happened), "");
   lines.push("What to do", numbered(incident.remediation));
   if (incident.docs_url) lines.push("", `Docs: ${oneLine(incident.docs_url)}`);
+  const last = incident.last_error;
+  if (last) lines.push("", "Last error", ...lastErrorLines(incident.provider, last));
+  if (incident.provider_messages.length > 0) {
+    lines.push("", `What ${oneLine(incident.provider)} said (newest last)`);
+    for (const message of incident.provider_messages)
+      lines.push(`- ${truncate(plain(message), MESSAGE_MAX)}`);
+  }
   if (incident.messages.length > 0) {
     lines.push("", "Recent messages (newest last)");
     for (const message of incident.messages)
@@ -166,13 +164,21 @@ export function renderEmail(notice: Notice, audience: EmailAudience): Email {
   return audience === "customer" ? renderCustomer(notice) : renderInternal(notice);
 }
 
-/**
- * The one email SNS sends every email subscriber of a notice, since one message cannot differ
- * per subscriber: customer wording whenever a customer may be among them.
- */
-export function emailForSubscribers(notice: Notice): Email {
-  return renderEmail(
-    notice,
-    notice.incident.audience.includes("customer") ? "customer" : "internal",
-  );
+/** The last error as lines: what was asked, what StackOne said, what the provider said. */
+function lastErrorLines(provider: string, last: LastError): string[] {
+  const request = [
+    last.status === undefined ? undefined : `HTTP ${last.status}`,
+    last.method,
+    last.path && oneLine(truncate(last.path, 300)),
+  ].filter(Boolean);
+  const lines = [`${request.join(" ") || "No HTTP request"} at ${formatTime(last.at)}`];
+  if (last.request_id) lines.push(`Request id: ${oneLine(truncate(last.request_id, 256))}`);
+  if (last.message) lines.push(`StackOne: ${truncate(plain(last.message), MESSAGE_MAX)}`);
+  if (last.provider_message) {
+    const status = last.provider_status === undefined ? "" : ` (${last.provider_status})`;
+    lines.push(
+      `${oneLine(provider)}${status}: ${truncate(plain(last.provider_message), MESSAGE_MAX)}`,
+    );
+  }
+  return lines;
 }

@@ -2,11 +2,14 @@ import * as z from "zod/mini";
 import type { Notice } from "../incidents/notice.ts";
 import { AUDIENCES, CATEGORIES, SEVERITIES, type Severity } from "../quirks/rule.ts";
 import "../validation.ts";
+import { forCustomer } from "./audience.ts";
 
 /**
  * Which notices a destination wants. Every condition given must hold; an absent one matches
  * everything. The same filter drives SNS subscriptions (as a filter policy on the message
  * attributes the SNS bus sets) and Slack/webhook destinations (through `matchesFilter`).
+ * `audience: internal` (the default) is everything, in internal wording; `audience: customer`
+ * only what the customer must act on, in the customer's wording.
  */
 
 const nonEmpty = z.string().check(z.trim(), z.minLength(1));
@@ -37,7 +40,8 @@ export function snsFilterPolicy(filter: SubscriptionFilter): Record<string, unkn
   if (filter.providers) policy.provider = [...new Set(filter.providers)];
   if (filter.categories) policy.category = [...new Set(filter.categories)];
   if (filter.min_severity) policy.severity = severitiesAtOrAbove(filter.min_severity);
-  if (filter.audience) policy.audience = [filter.audience];
+  // SNS publishes a notice once per audience (see sns-bus.ts): a subscription takes one of them.
+  policy.audience = [filter.audience ?? "internal"];
 
   const combinations = Object.values(policy).reduce(
     (product, values) => product * values.length,
@@ -62,6 +66,6 @@ export function matchesFilter(filter: SubscriptionFilter, notice: Notice): boole
   ) {
     return false;
   }
-  if (filter.audience && !incident.audience.includes(filter.audience)) return false;
+  if (filter.audience === "customer" && !forCustomer(notice)) return false;
   return true;
 }

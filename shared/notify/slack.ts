@@ -1,8 +1,16 @@
 import type { Button, KnownBlock, MrkdwnElement, SectionBlock } from "@slack/types";
 import type { Notice } from "../incidents/notice.ts";
-import type { Severity } from "../quirks/rule.ts";
+import type { Audience, Severity } from "../quirks/rule.ts";
+import { customerWording } from "./audience.ts";
 import { reauthUrl } from "./reauth.ts";
-import { accountLabel, humanDuration, incidentDuration, oneLine, truncate } from "./text.ts";
+import {
+  accountLabel,
+  humanDuration,
+  incidentDuration,
+  oneLine,
+  providerName,
+  truncate,
+} from "./text.ts";
 
 /**
  * Renders a notice as a Slack incoming-webhook message. Whatever the notice holds, the message
@@ -11,7 +19,11 @@ import { accountLabel, humanDuration, incidentDuration, oneLine, truncate } from
  */
 
 export type SlackMessage = { text: string; blocks: KnownBlock[] };
-export type SlackRenderOptions = { reauthUrlTemplate?: string };
+export type SlackRenderOptions = {
+  reauthUrlTemplate?: string;
+  /** `customer`: the customer's wording, without ids, for a channel the customer reads. */
+  audience?: Audience;
+};
 
 /** Slack's limits, and the budgets we cut to beneath them. */
 export const SLACK_LIMITS = {
@@ -41,6 +53,7 @@ const BUDGET = {
   messageCount: 5,
   requestIds: 1_000,
   requestIdCount: 10,
+  lastError: 1_200,
   context: 600,
   status: 500,
 } as const;
@@ -151,6 +164,7 @@ function resolvedBy(notice: Notice): string {
   if (notice.resolution === "recovery") return "the account recovered";
   if (notice.resolution === "quiet") return "no new errors for a while (quiet)";
   if (notice.resolution === "manual") return "resolved by hand from Quirkwatch";
+  if (notice.resolution === "account_deleted") return "the account was deleted";
   return "an unknown cause";
 }
 
@@ -203,7 +217,68 @@ function actions(notice: Notice, options: SlackRenderOptions): Button[] {
   return buttons;
 }
 
+/** `*Last error* HTTP 403 · GET /path · request `req_1`` and what StackOne said. */
+function lastErrorSection(incident: Notice["incident"]): string | undefined {
+  const last = incident.last_error;
+  if (last === undefined) return undefined;
+  const parts = [
+    last.status === undefined ? undefined : `HTTP ${last.status}`,
+    [last.method, last.path].filter(Boolean).join(" "),
+    last.request_id && `request \`${inline(last.request_id.replaceAll("`", "'"), 120)}\``,
+    slackDate(last.at),
+  ].filter((p): p is string => typeof p === "string" && p !== "");
+  const lines = [`*Last error* · ${inline(parts.join(" · "), 600)}`];
+  if (last.message) lines.push(`> StackOne: ${inline(last.message, 500)}`);
+  return truncate(lines.join("\n"), BUDGET.lastError);
+}
+
+/**
+ * For a channel the customer's admin reads: the rule's customer wording and the provider's words;
+ * no rule, request or notice ids.
+ */
+function renderForCustomer(notice: Notice): SlackMessage {
+  const incident = notice.incident;
+  const provider = providerName(incident.provider);
+  const wording = customerWording(incident);
+  const headline =
+    notice.kind === "resolved"
+      ? `✅ Your ${provider} connection is working again`
+      : `${notice.kind === "reminder" ? "🔁 Still happening: " : "⚠️ "}${wording.title}`;
+  const blocks: KnownBlock[] = [
+    {
+      type: "header",
+      block_id: "header",
+      text: {
+        type: "plain_text",
+        text: truncate(oneLine(headline), SLACK_LIMITS.headerText),
+        emoji: true,
+      },
+    },
+  ];
+  const facts = [field("System", inline(provider, BUDGET.provider))];
+  if (incident.account.name) facts.push(field("Connection", inline(incident.account.name, 300)));
+  facts.push(field("First noticed", slackDate(incident.first_seen)));
+  facts.push(field("Last seen", slackDate(incident.last_seen)));
+  blocks.push({ type: "section", block_id: "facts", fields: facts });
+  if (notice.kind !== "resolved") {
+    const said = incident.last_error?.provider_message;
+    if (said)
+      blocks.push(
+        section("provider_said", `*${inline(provider, 60)} said*\n> ${inline(said, 600)}`),
+      );
+    const happened = escapeMrkdwn(wording.what_happened, BUDGET.whatHappened);
+    blocks.push(section("what_happened", `*What happened*\n${happened}`));
+    const steps = wording.remediation.map(
+      (step, i) => `${i + 1}. ${escapeMrkdwn(step, BUDGET.step)}`,
+    );
+    const todo = list(steps, BUDGET.steps, BUDGET.remediation) || "_no steps given_";
+    blocks.push(section("what_to_do", `*What to do*\n${todo}`));
+  }
+  return { text: truncate(oneLine(headline), SLACK_LIMITS.text), blocks };
+}
+
 export function renderSlack(notice: Notice, options: SlackRenderOptions = {}): SlackMessage {
+  if (options.audience === "customer") return renderForCustomer(notice);
   const incident = notice.incident;
   const blocks: KnownBlock[] = [
     {
@@ -241,17 +316,26 @@ export function renderSlack(notice: Notice, options: SlackRenderOptions = {}): S
     const remediation = list(steps, BUDGET.steps, BUDGET.remediation) || "_no steps given_";
     blocks.push(section("what_to_do", `*What to do*\n${remediation}`));
 
-    // Newest first: the last message is the one most worth reading.
-    const messages = incident.messages
+    const last = lastErrorSection(incident);
+    if (last) blocks.push(section("last_error", last));
+
+    // Newest first: the last message is the one most worth reading. The provider's own words
+    // when there are some, else the sender's messages.
+    const own = incident.provider_messages.length > 0;
+    const words = own ? incident.provider_messages : incident.messages;
+    const messages = words
       .slice(-BUDGET.messageCount)
       .reverse()
       .map((m) => `> ${inline(m, BUDGET.message)}`);
     if (messages.length > 0) {
-      const text = list(messages, BUDGET.messageCount, BUDGET.messages, incident.messages.length);
-      blocks.push(section("messages", `*Recent errors (newest first)*\n${text}`));
+      const text = list(messages, BUDGET.messageCount, BUDGET.messages, words.length);
+      const heading = own
+        ? `*What ${inline(providerName(incident.provider), 60)} said (newest first)*`
+        : "*Recent errors (newest first)*";
+      blocks.push(section("messages", `${heading}\n${text}`));
     }
 
-    if (incident.audience.includes("internal") && incident.request_ids.length > 0) {
+    if (incident.request_ids.length > 0) {
       const ids = incident.request_ids
         .slice(-BUDGET.requestIdCount)
         .reverse()

@@ -17,7 +17,7 @@ export function testNotice(subscriptionId: string, now: Date): Notice {
       rule_id: "quirkwatch.test",
       category: "unknown",
       severity: "info",
-      audience: ["internal"],
+      must_act: "us",
       status: "firing",
       title: "Test notice from Quirkwatch",
       what_happened:
@@ -29,6 +29,7 @@ export function testNotice(subscriptionId: string, now: Date): Notice {
       last_seen: at,
       request_ids: [],
       messages: [],
+      provider_messages: [],
     },
   };
 }

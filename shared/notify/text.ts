@@ -18,6 +18,18 @@ export function truncate(text: string, max: number): string {
   return `${out}…`;
 }
 
+/**
+ * Cuts `text` to at most `max` characters at a word boundary, ending with "…" when cut. Returns ""
+ * when not even its first word fits: a word is never cut.
+ */
+export function truncateWords(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const room = text.slice(0, Math.max(0, max - 1));
+  // Cut where a space follows (the next word starts), so the last word kept is whole.
+  const end = text[room.length] === " " ? room.length : room.lastIndexOf(" ");
+  return end <= 0 ? "" : `${text.slice(0, end).trimEnd()}…`;
+}
+
 // Control characters, line/paragraph separators and bidi overrides: none belongs in one line.
 const NOT_ONE_LINE = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]+/gu;
 

@@ -17,10 +17,16 @@ const CANDIDATE_REMEDIATION = [
 ];
 // Body form: POST /unified/ats/notes (or the CRM equivalent) with candidate_id in the body.
 const BODY_CREATE = "^/unified/[a-z_]+/notes/?$";
+// A missing or invalid candidate, in the body or the path, is one problem: one incident.
+const BAD_CANDIDATE = {
+  incident: "bullhorn.note_invalid_candidate_id",
+  title: "Bullhorn note created with a missing or invalid candidate id",
+} as const;
 
 export default rules([
   {
     id: "bullhorn.note_missing_candidate_id",
+    incident: BAD_CANDIDATE.incident,
     provider: "bullhorn",
     priority: 10,
     match: {
@@ -31,8 +37,8 @@ export default rules([
     },
     category: "silent_data_issue",
     severity: "error",
-    audience: ["internal"],
-    title: "Bullhorn note created without a candidate",
+    must_act: "us",
+    title: BAD_CANDIDATE.title,
     what_happened: CANDIDATE_WHAT_HAPPENED,
     remediation: CANDIDATE_REMEDIATION,
     retry: { retryable: false, backoff: "none" },
@@ -42,6 +48,7 @@ export default rules([
   },
   {
     id: "bullhorn.note_invalid_candidate_id",
+    incident: BAD_CANDIDATE.incident,
     provider: "bullhorn",
     priority: 10,
     match: {
@@ -52,8 +59,8 @@ export default rules([
     },
     category: "silent_data_issue",
     severity: "error",
-    audience: ["internal"],
-    title: "Bullhorn note created with an invalid candidate id",
+    must_act: "us",
+    title: BAD_CANDIDATE.title,
     what_happened: CANDIDATE_WHAT_HAPPENED,
     remediation: CANDIDATE_REMEDIATION,
     retry: { retryable: false, backoff: "none" },
@@ -65,6 +72,7 @@ export default rules([
     // Path form: POST /unified/ats/candidates/{id}/notes with an empty or non-numeric id
     // (typically "undefined" or "null" from a template string).
     id: "bullhorn.note_invalid_candidate_path_id",
+    incident: BAD_CANDIDATE.incident,
     provider: "bullhorn",
     priority: 10,
     match: {
@@ -75,8 +83,8 @@ export default rules([
     },
     category: "silent_data_issue",
     severity: "error",
-    audience: ["internal"],
-    title: "Bullhorn note created on an invalid candidate id",
+    must_act: "us",
+    title: BAD_CANDIDATE.title,
     what_happened: CANDIDATE_WHAT_HAPPENED,
     remediation: CANDIDATE_REMEDIATION,
     retry: { retryable: false, backoff: "none" },
@@ -95,7 +103,7 @@ export default rules([
     },
     category: "silent_data_issue",
     severity: "warning",
-    audience: ["internal"],
+    must_act: "us",
     title: "Bullhorn note created without an author",
     what_happened:
       "The note was created without author_id, so Bullhorn silently made the API user its author.",

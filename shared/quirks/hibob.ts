@@ -7,9 +7,19 @@ export default rules([
     id: "hibob.501_missing_permissions",
     provider: "hibob",
     match: { status: [501] },
-    category: "reauth_required",
+    // The same symptom as Teamtailor's 501, so the same category.
+    category: "missing_permissions",
     severity: "error",
-    audience: ["customer"],
+    must_act: "customer",
+    customer: {
+      title: "Your Hibob connection is missing permissions",
+      what_happened:
+        "Hibob refused a request because the service user this connection uses lacks the permissions for it.",
+      remediation: [
+        "In Hibob, open the permission group of the service user this connection uses and add the missing permissions (Hibob's service user guide lists the full set; the message from Hibob shown with this alert names the one missing).",
+        "Then reconnect Hibob from the integrations page where you first connected it.",
+      ],
+    },
     title: "Hibob service user lacks permission for this endpoint",
     what_happened:
       "For Hibob, StackOne answers 501 when the service user's API credentials are missing the permissions for the endpoint called.",
@@ -40,7 +50,16 @@ export default rules([
     },
     category: "silent_data_issue",
     severity: "error",
-    audience: ["customer"],
+    must_act: "customer",
+    customer: {
+      title: "Your Hibob connection cannot see employment status",
+      what_happened:
+        "Employees arrive from Hibob without their employment status or termination date, so people who have left look like active employees.",
+      remediation: [
+        'In Hibob, add "View selected employees\' Lifecycle sections" (People > Lifecycle) to the permission group of the service user this connection uses.',
+        "No reconnection is needed: the missing data arrives with the next sync once the permission is granted.",
+      ],
+    },
     title: "Hibob employees come back without employment status",
     what_happened:
       'Employees were returned with employment_status (and termination_date) missing or null: the Hibob service user lacks "View selected employees\' Lifecycle sections", so leavers look like active employees.',

@@ -14,7 +14,7 @@ export default rules([
     match: { status: [400] },
     category: "invalid_request",
     severity: "error",
-    audience: ["internal"],
+    must_act: "us",
     title: "Lever rejected a missing or malformed parameter",
     what_happened: "Lever rejected the request because a parameter is missing or malformed.",
     remediation: [
@@ -31,7 +31,15 @@ export default rules([
     match: { status: [401] },
     category: "reauth_required",
     severity: "critical",
-    audience: ["customer"],
+    must_act: "customer",
+    customer: {
+      title: "Your Lever connection needs to be reconnected",
+      what_happened:
+        "Lever no longer accepts the credentials this connection uses, or they lack the access it needs.",
+      remediation: [
+        "Reconnect Lever from the integrations page where you first connected it, signing in with a Lever account that has API access.",
+      ],
+    },
     title: "Lever credentials rejected",
     what_happened:
       "The Lever credentials or scopes of the linked account do not suffice to access this resource.",
@@ -50,7 +58,16 @@ export default rules([
     match: { status: [403] },
     category: "missing_permissions",
     severity: "error",
-    audience: ["customer"],
+    must_act: "customer",
+    customer: {
+      title: "Your Lever settings block this connection",
+      what_happened:
+        "Lever's account settings do not allow this connection to perform an operation it needs.",
+      remediation: [
+        "Ask a Super Admin of your Lever account to update the API settings so the connected app may perform this operation.",
+        "If its permissions changed, reconnect Lever from the integrations page where you first connected it.",
+      ],
+    },
     title: "Lever account settings forbid this operation",
     what_happened:
       "The Lever account's settings do not authorize the OAuth app to perform the requested operation.",
@@ -69,7 +86,7 @@ export default rules([
     match: { status: [429] },
     category: "rate_limited",
     severity: "warning",
-    audience: ["internal"],
+    must_act: "us",
     title: "Lever rate limit reached",
     what_happened:
       "Lever limits the number of requests a client can make in a short time, and this account exceeded it.",
@@ -85,7 +102,7 @@ export default rules([
     match: { status: [500] },
     category: "server_error",
     severity: "error",
-    audience: ["internal"],
+    must_act: "us",
     title: "Server error at Lever or StackOne",
     what_happened: "There was an error on Lever's or StackOne's end.",
     remediation: [
@@ -103,7 +120,7 @@ export default rules([
     match: { status: [503] },
     category: "provider_unavailable",
     severity: "warning",
-    audience: ["internal"],
+    must_act: "us",
     title: "Lever down for maintenance",
     what_happened: "Lever is temporarily down for maintenance.",
     remediation: [RETRY_CONFIG, "Check https://status.lever.co for the maintenance window."],

@@ -5,6 +5,17 @@ import { CATEGORIES, type Category, SEVERITIES } from "./taxonomy.ts";
 
 export { CATEGORIES, type Category, SEVERITIES, type Severity } from "./taxonomy.ts";
 
+/**
+ * Who must act on a rule's problem: the customer's admin (reconnect, grant a permission), us
+ * (fix a request, contact StackOne), or nobody (expected behaviour: explained, never an incident).
+ */
+export const MUST_ACT = ["customer", "us", "nobody"] as const;
+export type MustAct = (typeof MUST_ACT)[number];
+
+/**
+ * Who a notice is worded for. Internal destinations get every notice with every id; customer ones
+ * only what the customer must act on, in the rule's customer wording.
+ */
 export const AUDIENCES = ["customer", "internal"] as const;
 export type Audience = (typeof AUDIENCES)[number];
 
@@ -47,8 +58,6 @@ export const FieldPredicate = z.strictObject({
 export type FieldPredicate = z.infer<typeof FieldPredicate>;
 
 export const AlertPolicy = z.strictObject({
-  /** When false, matching events are counted but never alerted (`expected_behaviour`). */
-  notify: z.boolean(),
   /** Alert once `count` events arrive within `window_seconds`. */
   threshold: z.strictObject({ count: int(1), window_seconds: int(1) }),
   /** A still-firing incident is repeated after this long. */
@@ -58,45 +67,74 @@ export const AlertPolicy = z.strictObject({
 });
 export type AlertPolicy = z.infer<typeof AlertPolicy>;
 
-export const QuirkRule = z.strictObject({
-  id: z.string().check(z.regex(/^[a-z0-9_]+(\.[a-z0-9_]+)+$/, "ids look like `provider.what`")),
-  /** Lower-case provider key as StackOne sends it; absent for rules that apply to any provider. */
-  provider: z.optional(nonEmpty),
-  /** Breaks ties between rules of equal specificity; higher wins. */
-  priority: z._default(z.int(), 0),
-  match: z.strictObject({
-    status: z.optional(list(int(100, 599))),
-    /** e.g. `4xx`: for fallbacks. */
-    status_class: z.optional(z.enum(["2xx", "3xx", "4xx", "5xx"])),
-    kind: z.optional(list(z.enum(EVENT_KINDS))),
-    /** Regular expression over the sender's event type, e.g. `^account\\.(error|expired)$`. */
-    type: z.optional(regex),
-    method: z.optional(list(z.string().check(z.toUpperCase()))),
-    /** Regular expression over the HTTP path and the resource name. */
-    path: z.optional(regex),
-    /** Case-insensitive regular expression over the error message, code and provider errors. */
-    message: z.optional(regex),
-    fields: z.optional(list(FieldPredicate)),
-  }),
-  category: z.enum(CATEGORIES),
-  severity: z.enum(SEVERITIES),
-  audience: list(z.enum(AUDIENCES)),
+const ruleId = z
+  .string()
+  .check(z.regex(/^[a-z0-9_]+(\.[a-z0-9_]+)+$/, "ids look like `provider.what`"));
+
+/**
+ * What the customer's admin reads: their own words, never a StackOne endpoint, rule or request
+ * id. `{provider}` stands for the provider's name (for rules that apply to any provider).
+ */
+export const CustomerWording = z.strictObject({
   title: z.string().check(z.minLength(1), z.maxLength(120)),
   what_happened: nonEmpty,
   remediation: list(nonEmpty),
-  retry: z.strictObject({
-    retryable: z.boolean(),
-    backoff: z.enum(["none", "exponential", "retry_after"]),
-  }),
-  docs_url: z.optional(z.url()),
-  /** Where the rule comes from: the page and the line of it. */
-  source: z.strictObject({
-    page: z.enum(["stackone-integration-quirks", "stackone-error-guide", "quirkwatch"]),
-    section: nonEmpty,
-    line: z.optional(int(1)),
-  }),
-  alert: AlertPolicy,
 });
+export type CustomerWording = z.infer<typeof CustomerWording>;
+
+export const QuirkRule = z
+  .strictObject({
+    id: ruleId,
+    /**
+     * Rules naming the same incident share one incident per account, e.g. one bad candidate id
+     * whether it was sent in the body or the path. Defaults to the rule's id.
+     */
+    incident: z.optional(ruleId),
+    /** Lower-case provider key as StackOne sends it; absent for rules that apply to any provider. */
+    provider: z.optional(nonEmpty),
+    /** Breaks ties between rules of equal specificity; higher wins. */
+    priority: z._default(z.int(), 0),
+    match: z.strictObject({
+      status: z.optional(list(int(100, 599))),
+      /** e.g. `4xx`: for fallbacks. */
+      status_class: z.optional(z.enum(["2xx", "3xx", "4xx", "5xx"])),
+      kind: z.optional(list(z.enum(EVENT_KINDS))),
+      /** Regular expression over the sender's event type, e.g. `^account\\.(error|expired)$`. */
+      type: z.optional(regex),
+      method: z.optional(list(z.string().check(z.toUpperCase()))),
+      /** Regular expression over the HTTP path and the resource name. */
+      path: z.optional(regex),
+      /** Case-insensitive regular expression over the error message, code and provider errors. */
+      message: z.optional(regex),
+      fields: z.optional(list(FieldPredicate)),
+    }),
+    category: z.enum(CATEGORIES),
+    severity: z.enum(SEVERITIES),
+    must_act: z.enum(MUST_ACT),
+    /** Required exactly when the customer must act. */
+    customer: z.optional(CustomerWording),
+    title: z.string().check(z.minLength(1), z.maxLength(120)),
+    what_happened: nonEmpty,
+    remediation: list(nonEmpty),
+    retry: z.strictObject({
+      retryable: z.boolean(),
+      backoff: z.enum(["none", "exponential", "retry_after"]),
+    }),
+    docs_url: z.optional(z.url()),
+    /** Where the rule comes from: the page and the line of it. */
+    source: z.strictObject({
+      page: z.enum(["stackone-integration-quirks", "stackone-error-guide", "quirkwatch"]),
+      section: nonEmpty,
+      line: z.optional(int(1)),
+    }),
+    alert: AlertPolicy,
+  })
+  .check(
+    z.refine((rule) => (rule.must_act === "customer") === (rule.customer !== undefined), {
+      message: "customer wording is required exactly when must_act is customer",
+      path: ["customer"],
+    }),
+  );
 
 export type QuirkRule = z.output<typeof QuirkRule>;
 export type QuirkRuleInput = z.input<typeof QuirkRule>;
@@ -105,28 +143,24 @@ export type QuirkRuleInput = z.input<typeof QuirkRule>;
 export const POLICIES = {
   /** One event is enough; it will not fix itself. Resolves on recovery or after a quiet day. */
   immediate: {
-    notify: true,
     threshold: { count: 1, window_seconds: 60 },
     repeat_seconds: 4 * 3600,
     resolve_after_quiet_seconds: 24 * 3600,
   },
   /** Alerts only when sustained; resolves after 30 quiet minutes. */
   sustained: {
-    notify: true,
     threshold: { count: 10, window_seconds: 600 },
     repeat_seconds: 4 * 3600,
     resolve_after_quiet_seconds: 30 * 60,
   },
   /** A few in a row are worth a look; transient, so 30 quiet minutes resolve it. */
   transient: {
-    notify: true,
     threshold: { count: 3, window_seconds: 600 },
     repeat_seconds: 4 * 3600,
     resolve_after_quiet_seconds: 30 * 60,
   },
-  /** Counted, explained, never alerted. */
+  /** For rules nobody must act on: they never open an incident, so the numbers do not matter. */
   silent: {
-    notify: false,
     threshold: { count: 1, window_seconds: 60 },
     repeat_seconds: 4 * 3600,
     resolve_after_quiet_seconds: 30 * 60,

@@ -14,7 +14,7 @@ export default rules([
     match: { status: [429] },
     category: "rate_limited",
     severity: "warning",
-    audience: ["internal"],
+    must_act: "us",
     title: "SmartRecruiters rate limit reached",
     what_happened:
       "SmartRecruiters has restrictive rate limits, and StackOne needs many requests to list applications and interviews (SmartRecruiters cannot list them), so bulk syncs reach the limit.",
@@ -34,7 +34,7 @@ export default rules([
     match: { status: [408], path: "applications|interviews" },
     category: "rate_limited",
     severity: "warning",
-    audience: ["internal"],
+    must_act: "us",
     title: "SmartRecruiters application/interview listing timed out",
     what_happened:
       "Listing applications or interviews timed out: StackOne backfills them with many rate-limited SmartRecruiters requests, so large pages can take longer than the 60 second limit.",
@@ -54,7 +54,7 @@ export default rules([
     match: { kind: ["info"], method: ["GET"], path: "interviews" },
     category: "expected_behaviour",
     severity: "info",
-    audience: ["internal"],
+    must_act: "nobody",
     title: "SmartRecruiters interviews are filtered by candidate status",
     what_happened:
       "StackOne's SmartRecruiters interview endpoint only returns interviews of candidates in status INTERVIEW, OFFERED, HIRED or TRANSFERRED; candidates in REJECTED, WITHDRAWN, LEAD or IN_REVIEW are left out by design.",

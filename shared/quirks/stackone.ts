@@ -7,6 +7,7 @@ const RATE_LIMITS = "https://docs.stackone.com/guides/rate-limiting";
 const GUIDE = { page: "stackone-error-guide", section: "Status codes" } as const;
 const FALLBACK = { page: "quirkwatch", section: "Fallbacks" } as const;
 const ACCOUNT_EVENTS = { page: "quirkwatch", section: "Account events" } as const;
+const POLLER = { page: "quirkwatch", section: "The request-log poller" } as const;
 
 const RE_AUTHENTICATE =
   "Ask the customer's admin to re-authenticate the linked account: create a StackOne connect session (POST /connect_sessions with the account's origin_owner_id and origin_owner_name) and send them the auth_link_url.";
@@ -14,13 +15,32 @@ const CONTACT_SUPPORT =
   "If it persists, contact StackOne support (your dedicated Slack channel or the support email) with the request id.";
 const BACKOFF = "Retry with exponential backoff (StackOne SDK retryConfig: strategy backoff).";
 
+// What the customer's admin reads, whatever the provider.
+const RECONNECT_STEP =
+  "Reconnect {provider} from the integrations page where you first connected it, signing in with an admin account.";
+const RECONNECT = {
+  title: "Your {provider} connection needs to be reconnected",
+  what_happened:
+    "{provider} no longer accepts the sign-in this connection uses, so your {provider} data can no longer be read or updated.",
+  remediation: [RECONNECT_STEP],
+};
+const GRANT_PERMISSION = {
+  title: "Your {provider} connection is missing a permission",
+  what_happened:
+    "{provider} refused a request because the account this connection uses lacks a permission the request needs.",
+  remediation: [
+    "Ask a {provider} admin to grant the missing permission to the account this connection uses; the message from {provider} shown with this alert names it when {provider} gives one.",
+    RECONNECT_STEP,
+  ],
+};
+
 export default rules([
   {
     id: "stackone.400",
     match: { status: [400] },
     category: "invalid_request",
     severity: "error",
-    audience: ["internal"],
+    must_act: "us",
     title: "Invalid request sent to StackOne",
     what_happened:
       "StackOne rejected the request: its parameters or body do not follow the unified API schema.",
@@ -38,7 +58,8 @@ export default rules([
     match: { status: [401] },
     category: "reauth_required",
     severity: "critical",
-    audience: ["customer", "internal"],
+    must_act: "customer",
+    customer: RECONNECT,
     title: "Credentials rejected",
     what_happened:
       "The StackOne API key or the linked account's access token was rejected, so every request for this account fails.",
@@ -56,7 +77,8 @@ export default rules([
     match: { status: [403] },
     category: "missing_permissions",
     severity: "error",
-    audience: ["customer", "internal"],
+    must_act: "customer",
+    customer: GRANT_PERMISSION,
     title: "Permission denied",
     what_happened:
       "The StackOne API key or the linked account's token lacks a permission this request needs.",
@@ -74,7 +96,7 @@ export default rules([
     match: { status: [404] },
     category: "not_found",
     severity: "warning",
-    audience: ["internal"],
+    must_act: "us",
     title: "Record not found",
     what_happened:
       "The requested record does not exist in the provider, most often because of a stale or wrong id.",
@@ -93,7 +115,7 @@ export default rules([
     match: { status: [408] },
     category: "provider_unavailable",
     severity: "warning",
-    audience: ["internal"],
+    must_act: "us",
     title: "Request timed out after StackOne's retries",
     what_happened:
       "The request took longer than 60 seconds; StackOne had already retried it up to 5 times, often because of provider rate limits or slow processing.",
@@ -111,7 +133,7 @@ export default rules([
     match: { status: [412] },
     category: "account_disabled",
     severity: "critical",
-    audience: ["internal"],
+    must_act: "us",
     title: "Linked account is disabled",
     what_happened:
       "StackOne refused the request because the linked account (x-account-id) or its integration is disabled.",
@@ -129,7 +151,7 @@ export default rules([
     match: { status: [422] },
     category: "invalid_request",
     severity: "error",
-    audience: ["internal"],
+    must_act: "us",
     title: "Payload rejected as unprocessable",
     what_happened:
       "The data sent to create or update a record does not match what the endpoint expects.",
@@ -147,7 +169,7 @@ export default rules([
     match: { status: [429] },
     category: "rate_limited",
     severity: "warning",
-    audience: ["internal"],
+    must_act: "us",
     title: "Rate limited",
     what_happened: "The provider or StackOne is rate limiting requests for this account.",
     remediation: [
@@ -164,7 +186,7 @@ export default rules([
     match: { status: [500] },
     category: "server_error",
     severity: "error",
-    audience: ["internal"],
+    must_act: "us",
     title: "Server error at StackOne or the provider",
     what_happened: "An unexpected error happened on StackOne's or the provider's side.",
     remediation: [BACKOFF, CONTACT_SUPPORT],
@@ -178,7 +200,7 @@ export default rules([
     match: { status: [501] },
     category: "not_supported",
     severity: "warning",
-    audience: ["internal"],
+    must_act: "us",
     title: "Not implemented for this provider",
     what_happened: "StackOne does not implement this endpoint or operation for this provider.",
     remediation: [
@@ -196,7 +218,7 @@ export default rules([
     match: { status: [502] },
     category: "provider_unavailable",
     severity: "warning",
-    audience: ["internal"],
+    must_act: "us",
     title: "Upstream provider error",
     what_happened: "The provider answered StackOne with an error or an invalid response.",
     remediation: [BACKOFF, "Check the provider's status page.", CONTACT_SUPPORT],
@@ -210,7 +232,7 @@ export default rules([
     match: { status: [503] },
     category: "provider_unavailable",
     severity: "warning",
-    audience: ["internal"],
+    must_act: "us",
     title: "Provider unavailable",
     what_happened: "The provider is unavailable, often for maintenance.",
     remediation: [BACKOFF, "Check the provider's status page."],
@@ -224,7 +246,8 @@ export default rules([
     match: { type: "^account\\.(error|expired)$" },
     category: "reauth_required",
     severity: "critical",
-    audience: ["customer"],
+    must_act: "customer",
+    customer: RECONNECT,
     title: "Linked account needs re-authentication",
     what_happened:
       "StackOne reports the linked account as errored or expired: its credentials no longer work.",
@@ -242,7 +265,8 @@ export default rules([
     match: { type: "^account\\.updated$", kind: ["error"] },
     category: "reauth_required",
     severity: "critical",
-    audience: ["customer"],
+    must_act: "customer",
+    customer: RECONNECT,
     title: "Linked account moved to an error state",
     what_happened:
       "StackOne updated the linked account to a failed status (error, expired, inactive, suspended or revoked).",
@@ -260,13 +284,48 @@ export default rules([
     match: { type: "^account\\.updated$", kind: ["recovery"] },
     category: "expected_behaviour",
     severity: "info",
-    audience: ["internal"],
+    must_act: "nobody",
     title: "Linked account is active again",
     what_happened: "StackOne reports the linked account as active.",
     remediation: ["Nothing to do: requests for this account should succeed again."],
     retry: { retryable: false, backoff: "none" },
     source: ACCOUNT_EVENTS,
     alert: POLICIES.silent,
+  },
+  {
+    id: "stackone.account_deleted",
+    match: { kind: ["account_deleted"] },
+    category: "expected_behaviour",
+    severity: "info",
+    must_act: "nobody",
+    title: "Linked account deleted",
+    what_happened:
+      "StackOne deleted the linked account. Quirkwatch resolves the account's open incidents (resolution account_deleted) and tells no customer.",
+    remediation: ["Nothing to do: stop sending requests for this account."],
+    retry: { retryable: false, backoff: "none" },
+    source: ACCOUNT_EVENTS,
+    alert: POLICIES.silent,
+  },
+  {
+    // The poller reports its own 401/403 as an event of this (made-up) provider, and a
+    // recovery event once it reads the logs again: the same pipeline opens and resolves it.
+    id: "stackone.request_logs_unreadable",
+    provider: "stackone",
+    match: { status: [401, 403], path: "^/requests/logs" },
+    category: "reauth_required",
+    severity: "critical",
+    must_act: "us",
+    title: "Quirkwatch cannot read StackOne request logs",
+    what_happened:
+      "StackOne refused Quirkwatch's API key when it asked for the request logs (401: the key is wrong or revoked; 403: it may not read logs). Until this is fixed, failed requests reach Quirkwatch only if you forward them.",
+    remediation: [
+      "Create a StackOne API key allowed to read request logs, in the StackOne project whose linked accounts you watch.",
+      "Deployed: npx sst secret set StackoneApiKey '<key>' --stage <stage>, then npx sst deploy. Locally: set STACKONE_API_KEY and restart npm start.",
+      "Nothing else: this incident resolves itself on the next poll that reads the logs.",
+    ],
+    retry: { retryable: false, backoff: "none" },
+    source: POLLER,
+    alert: POLICIES.immediate,
   },
   // Fallbacks. A status class counts half a condition and an empty match none, so any
   // rule above beats them; the catch-all is what an error without a status lands on.
@@ -276,7 +335,7 @@ export default rules([
     match: { status_class: "2xx", kind: ["info", "recovery"] },
     category: "expected_behaviour",
     severity: "info",
-    audience: ["internal"],
+    must_act: "nobody",
     title: "Successful request",
     what_happened: "The request succeeded and no rule found a known problem in it.",
     remediation: ["Nothing to do."],
@@ -290,7 +349,7 @@ export default rules([
     match: { status_class: "3xx", kind: ["info", "recovery"] },
     category: "expected_behaviour",
     severity: "info",
-    audience: ["internal"],
+    must_act: "nobody",
     title: "Redirected request",
     what_happened: "The request was answered with a redirect, which is not a failure.",
     remediation: ["Nothing to do unless the redirect was unexpected; then check the request URL."],
@@ -304,7 +363,7 @@ export default rules([
     match: { status_class: "4xx" },
     category: "invalid_request",
     severity: "warning",
-    audience: ["internal"],
+    must_act: "us",
     title: "Request rejected",
     what_happened:
       "The request was rejected with a client error that no specific rule knows (for example 405, 409 or 415).",
@@ -323,7 +382,7 @@ export default rules([
     match: { status_class: "5xx" },
     category: "server_error",
     severity: "error",
-    audience: ["internal"],
+    must_act: "us",
     title: "Server error",
     what_happened: "StackOne or the provider failed with a server error no specific rule knows.",
     remediation: [BACKOFF, CONTACT_SUPPORT],
@@ -338,7 +397,7 @@ export default rules([
     match: { kind: ["info", "recovery"] },
     category: "expected_behaviour",
     severity: "info",
-    audience: ["internal"],
+    must_act: "nobody",
     title: "Informational event",
     what_happened: "An informational or recovery event with no known problem.",
     remediation: ["Nothing to do."],
@@ -352,7 +411,7 @@ export default rules([
     match: { kind: ["data_warning"] },
     category: "silent_data_issue",
     severity: "warning",
-    audience: ["internal"],
+    must_act: "us",
     title: "Data warning",
     what_happened: "The sender reported data that looks wrong although the request succeeded.",
     remediation: [
@@ -368,7 +427,7 @@ export default rules([
     match: {},
     category: "unknown",
     severity: "warning",
-    audience: ["internal"],
+    must_act: "us",
     title: "Unrecognised integration error",
     what_happened: "An error without an HTTP status that no rule recognises.",
     remediation: [

@@ -7,7 +7,16 @@ export default rules([
     match: { status: [501] },
     category: "missing_permissions",
     severity: "error",
-    audience: ["customer"],
+    must_act: "customer",
+    customer: {
+      title: "Your Teamtailor connection is missing permissions",
+      what_happened:
+        "Teamtailor refused a request because the API key this connection uses lacks the scope or access the request needs.",
+      remediation: [
+        "In Teamtailor, go to Settings > Integrations > API keys and create a key with the scope and read/write access the connection needs.",
+        "Then reconnect Teamtailor with the new key from the integrations page where you first connected it.",
+      ],
+    },
     title: "Teamtailor API key lacks permission for this endpoint",
     what_happened:
       "For Teamtailor, StackOne answers 501 when the API key used to link the account is missing the permissions for the endpoint called.",

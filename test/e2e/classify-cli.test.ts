@@ -118,6 +118,8 @@ function expectClassifiedInOrder(run: Run) {
     "line 5",
     "stackone.account_error",
     "line 8",
+    "line 8",
+    "line 8",
     "stackone.429",
   ]);
   const [lever, , badJson, missing, , notObject] = out;
@@ -127,7 +129,8 @@ function expectClassifiedInOrder(run: Run) {
     status: 401,
     category: "reauth_required",
     severity: "critical",
-    audience: ["customer"],
+    must_act: "customer",
+    effect: "incident",
     title: "Lever credentials rejected",
   });
   expect(lever?.event_id).toMatch(/^sha256_/);
@@ -136,31 +139,54 @@ function expectClassifiedInOrder(run: Run) {
   expect(badJson?.error).toMatch(/malformed JSON/);
   expect(missing?.error).toMatch(/account_id/);
   expect(missing?.error).not.toMatch(/provider/);
-  expect(notObject?.error).toMatch(/JSON object/);
+  // An array on a line is a list of payloads, each named by its index.
+  expect(notObject).toMatchObject({
+    line: 8,
+    index: 0,
+    error: expect.stringMatching(/JSON object/),
+  });
+  expect(run.stderr).toBe(
+    "classify: 9 payloads: 4 would count into an incident, 0 would resolve incidents, 0 no problem, 5 errors\n",
+  );
 }
 
 describe("classifyLine", () => {
   const classifier = createClassifier(BUILTIN_RULES);
 
   it("classifies a payload and names the missing fields of a bad one", () => {
-    expect(classifyLine(JSON.stringify(bareError("lever", 503)), 1, classifier)).toMatchObject({
-      rule_id: "lever.503",
-      category: "provider_unavailable",
-      status: 503,
-    });
-    expect(classifyLine(JSON.stringify({ statusCode: 500 }), 7, classifier)).toEqual({
-      line: 7,
-      error: expect.stringMatching(/account_id.*provider/),
-    });
-    expect(classifyLine("  ", 2, classifier)).toBeUndefined();
+    expect(classifyLine(JSON.stringify(bareError("lever", 503)), 1, classifier)).toEqual([
+      expect.objectContaining({
+        rule_id: "lever.503",
+        category: "provider_unavailable",
+        status: 503,
+        effect: "incident",
+      }),
+    ]);
+    expect(classifyLine(JSON.stringify({ statusCode: 500 }), 7, classifier)).toEqual([
+      { line: 7, error: expect.stringMatching(/account_id.*provider/) },
+    ]);
+    expect(classifyLine("  ", 2, classifier)).toEqual([]);
   });
 
   it("gives a redelivered payload the same event id", () => {
     const line = JSON.stringify(leverFailure(429, "req_9"));
-    const first = classifyLine(line, 1, classifier);
-    const again = classifyLine(line, 2, classifier);
+    const [first] = classifyLine(line, 1, classifier);
+    const [again] = classifyLine(line, 2, classifier);
     expect(first).toHaveProperty("event_id");
     expect(again).toEqual(first);
+  });
+
+  it("explains what opens no incident, and what resolves", () => {
+    const created = { ...accountError, event: "account.created", data: { status: "active" } };
+    const deleted = { ...accountError, event: "account.deleted", data: { status: "inactive" } };
+    const [c, d] = classifyLine(JSON.stringify([created, deleted]), 1, classifier);
+    expect(c).toMatchObject({
+      index: 0,
+      rule_id: "stackone.fallback_info",
+      must_act: "nobody",
+      effect: "none",
+    });
+    expect(d).toMatchObject({ index: 1, rule_id: "stackone.account_deleted", effect: "resolves" });
   });
 });
 
@@ -185,8 +211,34 @@ describe("npm run classify", () => {
       "stackone.404",
       "stackone.account_error",
     ]);
-    expect(run.stderr).toBe("");
+    expect(run.stderr).toBe(
+      "classify: 3 payloads: 3 would count into an incident, 0 would resolve incidents, 0 no problem, 0 errors\n",
+    );
     expect(run.code).toBe(0);
+  });
+
+  it("reads one JSON document: a payload or an array of them, over several lines", async () => {
+    const pretty = JSON.stringify([leverFailure(401, "r1"), accountError], null, 2);
+    const run = await runCli(["-"], { stdin: pretty });
+    expect(outputLines(run)).toEqual([
+      expect.objectContaining({ index: 0, rule_id: "lever.401" }),
+      expect.objectContaining({ index: 1, rule_id: "stackone.account_error" }),
+    ]);
+    expect(run.code).toBe(0);
+    const single = await runCli(["-"], { stdin: JSON.stringify(bareError("lever", 503), null, 2) });
+    expect(outputLines(single)).toEqual([expect.objectContaining({ rule_id: "lever.503" })]);
+    expect(single.stderr).toMatch(/^classify: 1 payload: 1 would count into an incident/);
+  });
+
+  it("names every bad line when the input is neither a document nor JSON lines", async () => {
+    const run = await runCli(["-"], {
+      stdin: `{nope\n${JSON.stringify(bareError("lever", 503))}\n`,
+    });
+    expect(outputLines(run)).toEqual([
+      { line: 1, error: expect.stringMatching(/malformed JSON/) },
+      expect.objectContaining({ rule_id: "lever.503" }),
+    ]);
+    expect(run.code).toBe(1);
   });
 
   it("prints usage and exits 2 without a file argument", async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { failed } from "../../scripts/local/scenarios.ts";
+import { request } from "../../scripts/local/scenarios.ts";
 import { type Browser, screenshot, startBrowser } from "../support/browser.ts";
 import { startReceiver } from "../support/http-receiver.ts";
 import {
@@ -64,22 +64,22 @@ afterAll(async () => {
 
 /** Lever rejects the account's credentials (`lever.401`, a customer re-auth problem). */
 const leverDown = (account: string, n = 0, message = "Unauthorized") =>
-  failed(account, "lever", {
+  request(account, "lever", {
     status: 401,
     url: "https://api.stackone.com/unified/ats/candidates",
     resource: "candidates",
     message,
-  })(n);
+  }).payload(n);
 
 /** Greenhouse refuses a create: the on-behalf-of user is invalid (an `error`). */
 const greenhouseRejects = (account: string) =>
-  failed(account, "greenhouse", {
+  request(account, "greenhouse", {
     status: 404,
     method: "POST",
     url: "https://api.stackone.com/unified/ats/candidates",
     resource: "candidates",
     message: "Invalid On-Behalf-Of user id",
-  })(1);
+  }).payload(1);
 
 async function post(...payloads: unknown[]) {
   const response = await postStackone(stack.url, payloads);

@@ -64,8 +64,14 @@ const unauthorized = (id: string) =>
     id,
     event: "request.failed",
     account_id: "acc_9",
+    origin_owner_name: "Acme GmbH",
     provider: "hibob",
-    data: { statusCode: 401, message: "Unauthorized" },
+    data: {
+      statusCode: 401,
+      message: "Unauthorized",
+      request_id: `req_${id}`,
+      provider_errors: [{ status: 401, raw: { error: "Service user token was revoked" } }],
+    },
   });
 
 const headersOf = (headers: IncomingMessage["headers"]) =>
@@ -119,8 +125,9 @@ describe("delivery in the local stack", () => {
         target: "lever-team@example.com",
         filter: { providers: ["lever"] },
       }),
+      api("POST", "/subscriptions", { kind: "email", target: "oncall@example.com" }),
     ]);
-    expect(created.map((c) => c.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(created.map((c) => c.status)).toEqual([201, 201, 201, 201, 201, 201]);
     webhookSecret = created[2]?.body.secret;
     expect(webhookSecret).toMatch(/^whsec_/);
     // Locally nobody clicks a confirmation link.
@@ -152,19 +159,45 @@ describe("delivery in the local stack", () => {
     expect(notice).toMatchObject({ kind: "firing", incident: { account: { id: "acc_9" } } });
   });
 
-  it("puts the email in the outbox, as SNS would send it, for the matching address only", async () => {
+  it("emails the customer in their words and on-call in ours, for the same incident", async () => {
     expect((await api("GET", "/outbox", undefined, null)).status).toBe(401);
     const outbox = await api("GET", "/outbox");
     expect(outbox.status).toBe(200);
-    expect(outbox.body.emails).toEqual([
-      expect.objectContaining({
-        to: "hr@customer.example",
-        subject: "Your Hibob connection needs to be reconnected",
-        body: expect.stringContaining("What to do"),
-      }),
-    ]);
-    // Meant for customers too, so the body carries no internal ids.
-    expect(outbox.body.emails[0].body).not.toContain("stackone.401");
+    const byAddress = Object.fromEntries(outbox.body.emails.map((e: { to: string }) => [e.to, e]));
+    expect(Object.keys(byAddress).sort()).toEqual(["hr@customer.example", "oncall@example.com"]);
+    const customer = byAddress["hr@customer.example"];
+    const internal = byAddress["oncall@example.com"];
+    expect(customer.notice_id).toBe(internal.notice_id);
+
+    expect(customer.subject).toBe(
+      "Hibob · Acme GmbH: Your Hibob connection needs to be reconnected",
+    );
+    expect(customer.body).toContain('Hibob said: "Service user token was revoked"');
+    expect(customer.body).toContain("Reconnect Hibob from the integrations page");
+    for (const internalWord of [
+      "stackone.401",
+      "req_evt_1",
+      "acc_9",
+      "connect_sessions",
+      "StackOne",
+      "customer",
+    ]) {
+      expect(customer.body).not.toContain(internalWord);
+    }
+
+    expect(internal.subject).toBe(
+      "[critical] reauth_required: Credentials rejected · Acme GmbH (acc_9) · hibob",
+    );
+    for (const detail of [
+      "Rule: stackone.401",
+      "Must act: the customer",
+      "Request id: req_evt_1",
+      "StackOne: Unauthorized",
+      "hibob (401): Service user token was revoked",
+      "POST /connect_sessions",
+    ]) {
+      expect(internal.body).toContain(detail);
+    }
     expect(lines.some((l) => l.startsWith("📧 EMAIL to hr@customer.example"))).toBe(true);
   });
 
@@ -197,10 +230,21 @@ describe("delivery in the local stack", () => {
     expect(slack.bodies(LEVER_SLACK)).toEqual([]);
 
     const outbox = await api("GET", "/outbox");
-    expect(outbox.body.emails.map((e: { subject: string }) => e.subject)).toEqual([
-      "Your Hibob connection is working again",
-      "Reminder: Your Hibob connection needs to be reconnected",
-      "Your Hibob connection needs to be reconnected",
+    const customer = outbox.body.emails.filter(
+      (e: { to: string }) => e.to === "hr@customer.example",
+    );
+    expect(customer.map((e: { subject: string }) => e.subject)).toEqual([
+      "Hibob · Acme GmbH: your connection is working again",
+      "Reminder · Hibob · Acme GmbH: Your Hibob connection needs to be reconnected",
+      "Hibob · Acme GmbH: Your Hibob connection needs to be reconnected",
+    ]);
+    const internal = outbox.body.emails.filter(
+      (e: { to: string }) => e.to === "oncall@example.com",
+    );
+    expect(internal.map((e: { subject: string }) => e.subject.split(" ")[0])).toEqual([
+      "[resolved]",
+      "[still",
+      "[critical]",
     ]);
   });
 });

@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { SNSEvent } from "aws-lambda";
 import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
-import { snsEntry } from "../../shared/adapters/aws/sns-bus.ts";
+import { snsEntries } from "../../shared/adapters/aws/sns-bus.ts";
 import type { Incident } from "../../shared/incidents/incident.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
-import { emailForSubscribers } from "../../shared/notify/email.ts";
+import { renderEmail } from "../../shared/notify/email.ts";
 import type { TestDynamo } from "./dynamo.ts";
 
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts";
@@ -23,7 +23,12 @@ export function notice(n = 0, incident: Partial<Incident> = {}, kind: Notice["ki
       rule_id: "hibob.token_expired",
       category: "reauth_required",
       severity: "error",
-      audience: ["customer", "internal"],
+      must_act: "customer",
+      customer: {
+        title: "Your Hibob connection needs to be reconnected",
+        what_happened: "Hibob no longer accepts the sign-in this connection uses.",
+        remediation: ["Reconnect Hibob from the integrations page."],
+      },
       status: "firing",
       title: "Hibob service user token expired",
       what_happened: "Hibob no longer accepts the token.",
@@ -34,6 +39,7 @@ export function notice(n = 0, incident: Partial<Incident> = {}, kind: Notice["ki
       last_seen: "2024-05-01T12:05:00.000Z",
       request_ids: ["req_1"],
       messages: ["401 token expired"],
+      provider_messages: ["token expired at hibob"],
       ...incident,
     },
   };
@@ -42,12 +48,14 @@ export function notice(n = 0, incident: Partial<Incident> = {}, kind: Notice["ki
 
 /**
  * The event Lambda gets from the alerts topic for these notices: each record's message is the
- * `lambda` body of what the SNS bus publishes.
+ * `lambda` body of the internal message the SNS bus publishes (the notifiers' subscriptions take
+ * only that one).
  */
 export function snsEvent(...notices: Notice[]): SNSEvent {
   return {
     Records: notices.map((n, i) => {
-      const entry = snsEntry(n, i, emailForSubscribers);
+      const [entry] = snsEntries(n, i, renderEmail);
+      if (entry === undefined) throw new Error("the SNS bus published nothing");
       return {
         EventVersion: "1.0",
         EventSubscriptionArn: `${TOPIC}:sub`,
@@ -63,7 +71,7 @@ export function snsEvent(...notices: Notice[]): SNSEvent {
           Type: "Notification",
           UnsubscribeUrl: "https://sns.example/unsubscribe",
           TopicArn: TOPIC,
-          Subject: entry.Subject,
+          Subject: entry.Subject ?? "",
         },
       };
     }),

@@ -194,3 +194,45 @@ describe("QUIRKWATCH_RULES", () => {
     expect(() => loadRules(rulesPath())).toThrow(/no-such-rules\.json/);
   });
 });
+
+describe("rule files written before must_act", () => {
+  it("say what replaced audience and notify, and refuse rules that disagree on an incident", () => {
+    const old = {
+      id: "workday.403_tenant",
+      provider: "workday",
+      match: { status: [403] },
+      category: "missing_permissions",
+      severity: "error",
+      audience: ["customer"],
+      must_act: "us",
+      title: "Workday tenant refused access",
+      what_happened: "w",
+      remediation: ["r"],
+      retry: { retryable: false, backoff: "none" },
+      source: { page: "quirkwatch", section: "Our own rules" },
+      alert: {
+        notify: true,
+        threshold: { count: 1, window_seconds: 60 },
+        repeat_seconds: 3600,
+        resolve_after_quiet_seconds: 3600,
+      },
+    };
+    let problems: string[] = [];
+    try {
+      applyCustomRules(BUILTIN_RULES, [old, { id: "lever.400", incident: "lever.401" }], "f.json");
+    } catch (error) {
+      if (!(error instanceof RuleValidationError)) throw error;
+      problems = error.problems;
+    }
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^rule workday\.403_tenant: audience: replaced by must_act/),
+        expect.stringMatching(
+          /^rule workday\.403_tenant: notify: removed: a rule with must_act nobody/,
+        ),
+        "rule lever.401: category: differs from lever.400, which shares the incident lever.401",
+        "rule lever.401: must_act: differs from lever.400, which shares the incident lever.401",
+      ]),
+    );
+  });
+});

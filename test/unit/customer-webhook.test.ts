@@ -54,7 +54,7 @@ const notice: Notice = {
     rule_id: "lever.credentials_rejected",
     category: "reauth_required",
     severity: "error",
-    audience: ["customer"],
+    must_act: "customer",
     status: "firing",
     title: "Lever credentials rejected",
     what_happened: "Lever rejected the API key — «ключ» 🔑.",
@@ -65,6 +65,7 @@ const notice: Notice = {
     last_seen: "2024-05-01T12:05:00.000Z",
     request_ids: ["req_1"],
     messages: ["401"],
+    provider_messages: [],
   },
 };
 

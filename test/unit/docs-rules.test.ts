@@ -26,7 +26,7 @@ describe("docs/rules.md", () => {
   it("shows each rule's source line, policy and remediation", () => {
     const doc = renderRulesDoc(BUILTIN_RULES);
     expect(doc).toContain("stackone-integration-quirks line 28: Lever error codes");
-    expect(doc).toMatch(/smartrecruiters\.interview_status_filter`.*never alerted/);
+    expect(doc).toMatch(/smartrecruiters\.interview_status_filter`.*never an incident/);
     expect(doc).toMatch(/stackone\.429`.*10 in 10 min; repeat 4 h; resolves after 30 min quiet/);
     for (const rule of BUILTIN_RULES) {
       expect(doc).toContain(`### \`${rule.id}\`: ${rule.title}`);

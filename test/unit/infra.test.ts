@@ -26,6 +26,9 @@ async function evaluate(stage: string, env: Record<string, string> = {}): Promis
     QUIRKWATCH_OPS_EMAIL: "",
     REAUTH_URL_TEMPLATE: "",
     QUIRKWATCH_RULES: "",
+    STACKONE_POLL_SECONDS: "",
+    STACKONE_API_URL: "",
+    STACKONE_POLL_OVERLAP_SECONDS: "",
     ...env,
   };
   for (const [name, value] of Object.entries(settings)) vi.stubEnv(name, value);
@@ -194,6 +197,7 @@ describe("secrets", () => {
       GenericWebhookSecret: "",
       SlackWebhookUrl: "",
       AdminToken: undefined,
+      StackoneApiKey: "",
     });
   });
 });
@@ -368,6 +372,8 @@ describe("alerts", () => {
       const alerts = topic(recording, "Alerts");
       const subscriptions = alerts.subscriptions.filter((s) => s.subscriber === fn.arn);
       expect(subscriptions).toHaveLength(1);
+      // SNS publishes a notice once per audience: the notifier takes the internal message only.
+      expect(subscriptions[0]?.args?.filter).toEqual({ audience: ["internal"] });
 
       // SNS failing to invoke the function...
       const redrive = subscriptions[0]?.args?.transform?.subscription;
@@ -435,15 +441,68 @@ describe("alerts", () => {
   });
 });
 
+function cronOf(recording: Recording, handler: string) {
+  const fn = functionByHandler(recording, handler);
+  const crons = recording.crons.filter((c) => c.args.function === fn.arn);
+  expect(crons, handler).toHaveLength(1);
+  return crons[0];
+}
+
 describe("sweeper", () => {
   it("runs every 5 minutes", async () => {
     const { recording } = await evaluate("dev");
-    expect(recording.crons).toHaveLength(1);
-    const cron = recording.crons[0];
-    expect(cron?.args.schedule).toBe("rate(5 minutes)");
-    expect(functionByArn(recording, cron?.args.function).args.handler).toBe(
-      "functions/sweep.handler",
+    expect(cronOf(recording, "functions/sweep.handler")?.args.schedule).toBe("rate(5 minutes)");
+  });
+});
+
+describe("request-log poller", () => {
+  const POLLER = "functions/poll-request-logs.handler";
+
+  it("runs every STACKONE_POLL_SECONDS, in whole minutes, every minute by default", async () => {
+    const { recording } = await evaluate("dev");
+    expect(cronOf(recording, POLLER)?.args.schedule).toBe("rate(1 minute)");
+    const schedules: [string, string][] = [
+      ["60", "rate(1 minute)"],
+      ["90", "rate(2 minutes)"],
+      ["300", "rate(5 minutes)"],
+      ["20", "rate(1 minute)"],
+    ];
+    for (const [every, schedule] of schedules) {
+      const { recording: r } = await evaluate("dev", { STACKONE_POLL_SECONDS: every });
+      expect(cronOf(r, POLLER)?.args.schedule, every).toBe(schedule);
+    }
+  });
+
+  it("fails the deploy on a poll interval that is not a number of seconds", async () => {
+    await expect(evaluate("dev", { STACKONE_POLL_SECONDS: "1m" })).rejects.toThrow(
+      /STACKONE_POLL_SECONDS/,
     );
+  });
+
+  it("reads its key from an optional secret and ends a run within its timeout", async () => {
+    const { recording } = await evaluate("dev");
+    const poller = functionByHandler(recording, POLLER);
+    expect(linkNames(recording, poller)).toEqual(["Events", "StackoneApiKey", "Table"]);
+    expect(seconds(poller.args.timeout)).toBeGreaterThanOrEqual(60);
+    expect(poller.args.environment).toEqual({});
+  });
+
+  it("passes the API URL, the overlap and the custom rules on when set", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "quirkwatch-rules-"));
+    const file = join(dir, "rules.json");
+    writeFileSync(file, JSON.stringify([{ id: BUILTIN_RULES[0]?.id }]));
+    const { recording } = await evaluate("dev", {
+      STACKONE_API_URL: "https://stackone.example",
+      STACKONE_POLL_OVERLAP_SECONDS: "300",
+      QUIRKWATCH_RULES: file,
+    });
+    const poller = functionByHandler(recording, POLLER);
+    expect(poller.args.environment).toEqual({
+      STACKONE_API_URL: "https://stackone.example",
+      STACKONE_POLL_OVERLAP_SECONDS: "300",
+      QUIRKWATCH_RULES: "/var/task/quirkwatch.rules.json",
+    });
+    expect(poller.args.copyFiles).toEqual([{ from: file, to: "quirkwatch.rules.json" }]);
   });
 });
 

@@ -160,7 +160,7 @@ describe("normalizeStackone + classify on untrusted input", () => {
         expect(RULE_IDS.has(result.rule_id), result.rule_id).toBe(true);
         expect(result.remediation.length).toBeGreaterThan(0);
         // An error is always alerted on; only successes and account news may stay silent.
-        if (outcome.event.kind === "error") expect(result.alert.notify).toBe(true);
+        if (outcome.event.kind === "error") expect(result.must_act).not.toBe("nobody");
       }),
       { numRuns: 500 },
     );

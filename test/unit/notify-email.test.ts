@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { Incident } from "../../shared/incidents/incident.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { renderEmail } from "../../shared/notify/email.ts";
-import { humanDuration } from "../../shared/notify/text.ts";
-import { AUDIENCES, CATEGORIES, SEVERITIES } from "../../shared/quirks/rule.ts";
+import { humanDuration, oneLine, providerName } from "../../shared/notify/text.ts";
+import { CATEGORIES, MUST_ACT, SEVERITIES } from "../../shared/quirks/rule.ts";
 
 function notice(
   overrides: Partial<Notice> = {},
@@ -27,7 +27,12 @@ function notice(
       rule_id: "hibob.token_expired",
       category: "reauth_required",
       severity: "error",
-      audience: ["customer", "internal"],
+      must_act: "customer",
+      customer: {
+        title: "Your {provider} connection needs to be reconnected",
+        what_happened: "{provider} no longer accepts the sign-in this connection uses.",
+        remediation: ["Open the integrations page", "Reconnect {provider} with a new service user"],
+      },
       status: "firing",
       title: "Hibob service user token expired",
       what_happened: "Hibob no longer accepts the service user token of this connection.",
@@ -39,6 +44,17 @@ function notice(
       last_seen: "2024-05-01T12:05:00.000Z",
       request_ids: ["req_a1b2", "req_c3d4"],
       messages: ["401: token expired at hibob"],
+      last_error: {
+        status: 401,
+        method: "GET",
+        path: "/unified/hris/employees",
+        message: "Unauthorized",
+        provider_status: 401,
+        provider_message: "Token expired for service user SU-7",
+        request_id: "req_c3d4",
+        at: "2024-05-01T12:05:00.000Z",
+      },
+      provider_messages: ["Invalid token", "Token expired for service user SU-7"],
       ...incidentOverrides,
     },
   };
@@ -56,43 +72,60 @@ const INTERNAL_IDS = [
 describe("renderEmail for the customer", () => {
   const email = renderEmail(notice(), "customer");
 
-  it("says in plain words what is wrong with their connection", () => {
-    expect(email.subject).toBe("Your Hibob connection needs to be reconnected");
+  it("says in the rule's customer wording what is wrong with their connection", () => {
+    expect(email.subject).toBe("Hibob · Acme Corp: Your Hibob connection needs to be reconnected");
     expect(email.body).toContain("Your Hibob connection needs to be reconnected.");
     expect(email.body).toContain(
-      "What happened\nHibob no longer accepts the service user token of this connection.",
+      "What happened\nHibob no longer accepts the sign-in this connection uses.",
     );
     expect(email.body).toContain(
       "What to do\n1. Open the integrations page\n2. Reconnect Hibob with a new service user",
     );
-    expect(email.body).toContain("https://docs.example.com/hibob");
   });
 
-  it("carries no internal ids and no raw provider messages", () => {
+  it("quotes the provider's own words, and nothing internal", () => {
+    expect(email.body).toContain('Hibob said: "Token expired for service user SU-7"');
     for (const id of INTERNAL_IDS) {
       expect(email.subject).not.toContain(id);
       expect(email.body).not.toContain(id);
     }
+    // StackOne's own message and the internal wording stay internal.
     expect(email.body).not.toContain("401: token expired");
+    expect(email.body).not.toContain("Unauthorized");
+    expect(email.body).not.toContain("service user token");
+    expect(email.body).not.toContain("https://docs.example.com/hibob");
   });
 
   it("marks a reminder and announces a resolution", () => {
     expect(
       renderEmail(notice({ kind: "reminder", since_last_notice: 3 }), "customer").subject,
-    ).toBe("Reminder: Your Hibob connection needs to be reconnected");
+    ).toBe("Reminder · Hibob · Acme Corp: Your Hibob connection needs to be reconnected");
     const resolved = renderEmail(notice({ kind: "resolved", resolution: "recovery" }), "customer");
-    expect(resolved.subject).toBe("Your Hibob connection is working again");
+    expect(resolved.subject).toBe("Hibob · Acme Corp: your connection is working again");
     expect(resolved.body).toContain("No action is needed.");
     expect(resolved.body).not.toContain("What to do");
   });
 
-  it("words each category for an HR admin", () => {
-    expect(renderEmail(notice({}, { category: "missing_permissions" }), "customer").subject).toBe(
-      "Your Hibob connection is missing permissions",
+  it("cuts a long subject at a word, keeping the provider and the account whole", () => {
+    const long = renderEmail(
+      notice(
+        {},
+        {
+          account: { id: "acct_9d2c", name: "Globex Corporation International Holdings" },
+          customer: {
+            title:
+              "Your Hibob connection cannot see the employment status of people in the payroll and compensation sections",
+            what_happened: "w",
+            remediation: ["r"],
+          },
+        },
+      ),
+      "customer",
     );
-    expect(renderEmail(notice({}, { category: "provider_unavailable" }), "customer").subject).toBe(
-      "Your Hibob connection is affected: Hibob is currently unavailable",
+    expect(long.subject).toBe(
+      "Hibob · Globex Corporation International Holdings: Your Hibob connection cannot see the employment…",
     );
+    expect(long.subject.length).toBeLessThan(100);
   });
 });
 
@@ -109,6 +142,7 @@ describe("renderEmail for the internal team", () => {
       "Rule: hibob.token_expired",
       "Category: reauth_required",
       "Severity: error",
+      "Must act: the customer",
       "Incident: inc_7f3a (firing)",
       "Events: 14 (3 since the last notice)",
       "First seen: 2024-05-01 10:00 UTC",
@@ -116,6 +150,8 @@ describe("renderEmail for the internal team", () => {
       "- req_a1b2\n- req_c3d4",
       "- 401: token expired at hibob",
       "1. Open the integrations page",
+      "Last error\nHTTP 401 GET /unified/hris/employees at 2024-05-01 12:05 UTC\nRequest id: req_c3d4\nStackOne: Unauthorized\nhibob (401): Token expired for service user SU-7",
+      "What hibob said (newest last)\n- Invalid token\n- Token expired for service user SU-7",
     ]) {
       expect(email.body).toContain(line);
     }
@@ -171,7 +207,7 @@ describe("renderEmail subjects, whatever the input", () => {
       remediation: fc.array(anyText, { maxLength: 5 }),
       category: fc.constantFrom(...CATEGORIES),
       severity: fc.constantFrom(...SEVERITIES),
-      audience: fc.subarray([...AUDIENCES], { minLength: 1 }),
+      must_act: fc.constantFrom(...MUST_ACT),
     })
     .map((r) =>
       notice(
@@ -187,23 +223,47 @@ describe("renderEmail subjects, whatever the input", () => {
           remediation: r.remediation,
           category: r.category,
           severity: r.severity,
-          audience: r.audience,
+          must_act: r.must_act,
+          customer: { title: r.title, what_happened: r.what_happened, remediation: r.remediation },
           messages: [],
         },
       ),
     );
 
-  it("keeps a one-line subject under 100 characters that starts with a letter or punctuation", () => {
+  it("keeps a one-line subject under 100 characters that starts with a visible character", () => {
     fc.assert(
       fc.property(anyNotice, fc.constantFrom("customer", "internal"), (n, audience) => {
         const { subject, body } = renderEmail(n, audience as "customer" | "internal");
         expect(subject.length).toBeLessThan(100);
-        expect(subject).toMatch(/^[\p{L}\p{N}\p{P}]/u);
+        expect(subject).toMatch(/^\S/u);
         expect(subject).not.toMatch(/[\p{Cc}\u2028\u2029\u202a-\u202e]/u);
         expect(subject).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
         expect(body.length).toBeGreaterThan(0);
       }),
     );
+  });
+
+  it("names the provider and the account in the customer's subject, never cutting a word", () => {
+    fc.assert(
+      fc.property(anyNotice, (n) => {
+        const { subject } = renderEmail(n, "customer");
+        const i = n.incident;
+        const words = [
+          providerName(i.provider),
+          oneLine(i.account.name ?? ""),
+          oneLine(i.customer?.title ?? ""),
+          "Reminder your connection is working again Your connection needs attention",
+        ];
+        const whole = new Set(words.join(" ").split(" "));
+        for (const token of subject.split(" ")) {
+          if (token === "·" || token === "") continue;
+          const bare = token.replace(/…$/, "");
+          expect(whole.has(bare) || whole.has(bare.replace(/:$/, "")), subject).toBe(true);
+        }
+      }),
+    );
+    const subject = renderEmail(notice(), "customer").subject;
+    expect(subject.startsWith("Hibob · Acme Corp: ")).toBe(true);
   });
 
   it("never shows the customer an internal id", () => {

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { snsEntry } from "../../shared/adapters/aws/sns-bus.ts";
+import { snsEntries } from "../../shared/adapters/aws/sns-bus.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
-import { emailForSubscribers } from "../../shared/notify/email.ts";
+import { renderEmail } from "../../shared/notify/email.ts";
 import {
   matchesFilter,
   type SubscriptionFilter,
@@ -11,9 +11,10 @@ import {
 } from "../../shared/notify/filter.ts";
 import {
   AUDIENCES,
-  type Audience,
   CATEGORIES,
   type Category,
+  MUST_ACT,
+  type MustAct,
   SEVERITIES,
   type Severity,
 } from "../../shared/quirks/rule.ts";
@@ -23,11 +24,14 @@ function notice(
   provider: string,
   category: Category,
   severity: Severity,
-  audience: Audience[],
+  mustAct: MustAct,
+  kind: Notice["kind"] = "firing",
+  resolution?: Notice["resolution"],
 ): Notice {
   return {
     id: `n-${account}`,
-    kind: "firing",
+    kind,
+    resolution,
     created_at: "2024-05-01T12:05:00.000Z",
     incident: {
       id: `i-${account}`,
@@ -36,7 +40,7 @@ function notice(
       rule_id: `${provider}.rule`,
       category,
       severity,
-      audience,
+      must_act: mustAct,
       status: "firing",
       title: "t",
       what_happened: "w",
@@ -47,6 +51,7 @@ function notice(
       last_seen: "2024-05-01T12:00:00.000Z",
       request_ids: [],
       messages: [],
+      provider_messages: [],
     },
   };
 }
@@ -107,8 +112,11 @@ describe("snsFilterPolicy", () => {
   it("leaves out what the filter does not constrain", () => {
     expect(snsFilterPolicy({ min_severity: "info" })).toEqual({
       severity: ["info", "warning", "error", "critical"],
+      audience: ["internal"],
     });
-    expect(snsFilterPolicy({})).toEqual({});
+    // An email subscription takes one of the two messages of a notice: the internal one unless
+    // it asks for the customer's.
+    expect(snsFilterPolicy({})).toEqual({ audience: ["internal"] });
   });
 
   it("refuses a policy over SNS's 150 combinations", () => {
@@ -123,7 +131,7 @@ describe("snsFilterPolicy", () => {
 });
 
 describe("matchesFilter", () => {
-  const n = notice("acct_1", "hibob", "reauth_required", "error", ["customer"]);
+  const n = notice("acct_1", "hibob", "reauth_required", "error", "customer");
 
   it("matches when every condition holds", () => {
     expect(matchesFilter({}, n)).toBe(true);
@@ -146,9 +154,27 @@ describe("matchesFilter", () => {
     ["another provider", { providers: ["lever"] }],
     ["another category", { categories: ["rate_limited"] }],
     ["a higher minimum severity", { min_severity: "critical" }],
-    ["another audience", { audience: "internal" }],
   ])("does not match %s", (_, filter) => {
     expect(matchesFilter(filter, n)).toBe(false);
+  });
+
+  it("gives internal destinations every notice, the customer only what they must act on", () => {
+    const ours = notice("acct_1", "lever", "server_error", "error", "us");
+    const deleted = notice(
+      "acct_1",
+      "lever",
+      "reauth_required",
+      "critical",
+      "customer",
+      "resolved",
+      "account_deleted",
+    );
+    for (const each of [n, ours, deleted])
+      expect(matchesFilter({ audience: "internal" }, each)).toBe(true);
+    expect(matchesFilter({ audience: "customer" }, n)).toBe(true);
+    expect(matchesFilter({ audience: "customer" }, ours)).toBe(false);
+    // A deleted account's incidents close quietly for the customer.
+    expect(matchesFilter({ audience: "customer" }, deleted)).toBe(false);
   });
 });
 
@@ -188,14 +214,20 @@ describe("one filter, two places", () => {
         fc.constantFrom(...providers),
         fc.constantFrom(...CATEGORIES),
         fc.constantFrom(...SEVERITIES),
-        fc.subarray([...AUDIENCES], { minLength: 1 }),
+        fc.constantFrom(...MUST_ACT),
+        fc.constantFrom("firing", "reminder", "resolved"),
+        fc.constantFrom(undefined, "recovery", "quiet", "account_deleted"),
       )
-      .map(([a, p, c, s, au]) => notice(a, p, c, s, au));
+      .map(([a, p, c, s, m, k, r]) => notice(a, p, c, s, m, k, r));
 
     fc.assert(
       fc.property(anyFilter, anyNotice, (filter, n) => {
-        const attributes = snsEntry(n, 0, emailForSubscribers).MessageAttributes ?? {};
-        expect(snsMatches(snsFilterPolicy(filter), attributes)).toBe(matchesFilter(filter, n));
+        // The subscription gets the notice when one of its messages (one per audience) matches,
+        // and never more than one of them.
+        const taken = snsEntries(n, 0, renderEmail).filter((entry) =>
+          snsMatches(snsFilterPolicy(filter), entry.MessageAttributes ?? {}),
+        );
+        expect(taken.length).toBe(matchesFilter(filter, n) ? 1 : 0);
       }),
       { numRuns: 500 },
     );

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Incident } from "../../shared/incidents/incident.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { renderSlack, SLACK_LIMITS, type SlackMessage } from "../../shared/notify/slack.ts";
-import { AUDIENCES, CATEGORIES, SEVERITIES } from "../../shared/quirks/rule.ts";
+import { AUDIENCES, CATEGORIES, MUST_ACT, SEVERITIES } from "../../shared/quirks/rule.ts";
 
 function incident(overrides: Partial<Incident> = {}): Incident {
   return {
@@ -14,7 +14,12 @@ function incident(overrides: Partial<Incident> = {}): Incident {
     rule_id: "lever.credentials_rejected",
     category: "reauth_required",
     severity: "error",
-    audience: ["customer", "internal"],
+    must_act: "customer",
+    customer: {
+      title: "Your {provider} connection needs to be reconnected",
+      what_happened: "{provider} no longer accepts the sign-in this connection uses.",
+      remediation: ["Reconnect {provider} from the integrations page."],
+    },
     status: "firing",
     title: "Lever credentials rejected",
     what_happened: "Lever rejected the API key of this account.",
@@ -26,6 +31,17 @@ function incident(overrides: Partial<Incident> = {}): Incident {
     last_seen: "2024-05-01T12:05:00.000Z",
     request_ids: ["req_1", "req_2"],
     messages: ["401 Unauthorized", "invalid api key"],
+    last_error: {
+      status: 401,
+      method: "GET",
+      path: "/unified/ats/candidates",
+      message: "Unauthorized",
+      provider_status: 401,
+      provider_message: "Invalid API key for this Lever account",
+      request_id: "req_2",
+      at: "2024-05-01T12:05:00.000Z",
+    },
+    provider_messages: ["API key revoked", "Invalid API key for this Lever account"],
     ...overrides,
   };
 }
@@ -135,10 +151,42 @@ describe("renderSlack: a firing notice", () => {
 });
 
 describe("renderSlack: what depends on the notice", () => {
-  it("hides request ids from a customer-only audience", () => {
-    const message = renderSlack(notice({}, { audience: ["customer"] }));
-    expect(block(message, "request_ids")).toBeUndefined();
-    expect(allText(message)).not.toContain("req_1");
+  it("shows the last error and the provider's own words, newest first", () => {
+    const message = renderSlack(notice());
+    const last = texts(block(message, "last_error"))[0];
+    expect(last).toContain(
+      "*Last error* · HTTP 401 · GET /unified/ats/candidates · request `req_2`",
+    );
+    expect(last).toContain("> StackOne: Unauthorized");
+    expect(texts(block(message, "messages"))[0]).toBe(
+      "*What Lever said (newest first)*\n> Invalid API key for this Lever account\n> API key revoked",
+    );
+  });
+
+  it("shows the sender's messages when the provider said nothing", () => {
+    const message = renderSlack(notice({}, { provider_messages: [] }));
+    expect(texts(block(message, "messages"))[0]).toBe(
+      "*Recent errors (newest first)*\n> invalid api key\n> 401 Unauthorized",
+    );
+  });
+
+  it("speaks to the customer's admin in their words, without ids, in a customer channel", () => {
+    const message = renderSlack(notice(), { audience: "customer" });
+    const text = `${message.text}\n${allText(message)}`;
+    expect(message.text).toBe("⚠️ Your Lever connection needs to be reconnected");
+    expect(text).toContain("Reconnect Lever from the integrations page.");
+    expect(text).toContain("*Lever said*\n> Invalid API key for this Lever account");
+    for (const internal of [
+      "req_1",
+      "req_2",
+      "lever.credentials_rejected",
+      "ntc_01",
+      "acct 42/x",
+      "StackOne",
+      "customer",
+    ]) {
+      expect(text).not.toContain(internal);
+    }
   });
 
   it("offers no re-auth link when the customer cannot fix it", () => {
@@ -290,7 +338,7 @@ const anyIncident: fc.Arbitrary<Incident> = fc.record(
     rule_id: hugeText,
     category: fc.constantFrom(...CATEGORIES),
     severity: fc.constantFrom(...SEVERITIES),
-    audience: fc.subarray([...AUDIENCES], { minLength: 1 }),
+    must_act: fc.constantFrom(...MUST_ACT),
     status: fc.constantFrom("pending", "firing", "resolved"),
     title: hugeText,
     what_happened: hugeText,
@@ -305,6 +353,25 @@ const anyIncident: fc.Arbitrary<Incident> = fc.record(
       fc.array(anyText(300), { minLength: 1_000, maxLength: 1_000 }),
     ),
     messages: fc.array(hugeText, { maxLength: 20 }),
+    provider_messages: fc.array(hugeText, { maxLength: 20 }),
+    last_error: fc.record(
+      {
+        status: fc.integer({ min: 100, max: 599 }),
+        method: anyText(20),
+        path: hugeText,
+        message: hugeText,
+        provider_status: fc.integer({ min: 100, max: 599 }),
+        provider_message: hugeText,
+        request_id: hugeText,
+        at: fc.oneof(isoDate, anyText(100)),
+      },
+      { requiredKeys: ["at"] },
+    ),
+    customer: fc.record({
+      title: hugeText,
+      what_happened: hugeText,
+      remediation: fc.array(hugeText, { maxLength: 30 }),
+    }),
     resolved_at: isoDate,
   },
   {
@@ -315,7 +382,7 @@ const anyIncident: fc.Arbitrary<Incident> = fc.record(
       "rule_id",
       "category",
       "severity",
-      "audience",
+      "must_act",
       "status",
       "title",
       "what_happened",
@@ -326,6 +393,7 @@ const anyIncident: fc.Arbitrary<Incident> = fc.record(
       "last_seen",
       "request_ids",
       "messages",
+      "provider_messages",
     ],
   },
 );
@@ -336,7 +404,7 @@ const anyNotice: fc.Arbitrary<Notice> = fc.record(
     kind: fc.constantFrom("firing", "reminder", "resolved"),
     incident: anyIncident,
     since_last_notice: fc.nat(),
-    resolution: fc.constantFrom("recovery", "quiet"),
+    resolution: fc.constantFrom("recovery", "quiet", "account_deleted"),
     created_at: isoDate,
   },
   { requiredKeys: ["id", "kind", "incident", "created_at"] },
@@ -350,8 +418,9 @@ describe("renderSlack: Slack limits", () => {
         fc.option(fc.oneof(fc.constant("https://app.example.com/r/{account_id}"), hugeText), {
           nil: undefined,
         }),
-        (n, template) => {
-          expectWithinSlackLimits(renderSlack(n, { reauthUrlTemplate: template }));
+        fc.constantFrom(...AUDIENCES),
+        (n, template, audience) => {
+          expectWithinSlackLimits(renderSlack(n, { reauthUrlTemplate: template, audience }));
         },
       ),
       { numRuns: 200 },
@@ -371,6 +440,16 @@ describe("renderSlack: Slack limits", () => {
           what_happened: emoji,
           remediation: Array.from({ length: 100 }, () => emoji),
           messages: Array.from({ length: 100 }, () => `<&>${emoji}`),
+          provider_messages: Array.from({ length: 100 }, () => `<&>${emoji}`),
+          last_error: {
+            status: 500,
+            method: emoji,
+            path: emoji,
+            message: emoji,
+            provider_message: emoji,
+            request_id: emoji,
+            at: emoji,
+          },
           request_ids: Array.from({ length: 1_000 }, (_, i) => `req_${i}_${emoji}`),
           docs_url: `https://docs.example.com/${"x".repeat(5_000)}`,
         },

@@ -77,6 +77,21 @@ describe("Slack notifier", () => {
     expect(slack.received[0]?.headers["content-type"]).toMatch(/^application\/json/);
   });
 
+  it("speaks to a channel filtered to the customer in their words, and to ours in ours", async () => {
+    await addSlack("sub_customer", SUB_PATH, { audience: "customer" });
+    const theirs = notice(1);
+    const ours = notice(2, { must_act: "us", customer: undefined });
+    await handle(snsEvent(theirs, ours), lambdaContext());
+    expect(slack.bodies(SUB_PATH)).toEqual([
+      JSON.parse(JSON.stringify(renderSlack(theirs, { audience: "customer" }))),
+    ]);
+    expect(slack.bodies(SUB_PATH)[0].text).toBe("⚠️ Your Hibob connection needs to be reconnected");
+    expect(slack.bodies(DEFAULT_PATH).map((m) => m.text)).toEqual([
+      renderSlack(theirs).text,
+      renderSlack(ours).text,
+    ]);
+  });
+
   it("adds the re-auth button from the template", async () => {
     setup({ reauthUrlTemplate: "https://app.example.com/reconnect/{account_id}" });
     await handle(snsEvent(notice(1)), lambdaContext());

@@ -76,10 +76,24 @@ describe("customer webhook notifier", () => {
     const hibob = await subscribe("/hooks/hibob", { providers: ["hibob"] });
     const all = await subscribe("/hooks/all");
     await subscribe("/hooks/lever", { providers: ["lever"] });
-    const n = notice(1);
+    const n = notice(1, {
+      last_error: {
+        status: 403,
+        message: "Forbidden",
+        provider_message: "Missing permissions: People > Payroll",
+        at: "2024-05-01T12:05:00.000Z",
+      },
+      provider_messages: ["Missing permissions: People > Payroll"],
+    });
     await handle(snsEvent(n));
 
     expect(receiver.received.map((r) => r.path).sort()).toEqual(["/hooks/all", "/hooks/hibob"]);
+    // The provider's own words and the customer's wording travel with the notice.
+    expect(receiver.bodies("/hooks/all")[0].incident).toMatchObject({
+      last_error: { provider_message: "Missing permissions: People > Payroll" },
+      provider_messages: ["Missing permissions: People > Payroll"],
+      customer: { title: "Your Hibob connection needs to be reconnected" },
+    });
     for (const [path, secret] of [
       ["/hooks/hibob", hibob.secret],
       ["/hooks/all", all.secret],

@@ -303,3 +303,208 @@ describe("processor", () => {
     expect(bus.published.map((n) => n.kind)).toEqual(["firing", "resolved"]);
   });
 });
+
+describe("only problems become incidents", () => {
+  const event = (id: string, extra: Partial<IntegrationEventInput>): IntegrationEventInput => ({
+    ...leverEvent(id, 200),
+    kind: "info",
+    error: undefined,
+    ...extra,
+  });
+
+  it("opens none for a success no rule flags, account.created or expected behaviour", async () => {
+    const s = await dynamo.freshStore();
+    const bus = new MemoryBus();
+    const deps = { store: s, mutes, bus, classifier, now: at("2026-11-24T10:00:00Z") };
+    const quiet = [
+      // A successful Bullhorn note that is well formed.
+      event("ok-note", {
+        provider: "bullhorn",
+        http: { status: 201, method: "POST", path: "/unified/ats/notes" },
+        request_body: { candidate_id: "48213", author_id: "12" },
+      }),
+      event("created", { type: "account.created", http: undefined }),
+      // SmartRecruiters' interview filter: expected behaviour.
+      event("interviews", {
+        provider: "smartrecruiters",
+        http: { status: 200, method: "GET", path: "/unified/ats/interviews" },
+      }),
+    ];
+    const result = await processBatch(
+      quiet.map((e) => record(e)),
+      deps,
+    );
+    expect(result.batchItemFailures).toEqual([]);
+    expect(await s.listIncidents({ limit: 10 })).toEqual([]);
+    expect(bus.published).toEqual([]);
+  });
+
+  it("counts a bad Bullhorn candidate id into one incident, in the body or the path", async () => {
+    const s = await dynamo.freshStore();
+    const deps = {
+      store: s,
+      mutes,
+      bus: new MemoryBus(),
+      classifier,
+      now: at("2026-11-24T10:00:00Z"),
+    };
+    const note = (id: string, path: string, body: IntegrationEventInput["request_body"]) =>
+      event(id, {
+        provider: "bullhorn",
+        http: { status: 201, method: "POST", path },
+        request_body: body,
+      });
+    await processBatch(
+      [
+        record(note("body", "/unified/ats/notes", { candidate_id: "abc", author_id: "1" })),
+        record(note("path", "/unified/ats/candidates/undefined/notes", { author_id: "1" })),
+        record(note("missing", "/unified/ats/notes", { author_id: "1" })),
+      ],
+      deps,
+    );
+    const incidents = await s.listIncidents({ limit: 10 });
+    expect(incidents.map((i) => [i.provider, i.category, i.count])).toEqual([
+      ["bullhorn", "silent_data_issue", 3],
+    ]);
+  });
+
+  it("gives Hibob's and Teamtailor's 501 the same category", async () => {
+    const s = await dynamo.freshStore();
+    const deps = {
+      store: s,
+      mutes,
+      bus: new MemoryBus(),
+      classifier,
+      now: at("2026-11-24T10:00:00Z"),
+    };
+    await processBatch(
+      ["hibob", "teamtailor"].map((provider) =>
+        record(leverEvent(`501-${provider}`, 501, { provider })),
+      ),
+      deps,
+    );
+    const incidents = await s.listIncidents({ limit: 10 });
+    expect(new Set(incidents.map((i) => i.category))).toEqual(new Set(["missing_permissions"]));
+    expect(incidents).toHaveLength(2);
+  });
+
+  it("closes every open incident of a deleted account quietly, as account_deleted", async () => {
+    const s = await dynamo.freshStore();
+    const bus = new MemoryBus();
+    const deps = { store: s, mutes, bus, classifier, now: at("2026-11-24T10:00:00Z") };
+    // A firing 401, a pending 429, and another account's incident that must stay open.
+    await processBatch(
+      [
+        record(leverEvent("del-401", 401)),
+        record(leverEvent("del-429", 429)),
+        record(leverEvent("other-401", 401, { account: { id: "acct_other" } })),
+      ],
+      deps,
+    );
+    const deleted = leverEvent("deleted", 200, {
+      kind: "account_deleted",
+      type: "account.deleted",
+      http: undefined,
+    });
+    const result = await processBatch([record(deleted)], {
+      ...deps,
+      now: at("2026-11-24T11:00:00Z"),
+    });
+    expect(result.batchItemFailures).toEqual([]);
+    const mine = await s.listIncidents({ account_id: "acct_1", limit: 10 });
+    expect(mine.map((i) => [i.rule_id, i.status, i.resolution])).toEqual(
+      expect.arrayContaining([
+        ["lever.401", "resolved", "account_deleted"],
+        ["lever.429", "resolved", "account_deleted"],
+      ]),
+    );
+    const [other] = await s.listIncidents({ account_id: "acct_other", limit: 10 });
+    expect(other?.status).toBe("firing");
+    // Only the firing one says so, to internal destinations (no customer message: sns-bus).
+    const resolved = bus.published.filter((n) => n.kind === "resolved");
+    expect(resolved.map((n) => [n.incident.rule_id, n.resolution])).toEqual([
+      ["lever.401", "account_deleted"],
+    ]);
+  });
+});
+
+describe("the provider's own words", () => {
+  const failed = (id: string, at: string, raw?: string, message = "Forbidden") =>
+    leverEvent(id, 403, {
+      provider: "hibob",
+      occurred_at: at,
+      http: { status: 403, method: "GET", path: "/unified/hris/employees" },
+      error: {
+        message,
+        provider_errors: raw === undefined ? undefined : [{ status: 403, raw }],
+      },
+    });
+
+  it("keeps the last error and the last five distinct provider messages", async () => {
+    const s = await dynamo.freshStore();
+    const deps = {
+      store: s,
+      mutes,
+      bus: new MemoryBus(),
+      classifier,
+      now: at("2026-11-24T10:10:00Z"),
+    };
+    const raws = [
+      '{"message":"Missing permissions: People > Payroll"}',
+      '{"error":{"message":"Missing permissions: People > Lifecycle"}}',
+      "Missing permissions: People > Payroll",
+      '{"errors":[{"message":"a"},{"message":"b"}]}',
+      '{"error_description":"c"}',
+      "d",
+    ];
+    await processBatch(
+      raws.map((raw, i) => record(failed(`w${i}`, `2026-11-24T10:0${i}:00.000Z`, raw))),
+      deps,
+    );
+    const [incident] = await s.listIncidents({ limit: 10 });
+    expect(incident?.provider_messages).toEqual([
+      "Missing permissions: People > Lifecycle",
+      "Missing permissions: People > Payroll",
+      "a; b",
+      "c",
+      "d",
+    ]);
+    expect(incident?.last_error).toEqual({
+      status: 403,
+      method: "GET",
+      path: "/unified/hris/employees",
+      message: "Forbidden",
+      provider_status: 403,
+      provider_message: "d",
+      request_id: "req_w5",
+      at: "2026-11-24T10:05:00.000Z",
+    });
+  });
+
+  it("keeps the provider's words when a newer event carries none, whatever the order", async () => {
+    const s = await dynamo.freshStore();
+    const deps = {
+      store: s,
+      mutes,
+      bus: new MemoryBus(),
+      classifier,
+      now: at("2026-11-24T10:10:00Z"),
+    };
+    // A request-log summary (newer, no provider error) before the detail that has one.
+    await processBatch(
+      [
+        record(failed("summary", "2026-11-24T10:02:00.000Z", undefined, "")),
+        record(failed("detail", "2026-11-24T10:01:00.000Z", '{"message":"No access to Payroll"}')),
+      ],
+      deps,
+    );
+    // A late, older event does not replace the newest.
+    await processBatch([record(failed("late", "2026-11-24T09:00:00.000Z", "old words"))], deps);
+    const [incident] = await s.listIncidents({ limit: 10 });
+    expect(incident?.last_error).toMatchObject({
+      request_id: "req_summary",
+      provider_message: "No access to Payroll",
+      at: "2026-11-24T10:02:00.000Z",
+    });
+  });
+});

@@ -92,7 +92,7 @@ function accountEvent(event: string, provider: string, status: string): Record<s
 }
 
 describe("Hibob", () => {
-  it("501 from missing API permissions asks the customer to re-authenticate", () => {
+  it("501 from missing API permissions asks the customer to grant them and re-authenticate", () => {
     const { result } = classifyPayload({
       statusCode: 501,
       message: "Not Implemented: the API credentials are missing permissions for this endpoint",
@@ -109,7 +109,8 @@ describe("Hibob", () => {
       ],
     });
     expect(result.rule_id).toBe("hibob.501_missing_permissions");
-    expect(result.category).toBe("reauth_required");
+    // The same symptom as Teamtailor's 501: the same category.
+    expect(result.category).toBe("missing_permissions");
     expect(result.remediation.join(" ")).toMatch(/re-authenticate/);
   });
 
@@ -175,7 +176,7 @@ describe("Hibob", () => {
       employees({ ...active, termination_date: null }, { ...active, termination_date: null }),
     );
     expect(result.rule_id).toBe("stackone.fallback_2xx");
-    expect(result.alert.notify).toBe(false);
+    expect(result.must_act).toBe("nobody");
   });
 
   it("a successful employees call without a response body sample is not flagged", () => {
@@ -329,7 +330,7 @@ describe("SmartRecruiters", () => {
     expect(result.rule_id).toBe("smartrecruiters.interview_status_filter");
     expect(result.category).toBe("expected_behaviour");
     expect(result.what_happened).toMatch(/INTERVIEW, OFFERED, HIRED or TRANSFERRED/);
-    expect(result.alert.notify).toBe(false);
+    expect(result.must_act).toBe("nobody");
   });
 });
 
@@ -604,7 +605,7 @@ describe("account events", () => {
     );
     expect(event.kind).toBe("recovery");
     expect(result.rule_id).toBe("stackone.account_recovered");
-    expect(result.alert.notify).toBe(false);
+    expect(result.must_act).toBe("nobody");
   });
 });
 
@@ -645,7 +646,7 @@ describe("fallbacks", () => {
       );
       expect(result.rule_id).toBe(ruleId);
       expect(result.category).toBe("expected_behaviour");
-      expect(result.alert.notify).toBe(false);
+      expect(result.must_act).toBe("nobody");
     }
   });
 
@@ -660,13 +661,13 @@ describe("fallbacks", () => {
     expect(event.http?.status).toBeUndefined();
     expect(result.rule_id).toBe("stackone.fallback_error");
     expect(result.category).toBe("unknown");
-    expect(result.alert.notify).toBe(true);
+    expect(result.must_act).not.toBe("nobody");
   });
 
   it("an informational event with no status is expected and silent", () => {
     const { result } = classifyPayload(accountEvent("account.created", "workable", "active"));
     expect(result.rule_id).toBe("stackone.fallback_info");
-    expect(result.alert.notify).toBe(false);
+    expect(result.must_act).toBe("nobody");
   });
 
   it("a data warning from another sender is a silent data issue", () => {
@@ -733,7 +734,7 @@ describe("fallbacks", () => {
         const result = classifier.classify(event);
         expect(result.rule_id).not.toBe("quirkwatch.unclassified");
         expect(CATEGORIES).toContain(result.category);
-        if (e.kind === "error") expect(result.alert.notify).toBe(true);
+        if (e.kind === "error") expect(result.must_act).not.toBe("nobody");
       }),
     );
   });
@@ -776,7 +777,8 @@ describe("the catalog", () => {
   it("alerts according to the kind of problem", () => {
     for (const rule of BUILTIN_RULES) {
       const { alert, category } = rule;
-      expect(alert.notify, rule.id).toBe(category !== "expected_behaviour");
+      // Expected behaviour is explained, never an incident; everything else is a problem.
+      expect(rule.must_act === "nobody", rule.id).toBe(category === "expected_behaviour");
       if (
         [
           "reauth_required",
@@ -794,7 +796,7 @@ describe("the catalog", () => {
   it("addresses the customer exactly when the customer's admin must act", () => {
     for (const rule of BUILTIN_RULES) {
       const asksCustomer = rule.remediation.some((s) => /customer/i.test(s));
-      expect(rule.audience.includes("customer"), rule.id).toBe(asksCustomer);
+      expect(rule.must_act === "customer", rule.id).toBe(asksCustomer);
     }
   });
 });
@@ -805,7 +807,7 @@ describe("precedence", () => {
     match: {},
     category: "unknown",
     severity: "warning",
-    audience: ["internal"],
+    must_act: "us",
     title: "t",
     what_happened: "w",
     remediation: ["r"],

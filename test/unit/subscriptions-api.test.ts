@@ -418,7 +418,7 @@ describe("PATCH /subscriptions/{id}", () => {
     expect(sns.commandCalls(SetSubscriptionAttributesCommand)[0]?.args[0].input).toEqual({
       SubscriptionArn: EMAIL_ARN,
       AttributeName: "FilterPolicy",
-      AttributeValue: JSON.stringify({ account_id: ["acme"] }),
+      AttributeValue: JSON.stringify({ account_id: ["acme"], audience: ["internal"] }),
     });
   });
 

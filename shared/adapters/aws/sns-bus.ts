@@ -7,14 +7,20 @@ import {
 import type { AlertBus } from "../../incidents/bus.ts";
 import type { Incident } from "../../incidents/incident.ts";
 import type { Notice } from "../../incidents/notice.ts";
+import { audiencesOf } from "../../notify/audience.ts";
 import type { Email } from "../../notify/email.ts";
 import { truncate } from "../../notify/text.ts";
+import type { Audience } from "../../quirks/rule.ts";
 import { backoff, sleep } from "../../retry.ts";
 
 /**
- * Publishes notices to the alerts topic. One message carries a body per protocol: the notice as
- * JSON for Lambda, HTTPS and email-json subscribers, a readable email for email subscribers.
- * The message attributes are what subscription filter policies select on (notify/filter.ts).
+ * Publishes notices to the alerts topic, once per audience: an `internal` message for every
+ * notice, and a `customer` one too when the customer must act (notify/audience.ts). SNS sends one
+ * message to every subscriber alike, so the `audience` attribute is how an email subscription
+ * gets the wording for its reader: each subscription's filter policy names one audience, and the
+ * notifier functions take the internal message only. One message carries a body per protocol:
+ * the notice as JSON for Lambda, HTTPS and email-json subscribers, a readable email for email
+ * subscribers. The message attributes are what filter policies select on (notify/filter.ts).
  */
 
 /** SNS: one message, and a whole PublishBatch, at most 256 KiB; a batch at most 10 entries. */
@@ -62,17 +68,34 @@ function shrink(notice: Notice, level: (typeof SHRINK_LEVELS)[number]): Notice {
     what_happened: truncate(i.what_happened, level.text),
     remediation: i.remediation.slice(0, 10).map((step) => truncate(step, level.text)),
     messages: last(i.messages, level.messages).map((m) => truncate(m, level.text)),
+    provider_messages: last(i.provider_messages, level.messages).map((m) =>
+      truncate(m, level.text),
+    ),
     request_ids: last(i.request_ids, level.requestIds).map((id) => truncate(id, 256)),
+    last_error: i.last_error && {
+      ...i.last_error,
+      path: cut(i.last_error.path),
+      method: cut(i.last_error.method),
+      message: i.last_error.message && truncate(i.last_error.message, level.text),
+      provider_message:
+        i.last_error.provider_message && truncate(i.last_error.provider_message, level.text),
+      request_id: cut(i.last_error.request_id),
+    },
+    customer: i.customer && {
+      title: truncate(i.customer.title, 256),
+      what_happened: truncate(i.customer.what_happened, level.text),
+      remediation: i.customer.remediation.slice(0, 10).map((s) => truncate(s, level.text)),
+    },
   };
   return { ...notice, incident };
 }
 
 /** Alphanumerics, `-` and `_`, at most 80, unique within the publish call. */
-function entryId(notice: Notice, index: number): string {
-  return `${index}_${notice.id.replace(/[^A-Za-z0-9_-]/g, "_")}`.slice(0, 80);
+function entryId(notice: Notice, index: number, audience: Audience): string {
+  return `${index}${audience[0]}_${notice.id.replace(/[^A-Za-z0-9_-]/g, "_")}`.slice(0, 80);
 }
 
-function attributes(notice: Notice): Record<string, MessageAttributeValue> {
+function attributes(notice: Notice, audience: Audience): Record<string, MessageAttributeValue> {
   const i = notice.incident;
   const strings: Record<string, string> = {
     account_id: i.account.id,
@@ -80,10 +103,9 @@ function attributes(notice: Notice): Record<string, MessageAttributeValue> {
     category: i.category,
     severity: i.severity,
     kind: notice.kind,
+    audience,
   };
-  const result: Record<string, MessageAttributeValue> = {
-    audience: { DataType: "String.Array", StringValue: JSON.stringify(i.audience) },
-  };
+  const result: Record<string, MessageAttributeValue> = {};
   for (const [name, value] of Object.entries(strings)) {
     // SNS rejects an empty attribute value.
     if (value !== "") result[name] = { DataType: "String", StringValue: value };
@@ -91,14 +113,19 @@ function attributes(notice: Notice): Record<string, MessageAttributeValue> {
   return result;
 }
 
-/** The email body and subject SNS sends email subscribers of a notice; the domain words it. */
-export type RenderEmail = (notice: Notice) => Email;
+/** The email body and subject SNS sends email subscribers of an audience; the domain words it. */
+export type RenderEmail = (notice: Notice, audience: Audience) => Email;
 
-function entry(notice: Notice, index: number, renderEmail: RenderEmail): PublishBatchRequestEntry {
+function entry(
+  notice: Notice,
+  index: number,
+  audience: Audience,
+  renderEmail: RenderEmail,
+): PublishBatchRequestEntry {
   const json = JSON.stringify(notice);
-  const email = renderEmail(notice);
+  const email = renderEmail(notice, audience);
   return {
-    Id: entryId(notice, index),
+    Id: entryId(notice, index, audience),
     Subject: email.subject,
     MessageStructure: "json",
     Message: JSON.stringify({
@@ -108,7 +135,7 @@ function entry(notice: Notice, index: number, renderEmail: RenderEmail): Publish
       https: json,
       lambda: json,
     }),
-    MessageAttributes: attributes(notice),
+    MessageAttributes: attributes(notice, audience),
   };
 }
 
@@ -122,19 +149,29 @@ function entryBytes(e: PublishBatchRequestEntry): number {
   return bytes;
 }
 
-/** The entry for a notice, cut down until it fits in one message. */
-export function snsEntry(
+/** The entry for a notice and one audience, cut down until it fits in one message. */
+function snsEntry(
   notice: Notice,
   index: number,
+  audience: Audience,
   renderEmail: RenderEmail,
 ): PublishBatchRequestEntry {
   for (const level of SHRINK_LEVELS) {
-    const candidate = entry(shrink(notice, level), index, renderEmail);
+    const candidate = entry(shrink(notice, level), index, audience, renderEmail);
     if (entryBytes(candidate) <= SNS_MAX_BYTES - MARGIN_BYTES) return candidate;
   }
   throw new Error(
     `notice ${truncate(notice.id, 256)} does not fit in an SNS message even when cut`,
   );
+}
+
+/** A notice's entries: one per audience it is worded for, internal first. */
+export function snsEntries(
+  notice: Notice,
+  index: number,
+  renderEmail: RenderEmail,
+): PublishBatchRequestEntry[] {
+  return audiencesOf(notice).map((audience) => snsEntry(notice, index, audience, renderEmail));
 }
 
 /** Groups entries into batches of at most 10 and 256 KiB. */
@@ -176,13 +213,13 @@ export class SnsAlertBus implements AlertBus {
   }
 
   async publish(notices: Notice[]): Promise<void> {
-    const entries = notices.map((notice, index) => snsEntry(notice, index, this.renderEmail));
+    const entries = notices.flatMap((notice, index) => snsEntries(notice, index, this.renderEmail));
     const failures: string[] = [];
     // Every batch is tried even when one fails, so one bad notice does not hold back the rest.
     for (const batch of batches(entries)) failures.push(...(await this.publishBatch(batch)));
     if (failures.length > 0) {
       throw new Error(
-        `SNS did not accept ${failures.length} of ${notices.length} notices: ${failures.slice(0, 5).join("; ")}`,
+        `SNS did not accept ${failures.length} of ${entries.length} messages: ${failures.slice(0, 5).join("; ")}`,
       );
     }
   }

@@ -7,6 +7,7 @@ import {
   parseEvent,
   sample,
 } from "../../events/event.ts";
+import { parseRetryAfter } from "../../retry.ts";
 
 /**
  * Turns any StackOne payload into one IntegrationEvent: `account.*` and `request.failed`-style
@@ -38,10 +39,14 @@ export function normalizeStackone(payload: unknown, rawBody: string): Integratio
   const type = str(payload.event) ?? str(payload.type) ?? str(data.event);
   const request = objectAt(data, "request") ?? objectAt(payload, "request") ?? {};
   const response = objectAt(data, "response") ?? objectAt(payload, "response") ?? {};
+  // A request log's response body may be StackOne's own error body.
+  const responseBody = parseMaybeJson(response.body ?? response.data);
+  const errorBody = isObject(responseBody) ? responseBody : {};
   const providerErrors = [
     ...arrayAt(data, "provider_errors"),
     ...arrayAt(payload, "provider_errors"),
     ...arrayAt(response, "provider_errors"),
+    ...arrayAt(errorBody, "provider_errors"),
   ].filter(isObject);
 
   const status =
@@ -70,12 +75,12 @@ export function normalizeStackone(payload: unknown, rawBody: string): Integratio
     provider: provider as string,
     http: {
       status,
-      method: httpMethod(request.method),
-      path: urlPath(str(request.url) ?? str(pick("url"))),
+      method: httpMethod(request.method) ?? httpMethod(pick("http_method")),
+      path: requestPath(request, pick("path"), pick("url")),
     },
     resource: str(pick("resource")),
     error: {
-      message: errorMessage(data) ?? errorMessage(payload),
+      message: errorMessage(data) ?? errorMessage(payload) ?? errorMessage(errorBody),
       code: str(pick("errorCode", "error_code", "code")),
       provider_errors: providerErrors.slice(0, 10).map((e) => ({
         status: httpStatus(e.status),
@@ -87,10 +92,10 @@ export function normalizeStackone(payload: unknown, rawBody: string): Integratio
       str(pick("request_id", "requestId")) ??
       providerErrors.map((e) => header(e, "x-request-id")).find((v) => v !== undefined),
     retry_after_seconds: providerErrors
-      .map((e) => retryAfter(header(e, "retry-after")))
+      .map((e) => parseRetryAfter(header(e, "retry-after")))
       .find((v) => v !== undefined),
     request_body: sample(parseMaybeJson(request.body)),
-    response_body: sample(parseMaybeJson(response.body ?? response.data)),
+    response_body: sample(responseBody),
   };
   return parseEvent(event);
 }
@@ -104,6 +109,7 @@ function kindOf(
   success: unknown,
 ): EventKind {
   if (type?.startsWith("account.")) {
+    if (type === "account.deleted") return "account_deleted";
     if (type === "account.error" || type === "account.expired") return "error";
     const s = accountStatus?.toLowerCase();
     if (s && FAILED_ACCOUNT_STATUSES.has(s)) return "error";
@@ -155,6 +161,22 @@ function httpMethod(v: unknown): string | undefined {
   return typeof v === "string" && /^[A-Za-z]{1,16}$/.test(v) ? v : undefined;
 }
 
+/**
+ * The path of the request: a request log's `request.url` is a string or, in its detail, an object
+ * `{url, path}`; a log summary has `path` and `url` of its own.
+ */
+function requestPath(
+  request: Record<string, unknown>,
+  path: unknown,
+  url: unknown,
+): string | undefined {
+  const requestUrl = request.url;
+  if (isObject(requestUrl)) {
+    return urlPath(str(requestUrl.path)) ?? urlPath(str(requestUrl.url)) ?? urlPath(str(url));
+  }
+  return urlPath(str(requestUrl)) ?? urlPath(str(path)) ?? urlPath(str(url));
+}
+
 function urlPath(url: string | undefined): string | undefined {
   if (!url) return undefined;
   try {
@@ -181,14 +203,6 @@ function header(providerError: Record<string, unknown>, name: string): string | 
   if (!headers) return undefined;
   const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
   return key === undefined ? undefined : str(headers[key]);
-}
-
-/** `Retry-After` is seconds or an HTTP date. */
-function retryAfter(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (/^\d+$/.test(value)) return Math.min(Number(value), 86_400);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.min(Math.max(0, (at - Date.now()) / 1000), 86_400);
 }
 
 function parseMaybeJson(v: unknown): unknown {

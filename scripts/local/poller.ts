@@ -1,0 +1,90 @@
+import type { EventQueue } from "../../shared/ingest/queue.ts";
+import type { QuirkRule } from "../../shared/quirks/rule.ts";
+import type { CursorStore } from "../../shared/sources/cursor-store.ts";
+import {
+  type PollReport,
+  requestLogPoller,
+} from "../../shared/sources/stackone/poll-request-logs.ts";
+
+/**
+ * The request-log poller in the local stack: the deployed function's poll, run at once and then
+ * every interval, one run at a time. A failed run is one console line; the stack goes on.
+ */
+
+export type LocalPollerOptions = {
+  apiKey: string;
+  apiUrl: string;
+  intervalMs: number;
+  overlapSeconds: number;
+};
+
+export type LocalPoller = {
+  /** Runs a poll now (after the one under way); resolves with its report. */
+  pollNow(): Promise<PollReport | undefined>;
+  /** No new run starts; resolves once the one under way has finished. */
+  stop(): Promise<void>;
+};
+
+/** As in the deployed function: a run ends well before the next is due. */
+const MAX_RUN_MS = 45_000;
+
+export function startRequestLogPoller(
+  options: LocalPollerOptions & {
+    rules: QuirkRule[];
+    queue: EventQueue;
+    cursors: CursorStore;
+    log: (line: string) => void;
+  },
+): LocalPoller {
+  const poll = requestLogPoller({
+    apiKey: options.apiKey,
+    apiUrl: options.apiUrl,
+    overlapSeconds: options.overlapSeconds,
+    rules: options.rules,
+    cursors: options.cursors,
+    queue: options.queue,
+    runMs: Math.min(MAX_RUN_MS, options.intervalMs),
+    log: (message, detail) =>
+      options.log(`poller: ${message}${detail ? ` ${JSON.stringify(detail)}` : ""}`),
+  });
+  let running: Promise<PollReport | undefined> = Promise.resolve(undefined);
+  let stopped = false;
+  const pollNow = () => {
+    running = running.then(async () => {
+      if (stopped) return undefined;
+      try {
+        const report = await poll();
+        if (report.logs > 0 || report.stopped) options.log(`poller: ${summary(report)}`);
+        return report;
+      } catch (error) {
+        options.log(`poller: the poll failed and is tried again next time: ${String(error)}`);
+        return undefined;
+      }
+    });
+    return running;
+  };
+  const timer = setInterval(pollNow, options.intervalMs);
+  timer.unref();
+  void pollNow();
+  return {
+    pollNow,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+function summary(r: PollReport): string {
+  const read = `read ${r.logs} request log(s) in ${r.pages} page(s), ${r.details} detail(s): ${r.enqueued} event(s) in, ${r.unproblematic} no problem`;
+  const why = {
+    pages: "stopped at the page limit; the next poll carries on",
+    time: "stopped at the time limit; the next poll carries on",
+    details: "stopped at the detail limit; the next poll carries on",
+    unauthorized: "StackOne refused the API key (see the incident)",
+    error: "stopped; the next poll tries again",
+  } as const;
+  if (r.stopped === undefined) return read;
+  return `${read}; ${why[r.stopped]}${r.error ? `: ${r.error}` : ""}`;
+}

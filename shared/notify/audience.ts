@@ -1,0 +1,39 @@
+import type { Incident } from "../incidents/incident.ts";
+import type { Notice } from "../incidents/notice.ts";
+import type { Audience, CustomerWording } from "../quirks/rule.ts";
+import { providerName } from "./text.ts";
+
+/**
+ * Who hears of a notice. Internal destinations hear of every one; the customer's admin only of
+ * what they must act on, and not of the quiet close of an account that was deleted.
+ */
+export function forCustomer(notice: Notice): boolean {
+  return notice.incident.must_act === "customer" && notice.resolution !== "account_deleted";
+}
+
+/** Every audience a notice is worded for: internal always, then the customer when it is theirs. */
+export function audiencesOf(notice: Notice): Audience[] {
+  return forCustomer(notice) ? ["internal", "customer"] : ["internal"];
+}
+
+/** A rule's customer wording for one provider: `{provider}` becomes its name (`Hibob`). */
+export function wordingFor(wording: CustomerWording, provider: string): CustomerWording {
+  const name = providerName(provider);
+  const fill = (text: string) => text.replaceAll("{provider}", name);
+  return {
+    title: fill(wording.title),
+    what_happened: fill(wording.what_happened),
+    remediation: wording.remediation.map(fill),
+  };
+}
+
+/** What the customer's admin is told of an incident. */
+export function customerWording(incident: Incident): CustomerWording {
+  // Only an incident stored before customer wording existed lacks it.
+  const wording = incident.customer ?? {
+    title: "Your {provider} connection needs attention",
+    what_happened: "There is a problem with your {provider} connection.",
+    remediation: ["Check the connection from the integrations page where you first connected it."],
+  };
+  return wordingFor(wording, incident.provider);
+}

@@ -1,0 +1,44 @@
+import { type IntegrationEvent, parseEvent } from "../../events/event.ts";
+import type { StackoneUnauthorized } from "./api-errors.ts";
+
+/**
+ * The poller's own trouble as events through the same pipeline as every other: a refused key is
+ * an error event that the rule `stackone.request_logs_unreadable` makes an internal incident;
+ * the next poll that works sends a recovery event, which resolves it. Both engines, the
+ * processor and the sweeper treat them like any other events.
+ */
+
+/** The "account" the poller's own incidents belong to. */
+export const POLLER_ACCOUNT = { id: "quirkwatch", name: "Quirkwatch request-log poller" };
+const SOURCE = "stackone-poller";
+const PROVIDER = "stackone";
+const PATH = "/requests/logs";
+
+export function unreadableEvent(error: StackoneUnauthorized, at: Date): IntegrationEvent {
+  return parseEvent({
+    id: `unreadable-${at.toISOString()}`,
+    source: SOURCE,
+    kind: "error",
+    type: "quirkwatch.request_logs.unreadable",
+    occurred_at: at.toISOString(),
+    account: POLLER_ACCOUNT,
+    provider: PROVIDER,
+    http: { status: error.status, method: "GET", path: PATH },
+    error: {
+      message: `StackOne answered ${error.status} when Quirkwatch read its request logs`,
+      provider_errors: error.body ? [{ status: error.status, raw: error.body }] : undefined,
+    },
+  });
+}
+
+export function readableEvent(at: Date): IntegrationEvent {
+  return parseEvent({
+    id: `readable-${at.toISOString()}`,
+    source: SOURCE,
+    kind: "recovery",
+    type: "quirkwatch.request_logs.readable",
+    occurred_at: at.toISOString(),
+    account: POLLER_ACCOUNT,
+    provider: PROVIDER,
+  });
+}
