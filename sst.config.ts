@@ -1,6 +1,7 @@
+/// <reference path="./.sst/platform/config.d.ts" />
 /**
  * Quirkwatch on AWS with SST v4. `npx sst deploy --stage production`; see docs/deploying.md.
- * The SST globals are declared in infra/sst-globals.d.ts; test/infra.test.ts evaluates this file.
+ * `npm run test:infra` checks this file and infra/ against SST's own components (test/infra/).
  */
 export default $config({
   app(input) {
