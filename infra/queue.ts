@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import { DEFAULT_RULES_FILE, loadRules } from "../shared/quirks/custom.ts";
 import { alerts } from "./alerts.ts";
 import { deadLetterQueue } from "./dead-letter-queue.ts";
@@ -34,7 +35,9 @@ function customRules(): Pick<sst.aws.FunctionArgs, "copyFiles" | "environment"> 
   }
   loadRules(file);
   return {
-    copyFiles: [{ from: file, to: DEFAULT_RULES_FILE }],
+    // SST joins `from` to the app's root, the working directory as it runs this: an absolute
+    // path must be made relative to it.
+    copyFiles: [{ from: relative(process.cwd(), resolve(file)), to: DEFAULT_RULES_FILE }],
     environment: { QUIRKWATCH_RULES: PACKAGED_RULES_PATH },
   };
 }

@@ -25,16 +25,16 @@ async function processorWith(rulesPath: string) {
 }
 
 describe("a custom rules file", () => {
-  it.each([["a path relative to the app", (file: string) => relative(ROOT, file)]])(
-    "given by %s lands in the processor's package, where it reads it",
-    async (_, path) => {
-      const processor = await processorWith(path(rulesFile(VALID)));
-      expect(processor.build.packageFiles).toContain("quirkwatch.rules.json");
-      expect(processor.lambda.inputs.environment?.variables).toMatchObject({
-        QUIRKWATCH_RULES: "/var/task/quirkwatch.rules.json",
-      });
-    },
-  );
+  it.each([
+    ["an absolute path", (file: string) => file],
+    ["a path relative to the app", (file: string) => relative(ROOT, file)],
+  ])("given by %s lands in the processor's package, where it reads it", async (_, path) => {
+    const processor = await processorWith(path(rulesFile(VALID)));
+    expect(processor.build.packageFiles).toContain("quirkwatch.rules.json");
+    expect(processor.lambda.inputs.environment?.variables).toMatchObject({
+      QUIRKWATCH_RULES: "/var/task/quirkwatch.rules.json",
+    });
+  });
 
   it("that is invalid stops the deploy, naming the problem", async () => {
     await expect(processorWith(rulesFile([{ alert: {} }]))).rejects.toThrow(/\bid\b/);
