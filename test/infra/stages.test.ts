@@ -19,6 +19,17 @@ describe("production", () => {
     const table = production.childOf<aws.dynamodb.TableArgs>("Table", "aws:dynamodb/table:Table");
     expect(table.inputs.deletionProtectionEnabled).toBe(true);
   });
+
+  it("keeps the table, the dead-letter queues and the Alerts topic when a change removes or replaces them", () => {
+    const kept = [
+      production.childOf("Table", "aws:dynamodb/table:Table"),
+      ...production.deadLetterQueues(),
+      production.childOf("Alerts", "aws:sns/topic:Topic"),
+    ];
+    expect(kept.map((r) => r.name)).toContain("EventsDlqQueue");
+    const retained = production.evaluation.resources.filter((r) => r.retainOnDelete);
+    expect(retained.map((r) => r.name).sort()).toEqual(kept.map((r) => r.name).sort());
+  });
 });
 
 describe("any other stage", () => {
