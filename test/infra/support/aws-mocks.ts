@@ -6,8 +6,8 @@
  */
 import type { runtime } from "@pulumi/pulumi";
 
-export const REGION = "us-east-1";
-export const ACCOUNT = "123456789012";
+const REGION = "us-east-1";
+const ACCOUNT = "123456789012";
 
 export type RecordedResource = {
   /** Pulumi's type token: `aws:sqs/queue:Queue`, or an SST component's, `sst:aws:Queue`. */

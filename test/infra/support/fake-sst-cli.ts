@@ -14,19 +14,15 @@ export type RecordedBuild = {
   /** The function component's name, e.g. `Ingest`. */
   functionID: string;
   handler: string;
-  runtime: string;
   /** The names of the components linked to it, which SST encrypts into its package. */
   links: string[];
   /** As SST resolved them: `from` is an absolute path. */
   copyFiles: { from: string; to: string; isDir: boolean }[];
-  /** The placeholder bundle directory answered to SST. */
-  bundle: string;
 };
 
 type BuildInput = {
   functionID: string;
   handler: string;
-  runtime: string;
   links: Record<string, unknown>;
   copyFiles: RecordedBuild["copyFiles"];
 };
@@ -45,10 +41,8 @@ export async function startFakeSstCli(workDir: string): Promise<FakeSstCli> {
       builds.push({
         functionID: input.functionID,
         handler: input.handler,
-        runtime: input.runtime,
         links: Object.keys(input.links).sort(),
         copyFiles: input.copyFiles,
-        bundle,
       });
       return { handler: input.handler, out: bundle, errors: [], sourcemaps: [] };
     },
