@@ -1,6 +1,7 @@
+/// <reference path="./.sst/platform/config.d.ts" />
 /**
  * Quirkwatch on AWS with SST v4. `npx sst deploy --stage production`; see docs/deploying.md.
- * The SST globals are declared in infra/sst-globals.d.ts; test/infra.test.ts evaluates this file.
+ * `npm run test:infra` checks this file and infra/ against SST's own components (test/infra/).
  */
 export default $config({
   app(input) {
@@ -8,8 +9,9 @@ export default $config({
     return {
       name: "quirkwatch",
       home: "aws",
-      // Production keeps its table (and other data) even through `sst remove`; `protect` refuses
-      // `sst remove` outright. Every other stage is disposable.
+      // `protect` refuses `sst remove` in production. "retain" keeps the table when it leaves
+      // the definition or is replaced, not queues or topics: infra/retention.ts retains the
+      // dead-letter queues and the Alerts topic too. Every other stage is disposable.
       removal: production ? "retain" : "remove",
       protect: production,
     };

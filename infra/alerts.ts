@@ -1,5 +1,6 @@
 import { deadLetterQueue } from "./dead-letter-queue.ts";
 import { type QuirkwatchFunctionArgs, quirkwatchFunction } from "./function-defaults.ts";
+import { retainsData } from "./retention.ts";
 import { slackWebhookUrl } from "./secrets.ts";
 import { table } from "./storage.ts";
 
@@ -7,7 +8,13 @@ import { table } from "./storage.ts";
  * One message per notice and audience (`audience` attribute: internal, and customer when the
  * customer must act); the notifiers take the internal one, so each notice reaches them once.
  */
-export const alerts = new sst.aws.SnsTopic("Alerts");
+export const alerts = new sst.aws.SnsTopic("Alerts", {
+  transform: {
+    topic: (_args, opts) => {
+      opts.retainOnDelete = retainsData();
+    },
+  },
+});
 
 /** Quirkwatch's own trouble (the alarms), kept apart from the alerts it sends customers. */
 export const ops = new sst.aws.SnsTopic("Ops");

@@ -16,4 +16,4 @@ export function quirkwatchFunction(name: string, args: QuirkwatchFunctionArgs): 
 }
 
 /** SST takes durations as text, e.g. "365 seconds". */
-export const seconds = (value: number): SstDuration => `${value} seconds`;
+export const seconds = (value: number) => `${value} seconds` as const;

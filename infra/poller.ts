@@ -18,7 +18,7 @@ export function pollSchedule(seconds: number): `rate(${string})` {
 }
 
 const rules = customRules();
-const environment: Record<string, SstInput<string>> = { ...rules.environment };
+const environment: Record<string, string> = { ...rules.environment };
 for (const name of ["STACKONE_API_URL", "STACKONE_POLL_OVERLAP_SECONDS"]) {
   const value = process.env[name]?.trim();
   if (value) environment[name] = value;

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import { DEFAULT_RULES_FILE, loadRules } from "../shared/quirks/custom.ts";
 import { alerts } from "./alerts.ts";
 import { deadLetterQueue } from "./dead-letter-queue.ts";
@@ -26,7 +27,10 @@ export const events = new sst.aws.Queue("Events", {
  * The custom rules file (QUIRKWATCH_RULES, else ./quirkwatch.rules.json if present) is validated
  * now, so a bad rule fails the deploy instead of every batch, and shipped inside the package.
  */
-export function customRules(): Pick<sst.aws.FunctionArgs, "copyFiles" | "environment"> {
+export function customRules(): {
+  copyFiles?: { from: string; to: string }[];
+  environment?: Record<string, string>;
+} {
   const file = process.env.QUIRKWATCH_RULES?.trim() || DEFAULT_RULES_FILE;
   if (!existsSync(file)) {
     if (file !== DEFAULT_RULES_FILE) throw new Error(`QUIRKWATCH_RULES: no file at ${file}`);
@@ -34,7 +38,9 @@ export function customRules(): Pick<sst.aws.FunctionArgs, "copyFiles" | "environ
   }
   loadRules(file);
   return {
-    copyFiles: [{ from: file, to: DEFAULT_RULES_FILE }],
+    // SST joins `from` to the app's root, the working directory as it runs this: an absolute
+    // path must be made relative to it.
+    copyFiles: [{ from: relative(process.cwd(), resolve(file)), to: DEFAULT_RULES_FILE }],
     environment: { QUIRKWATCH_RULES: PACKAGED_RULES_PATH },
   };
 }

@@ -49,7 +49,7 @@ function fromBody(body: object): string | undefined {
   const error = o.error;
   const parts = [
     stringOf(o.message),
-    typeof error === "string" ? error : itemWords(error),
+    typeof error === "string" ? stringOf(error) : itemWords(error),
     // Bullhorn's REST errors.
     stringOf(o.errorMessage),
     stringOf(o.error_description),

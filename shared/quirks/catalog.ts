@@ -2,6 +2,7 @@ import bullhorn from "./bullhorn.ts";
 import greenhouse from "./greenhouse.ts";
 import hibob from "./hibob.ts";
 import lever from "./lever.ts";
+import quirkwatch from "./quirkwatch.ts";
 import { QuirkRule, type QuirkRuleInput } from "./rule.ts";
 import smartrecruiters from "./smartrecruiters.ts";
 import stackone from "./stackone.ts";
@@ -84,6 +85,7 @@ function ruleId(input: unknown): string | undefined {
 
 const builtin: QuirkRuleInput[] = [
   ...stackone,
+  ...quirkwatch,
   ...hibob,
   ...greenhouse,
   ...smartrecruiters,

@@ -21,13 +21,25 @@ export const TABLE = {
   },
   primaryIndex: { hashKey: "pk", rangeKey: "sk" },
   // Indexes carry only what queries filter on; readers fetch the item itself. Incident items are
-  // rewritten every batch, and a full copy in each index would multiply that write.
+  // rewritten every batch, and a full copy in each index would multiply that write. The
+  // projections are mutable arrays, as SST's Dynamo takes them (`as const` makes them readonly).
   globalIndexes: {
-    open: { hashKey: "open", rangeKey: "due_at", projection: ["account_id", "expires_at"] },
+    open: {
+      hashKey: "open",
+      rangeKey: "due_at",
+      projection: ["account_id", "expires_at"] as string[],
+    },
     byType: {
       hashKey: "type",
       rangeKey: "sorted_at",
-      projection: ["status", "account_id", "provider", "category", "kind", "expires_at"],
+      projection: [
+        "status",
+        "account_id",
+        "provider",
+        "category",
+        "kind",
+        "expires_at",
+      ] as string[],
     },
   },
   ttl: "expires_at",

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { build } from "esbuild";
-import { FUNCTIONS_DIR } from "../../scripts/build.ts";
+import { FUNCTIONS_DIR } from "../../../scripts/build.ts";
 
 export async function linkedNamesRead(functionName: string): Promise<string[]> {
   const result = await build({

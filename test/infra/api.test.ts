@@ -1,0 +1,51 @@
+/** The HTTP API: which route reaches which function. */
+import { expect, inject, it } from "vitest";
+import { ROUTES } from "../../functions/api.ts";
+import { Deployment } from "./support/deployment.ts";
+
+const dev = new Deployment(inject("dev"));
+const api = dev.childOf<aws.apigatewayv2.ApiArgs>("Api", "aws:apigatewayv2/api:Api");
+
+/** Route key -> the handler of the function its integration invokes. */
+function routes(): Record<string, string> {
+  const integrations = dev.all<aws.apigatewayv2.IntegrationArgs>(
+    "aws:apigatewayv2/integration:Integration",
+  );
+  return Object.fromEntries(
+    dev.all<aws.apigatewayv2.RouteArgs>("aws:apigatewayv2/route:Route").map((route) => {
+      const integration = integrations.find((i) => route.inputs.target === `integrations/${i.id}`);
+      return [
+        route.inputs.routeKey,
+        dev.functionByArn(integration?.inputs.integrationUri).build.handler,
+      ];
+    }),
+  );
+}
+
+it("routes the webhooks to ingest and every admin route the API function serves to it", () => {
+  expect(routes()).toEqual({
+    "POST /webhooks/{source}": "functions/ingest.handler",
+    ...Object.fromEntries(Object.keys(ROUTES).map((route) => [route, "functions/api.handler"])),
+  });
+});
+
+it("lets API Gateway invoke every function it routes to, from this API only", () => {
+  for (const handler of new Set(Object.values(routes()))) {
+    const fn = dev.function(handler);
+    const permissions = dev
+      .all<aws.lambda.PermissionArgs>("aws:lambda/permission:Permission")
+      .filter((p) => p.inputs.function === fn.lambda.state.arn);
+    expect(permissions.length, handler).toBeGreaterThan(0);
+    for (const p of permissions) {
+      expect(p.inputs, handler).toMatchObject({
+        action: "lambda:InvokeFunction",
+        principal: "apigateway.amazonaws.com",
+      });
+      expect(String(p.inputs.sourceArn), handler).toMatch(`${api.state.executionArn}/`);
+    }
+  }
+});
+
+it("allows no browser origins: servers call it, not web pages", () => {
+  expect(api.inputs.corsConfiguration?.allowOrigins ?? []).toEqual([]);
+});
