@@ -1,7 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "../../scripts/local/stack.ts";
+import { ManualClock } from "../../scripts/local/clock.ts";
+import { ENGINES, type Stack, startStack } from "../../scripts/local/stack.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
@@ -21,186 +22,187 @@ const HOUR_MS = 3600_000;
 
 let slack: Receiver;
 let hooks: Receiver;
-let stack: Stack;
-let clock = Date.now();
-const lines: string[] = [];
+for (const engine of ENGINES)
+  describe(`delivery in the local stack (${engine})`, () => {
+    let stack: Stack;
+    const clock = new ManualClock(Date.now());
+    const lines: string[] = [];
 
-async function api(method: string, path: string, body?: unknown, token: string | null = TOKEN) {
-  const response = await fetch(`${stack.url}${path}`, {
-    method,
-    headers: {
-      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    async function api(method: string, path: string, body?: unknown, token: string | null = TOKEN) {
+      const response = await fetch(`${stack.url}${path}`, {
+        method,
+        headers: {
+          ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read as the test expects it.
+      return { status: response.status, body: (await response.json()) as any };
+    }
+
+    /** A signed StackOne webhook, then everything it causes: processing and every delivery. */
+    async function stackone(payload: Record<string, unknown>) {
+      const body = JSON.stringify({ event_date: clock.now().toISOString(), ...payload });
+      const response = await fetch(`${stack.url}/webhooks/stackone`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-stackone-signature": signStackone(SECRET, body),
+        },
+        body,
+      });
+      expect(response.status).toBe(202);
+      await settle();
+    }
+
+    async function settle() {
+      await stack.settle();
+    }
+
+    let failures = 0;
+    const unauthorized = (id: string) =>
+      stackone({
+        id,
+        event: "request.failed",
+        account_id: "acc_9",
+        provider: "hibob",
+        data: { statusCode: 401, message: "Unauthorized" },
+      });
+
+    const headersOf = (headers: IncomingMessage["headers"]) =>
+      Object.fromEntries(
+        Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
+      );
+
+    beforeAll(async () => {
+      [slack, hooks] = await Promise.all([startReceiver(), startReceiver()]);
+      stack = await startStack({
+        engine,
+        port: 0,
+        rules: BUILTIN_RULES,
+        stackoneSecrets: [SECRET],
+        adminToken: TOKEN,
+        sweepIntervalMs: 24 * HOUR_MS,
+        slackWebhookUrl: `${slack.base}${DEFAULT_SLACK}`,
+        reauthUrlTemplate: "https://app.example.com/reconnect/{account_id}",
+        log: (line) => lines.push(line),
+        clock,
+      });
+    });
+
+    afterAll(async () => {
+      await stack?.close();
+      await Promise.all([slack?.close(), hooks?.close()]);
+    });
+
+    let webhookSecret = "";
+
+    it("takes Slack, webhook and email subscriptions, with local URLs allowed", async () => {
+      const created = await Promise.all([
+        api("POST", "/subscriptions", {
+          kind: "slack",
+          target: `${slack.base}${HIBOB_SLACK}`,
+          filter: { providers: ["hibob"] },
+        }),
+        api("POST", "/subscriptions", {
+          kind: "slack",
+          target: `${slack.base}${LEVER_SLACK}`,
+          filter: { providers: ["lever"] },
+        }),
+        api("POST", "/subscriptions", { kind: "webhook", target: `${hooks.base}/quirkwatch` }),
+        api("POST", "/subscriptions", {
+          kind: "email",
+          target: "hr@customer.example",
+          filter: { audience: "customer" },
+        }),
+        api("POST", "/subscriptions", {
+          kind: "email",
+          target: "lever-team@example.com",
+          filter: { providers: ["lever"] },
+        }),
+      ]);
+      expect(created.map((c) => c.status)).toEqual([201, 201, 201, 201, 201]);
+      webhookSecret = created[2]?.body.secret;
+      expect(webhookSecret).toMatch(/^whsec_/);
+      // Locally nobody clicks a confirmation link.
+      expect(created[3]?.body.status).toBe("confirmed");
+    });
+
+    it("turns one signed StackOne webhook into exactly one Slack message per matching channel", async () => {
+      await unauthorized(`evt_${++failures}`);
+
+      const [message, ...more] = slack.bodies(DEFAULT_SLACK);
+      expect(more).toEqual([]);
+      expect(message.text).toContain("acc_9");
+      expect(message.blocks[0].text.text).toMatch(/^🔴 reauth_required/);
+      expect(JSON.stringify(message)).toContain("https://app.example.com/reconnect/acc_9");
+      expect(slack.bodies(HIBOB_SLACK)).toEqual([message]);
+      expect(slack.bodies(LEVER_SLACK)).toEqual([]);
+      // The console still shows it.
+      expect(lines.some((l) => l.startsWith("🔴 FIRING"))).toBe(true);
+    });
+
+    it("sends the customer webhook, signed with the secret the API showed", async () => {
+      const [request, ...more] = hooks.received;
+      expect(more).toEqual([]);
+      if (!request) throw new Error("no webhook");
+      const notice = new Webhook(webhookSecret).verify(
+        request.body,
+        headersOf(request.headers),
+      ) as Notice;
+      expect(notice).toMatchObject({ kind: "firing", incident: { account: { id: "acc_9" } } });
+    });
+
+    it("puts the email in the outbox, as SNS would send it, for the matching address only", async () => {
+      expect((await api("GET", "/outbox", undefined, null)).status).toBe(401);
+      const outbox = await api("GET", "/outbox");
+      expect(outbox.status).toBe(200);
+      expect(outbox.body.emails).toEqual([
+        expect.objectContaining({
+          to: "hr@customer.example",
+          subject: "Your Hibob connection needs to be reconnected",
+          body: expect.stringContaining("What to do"),
+        }),
+      ]);
+      // Meant for customers too, so the body carries no internal ids.
+      expect(outbox.body.emails[0].body).not.toContain("stackone.401");
+      expect(lines.some((l) => l.startsWith("📧 EMAIL to hr@customer.example"))).toBe(true);
+    });
+
+    it("sends nothing more for repeats within the repeat interval", async () => {
+      await unauthorized(`evt_${++failures}`);
+      expect(slack.bodies(DEFAULT_SLACK)).toHaveLength(1);
+      expect(hooks.received).toHaveLength(1);
+    });
+
+    it("sends one reminder once the repeat interval has passed", async () => {
+      clock.advance(4 * HOUR_MS + 1_000);
+      await unauthorized(`evt_${++failures}`);
+      const messages = slack.bodies(DEFAULT_SLACK);
+      expect(messages).toHaveLength(2);
+      expect(messages[1].blocks[0].text.text).toMatch(/^🔁 Still firing/);
+      expect(hooks.received).toHaveLength(2);
+    });
+
+    it("sends one resolved message when the sweeper finds it quiet, and only one", async () => {
+      clock.advance(24 * HOUR_MS + 1_000);
+      await stack.sweepNow();
+      await settle();
+      await stack.sweepNow();
+      await settle();
+
+      const messages = slack.bodies(DEFAULT_SLACK);
+      expect(messages).toHaveLength(3);
+      expect(messages[2].blocks[0].text.text).toMatch(/^✅ Resolved/);
+      expect(slack.bodies(HIBOB_SLACK)).toHaveLength(3);
+      expect(slack.bodies(LEVER_SLACK)).toEqual([]);
+
+      const outbox = await api("GET", "/outbox");
+      expect(outbox.body.emails.map((e: { subject: string }) => e.subject)).toEqual([
+        "Your Hibob connection is working again",
+        "Reminder: Your Hibob connection needs to be reconnected",
+        "Your Hibob connection needs to be reconnected",
+      ]);
+    });
   });
-  // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read as the test expects it.
-  return { status: response.status, body: (await response.json()) as any };
-}
-
-/** A signed StackOne webhook, then everything it causes: processing and every delivery. */
-async function stackone(payload: Record<string, unknown>) {
-  const body = JSON.stringify({ event_date: new Date(clock).toISOString(), ...payload });
-  const response = await fetch(`${stack.url}/webhooks/stackone`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-stackone-signature": signStackone(SECRET, body),
-    },
-    body,
-  });
-  expect(response.status).toBe(202);
-  await settle();
-}
-
-async function settle() {
-  await stack.queue.drain();
-  await stack.bus.drain();
-}
-
-let failures = 0;
-const unauthorized = (id: string) =>
-  stackone({
-    id,
-    event: "request.failed",
-    account_id: "acc_9",
-    provider: "hibob",
-    data: { statusCode: 401, message: "Unauthorized" },
-  });
-
-const headersOf = (headers: IncomingMessage["headers"]) =>
-  Object.fromEntries(
-    Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
-  );
-
-beforeAll(async () => {
-  [slack, hooks] = await Promise.all([startReceiver(), startReceiver()]);
-  stack = await startStack({
-    port: 0,
-    rules: BUILTIN_RULES,
-    stackoneSecrets: [SECRET],
-    adminToken: TOKEN,
-    sweepIntervalMs: 24 * HOUR_MS,
-    slackWebhookUrl: `${slack.base}${DEFAULT_SLACK}`,
-    reauthUrlTemplate: "https://app.example.com/reconnect/{account_id}",
-    log: (line) => lines.push(line),
-    now: () => new Date(clock),
-  });
-});
-
-afterAll(async () => {
-  await stack?.close();
-  await Promise.all([slack?.close(), hooks?.close()]);
-});
-
-describe("delivery in the local stack", () => {
-  let webhookSecret = "";
-
-  it("takes Slack, webhook and email subscriptions, with local URLs allowed", async () => {
-    const created = await Promise.all([
-      api("POST", "/subscriptions", {
-        kind: "slack",
-        target: `${slack.base}${HIBOB_SLACK}`,
-        filter: { providers: ["hibob"] },
-      }),
-      api("POST", "/subscriptions", {
-        kind: "slack",
-        target: `${slack.base}${LEVER_SLACK}`,
-        filter: { providers: ["lever"] },
-      }),
-      api("POST", "/subscriptions", { kind: "webhook", target: `${hooks.base}/quirkwatch` }),
-      api("POST", "/subscriptions", {
-        kind: "email",
-        target: "hr@customer.example",
-        filter: { audience: "customer" },
-      }),
-      api("POST", "/subscriptions", {
-        kind: "email",
-        target: "lever-team@example.com",
-        filter: { providers: ["lever"] },
-      }),
-    ]);
-    expect(created.map((c) => c.status)).toEqual([201, 201, 201, 201, 201]);
-    webhookSecret = created[2]?.body.secret;
-    expect(webhookSecret).toMatch(/^whsec_/);
-    // Locally nobody clicks a confirmation link.
-    expect(created[3]?.body.status).toBe("confirmed");
-  });
-
-  it("turns one signed StackOne webhook into exactly one Slack message per matching channel", async () => {
-    await unauthorized(`evt_${++failures}`);
-
-    const [message, ...more] = slack.bodies(DEFAULT_SLACK);
-    expect(more).toEqual([]);
-    expect(message.text).toContain("acc_9");
-    expect(message.blocks[0].text.text).toMatch(/^🔴 reauth_required/);
-    expect(JSON.stringify(message)).toContain("https://app.example.com/reconnect/acc_9");
-    expect(slack.bodies(HIBOB_SLACK)).toEqual([message]);
-    expect(slack.bodies(LEVER_SLACK)).toEqual([]);
-    // The console still shows it.
-    expect(lines.some((l) => l.startsWith("🔴 FIRING"))).toBe(true);
-  });
-
-  it("sends the customer webhook, signed with the secret the API showed", async () => {
-    const [request, ...more] = hooks.received;
-    expect(more).toEqual([]);
-    if (!request) throw new Error("no webhook");
-    const notice = new Webhook(webhookSecret).verify(
-      request.body,
-      headersOf(request.headers),
-    ) as Notice;
-    expect(notice).toMatchObject({ kind: "firing", incident: { account: { id: "acc_9" } } });
-  });
-
-  it("puts the email in the outbox, as SNS would send it, for the matching address only", async () => {
-    expect((await api("GET", "/outbox", undefined, null)).status).toBe(401);
-    const outbox = await api("GET", "/outbox");
-    expect(outbox.status).toBe(200);
-    expect(outbox.body.emails).toEqual([
-      expect.objectContaining({
-        to: "hr@customer.example",
-        subject: "Your Hibob connection needs to be reconnected",
-        body: expect.stringContaining("What to do"),
-      }),
-    ]);
-    // Meant for customers too, so the body carries no internal ids.
-    expect(outbox.body.emails[0].body).not.toContain("stackone.401");
-    expect(lines.some((l) => l.startsWith("📧 EMAIL to hr@customer.example"))).toBe(true);
-  });
-
-  it("sends nothing more for repeats within the repeat interval", async () => {
-    await unauthorized(`evt_${++failures}`);
-    expect(slack.bodies(DEFAULT_SLACK)).toHaveLength(1);
-    expect(hooks.received).toHaveLength(1);
-  });
-
-  it("sends one reminder once the repeat interval has passed", async () => {
-    clock += 4 * HOUR_MS + 1_000;
-    await unauthorized(`evt_${++failures}`);
-    const messages = slack.bodies(DEFAULT_SLACK);
-    expect(messages).toHaveLength(2);
-    expect(messages[1].blocks[0].text.text).toMatch(/^🔁 Still firing/);
-    expect(hooks.received).toHaveLength(2);
-  });
-
-  it("sends one resolved message when the sweeper finds it quiet, and only one", async () => {
-    clock += 24 * HOUR_MS + 1_000;
-    await stack.sweepNow();
-    await settle();
-    await stack.sweepNow();
-    await settle();
-
-    const messages = slack.bodies(DEFAULT_SLACK);
-    expect(messages).toHaveLength(3);
-    expect(messages[2].blocks[0].text.text).toMatch(/^✅ Resolved/);
-    expect(slack.bodies(HIBOB_SLACK)).toHaveLength(3);
-    expect(slack.bodies(LEVER_SLACK)).toEqual([]);
-
-    const outbox = await api("GET", "/outbox");
-    expect(outbox.body.emails.map((e: { subject: string }) => e.subject)).toEqual([
-      "Your Hibob connection is working again",
-      "Reminder: Your Hibob connection needs to be reconnected",
-      "Your Hibob connection needs to be reconnected",
-    ]);
-  });
-});
