@@ -104,6 +104,7 @@ export async function startDynamoEngine(
   return {
     name: "dynamodb",
     queue,
+    routes: [...Object.keys(API_ROUTES), "GET /outbox"],
     handle: (event) => (event.routeKey in API_ROUTES ? api(event) : outbox(event)),
     async stats() {
       const q = queue.stats();

@@ -50,5 +50,6 @@ export type WorkerMessage =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: string }
   | { log: string }
-  | { ready: true }
+  /** Started; these are the routes it answers (`request`). */
+  | { ready: true; routes: string[] }
   | { failed: string };

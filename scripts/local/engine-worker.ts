@@ -35,6 +35,7 @@ const now = settings.clock ? new ManualClock(settings.clock).now : () => new Dat
 /** Who the outbox owes each notice to. */
 const SUBSCRIBERS = ["console", "slack", "webhook", "email"];
 const CLEANUP_EVERY_MS = 60_000;
+const OUTBOX_ROUTE = "GET /outbox";
 /** On shutdown, deliveries in flight get this long; what is left is delivered after a restart. */
 const CLOSE_DELIVERY_MS = 2_000;
 
@@ -160,4 +161,4 @@ port.on("message", async (message: CallMessage) => {
 
 processor.start();
 delivery.wake();
-post({ ready: true });
+post({ ready: true, routes: [...Object.keys(API_ROUTES), OUTBOX_ROUTE] });

@@ -9,6 +9,8 @@ import type { EngineStats } from "./engine-protocol.ts";
 export interface LocalEngine {
   name: "sqlite" | "dynamodb";
   queue: EventQueue;
+  /** The route keys `handle` answers: the admin API's and `GET /outbox`. */
+  routes: string[];
   handle: LocalHandler;
   stats(): Promise<EngineStats>;
   /** Nothing queued or being processed, and no delivery in flight or due now. */

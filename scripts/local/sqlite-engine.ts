@@ -3,6 +3,7 @@ import { type QueueMessage, QueueUnavailable } from "../../shared/ingest/queue.t
 import type { CallMessage, EngineCalls, EngineSettings, WorkerMessage } from "./engine-protocol.ts";
 import type { LocalEngine } from "./local-engine.ts";
 import { StartupError } from "./startup-error.ts";
+import { bundleWorker } from "./worker-bundle.ts";
 
 type Waiting = { messages: QueueMessage[]; resolve: () => void; reject: (error: Error) => void };
 
@@ -15,17 +16,17 @@ export async function startSqliteEngine(
   settings: EngineSettings,
   log: (line: string) => void,
 ): Promise<LocalEngine> {
-  const worker = new Worker(new URL("./worker-bootstrap.mjs", import.meta.url), {
-    workerData: { entry: new URL("./engine-worker.ts", import.meta.url).href, settings },
+  const worker = new Worker(await bundleWorker(new URL("./engine-worker.ts", import.meta.url)), {
+    workerData: { settings },
   });
   const pending = new Map<number, { resolve(value: unknown): void; reject(e: Error): void }>();
   let nextId = 0;
   let exited: Error | undefined;
 
-  const ready = new Promise<void>((resolve, reject) => {
+  const ready = new Promise<string[]>((resolve, reject) => {
     worker.on("message", (message: WorkerMessage) => {
       if ("log" in message) log(message.log);
-      else if ("ready" in message) resolve();
+      else if ("ready" in message) resolve(message.routes);
       else if ("failed" in message)
         reject(
           new StartupError(
@@ -50,7 +51,7 @@ export async function startSqliteEngine(
       pending.clear();
     });
   });
-  await ready;
+  const routes = await ready;
 
   const call = <K extends keyof EngineCalls>(
     name: K,
@@ -90,6 +91,7 @@ export async function startSqliteEngine(
 
   return {
     name: "sqlite",
+    routes,
     queue: {
       send(messages) {
         return new Promise((resolve, reject) => {

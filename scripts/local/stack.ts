@@ -2,16 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROUTES as API_ROUTES } from "../../functions/api.ts";
 import { createHandler as createIngest } from "../../functions/ingest.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
 import { createApiGateway, type LocalHandler } from "./api-gateway.ts";
 import type { ManualClock } from "./clock.ts";
 import { lockDataDir } from "./data-lock.ts";
-import { startDynamoEngine } from "./dynamodb-engine.ts";
 import type { EngineStats } from "./engine-protocol.ts";
 import type { LocalEngine } from "./local-engine.ts";
-import { startSqliteEngine } from "./sqlite-engine.ts";
 import { StartupError } from "./startup-error.ts";
 
 export const ENGINES = ["sqlite", "dynamodb"] as const;
@@ -67,13 +64,17 @@ export async function startStack(options: StackOptions) {
       allowLocalUrls: options.allowLocalUrls ?? true,
       sweepIntervalMs: options.sweepIntervalMs,
     };
+    // Only the chosen engine is loaded: each brings its own libraries.
     engine =
       options.engine === "dynamodb"
-        ? await startDynamoEngine(
+        ? await (await import("./dynamodb-engine.ts")).startDynamoEngine(
             { ...settings, endpoint: options.dynamoEndpoint, now: options.clock?.now },
             log,
           )
-        : await startSqliteEngine({ ...settings, clock: options.clock?.buffer }, log);
+        : await (await import("./sqlite-engine.ts")).startSqliteEngine(
+            { ...settings, clock: options.clock?.buffer },
+            log,
+          );
     const running = engine;
 
     let rejected = 0;
@@ -94,8 +95,7 @@ export async function startStack(options: StackOptions) {
       return result;
     };
     const routes: Record<string, LocalHandler> = { "POST /webhooks/{source}": webhook };
-    for (const routeKey of [...Object.keys(API_ROUTES), "GET /outbox"])
-      routes[routeKey] = running.handle;
+    for (const routeKey of running.routes) routes[routeKey] = running.handle;
     const stats = async (): Promise<StackStats> => ({
       ...(await running.stats()),
       rejected,

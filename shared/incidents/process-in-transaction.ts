@@ -60,7 +60,9 @@ export function processInTransaction(
 
   for (const [incidentId, { classification, items }] of plan.counted) {
     const current = tx.getIncident(incidentId);
-    write(current, applyEvents(current, { incidentId, classification, events: items }, now, token));
+    const group = { incidentId, classification, events: items };
+    // The claims commit with the count: no batch token needs remembering on the record.
+    write(current, applyEvents(current, group, now, token, { recordApplied: false }));
   }
   for (const event of plan.resolving) {
     for (const incident of tx.openIncidentsForAccount(event.account.id)) {

@@ -63,12 +63,17 @@ export type EventGroup = {
 
 const epoch = (d: Date) => Math.floor(d.getTime() / 1000);
 
-/** Adds a batch's events to an incident; decides the firing or reminder notice if one is due. */
+/**
+ * Adds a batch's events to an incident; decides the firing or reminder notice if one is due.
+ * `recordApplied: false` leaves the batch token out of `applied`, for an engine whose claims and
+ * incident writes commit together (SQLite) and so never asks `wasApplied`.
+ */
 export function applyEvents(
   current: IncidentRecord | undefined,
   group: EventGroup,
   now: Date,
   token: string,
+  { recordApplied = true }: { recordApplied?: boolean } = {},
 ): IncidentRecord {
   const c = group.classification;
   const first = group.events[0];
@@ -150,7 +155,7 @@ export function applyEvents(
       minuteKey,
       minuteKey(new Date(now.getTime() - c.alert.threshold.window_seconds * 1000).toISOString()),
     ),
-    ...appliedWith(base, token, epoch(now)),
+    ...(recordApplied ? appliedWith(base, token, epoch(now)) : {}),
     expires_at: undefined,
     resolved_at: undefined,
     resolution: undefined,

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Classifier } from "../../classify/classifier.ts";
-import { type IntegrationEvent, parseEvent } from "../../events/event.ts";
+import type { IntegrationEvent } from "../../events/event.ts";
 import { processInTransaction } from "../../incidents/process-in-transaction.ts";
 import type { SqliteAlertOutbox } from "./alert-outbox.ts";
 import { type Db, isFull } from "./database.ts";
@@ -43,8 +43,8 @@ export class SqliteBatchProcessor {
     private readonly outbox: SqliteAlertOutbox,
     private readonly options: BatchProcessorOptions,
   ) {
-    this.batchSize = options.batchSize ?? 1_000;
-    this.windowMs = options.windowMs ?? 20;
+    this.batchSize = options.batchSize ?? 2_000;
+    this.windowMs = options.windowMs ?? 50;
     this.now = options.now ?? (() => new Date());
     this.queued = queue.pending();
   }
@@ -134,10 +134,11 @@ export class SqliteBatchProcessor {
     const outcome = this.db.transaction(() => {
       const events: IntegrationEvent[] = [];
       for (const row of rows) {
+        // Ingest validated and normalized it; one that cannot be read now is kept, not dropped
+        // (and one that is not an event fails the batch, which is then retried row by row).
         try {
-          events.push(parseEvent(JSON.parse(row.body)));
+          events.push(JSON.parse(row.body) as IntegrationEvent);
         } catch (error) {
-          // Ingest validated it; one that fails now is kept, not dropped.
           this.queue.deadLetter(row, String(error), now);
         }
       }

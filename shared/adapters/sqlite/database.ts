@@ -18,14 +18,15 @@ export class SchemaTooNew extends Error {
 
 /**
  * Opens (creating if needed) the database and brings its schema up to date. WAL lets readers
- * (a backup, the sqlite3 shell) work beside the writer; synchronous=FULL makes every commit
- * durable across power loss, not only a crash of the process: a 202 means the event is on disk.
+ * (a backup, the sqlite3 shell) work beside the writer. Every commit survives a crash of the
+ * process (synchronous=NORMAL: the WAL is written before the commit returns); `durably` commits
+ * also survive power loss (FULL: fsync before returning), which is what a 202 promises.
  */
 export function openDatabase(path: string, options: DatabaseOptions = {}): Db {
   const db = new Database(path);
   try {
     db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = FULL");
+    db.pragma("synchronous = NORMAL");
     // Another process reading (a backup) may hold a lock for a moment.
     db.pragma("busy_timeout = 5000");
     // Incidents, the claim index and the queue stay in memory; the OS caches the rest.
@@ -57,6 +58,20 @@ function migrate(db: Db): void {
       db.exec(MIGRATIONS[v] ?? "");
       db.pragma(`user_version = ${v + 1}`);
     })();
+  }
+}
+
+/**
+ * Runs `fn` in one transaction whose commit is on disk before this returns (fsync), even across
+ * power loss. Anything committed before it with NORMAL is made durable by the same fsync: the
+ * WAL is one file, replayed in order.
+ */
+export function durably<T>(db: Db, fn: () => T): T {
+  db.pragma("synchronous = FULL");
+  try {
+    return db.transaction(fn)();
+  } finally {
+    db.pragma("synchronous = NORMAL");
   }
 }
 

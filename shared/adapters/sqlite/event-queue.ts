@@ -1,5 +1,5 @@
 import { type EventQueue, type QueueMessage, QueueUnavailable } from "../../ingest/queue.ts";
-import { type Db, isFull } from "./database.ts";
+import { type Db, durably, isFull } from "./database.ts";
 
 export type QueuedRow = { seq: number; body: string };
 
@@ -68,13 +68,14 @@ export class SqliteEventQueue implements EventQueue {
     this.scheduled = false;
     let rows = 0;
     try {
-      this.db.transaction(() => {
+      // A 202 promises the event is safe: on disk, power loss included.
+      durably(this.db, () => {
         for (const { messages } of group)
           for (const message of messages) {
             this.sql.append.run(message.body);
             rows += 1;
           }
-      })();
+      });
     } catch (error) {
       const reason = isFull(error)
         ? new QueueUnavailable("the database is full (disk or DATA_MAX_MB)")
