@@ -49,8 +49,14 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-function spawnServer(args: string[], env: Record<string, string>, ready: RegExp): Promise<Running> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", ...args], {
+/** Runs `command` (the stack: `npm start`, as a user does) and waits for `ready` in its output. */
+function spawnServer(
+  command: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<Running> {
+  const [file = "", ...args] = command;
+  const child: ChildProcess = spawn(file, args, {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env },
@@ -196,7 +202,7 @@ try {
     for (const engine of ENGINES) {
       const dir = mkdtempSync(join(tmpdir(), "quirkwatch-bench-"));
       const stack = await spawnServer(
-        ["scripts/start.ts"],
+        ["npm", "start", "--silent"],
         {
           PORT: "0",
           DATA_DIR: dir,

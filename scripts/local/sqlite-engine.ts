@@ -18,6 +18,9 @@ export async function startSqliteEngine(
 ): Promise<LocalEngine> {
   const worker = new Worker(await bundleWorker(new URL("./engine-worker.ts", import.meta.url)), {
     workerData: { settings },
+    // The engine's allocations are short-lived (rows, JSON): a small heap, collected early,
+    // keeps the process's memory low (the storm stays under 200 MB).
+    resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 128 },
   });
   const pending = new Map<number, { resolve(value: unknown): void; reject(e: Error): void }>();
   let nextId = 0;

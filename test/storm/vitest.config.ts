@@ -1,7 +1,8 @@
-import { defineConfig, mergeConfig } from "vitest/config";
+import { defineConfig } from "vitest/config";
 import base from "../../vitest.config.ts";
 
-export default mergeConfig(
-  base,
-  defineConfig({ test: { include: ["test/storm/**/*.test.ts"], testTimeout: 600_000 } }),
-);
+// Only the storm: mergeConfig would add the base config's tiers to `include`, running them twice.
+export default defineConfig({
+  ...base,
+  test: { ...base.test, include: ["test/storm/**/*.test.ts"], testTimeout: 600_000 },
+});

@@ -70,9 +70,16 @@ export class SqliteBatchProcessor {
     this.timer = undefined;
   }
 
-  /** Processes everything queued now (on shutdown). */
+  /** Processes everything queued now (on shutdown); with no room left, leaves it queued. */
   drain(): void {
-    while (this.queued > 0 && this.processOnce() > 0);
+    try {
+      while (this.queued > 0 && this.processOnce() > 0);
+    } catch (error) {
+      if (!isFull(error)) throw error;
+      this.options.log(
+        "processor: the database is full; the queued events wait for the next start",
+      );
+    }
   }
 
   /** One batch of at most `batchSize` of the oldest rows; returns how many rows it handled. */

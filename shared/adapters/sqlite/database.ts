@@ -29,8 +29,8 @@ export function openDatabase(path: string, options: DatabaseOptions = {}): Db {
     db.pragma("synchronous = NORMAL");
     // Another process reading (a backup) may hold a lock for a moment.
     db.pragma("busy_timeout = 5000");
-    // Incidents, the claim index and the queue stay in memory; the OS caches the rest.
-    db.pragma("cache_size = -32000");
+    // The hot pages (incidents, the newest claims, the queue); the OS caches the rest.
+    db.pragma("cache_size = -8000");
     // After a checkpoint, the WAL file shrinks back to this.
     db.pragma("journal_size_limit = 67108864");
     if (options.maxBytes !== undefined) {
