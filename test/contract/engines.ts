@@ -11,6 +11,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe } from "vitest";
 import { startDynalite } from "../../scripts/local/dynalite.ts";
+import { MemoryBus } from "../../scripts/local/memory-bus.ts";
 import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
 import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
@@ -19,15 +20,21 @@ import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
 import { SnsAlertBus } from "../../shared/adapters/aws/sns-bus.ts";
 import { SqsEventQueue } from "../../shared/adapters/aws/sqs-queue.ts";
+import { SqliteBatchProcessor } from "../../shared/adapters/sqlite/batch-processor.ts";
 import { openSqliteEngine } from "../../shared/adapters/sqlite/engine.ts";
+import { createClassifier } from "../../shared/classify/classifier.ts";
+import { type IntegrationEventInput, parseEvent } from "../../shared/events/event.ts";
 import type { AlertBus } from "../../shared/incidents/bus.ts";
 import type { MuteStore } from "../../shared/incidents/mute.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
+import { processBatch } from "../../shared/incidents/process.ts";
 import type { IncidentStore } from "../../shared/incidents/store.ts";
 import type { EventQueue } from "../../shared/ingest/queue.ts";
 import { emailForSubscribers } from "../../shared/notify/email.ts";
 import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
+import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import type { CursorStore } from "../../shared/sources/cursor-store.ts";
+import { sqsRecord } from "../support/sqs-record.ts";
 
 /** The stores of one engine, on fresh, empty storage. */
 export type Stores = {
@@ -53,30 +60,45 @@ export type Pipes = {
   fullQueue(): Promise<EventQueue>;
 };
 
+/**
+ * The engine's batch processor on fresh storage: the AWS processor (SQS batches) over DynamoDB,
+ * or one SQLite transaction per batch. `process` runs each batch to the end, in order.
+ */
+export type Processing = {
+  process(batch: IntegrationEventInput[]): Promise<void>;
+  incidents: IncidentStore;
+  /** Every notice published, in order. */
+  published(): Promise<Notice[]>;
+};
+
 /** An engine the contract suite runs against: `fresh()` gives empty stores each time. */
 export type Engine = {
   name: string;
   fresh(): Promise<Stores>;
   pipes(): Promise<Pipes>;
+  processing(): Promise<Processing>;
   close(): Promise<void>;
 };
+
+const classifier = createClassifier(BUILTIN_RULES);
 
 /** DynamoDB, through dynalite: each `fresh()` is a table of its own. SQS and SNS are mocked. */
 export async function dynamoEngine(): Promise<Engine> {
   const dynamo = await startDynalite();
   const client = createDynamoClient(dynamo.endpoint);
+  const fresh = async (): Promise<Stores> => {
+    const table = `quirkwatch-${randomUUID()}`;
+    await createTable(client, table);
+    return {
+      incidents: new DynamoIncidentStore(client, table),
+      subscriptions: new DynamoSubscriptionStore(client, table),
+      mutes: new DynamoMuteStore(client, table),
+      cursors: new DynamoCursorStore(client, table),
+    };
+  };
   return {
     name: "dynamodb",
-    async fresh() {
-      const table = `quirkwatch-${randomUUID()}`;
-      await createTable(client, table);
-      return {
-        incidents: new DynamoIncidentStore(client, table),
-        subscriptions: new DynamoSubscriptionStore(client, table),
-        mutes: new DynamoMuteStore(client, table),
-        cursors: new DynamoCursorStore(client, table),
-      };
-    },
+    fresh,
     async pipes() {
       const sqsClient = new SQSClient({ region: "eu-west-1" });
       const sqs = mockClient(sqsClient);
@@ -113,6 +135,24 @@ export async function dynamoEngine(): Promise<Engine> {
         async fullQueue() {
           return new SqsEventQueue(fullClient, "https://sqs.local/events", { sleep: noWait });
         },
+      };
+    },
+    async processing() {
+      const { incidents } = await fresh();
+      const bus = new MemoryBus();
+      let message = 0;
+      return {
+        incidents,
+        async process(batch) {
+          const records = batch.map((event) => sqsRecord(JSON.stringify(event), `m${++message}`));
+          const { batchItemFailures } = await processBatch(records, {
+            store: incidents,
+            bus,
+            classifier,
+          });
+          if (batchItemFailures.length > 0) throw new Error("the batch failed");
+        },
+        published: async () => [...bus.published],
       };
     },
     async close() {
@@ -190,6 +230,30 @@ export async function sqliteEngine(): Promise<Engine> {
             }
           return full.queue;
         },
+      };
+    },
+    async processing() {
+      const engine = open(join(root, randomUUID()));
+      const processor = new SqliteBatchProcessor(
+        engine.db,
+        engine.queue,
+        engine.incidents,
+        engine.outbox,
+        { classifier, log: () => {}, batchSize: 100_000 },
+      );
+      return {
+        incidents: engine.incidents,
+        async process(batch) {
+          await engine.queue.send(
+            batch.map((event, i) => ({ id: String(i), body: JSON.stringify(parseEvent(event)) })),
+          );
+          processor.processOnce();
+        },
+        published: async () =>
+          engine.outbox
+            .due(Number.MAX_SAFE_INTEGER, 1_000_000)
+            .filter((row) => row.subscriber === SUBSCRIBERS[0])
+            .map((row) => JSON.parse(row.notice) as Notice),
       };
     },
     async close() {

@@ -11,6 +11,7 @@ import { processBatch } from "../../shared/incidents/process.ts";
 import { sweep } from "../../shared/incidents/sweep.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
+import { sqsRecord } from "../support/sqs-record.ts";
 
 const classifier = createClassifier(BUILTIN_RULES);
 let dynamo: TestDynamo;
@@ -44,22 +45,7 @@ function record(
   receiveCount = 1,
   messageId = `m${++seq}`,
 ): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: messageId,
-    body: JSON.stringify(event),
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: "0",
-      SenderId: "local",
-      ApproximateFirstReceiveTimestamp: "0",
-    },
-    messageAttributes: {},
-    md5OfBody: "",
-    eventSource: "aws:sqs",
-    eventSourceARN: "arn:aws:sqs:local:0:events",
-    awsRegion: "local",
-  };
+  return sqsRecord(JSON.stringify(event), messageId, receiveCount);
 }
 
 /** A bus that fails its first `failures` publishes, like a crash between write and publish. */
