@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openSqliteEngine, type SqliteEngine } from "../../shared/adapters/sqlite/engine.ts";
+import { SqliteEventQueue } from "../../shared/adapters/sqlite/event-queue.ts";
 import { OutboxDelivery } from "../../shared/adapters/sqlite/outbox-delivery.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { EVENT_RETENTION_SECONDS } from "../../shared/incidents/store.ts";
@@ -77,6 +78,38 @@ describe("the SQLite engine's clean-up", () => {
   });
 });
 
+describe("the events queue", () => {
+  it("answers a send only once the disk has it, and refuses it when the disk fails", async () => {
+    const engine = open();
+    const flushes: { resolve(): void; reject(e: Error): void }[] = [];
+    const queue = new SqliteEventQueue(engine.db, {
+      flush: () => new Promise((resolve, reject) => void flushes.push({ resolve, reject })),
+    });
+    let answered = false;
+    const sent = queue.send([{ id: "0", body: "{}" }]).then(() => {
+      answered = true;
+    });
+    await eventually(async () => (flushes.length === 1 ? true : undefined), 2_000);
+    // Committed (a crash of the process keeps it), but not yet on disk: no answer yet.
+    expect(queue.oldest(10)).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(answered).toBe(false);
+    flushes[0]?.resolve();
+    await sent;
+
+    const failed = queue.send([{ id: "0", body: "{}" }]);
+    await eventually(async () => (flushes.length === 2 ? true : undefined), 2_000);
+    flushes[1]?.reject(new Error("EIO"));
+    await expect(failed).rejects.toThrow(/the disk did not take the events \(EIO\)/);
+  });
+
+  it("fsyncs the real WAL file, one fsync for sends made together", async () => {
+    const engine = open();
+    await Promise.all([1, 2, 3].map((n) => engine.queue.send([{ id: "0", body: String(n) }])));
+    expect(engine.queue.oldest(10).map((r) => r.body)).toEqual(["1", "2", "3"]);
+  });
+});
+
 describe("outbox delivery", () => {
   const fast = { attempts: 3, baseMs: 5, maxMs: 10 };
 
@@ -134,5 +167,30 @@ describe("outbox delivery", () => {
       notice: string;
     };
     expect(JSON.parse(dead.notice)).toEqual(notice(2));
+  });
+
+  it("never lets a slow destination hold up the others", async () => {
+    const engine = open(undefined, ["slack", "console"]);
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const printed: string[] = [];
+    const delivery = new OutboxDelivery(
+      engine.outbox,
+      [
+        { name: "slack", deliver: () => gate },
+        { name: "console", deliver: async (n) => void printed.push(n.id) },
+      ],
+      { log: () => {}, concurrency: 4 },
+    );
+    engine.outbox.onPublished = () => delivery.wake();
+    const notices = Array.from({ length: 20 }, (_, i) => notice(i));
+    await engine.outbox.publish(notices);
+    await eventually(async () => (printed.length === 20 ? true : undefined), 5_000);
+    expect(delivery.busy()).toBe(4);
+    release();
+    await eventually(async () => (engine.outbox.counts().pending === 0 ? true : undefined), 5_000);
+    await delivery.stop();
   });
 });

@@ -31,9 +31,9 @@ export class SqliteAlertOutbox implements AlertBus {
       insert: db.prepare(
         "INSERT OR IGNORE INTO outbox (notice_id, subscriber, notice, due_at) VALUES (?, ?, ?, ?)",
       ),
-      due: db.prepare<[number, number], OutboxRow>(
-        `SELECT notice_id, subscriber, notice, attempts, due_at FROM outbox WHERE due_at <= ?
-         ORDER BY due_at LIMIT ?`,
+      due: db.prepare<[string, number, number], OutboxRow>(
+        `SELECT notice_id, subscriber, notice, attempts, due_at FROM outbox
+         WHERE subscriber = ? AND due_at <= ? ORDER BY due_at LIMIT ?`,
       ),
       next: db.prepare<[], { at: number | null }>("SELECT min(due_at) AS at FROM outbox"),
       remove: db.prepare("DELETE FROM outbox WHERE notice_id = ? AND subscriber = ?"),
@@ -68,9 +68,10 @@ export class SqliteAlertOutbox implements AlertBus {
     if (notices.length > 0) queueMicrotask(() => this.onPublished());
   }
 
-  /** Rows due at `nowMs`, oldest first. */
-  due(nowMs: number, limit: number): OutboxRow[] {
-    return this.sql.due.all(nowMs, limit);
+  /** Rows due at `nowMs`, oldest first, at most `limit` per subscriber (all, or the one named). */
+  due(nowMs: number, limit: number, subscriber?: string): OutboxRow[] {
+    const names = subscriber === undefined ? this.subscribers : [subscriber];
+    return names.flatMap((name) => this.sql.due.all(name, nowMs, limit));
   }
 
   /** When the next row is due (epoch ms); undefined when the outbox is empty. */

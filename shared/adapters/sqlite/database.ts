@@ -19,8 +19,8 @@ export class SchemaTooNew extends Error {
 /**
  * Opens (creating if needed) the database and brings its schema up to date. WAL lets readers
  * (a backup, the sqlite3 shell) work beside the writer. Every commit survives a crash of the
- * process (synchronous=NORMAL: the WAL is written before the commit returns); `durably` commits
- * also survive power loss (FULL: fsync before returning), which is what a 202 promises.
+ * process (synchronous=NORMAL: the WAL is written before the commit returns); the events queue
+ * also waits for an fsync of the WAL (`WalSync`) before a 202, so those survive power loss.
  */
 export function openDatabase(path: string, options: DatabaseOptions = {}): Db {
   const db = new Database(path);
@@ -58,20 +58,6 @@ function migrate(db: Db): void {
       db.exec(MIGRATIONS[v] ?? "");
       db.pragma(`user_version = ${v + 1}`);
     })();
-  }
-}
-
-/**
- * Runs `fn` in one transaction whose commit is on disk before this returns (fsync), even across
- * power loss. Anything committed before it with NORMAL is made durable by the same fsync: the
- * WAL is one file, replayed in order.
- */
-export function durably<T>(db: Db, fn: () => T): T {
-  db.pragma("synchronous = FULL");
-  try {
-    return db.transaction(fn)();
-  } finally {
-    db.pragma("synchronous = NORMAL");
   }
 }
 

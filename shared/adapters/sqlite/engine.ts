@@ -9,6 +9,7 @@ import { SqliteEventQueue } from "./event-queue.ts";
 import { SqliteIncidentStore } from "./incident-store.ts";
 import { SqliteMuteStore } from "./mute-store.ts";
 import { SqliteSubscriptionStore } from "./subscription-store.ts";
+import { WalSync } from "./wal-sync.ts";
 
 export type SqliteEngine = ReturnType<typeof openSqliteEngine>;
 
@@ -23,10 +24,12 @@ export function openSqliteEngine(
   options: DatabaseOptions = {},
 ) {
   mkdirSync(dataDir, { recursive: true });
-  const db = openDatabase(join(dataDir, DATABASE_FILE), options);
+  const path = join(dataDir, DATABASE_FILE);
+  const db = openDatabase(path, options);
+  const wal = new WalSync(`${path}-wal`);
   return {
     db,
-    queue: new SqliteEventQueue(db),
+    queue: new SqliteEventQueue(db, wal),
     incidents: new SqliteIncidentStore(db),
     outbox: new SqliteAlertOutbox(db, subscribers),
     subscriptions: new SqliteSubscriptionStore(db),
@@ -34,6 +37,9 @@ export function openSqliteEngine(
     cursors: new SqliteCursorStore(db),
     emails: new SqliteEmailOutbox(db),
     cleanUp: (nowMs?: number) => cleanUp(db, nowMs),
-    close: () => db.close(),
+    close: () => {
+      wal.close();
+      db.close();
+    },
   };
 }

@@ -1,13 +1,15 @@
 import { type EventQueue, type QueueMessage, QueueUnavailable } from "../../ingest/queue.ts";
-import { type Db, durably, isFull } from "./database.ts";
+import { type Db, isFull } from "./database.ts";
+import type { Flush } from "./wal-sync.ts";
 
 export type QueuedRow = { seq: number; body: string };
 
 type Waiting = { messages: QueueMessage[]; done: (error?: Error) => void };
 
 /**
- * The events queue as a table. `send` resolves only once its messages are committed; sends that
- * arrive together share one commit (group commit), so one fsync covers many webhooks.
+ * The events queue as a table. `send` resolves only once its messages are committed and on disk
+ * (a 202 survives power loss). Sends that arrive together share one commit, and commits share
+ * fsyncs, which run off the thread (`WalSync`): it appends and processes meanwhile.
  */
 export class SqliteEventQueue implements EventQueue {
   private waiting: Waiting[] = [];
@@ -16,7 +18,10 @@ export class SqliteEventQueue implements EventQueue {
   /** Told after each commit, with how many rows it added (the processor wakes up). */
   onAppended: (rows: number) => void = () => {};
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly disk: Flush,
+  ) {
     this.sql = {
       append: db.prepare("INSERT INTO queue (body) VALUES (?)"),
       oldest: db.prepare<[number], QueuedRow>("SELECT seq, body FROM queue ORDER BY seq LIMIT ?"),
@@ -68,14 +73,13 @@ export class SqliteEventQueue implements EventQueue {
     this.scheduled = false;
     let rows = 0;
     try {
-      // A 202 promises the event is safe: on disk, power loss included.
-      durably(this.db, () => {
+      this.db.transaction(() => {
         for (const { messages } of group)
           for (const message of messages) {
             this.sql.append.run(message.body);
             rows += 1;
           }
-      });
+      })();
     } catch (error) {
       const reason = isFull(error)
         ? new QueueUnavailable("the database is full (disk or DATA_MAX_MB)")
@@ -83,7 +87,16 @@ export class SqliteEventQueue implements EventQueue {
       for (const { done } of group) done(reason);
       return;
     }
-    for (const { done } of group) done();
     this.onAppended(rows);
+    // Committed: safe from a crash of the process. A 202 waits until it is on disk too.
+    this.disk.flush().then(
+      () => {
+        for (const { done } of group) done();
+      },
+      (error: Error) => {
+        const reason = new QueueUnavailable(`the disk did not take the events (${error.message})`);
+        for (const { done } of group) done(reason);
+      },
+    );
   }
 }

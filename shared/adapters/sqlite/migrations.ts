@@ -38,7 +38,7 @@ export const MIGRATIONS: string[] = [
   CREATE TABLE outbox (notice_id TEXT NOT NULL, subscriber TEXT NOT NULL, notice TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0, due_at INTEGER NOT NULL, last_error TEXT,
     PRIMARY KEY (notice_id, subscriber));
-  CREATE INDEX outbox_due ON outbox (due_at);
+  CREATE INDEX outbox_due ON outbox (subscriber, due_at);
   CREATE TABLE dead_deliveries (notice_id TEXT NOT NULL, subscriber TEXT NOT NULL,
     notice TEXT NOT NULL, attempts INTEGER NOT NULL, error TEXT NOT NULL, at TEXT NOT NULL,
     PRIMARY KEY (notice_id, subscriber));

@@ -12,7 +12,7 @@ export const OUTBOX_RETRY = { attempts: 25, baseMs: 1_000, maxMs: 15_000 };
 
 export type OutboxDeliveryOptions = {
   retry?: typeof OUTBOX_RETRY;
-  /** Deliveries in flight at once. */
+  /** Deliveries in flight at once, per subscriber (a slow Slack never holds up the console). */
   concurrency?: number;
   log: (line: string) => void;
 };
@@ -26,6 +26,7 @@ export type OutboxDeliveryOptions = {
 export class OutboxDelivery {
   private readonly byName: Map<string, Subscriber>;
   private readonly inFlight = new Set<string>();
+  private readonly busyFor = new Map<string, number>();
   private readonly done = new RecentDeliveries(50_000);
   private readonly retry: typeof OUTBOX_RETRY;
   private readonly concurrency: number;
@@ -77,25 +78,33 @@ export class OutboxDelivery {
     this.timer = undefined;
     if (this.stopped) return;
     const now = Date.now();
-    const free = this.concurrency - this.inFlight.size;
-    if (free > 0) {
-      const rows = this.outbox.due(now, this.inFlight.size + free);
-      for (const row of rows) {
-        if (this.inFlight.size >= this.concurrency) break;
+    for (const name of this.byName.keys()) {
+      const busy = this.busyFor.get(name) ?? 0;
+      if (busy >= this.concurrency) continue;
+      let started = busy;
+      for (const row of this.outbox.due(now, this.concurrency + busy, name)) {
+        if (started >= this.concurrency) break;
         const key = `${row.notice_id}\n${row.subscriber}`;
         if (this.inFlight.has(key)) continue;
-        this.inFlight.add(key);
-        void this.deliver(row).finally(() => {
-          this.inFlight.delete(key);
-          if (this.inFlight.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
-          this.wake();
-        });
+        started += 1;
+        this.start(key, row);
       }
     }
     // The next retry; at most a second away, so rows published elsewhere are not missed.
     const next = this.outbox.nextDueAt();
     if (next !== undefined)
       this.timer = setTimeout(() => this.pump(), Math.min(1_000, Math.max(10, next - now)));
+  }
+
+  private start(key: string, row: OutboxRow): void {
+    this.inFlight.add(key);
+    this.busyFor.set(row.subscriber, (this.busyFor.get(row.subscriber) ?? 0) + 1);
+    void this.deliver(row).finally(() => {
+      this.inFlight.delete(key);
+      this.busyFor.set(row.subscriber, (this.busyFor.get(row.subscriber) ?? 1) - 1);
+      if (this.inFlight.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      this.wake();
+    });
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
