@@ -1,9 +1,19 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
 const CACHE = new URL("../../node_modules/.cache/quirkwatch/", import.meta.url);
+/** Bundles of other versions of the code are removed once this old (a running worker has loaded its own). */
+const STALE_MS = 3_600_000;
 
 /**
  * A worker thread's TypeScript entry as one JavaScript file, so the thread needs no TypeScript
@@ -36,5 +46,18 @@ export async function bundleWorker(entry: URL): Promise<URL> {
     writeFileSync(partial, code);
     renameSync(partial, file);
   }
+  pruneOlderThan(STALE_MS, file);
   return pathToFileURL(fileURLToPath(file));
+}
+
+function pruneOlderThan(ageMs: number, keep: URL): void {
+  for (const name of readdirSync(CACHE)) {
+    const file = new URL(name, CACHE);
+    if (!name.startsWith("engine-worker-") || file.href === keep.href) continue;
+    try {
+      if (Date.now() - statSync(file).mtimeMs > ageMs) rmSync(file, { force: true });
+    } catch {
+      // Another start removed it first.
+    }
+  }
 }
