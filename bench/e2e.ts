@@ -2,23 +2,61 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { StackStats } from "../scripts/local/stack.ts";
 import { signStackone } from "../shared/sources/stackone/signature.ts";
 
-// End to end over HTTP: a load generator sends signed StackOne webhooks, one event per request as
-// StackOne does, to the local stack and to a bare server that answers 202 and does nothing.
+// End to end over HTTP, in one run on one load generator: signed StackOne webhooks to a bare
+// server that answers 202 and does nothing (the ceiling), to `npm start` on SQLite, and to
+// `npm start` on DynamoDB (dynalite). Each row: accepted/s, its ratio to the ceiling, latency,
+// how long after the last 202 every event was counted, end-to-end events/s, writes per event
+// and the stack's peak resident memory.
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
-const INCIDENTS = 100;
 const STORM_EVENTS = Number(process.env.BENCH_STORM_EVENTS ?? 20_000);
+const ENGINES = (process.env.BENCH_ENGINES ?? "sqlite,dynamodb").split(",");
+const INCIDENTS = 100;
 const SECRET = "bench-secret";
 
 type Running = { url: string; stop(): Promise<void> };
-type Stats = {
-  queue: { pending: number; inFlight: number; deliveredBatches: number };
-  dynamo_writes: { event: number; incident: number; other: number };
+type Scenario = {
+  name: string;
+  events: number;
+  perRequest: number;
+  concurrency: number;
+  incidents: number;
 };
 
-function spawnServer(args: string[], env: Record<string, string>, ready: RegExp): Promise<Running> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", ...args], {
+const SCENARIOS: Scenario[] = [
+  {
+    name: "1 event/request, 32 conn",
+    events: EVENTS,
+    perRequest: 1,
+    concurrency: 32,
+    incidents: INCIDENTS,
+  },
+  {
+    name: "1 event/request, 8 conn",
+    events: EVENTS,
+    perRequest: 1,
+    concurrency: 8,
+    incidents: INCIDENTS,
+  },
+  {
+    name: "100 events/request, 8 conn",
+    events: STORM_EVENTS,
+    perRequest: 100,
+    concurrency: 8,
+    incidents: 1,
+  },
+];
+
+/** Runs `command` (the stack: `npm start`, as a user does) and waits for `ready` in its output. */
+function spawnServer(
+  command: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<Running> {
+  const [file = "", ...args] = command;
+  const child: ChildProcess = spawn(file, args, {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env },
@@ -49,10 +87,10 @@ function spawnServer(args: string[], env: Record<string, string>, ready: RegExp)
   });
 }
 
-function payload(i: number, incidents: number) {
+function event(i: number, incidents: number, run: string) {
   const account = `acct_${i % incidents}`;
   return JSON.stringify({
-    id: `bench-${incidents}-${i}`,
+    id: `bench-${run}-${i}`,
     event: "request.failed",
     event_date: new Date().toISOString(),
     account_id: account,
@@ -67,16 +105,22 @@ function payload(i: number, incidents: number) {
   });
 }
 
-async function load(url: string, events: number, incidents: number, concurrency: number) {
-  const bodies = Array.from({ length: events }, (_, i) => payload(i, incidents));
+async function load(url: string, s: Scenario, run: string) {
+  const bodies: string[] = [];
+  for (let i = 0; i < s.events; i += s.perRequest) {
+    const events = Array.from({ length: Math.min(s.perRequest, s.events - i) }, (_, k) =>
+      event(i + k, s.incidents, run),
+    );
+    bodies.push(s.perRequest === 1 ? (events[0] ?? "") : `[${events.join(",")}]`);
+  }
   const signatures = bodies.map((b) => signStackone(SECRET, b));
   const latencies: number[] = [];
   let next = 0;
   let failed = 0;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < events) {
+    Array.from({ length: s.concurrency }, async () => {
+      while (next < bodies.length) {
         const i = next++;
         const t = performance.now();
         const response = await fetch(`${url}/webhooks/stackone`, {
@@ -93,133 +137,126 @@ async function load(url: string, events: number, incidents: number, concurrency:
       }
     }),
   );
-  const seconds = (performance.now() - started) / 1000;
+  const lastAck = performance.now();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
   return {
-    perSecond: events / seconds,
+    started,
+    lastAck,
+    perSecond: s.events / ((lastAck - started) / 1000),
     p50: pct(0.5),
     p99: pct(0.99),
     failed,
-    sentAt: performance.now(),
   };
 }
 
-async function stats(url: string): Promise<Stats> {
-  return (await (await fetch(`${url}/_local/stats`)).json()) as Stats;
-}
+const stats = async (url: string) =>
+  (await (await fetch(`${url}/_local/stats`)).json()) as StackStats;
 
 /** Waits until every event is counted; gives up once the queue is idle and nothing moves for 10 s. */
-async function counted(url: string, expected: number, since: number) {
+async function counted(url: string, expected: number) {
   let last = -1;
   let stillSince = performance.now();
   for (;;) {
-    const s = await stats(url);
     const { incidents } = (await (await fetch(`${url}/incidents?limit=1000`)).json()) as {
       incidents: { count: number }[];
     };
     const total = incidents.reduce((a, i) => a + i.count, 0);
+    const at = performance.now();
+    // Read after the count, so the writes it reports include every counted event's.
+    const s = await stats(url);
     const idle = s.queue.pending === 0 && s.queue.inFlight === 0;
     if (total !== last) {
       last = total;
-      stillSince = performance.now();
+      stillSince = at;
     }
-    if ((total >= expected && idle) || (idle && performance.now() - stillSince > 10_000)) {
-      return { seconds: (performance.now() - since) / 1000, total, stats: s };
-    }
-    await new Promise((r) => setTimeout(r, 100));
+    if (total >= expected || (idle && at - stillSince > 10_000)) return { at, total, stats: s };
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+const rows: string[][] = [];
 const ceiling = await spawnServer(
-  ["bench/support/ceiling-server.ts"],
+  [process.execPath, "--import", "tsx", "bench/support/ceiling-server.ts"],
   {},
   /listening (http:\/\/\S+)/,
 );
-const rows: string[][] = [];
 try {
-  for (const concurrency of [8, 32]) {
-    const dir = mkdtempSync(join(tmpdir(), "quirkwatch-bench-"));
-    const stack = await spawnServer(
-      ["scripts/start.ts"],
-      { PORT: "0", DATA_DIR: dir, STACKONE_WEBHOOK_SECRET: SECRET, SWEEP_INTERVAL_SECONDS: "3600" },
-      /Webhook URL\s+(http:\/\/\S+)\/webhooks\/stackone/,
-    );
-    try {
-      const base = await load(ceiling.url, EVENTS, INCIDENTS, concurrency);
-      const ours = await load(stack.url, EVENTS, INCIDENTS, concurrency);
-      const done = await counted(stack.url, EVENTS, ours.sentAt);
-      const writes = done.stats.dynamo_writes;
-      rows.push([
-        `c=${concurrency}`,
-        fmt(ours.perSecond),
-        fmt(base.perSecond),
-        `${fmt((100 * ours.perSecond) / base.perSecond)}%`,
-        `${fmt(ours.p50, 1)} / ${fmt(ours.p99, 1)}`,
-        `${fmt(base.p50, 1)} / ${fmt(base.p99, 1)}`,
-        `${fmt(done.seconds, 1)} s`,
-        `${done.total === EVENTS ? "all" : `${done.total}/${EVENTS}`}`,
-        fmt((writes.event + writes.incident) / EVENTS, 3),
-        String(ours.failed + base.failed),
-      ]);
-    } finally {
-      await stack.stop();
-      rmSync(dir, { recursive: true, force: true });
+  for (const [n, scenario] of SCENARIOS.entries()) {
+    const base = await load(ceiling.url, scenario, `ceiling-${n}`);
+    rows.push([
+      scenario.name,
+      "ceiling",
+      fmt(base.perSecond),
+      "1.00",
+      `${fmt(base.p50, 1)} / ${fmt(base.p99, 1)}`,
+      "",
+      "",
+      "",
+      "",
+      String(base.failed),
+    ]);
+    for (const engine of ENGINES) {
+      const dir = mkdtempSync(join(tmpdir(), "quirkwatch-bench-"));
+      const stack = await spawnServer(
+        ["npm", "start", "--silent"],
+        {
+          PORT: "0",
+          DATA_DIR: dir,
+          QUIRKWATCH_ENGINE: engine,
+          STACKONE_WEBHOOK_SECRET: SECRET,
+          SWEEP_INTERVAL_SECONDS: "3600",
+        },
+        /Webhook URL\s+(http:\/\/\S+)\/webhooks\/stackone/,
+      );
+      try {
+        const ours = await load(stack.url, scenario, `${engine}-${n}`);
+        const done = await counted(stack.url, scenario.events);
+        const w = done.stats.writes;
+        rows.push([
+          scenario.name,
+          engine,
+          fmt(ours.perSecond),
+          fmt(ours.perSecond / base.perSecond, 2),
+          `${fmt(ours.p50, 1)} / ${fmt(ours.p99, 1)}`,
+          `${fmt((done.at - ours.lastAck) / 1000, 2)} s${done.total === scenario.events ? "" : ` (${done.total} of ${scenario.events})`}`,
+          fmt(scenario.events / ((done.at - ours.started) / 1000)),
+          fmt((w.event + w.incident) / scenario.events, 3),
+          `${fmt(done.stats.peak_rss_bytes / 2 ** 20)} MB`,
+          String(ours.failed),
+        ]);
+      } finally {
+        await stack.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
-  }
-
-  // The storm: every event on one incident, sent in requests of 100 events.
-  const dir = mkdtempSync(join(tmpdir(), "quirkwatch-bench-"));
-  const stack = await spawnServer(
-    ["scripts/start.ts"],
-    { PORT: "0", DATA_DIR: dir, STACKONE_WEBHOOK_SECRET: SECRET, SWEEP_INTERVAL_SECONDS: "3600" },
-    /Webhook URL\s+(http:\/\/\S+)\/webhooks\/stackone/,
-  );
-  try {
-    const started = performance.now();
-    for (let i = 0; i < STORM_EVENTS; i += 100) {
-      const body = `[${Array.from({ length: 100 }, (_, k) => payload(i + k, 1)).join(",")}]`;
-      const response = await fetch(`${stack.url}/webhooks/stackone`, {
-        method: "POST",
-        headers: { "x-stackone-signature": signStackone(SECRET, body) },
-        body,
-      });
-      if (response.status !== 202) throw new Error(`storm request answered ${response.status}`);
-    }
-    const done = await counted(stack.url, STORM_EVENTS, started);
-    const w = done.stats.dynamo_writes;
-    console.log(
-      `\nStorm: ${fmt(STORM_EVENTS)} events on one incident in ${fmt(done.seconds, 1)} s; ` +
-        `${fmt(w.incident)} incident writes for ${fmt(done.stats.queue.deliveredBatches)} batches; ` +
-        `${fmt((w.event + w.incident) / STORM_EVENTS, 3)} DynamoDB writes per event (target ≤ 1.05)`,
-    );
-  } finally {
-    await stack.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 } finally {
   await ceiling.stop();
 }
 
 console.log(
-  `\nEnd to end: ${fmt(EVENTS)} signed webhooks over ${INCIDENTS} incidents, one event per request`,
+  `\nEnd to end: signed StackOne webhooks over ${INCIDENTS} incidents (1 for 100 events/request)`,
 );
 const header = [
   "load",
-  "ours ev/s",
-  "ceiling ev/s",
-  "ratio (≥60%)",
-  "ours p50/p99 ms",
-  "ceiling p50/p99 ms",
-  "all counted after",
-  "counted",
+  "server",
+  "accepted ev/s",
+  "× ceiling",
+  "p50 / p99 ms",
+  "last 202 → all counted",
+  "end-to-end ev/s",
   "writes/event",
+  "peak RSS",
   "non-202",
 ];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-for (const row of [header, ...rows])
-  console.log(row.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  "));
+const line = (cells: string[]) =>
+  `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
+console.log(line(header));
+console.log(line(widths.map((w) => "-".repeat(w))));
+for (const row of rows) console.log(line(row));

@@ -1,9 +1,15 @@
 import { signStackone } from "../shared/sources/stackone/signature.ts";
+import { configuredHost, configuredPort, loadEnv } from "./local/env.ts";
 import { SCENARIOS } from "./local/scenarios.ts";
 
 // Posts a signed webhook for every scenario on the quirks page to a running stack, then shows
-// the incidents. Usage: npm run demo [URL]   (default http://127.0.0.1:3000)
-const base = (process.argv[2] ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, "");
+// the incidents. Usage: npm run demo [URL]   (default: where `npm start` listens, from the
+// environment and .env as it reads them: http://127.0.0.1:3000 unless PORT or HOST say otherwise)
+loadEnv();
+const base = (process.argv[2] ?? `http://${configuredHost()}:${configuredPort()}`).replace(
+  /\/$/,
+  "",
+);
 const secret = process.env.STACKONE_WEBHOOK_SECRET || "quirkwatch-dev-secret";
 const headers: Record<string, string> = process.env.ADMIN_TOKEN
   ? { authorization: `Bearer ${process.env.ADMIN_TOKEN}` }

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
+import { configuredHost, configuredPort, loadEnv } from "./local/env.ts";
 
 // Configuration: the environment, then an optional .env; the defaults are for local development.
-if (existsSync(".env")) process.loadEnvFile(".env");
+loadEnv();
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 process.env.QUIRKWATCH_LOCAL = "1";
 export const DEV_STACKONE_SECRET = "quirkwatch-dev-secret";
@@ -26,14 +27,32 @@ const {
 } = await import("../shared/config.ts");
 const { redactUrl } = await import("../shared/notify/url-guard.ts");
 const { loadRules } = await import("../shared/quirks/custom.ts");
-const { startStack } = await import("./local/stack.ts");
+const { ENGINES, startStack } = await import("./local/stack.ts");
+const { StartupError } = await import("./local/startup-error.ts");
+
+/** A problem the user can fix: one line on stderr, exit code 2. */
+function cannotStart(reason: string): never {
+  console.error(`Quirkwatch cannot start: ${reason}`);
+  process.exit(2);
+}
+
+const engine = process.env.QUIRKWATCH_ENGINE || "sqlite";
+const known = ENGINES.find((e) => e === engine);
+if (!known)
+  cannotStart(`QUIRKWATCH_ENGINE=${engine} is not an engine: use ${ENGINES.join(" or ")}`);
+const maxMb = process.env.DATA_MAX_MB ? Number(process.env.DATA_MAX_MB) : undefined;
+if (maxMb !== undefined && !(maxMb >= 1))
+  cannotStart(`DATA_MAX_MB=${process.env.DATA_MAX_MB} is not a size in megabytes (1 or more)`);
+const custom = rulesPath();
+if (custom !== undefined && !existsSync(custom))
+  cannotStart(`the rules file ${custom} (QUIRKWATCH_RULES) does not exist`);
 
 let rules: ReturnType<typeof loadRules>;
 let poller:
   | { apiKey: string; apiUrl: string; intervalMs: number; overlapSeconds: number }
   | undefined;
 try {
-  rules = loadRules(rulesPath());
+  rules = loadRules(custom);
   const apiKey = stackoneApiKey();
   // The key is a secret: it goes to the poller and nowhere else, never to the console.
   if (apiKey !== undefined) {
@@ -49,24 +68,41 @@ try {
   process.exit(2);
 }
 
-const port = Number(process.env.PORT ?? 3000);
 const dataDir = process.env.DATA_DIR || ".data";
-const stack = await startStack({
-  port,
-  host: process.env.HOST || "127.0.0.1",
-  dataDir,
-  rules,
-  stackoneSecrets: stackoneWebhookSecrets(),
-  genericSecret: genericWebhookSecret(),
-  adminToken: adminToken(),
-  sweepIntervalMs: Number(process.env.SWEEP_INTERVAL_SECONDS ?? 60) * 1000,
-  slackWebhookUrl: slackWebhookUrl(),
-  reauthUrlTemplate: reauthUrlTemplate(),
-  allowLocalUrls: allowLocalUrls(),
-  stackonePoller: poller,
-});
+let stack: Awaited<ReturnType<typeof startStack>>;
+try {
+  stack = await startStack({
+    port: configuredPort(),
+    host: configuredHost(),
+    dataDir,
+    engine: known,
+    dynamoEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
+    maxBytes: maxMb === undefined ? undefined : maxMb * 1024 * 1024,
+    rules,
+    stackoneSecrets: stackoneWebhookSecrets(),
+    genericSecret: genericWebhookSecret(),
+    adminToken: adminToken(),
+    sweepIntervalMs: Number(process.env.SWEEP_INTERVAL_SECONDS ?? 60) * 1000,
+    slackWebhookUrl: slackWebhookUrl(),
+    reauthUrlTemplate: reauthUrlTemplate(),
+    allowLocalUrls: allowLocalUrls(),
+    stackonePoller: poller,
+  });
+} catch (error) {
+  if (error instanceof StartupError) cannotStart(error.message);
+  throw error;
+}
 const slack = slackWebhookUrl();
 const auth = adminToken() ? "   (Authorization: Bearer $ADMIN_TOKEN)" : "";
+const storage =
+  stack.engine === "sqlite"
+    ? `${dataDir}/quirkwatch.db (SQLite; nothing accepted is lost, even on a crash)`
+    : `DynamoDB ${process.env.DYNAMODB_ENDPOINT ? `at ${process.env.DYNAMODB_ENDPOINT}` : `(dynalite in ${dataDir}/dynamo)`}, with the queue and alerts in memory`;
+// `npm run demo` finds this stack by itself when it listens where PORT and HOST say.
+const demo =
+  stack.port === configuredPort() && stack.url === `http://${configuredHost()}:${stack.port}`
+    ? "npm run demo"
+    : `npm run demo -- ${stack.url}`;
 
 console.log(`Quirkwatch is running locally.
 
@@ -75,13 +111,13 @@ console.log(`Quirkwatch is running locally.
   Signing       ${secretFromEnv ? "STACKONE_WEBHOOK_SECRET from the environment" : `the development secret "${DEV_STACKONE_SECRET}" (set STACKONE_WEBHOOK_SECRET to change it)`}
   Incidents     GET ${stack.url}/incidents${auth}
   Subscriptions POST/GET ${stack.url}/subscriptions   (Slack, webhook: http://127.0.0.1 allowed locally; email: to the outbox)
-  Data          ${dataDir}/ (incidents survive a restart)
+  Data          ${storage}
   Alerts        printed here${slack ? `, and posted to Slack at ${redactUrl(slack)}` : " (set SLACK_WEBHOOK_URL to post them to Slack too)"}
   Email outbox  printed here, and GET ${stack.url}/outbox${auth}
-  Rules         ${rules.length} rules${rulesPath() ? ` (custom: ${rulesPath()})` : ""}
+  Rules         ${rules.length} rules${custom ? ` (custom: ${custom})` : ""}
   Request logs  ${poller ? `polled from ${poller.apiUrl} every ${poller.intervalMs / 1000} s` : "not polled (set STACKONE_API_KEY to poll StackOne's request logs)"}
 
-Try it: npm run demo
+Try it: ${demo}
 `);
 
 let stopping = false;

@@ -6,8 +6,13 @@ export type LocalHandler = (
   event: APIGatewayProxyEventV2,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** Larger bodies are refused before they are read whole; ingest's own limit is 256 KiB. */
+/** Larger bodies are refused (ingest's own limit is 256 KiB) and not kept in memory. */
 const MAX_READ_BYTES = 1024 * 1024;
+/**
+ * A refused body is still read to its end, so the sender's keep-alive connection stays usable
+ * for its next request; past this much more, the connection is closed instead.
+ */
+const MAX_DISCARD_BYTES = 64 * 1024 * 1024;
 
 type CompiledRoute = {
   routeKey: string;
@@ -21,7 +26,11 @@ type CompiledRoute = {
  * An HTTP server that plays API Gateway HTTP API (payload 2.0) in front of the same handlers
  * that run in Lambda.
  */
-export function createApiGateway(routes: Record<string, LocalHandler>): Server {
+export function createApiGateway(
+  routes: Record<string, LocalHandler>,
+  /** Told of a body refused here, before any handler saw it. */
+  onTooLarge?: (routeKey: string, pathParameters: Record<string, string>) => void,
+): Server {
   const compiled: CompiledRoute[] = Object.entries(routes).map(([routeKey, handler]) => {
     const [method = "", path = ""] = routeKey.split(" ");
     const params: string[] = [];
@@ -42,10 +51,15 @@ export function createApiGateway(routes: Record<string, LocalHandler>): Server {
           body: JSON.stringify({ error: "no such route", details: [] }),
         });
       const body = await readBody(req);
-      if (body === undefined) {
+      if (typeof body === "number") {
+        onTooLarge?.(match.route.routeKey, match.pathParameters);
+        if (body > MAX_DISCARD_BYTES) res.shouldKeepAlive = false;
         return send(res, {
           statusCode: 413,
-          body: JSON.stringify({ error: "body too large", details: [] }),
+          body: JSON.stringify({
+            error: "the body is too large",
+            details: [{ path: "", message: `more than ${MAX_READ_BYTES} bytes` }],
+          }),
         });
       }
       const event = toEvent(req, url, match.route.routeKey, match.pathParameters, body);
@@ -74,15 +88,16 @@ function findRoute(routes: CompiledRoute[], method: string, path: string) {
   return undefined;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+/** The body, or how many bytes were read when it was too large (the rest is left unread). */
+async function readBody(req: IncomingMessage): Promise<Buffer | number> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_READ_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
+    if (size > MAX_DISCARD_BYTES) return size;
+    if (size <= MAX_READ_BYTES) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return size > MAX_READ_BYTES ? size : Buffer.concat(chunks);
 }
 
 function toEvent(

@@ -1,3 +1,4 @@
+import type { Subscriber } from "../../shared/incidents/bus.ts";
 import {
   type Log,
   notifySlack,
@@ -6,7 +7,6 @@ import {
 } from "../../shared/notify/deliver.ts";
 import { SlackPoster, type SlackPosterOptions } from "../../shared/notify/slack-delivery.ts";
 import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
-import type { Subscriber } from "./memory-bus.ts";
 
 /**
  * Slack and webhook delivery in the local stack: the notifier Lambdas' own code, run as

@@ -1,8 +1,6 @@
-import type { AlertBus } from "../../shared/incidents/bus.ts";
+import type { AlertBus, Subscriber } from "../../shared/incidents/bus.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { backoff, sleep } from "../../shared/retry.ts";
-
-export type Subscriber = { name: string; deliver(notice: Notice): Promise<void> };
 
 /**
  * The in-process alerts topic of the local stack and tests. Like SNS, `publish` resolves once
@@ -37,6 +35,11 @@ export class MemoryBus implements AlertBus {
         this.inFlight.add(delivery);
       }
     }
+  }
+
+  /** Deliveries not yet finished or dead-lettered. */
+  inFlightCount(): number {
+    return this.inFlight.size;
   }
 
   /** Resolves when every delivery has finished or been dead-lettered. */

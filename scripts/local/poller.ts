@@ -5,10 +5,12 @@ import {
   type PollReport,
   requestLogPoller,
 } from "../../shared/sources/stackone/poll-request-logs.ts";
+import type { PeriodicTask } from "./background-tasks.ts";
 
 /**
- * The request-log poller in the local stack: the deployed function's poll, run at once and then
- * every interval, one run at a time. A failed run is one console line; the stack goes on.
+ * The request-log poller in the local stack: the deployed function's poll, as a periodic task
+ * (run at start, then every interval, one run at a time). A failed run is one console line; the
+ * stack goes on.
  */
 
 export type LocalPollerOptions = {
@@ -18,24 +20,19 @@ export type LocalPollerOptions = {
   overlapSeconds: number;
 };
 
-export type LocalPoller = {
-  /** Runs a poll now (after the one under way); resolves with its report. */
-  pollNow(): Promise<PollReport | undefined>;
-  /** No new run starts; resolves once the one under way has finished. */
-  stop(): Promise<void>;
-};
+export const POLLER_TASK = "request-log poller";
 
 /** As in the deployed function: a run ends well before the next is due. */
 const MAX_RUN_MS = 45_000;
 
-export function startRequestLogPoller(
+export function requestLogPollTask(
   options: LocalPollerOptions & {
     rules: QuirkRule[];
     queue: EventQueue;
     cursors: CursorStore;
     log: (line: string) => void;
   },
-): LocalPoller {
+): PeriodicTask {
   const poll = requestLogPoller({
     apiKey: options.apiKey,
     apiUrl: options.apiUrl,
@@ -47,31 +44,16 @@ export function startRequestLogPoller(
     log: (message, detail) =>
       options.log(`poller: ${message}${detail ? ` ${JSON.stringify(detail)}` : ""}`),
   });
-  let running: Promise<PollReport | undefined> = Promise.resolve(undefined);
-  let stopped = false;
-  const pollNow = () => {
-    running = running.then(async () => {
-      if (stopped) return undefined;
+  return {
+    name: POLLER_TASK,
+    everyMs: options.intervalMs,
+    async run() {
       try {
         const report = await poll();
         if (report.logs > 0 || report.stopped) options.log(`poller: ${summary(report)}`);
-        return report;
       } catch (error) {
         options.log(`poller: the poll failed and is tried again next time: ${String(error)}`);
-        return undefined;
       }
-    });
-    return running;
-  };
-  const timer = setInterval(pollNow, options.intervalMs);
-  timer.unref();
-  void pollNow();
-  return {
-    pollNow,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
     },
   };
 }

@@ -1,35 +1,33 @@
-import { mkdirSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROUTES as API_ROUTES, createHandler as createApi } from "../../functions/api.ts";
 import { createHandler as createIngest } from "../../functions/ingest.ts";
-import { createHandler as createProcessor } from "../../functions/process.ts";
-import { createHandler as createSweeper } from "../../functions/sweep.ts";
-import { createTable } from "../../shared/adapters/aws/create-table.ts";
-import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
-import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
-import { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
-import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
-import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
-import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
 import { buildPage } from "../build-page.ts";
 import { createApiGateway, type LocalHandler } from "./api-gateway.ts";
-import { formatNotice } from "./console-notice.ts";
-import { deliverySubscribers } from "./delivery.ts";
-import { startDynalite } from "./dynalite.ts";
-import { MemoryBus } from "./memory-bus.ts";
-import { MemoryQueue } from "./memory-queue.ts";
-import { LocalEmailSubscriptions, Outbox } from "./outbox.ts";
-import { type LocalPollerOptions, startRequestLogPoller } from "./poller.ts";
-import { countWrites } from "./write-counter.ts";
+import type { ManualClock } from "./clock.ts";
+import { lockDataDir } from "./data-lock.ts";
+import type { EngineStats } from "./engine-protocol.ts";
+import type { LocalEngine } from "./local-engine.ts";
+import { type LocalPollerOptions, POLLER_TASK } from "./poller.ts";
+import { StartupError } from "./startup-error.ts";
+
+export const ENGINES = ["sqlite", "dynamodb"] as const;
+export type EngineName = (typeof ENGINES)[number];
 
 export type StackOptions = {
   /** 0 picks a free port. */
   port: number;
   host?: string;
-  /** Where dynalite keeps its data; in memory when undefined. */
+  /** Where the engine keeps its data; a temporary folder, removed on close, when undefined. */
   dataDir?: string;
+  /** `sqlite` (the default) or `dynamodb` (the deployed code path, on dynalite). */
+  engine?: EngineName;
+  /** The dynamodb engine: a DynamoDB to use instead of dynalite. */
+  dynamoEndpoint?: string;
+  /** The sqlite engine: a cap on the database's size (DATA_MAX_MB), as a full disk would be. */
+  maxBytes?: number;
   rules: QuirkRule[];
   stackoneSecrets: string[];
   genericSecret?: string;
@@ -41,139 +39,152 @@ export type StackOptions = {
   reauthUrlTemplate?: string;
   /** Destinations may be http://127.0.0.1 and http://localhost; true unless set false. */
   allowLocalUrls?: boolean;
-  /** The processor's and sweeper's clock; tests move it to reach reminders and quiet. */
-  now?: () => Date;
-  /** Polls StackOne's request logs when given (STACKONE_API_KEY is set). */
+  /** StackOne's request logs, polled when STACKONE_API_KEY is set. */
   stackonePoller?: LocalPollerOptions;
+  /** The processor's, sweeper's and delivery's clock; tests move it to reach reminders and quiet. */
+  clock?: ManualClock;
 };
+
+/** What `GET /_local/stats` answers: the engine's counts and this process's peak memory. */
+export type StackStats = EngineStats & { rejected: number; peak_rss_bytes: number };
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
-export const TABLE_NAME = "quirkwatch";
-
-/** The whole pipeline on this machine: the same handlers, dynalite, in-process queue and bus. */
+/** The whole pipeline on this machine: the same handlers as deployed, over one engine. */
 export async function startStack(options: StackOptions) {
   const log = options.log ?? ((line: string) => console.log(line));
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const dynamo = await startDynalite(options.dataDir ? join(options.dataDir, "dynamo") : undefined);
-  const client = createDynamoClient(dynamo.endpoint);
-  const writes = countWrites(client);
-  await createTable(client, TABLE_NAME);
-  const store = new DynamoIncidentStore(client, TABLE_NAME);
-  const mutes = new DynamoMuteStore(client, TABLE_NAME);
-
-  const subscriptions = new DynamoSubscriptionStore(client, TABLE_NAME);
-  const allowLocalUrls = options.allowLocalUrls ?? true;
-  // Email goes to the outbox instead of SNS; Slack and webhooks are delivered for real.
-  const outbox = new Outbox(subscriptions, log, options.now);
-  const bus = new MemoryBus([
-    { name: "console", deliver: async (notice) => log(formatNotice(notice)) },
-    ...deliverySubscribers({
-      subscriptions,
+  const temporary = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "quirkwatch-"));
+  const lock = lockDataDir(dataDir);
+  let engine: LocalEngine | undefined;
+  try {
+    const settings = {
+      dataDir,
+      maxBytes: options.maxBytes,
+      rules: options.rules,
+      adminToken: options.adminToken,
       slackWebhookUrl: options.slackWebhookUrl,
       reauthUrlTemplate: options.reauthUrlTemplate,
-      allowLocalUrls,
-      log,
-      now: options.now,
-    }),
-    outbox.subscriber(),
-  ]);
-  const processor = createProcessor({
-    store,
-    mutes,
-    bus,
-    now: options.now,
-    classifier: createClassifier(options.rules),
-    log: (message, detail) => log(`processor: ${message} ${JSON.stringify(detail ?? {})}`),
-  });
-  const queue = new MemoryQueue(processor, {
-    batchSize: 100,
-    windowMs: 20,
-    retryDelayMs: 200,
-    onDeadLetter: (m) =>
-      log(`events queue: message ${m.messageId} dead-lettered after ${m.receiveCount} receives`),
-  });
-  const poller =
-    options.stackonePoller &&
-    startRequestLogPoller({
-      ...options.stackonePoller,
-      rules: options.rules,
-      queue,
-      cursors: new DynamoCursorStore(client, TABLE_NAME),
-      log,
+      allowLocalUrls: options.allowLocalUrls ?? true,
+      sweepIntervalMs: options.sweepIntervalMs,
+      stackonePoller: options.stackonePoller,
+      // Built fresh at every start: the page is always the one in web/.
+      page: await buildPage(),
+    };
+    // Only the chosen engine is loaded: each brings its own libraries.
+    engine =
+      options.engine === "dynamodb"
+        ? await (await import("./dynamodb-engine.ts")).startDynamoEngine(
+            { ...settings, endpoint: options.dynamoEndpoint, now: options.clock?.now },
+            log,
+          )
+        : await (await import("./sqlite-engine.ts")).startSqliteEngine(
+            { ...settings, clock: options.clock?.buffer },
+            log,
+          );
+    const running = engine;
+
+    let rejected = 0;
+    const ingest = createIngest({
+      queue: running.queue,
+      stackoneSecrets: options.stackoneSecrets,
+      genericSecret: options.genericSecret,
     });
-  const ingest = createIngest({
-    queue,
-    stackoneSecrets: options.stackoneSecrets,
-    genericSecret: options.genericSecret,
-  });
-  // Built fresh at every start: the page is always the one in web/.
-  const page = await buildPage();
-  const api = createApi({
-    store,
-    mutes,
-    bus,
-    page: () => page,
-    reauthUrlTemplate: options.reauthUrlTemplate,
-    now: options.now,
-    log: (message, detail) => log(`api: ${message} ${JSON.stringify(detail ?? {})}`),
-    adminToken: options.adminToken,
-    subscriptions: {
-      subscriptions,
-      email: new LocalEmailSubscriptions(),
-      allowLocalUrls,
-      now: options.now,
-    },
-  });
+    const webhook: LocalHandler = async (event) => {
+      const result = await ingest(event);
+      const status = result.statusCode ?? 200;
+      if (status >= 400) {
+        rejected += 1;
+        log(
+          `webhook rejected: ${sourceOf(event.pathParameters)} ${status} ${reasonOf(result.body)}`,
+        );
+      }
+      return result;
+    };
+    const routes: Record<string, LocalHandler> = { "POST /webhooks/{source}": webhook };
+    for (const routeKey of running.routes) routes[routeKey] = running.handle;
+    const stats = async (): Promise<StackStats> => ({
+      ...(await running.stats()),
+      rejected,
+      // Peak resident memory of the process, as the OS counts it (KiB).
+      peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+    });
+    // Local only: what the pipeline did, for tests and the bench.
+    routes["GET /_local/stats"] = async () => ({
+      statusCode: 200,
+      body: JSON.stringify(await stats()),
+    });
 
-  const routes: Record<string, LocalHandler> = { "POST /webhooks/{source}": ingest };
-  for (const routeKey of Object.keys(API_ROUTES)) routes[routeKey] = api;
-  routes["GET /outbox"] = outbox.handler(options.adminToken);
-  // Local only: what the pipeline did, for tests and the bench.
-  routes["GET /_local/stats"] = async () => ({
-    statusCode: 200,
-    body: JSON.stringify({
-      queue: queue.stats(),
-      dynamo_writes: writes,
-      notices: bus.publishedCount,
-    }),
+    const server = createApiGateway(routes, (_route, params) => {
+      rejected += 1;
+      log(`webhook rejected: ${sourceOf(params)} 413 the body is too large`);
+    });
+    await listen(server, options.port, options.host ?? "127.0.0.1");
+    const { port } = server.address() as AddressInfo;
+
+    return {
+      url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+      port,
+      engine: running.name,
+      dataDir,
+      stats,
+      sweepNow: () => running.runTask("sweeper"),
+      /** Polls StackOne's request logs now (when configured) and waits for it. */
+      pollNow: () => running.runTask(POLLER_TASK),
+      /** Resolves once everything accepted so far is processed and delivered (or waiting on a retry). */
+      async settle(timeoutMs = 30_000) {
+        const deadline = Date.now() + timeoutMs;
+        while (!(await running.idle())) {
+          if (Date.now() > deadline) throw new Error("the stack did not settle");
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      },
+      /** Stops taking requests, then finishes everything already accepted. */
+      async close() {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await running.close();
+        lock.release();
+        if (temporary) rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await engine?.close().catch(() => undefined);
+    lock.release();
+    throw error;
+  }
+}
+
+async function listen(server: ReturnType<typeof createApiGateway>, port: number, host: string) {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EADDRINUSE") {
+        reject(
+          new StartupError(
+            `port ${port} on ${host} is in use: stop what uses it, or pick another port, e.g. PORT=${port + 1} npm start`,
+          ),
+        );
+      } else reject(error);
+    });
+    server.listen(port, host, resolve);
   });
-  const server = createApiGateway(routes);
-  await new Promise<void>((resolve) =>
-    server.listen(options.port, options.host ?? "127.0.0.1", resolve),
-  );
-  const { port } = server.address() as AddressInfo;
+}
 
-  const sweeper = createSweeper({ store, mutes, bus, now: options.now });
-  let sweeping: Promise<unknown> = Promise.resolve();
-  const sweepNow = () => {
-    sweeping = sweeping.then(sweeper).catch((error) => log(`sweeper: ${String(error)}`));
-    return sweeping;
-  };
-  const timer = setInterval(sweepNow, options.sweepIntervalMs);
-  timer.unref();
+/** The webhook's source as a console line may show it: a short word, or a question mark. */
+function sourceOf(params: Record<string, string | undefined> | undefined): string {
+  const source = params?.source ?? "";
+  return /^[\w-]{1,32}$/.test(source) ? source : "?";
+}
 
-  return {
-    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
-    port,
-    store,
-    queue,
-    bus,
-    writes,
-    subscriptions,
-    outbox,
-    sweepNow,
-    poller,
-    /** Stops taking requests, then finishes everything already accepted. */
-    async close() {
-      clearInterval(timer);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await poller?.stop();
-      await queue.drain();
-      await sweeping;
-      await bus.drain();
-      client.destroy();
-      await dynamo.close();
-    },
-  };
+/** The error ingest answered with, and the fields it names: never a value from the body. */
+function reasonOf(body: string | undefined): string {
+  try {
+    const parsed = JSON.parse(body ?? "{}") as { error?: string; details?: { path?: string }[] };
+    const paths = (parsed.details ?? []).map((d) => d.path).filter((p) => p);
+    return `${parsed.error ?? "rejected"}${paths.length > 0 ? ` (${paths.join(", ")})` : ""}`;
+  } catch {
+    return "rejected";
+  }
 }

@@ -86,14 +86,15 @@ const epochCeil = (iso: string) => Math.ceil(Date.parse(iso) / 1000);
 /**
  * Adds a batch's events to an incident; decides the firing or reminder notice if one is due. A
  * notice a mute withheld is released first if no mute holds it any more: the event shows the
- * problem goes on.
+ * problem goes on. `recordApplied: false` leaves the batch token out of `applied`, for an engine
+ * whose claims and incident writes commit together (SQLite) and so never asks `wasApplied`.
  */
 export function applyEvents(
   stored: IncidentRecord | undefined,
   group: EventGroup,
   now: Date,
   token: string,
-  silences: Silences,
+  silences: Silences & { recordApplied?: boolean },
 ): IncidentRecord {
   const current = stored && (releaseWithheld(stored, now, token, silences) ?? stored);
   const c = group.classification;
@@ -183,7 +184,7 @@ export function applyEvents(
       minuteKey,
       minuteKey(new Date(now.getTime() - c.alert.threshold.window_seconds * 1000).toISOString()),
     ),
-    ...appliedWith(base, token, epoch(now)),
+    ...(silences.recordApplied === false ? {} : appliedWith(base, token, epoch(now))),
     expires_at: undefined,
     resolved_at: undefined,
     resolution: undefined,

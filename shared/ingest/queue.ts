@@ -5,3 +5,8 @@ export type QueueMessage = { id: string; body: string };
 export interface EventQueue {
   send(messages: QueueMessage[]): Promise<void>;
 }
+
+/** The queue cannot take messages now, for a reason the sender should hear (a full disk). */
+export class QueueUnavailable extends Error {
+  override name = "QueueUnavailable";
+}

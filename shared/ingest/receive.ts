@@ -4,7 +4,7 @@ import {
   verifyStackoneSignature,
 } from "../sources/stackone/signature.ts";
 import { sign, verify, WebhookVerificationError } from "../standard-webhooks.ts";
-import type { EventQueue } from "./queue.ts";
+import { type EventQueue, QueueUnavailable } from "./queue.ts";
 import { readEvents, SOURCES, type Source } from "./read-events.ts";
 import { IngestRejection } from "./rejection.ts";
 
@@ -118,7 +118,8 @@ async function enqueue(events: IntegrationEvent[], queue: EventQueue): Promise<v
     );
   } catch (error) {
     console.error("the event queue did not take the events:", errorMessage(error));
-    throw new IngestRejection(503, "queue unavailable, retry");
+    const reason = error instanceof QueueUnavailable ? `${error.message}; ` : "";
+    throw new IngestRejection(503, `${reason}queue unavailable, retry`);
   }
 }
 

@@ -1,15 +1,40 @@
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PublishBatchCommand, type PublishBatchCommandInput, SNSClient } from "@aws-sdk/client-sns";
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchCommandInput,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, beforeAll, describe } from "vitest";
 import { startDynalite } from "../../scripts/local/dynalite.ts";
+import { MemoryBus } from "../../scripts/local/memory-bus.ts";
 import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
 import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
 import { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
 import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
+import { SnsAlertBus } from "../../shared/adapters/aws/sns-bus.ts";
+import { SqsEventQueue } from "../../shared/adapters/aws/sqs-queue.ts";
+import { SqliteBatchProcessor } from "../../shared/adapters/sqlite/batch-processor.ts";
+import { openSqliteEngine } from "../../shared/adapters/sqlite/engine.ts";
+import { createClassifier } from "../../shared/classify/classifier.ts";
+import { type IntegrationEventInput, parseEvent } from "../../shared/events/event.ts";
+import type { AlertBus } from "../../shared/incidents/bus.ts";
 import type { MuteStore } from "../../shared/incidents/mute.ts";
+import type { Notice } from "../../shared/incidents/notice.ts";
+import { processBatch } from "../../shared/incidents/process.ts";
 import type { IncidentStore } from "../../shared/incidents/store.ts";
+import type { EventQueue } from "../../shared/ingest/queue.ts";
+import { renderEmail } from "../../shared/notify/email.ts";
 import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
+import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import type { CursorStore } from "../../shared/sources/cursor-store.ts";
+import { sqsRecord } from "../support/sqs-record.ts";
 
 /** The stores of one engine, on fresh, empty storage. */
 export type Stores = {
@@ -19,23 +44,121 @@ export type Stores = {
   cursors: CursorStore;
 };
 
-/** An engine the contract suite runs against: `fresh()` gives empty stores each time. */
-export type Engine = { name: string; fresh(): Promise<Stores>; close(): Promise<void> };
+/**
+ * The events queue and the alerts bus of one engine, and what reached the far side of each: for
+ * AWS the requests SQS and SNS were sent (aws-sdk-client-mock at that boundary); for SQLite what
+ * the database holds once closed and opened again, as after a crash.
+ */
+export type Pipes = {
+  queue: EventQueue;
+  bus: AlertBus;
+  /** Bodies a consumer will receive, in order. */
+  queued(): Promise<string[]>;
+  /** Notices owed to subscribers, each once. */
+  published(): Promise<Notice[]>;
+  /** A queue with no room left: SQS refusing every entry, or SQLite on a full disk. */
+  fullQueue(): Promise<EventQueue>;
+};
 
-/** DynamoDB, through dynalite: each `fresh()` is a table of its own. */
+/**
+ * The engine's batch processor on fresh storage: the AWS processor (SQS batches) over DynamoDB,
+ * or one SQLite transaction per batch. `process` runs each batch to the end, in order.
+ */
+export type Processing = {
+  process(batch: IntegrationEventInput[]): Promise<void>;
+  incidents: IncidentStore;
+  /** Every notice published, in order. */
+  published(): Promise<Notice[]>;
+};
+
+/** An engine the contract suite runs against: `fresh()` gives empty stores each time. */
+export type Engine = {
+  name: string;
+  fresh(): Promise<Stores>;
+  pipes(): Promise<Pipes>;
+  processing(): Promise<Processing>;
+  close(): Promise<void>;
+};
+
+const classifier = createClassifier(BUILTIN_RULES);
+
+/** DynamoDB, through dynalite: each `fresh()` is a table of its own. SQS and SNS are mocked. */
 export async function dynamoEngine(): Promise<Engine> {
   const dynamo = await startDynalite();
   const client = createDynamoClient(dynamo.endpoint);
+  const fresh = async (): Promise<Stores> => {
+    const table = `quirkwatch-${randomUUID()}`;
+    await createTable(client, table);
+    return {
+      incidents: new DynamoIncidentStore(client, table),
+      subscriptions: new DynamoSubscriptionStore(client, table),
+      mutes: new DynamoMuteStore(client, table),
+      cursors: new DynamoCursorStore(client, table),
+    };
+  };
   return {
     name: "dynamodb",
-    async fresh() {
-      const table = `quirkwatch-${randomUUID()}`;
-      await createTable(client, table);
+    fresh,
+    async pipes() {
+      const sqsClient = new SQSClient({ region: "eu-west-1" });
+      const sqs = mockClient(sqsClient);
+      sqs.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => ({
+        Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id, MessageId: e.Id })),
+        Failed: [],
+      }));
+      const snsClient = new SNSClient({ region: "eu-west-1" });
+      const sns = mockClient(snsClient);
+      sns.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => ({
+        Successful: (input.PublishBatchRequestEntries ?? []).map((e) => ({ Id: e.Id })),
+        Failed: [],
+      }));
+      const fullClient = new SQSClient({ region: "eu-west-1" });
+      mockClient(fullClient)
+        .on(SendMessageBatchCommand)
+        .rejects(new Error("KMS.KMSThrottlingException"));
+      const noWait = async () => undefined;
       return {
-        incidents: new DynamoIncidentStore(client, table),
-        subscriptions: new DynamoSubscriptionStore(client, table),
-        mutes: new DynamoMuteStore(client, table),
-        cursors: new DynamoCursorStore(client, table),
+        queue: new SqsEventQueue(sqsClient, "https://sqs.local/events", { sleep: noWait }),
+        bus: new SnsAlertBus(snsClient, "arn:aws:sns:local:0:alerts", renderEmail),
+        async queued() {
+          return sqs
+            .commandCalls(SendMessageBatchCommand)
+            .flatMap((call) => call.args[0].input.Entries ?? [])
+            .map((entry) => entry.MessageBody ?? "");
+        },
+        async published() {
+          return (
+            sns
+              .commandCalls(PublishBatchCommand)
+              .flatMap((call) => call.args[0].input.PublishBatchRequestEntries ?? [])
+              // What the notifiers subscribe to: the internal message of each notice (the customer
+              // one goes only to customer email subscriptions).
+              .filter((entry) => entry.MessageAttributes?.audience?.StringValue === "internal")
+              .map((entry) => JSON.parse(JSON.parse(entry.Message ?? "{}").lambda) as Notice)
+          );
+        },
+        async fullQueue() {
+          return new SqsEventQueue(fullClient, "https://sqs.local/events", { sleep: noWait });
+        },
+      };
+    },
+    async processing() {
+      const { incidents, mutes } = await fresh();
+      const bus = new MemoryBus();
+      let message = 0;
+      return {
+        incidents,
+        async process(batch) {
+          const records = batch.map((event) => sqsRecord(event, 1, `m${++message}`));
+          const { batchItemFailures } = await processBatch(records, {
+            store: incidents,
+            mutes,
+            bus,
+            classifier,
+          });
+          if (batchItemFailures.length > 0) throw new Error("the batch failed");
+        },
+        published: async () => [...bus.published],
       };
     },
     async close() {
@@ -45,5 +168,123 @@ export async function dynamoEngine(): Promise<Engine> {
   };
 }
 
+const SUBSCRIBERS = ["console", "slack"];
+
+/** SQLite: each `fresh()` is a database file of its own. */
+export async function sqliteEngine(): Promise<Engine> {
+  const root = mkdtempSync(join(tmpdir(), "quirkwatch-contract-"));
+  const opened: { close(): void }[] = [];
+  const open = (dir: string) => {
+    const engine = openSqliteEngine(dir, SUBSCRIBERS);
+    opened.push(engine);
+    return engine;
+  };
+  return {
+    name: "sqlite",
+    async fresh() {
+      const engine = open(join(root, randomUUID()));
+      return {
+        incidents: engine.incidents,
+        subscriptions: engine.subscriptions,
+        mutes: engine.mutes,
+        cursors: engine.cursors,
+      };
+    },
+    async pipes() {
+      const dir = join(root, randomUUID());
+      const engine = open(dir);
+      /** Closes the database and reads it again, as a restart after a crash would. */
+      const reopened = () => {
+        engine.close();
+        return open(dir);
+      };
+      return {
+        queue: engine.queue,
+        bus: engine.outbox,
+        async queued() {
+          return reopened()
+            .queue.oldest(1_000_000)
+            .map((row) => row.body);
+        },
+        async published() {
+          const rows = reopened().outbox.due(Number.MAX_SAFE_INTEGER, 1_000_000);
+          const bySubscriber = new Map<string, string[]>();
+          for (const row of rows)
+            bySubscriber.set(row.subscriber, [
+              ...(bySubscriber.get(row.subscriber) ?? []),
+              row.notice,
+            ]);
+          // Every subscriber is owed the same notices.
+          const [first, ...rest] = SUBSCRIBERS.map((s) => (bySubscriber.get(s) ?? []).sort());
+          for (const other of rest)
+            if (JSON.stringify(other) !== JSON.stringify(first))
+              throw new Error("subscribers are owed different notices");
+          return (first ?? []).map((body) => JSON.parse(body) as Notice);
+        },
+        async fullQueue() {
+          const full = open(join(root, randomUUID()));
+          // A cap at the size it has now (it cannot shrink), then every free byte filled.
+          full.db.pragma("max_page_count = 1");
+          const insert = full.db.prepare("INSERT INTO queue (body) VALUES (?)");
+          for (const size of [4000, 1000, 100, 1])
+            for (;;) {
+              try {
+                insert.run("x".repeat(size));
+              } catch {
+                break;
+              }
+            }
+          return full.queue;
+        },
+      };
+    },
+    async processing() {
+      const engine = open(join(root, randomUUID()));
+      const processor = new SqliteBatchProcessor(
+        engine.db,
+        engine.queue,
+        engine.incidents,
+        engine.outbox,
+        { classifier, mutes: engine.mutes, log: () => {}, batchSize: 100_000 },
+      );
+      return {
+        incidents: engine.incidents,
+        async process(batch) {
+          await engine.queue.send(
+            batch.map((event, i) => ({ id: String(i), body: JSON.stringify(parseEvent(event)) })),
+          );
+          processor.processOnce();
+        },
+        published: async () =>
+          engine.outbox
+            .due(Number.MAX_SAFE_INTEGER, 1_000_000)
+            .filter((row) => row.subscriber === SUBSCRIBERS[0])
+            .map((row) => JSON.parse(row.notice) as Notice),
+      };
+    },
+    async close() {
+      for (const engine of opened) {
+        try {
+          engine.close();
+        } catch {}
+      }
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Every engine; each contract test file runs its tests once per engine. */
-export const ENGINES: (() => Promise<Engine>)[] = [dynamoEngine];
+export const ENGINES: (() => Promise<Engine>)[] = [dynamoEngine, sqliteEngine];
+
+/** Declares `tests` once per engine, each under the engine's name, with the engine started. */
+export function forEachEngine(tests: (engine: () => Engine) => void): void {
+  for (const start of ENGINES)
+    describe(start.name, () => {
+      let engine: Engine;
+      beforeAll(async () => {
+        engine = await start();
+      });
+      afterAll(() => engine.close());
+      tests(() => engine);
+    });
+}

@@ -224,12 +224,13 @@ describe("the dashboard", () => {
     await page.getByLabel("Provider").selectOption("greenhouse");
     await expect.poll(() => card(page, "br_filter_lever").count()).toBe(0);
     expect(await card(page, "br_filter_gh").count()).toBe(1);
-    expect(new URL(page.url()).searchParams.get("provider")).toBe("greenhouse");
+    await expect.poll(() => new URL(page.url()).searchParams.get("provider")).toBe("greenhouse");
 
     await page.reload();
     await expect.poll(() => card(page, "br_filter_gh").count()).toBe(1);
     expect(await card(page, "br_filter_lever").count()).toBe(0);
-    expect(await page.getByLabel("Provider").inputValue()).toBe("greenhouse");
+    // The provider list is built from the incidents loaded: poll until they are.
+    await expect.poll(() => page.getByLabel("Provider").inputValue()).toBe("greenhouse");
 
     await page.getByLabel("Provider").selectOption("");
     await expect.poll(() => card(page, "br_filter_lever").count()).toBe(1);

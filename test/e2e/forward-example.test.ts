@@ -95,7 +95,7 @@ describe("forwarding errors from the StackOne SDK", () => {
       ForbiddenResponse,
     );
     await expect(createNote(client)).resolves.toMatchObject({ statusCode: 201 });
-    await stack.queue.drain();
+    await stack.settle();
 
     const { incidents } = (await (await fetch(`${stack.url}/incidents`)).json()) as {
       incidents: Record<string, unknown>[];

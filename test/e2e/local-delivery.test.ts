@@ -1,7 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "../../scripts/local/stack.ts";
+import { ManualClock } from "../../scripts/local/clock.ts";
+import { ENGINES, type Stack, startStack } from "../../scripts/local/stack.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
@@ -21,230 +22,233 @@ const HOUR_MS = 3600_000;
 
 let slack: Receiver;
 let hooks: Receiver;
-let stack: Stack;
-let clock = Date.now();
-const lines: string[] = [];
+for (const engine of ENGINES)
+  describe(`delivery in the local stack (${engine})`, () => {
+    let stack: Stack;
+    const clock = new ManualClock(Date.now());
+    const lines: string[] = [];
 
-async function api(method: string, path: string, body?: unknown, token: string | null = TOKEN) {
-  const response = await fetch(`${stack.url}${path}`, {
-    method,
-    headers: {
-      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read as the test expects it.
-  return { status: response.status, body: (await response.json()) as any };
-}
-
-/** A signed StackOne webhook, then everything it causes: processing and every delivery. */
-async function stackone(payload: Record<string, unknown>) {
-  const body = JSON.stringify({ event_date: new Date(clock).toISOString(), ...payload });
-  const response = await fetch(`${stack.url}/webhooks/stackone`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-stackone-signature": signStackone(SECRET, body),
-    },
-    body,
-  });
-  expect(response.status).toBe(202);
-  await settle();
-}
-
-async function settle() {
-  await stack.queue.drain();
-  await stack.bus.drain();
-}
-
-let failures = 0;
-const unauthorized = (id: string) =>
-  stackone({
-    id,
-    event: "request.failed",
-    account_id: "acc_9",
-    origin_owner_name: "Acme GmbH",
-    provider: "hibob",
-    data: {
-      statusCode: 401,
-      message: "Unauthorized",
-      request_id: `req_${id}`,
-      provider_errors: [{ status: 401, raw: { error: "Service user token was revoked" } }],
-    },
-  });
-
-const headersOf = (headers: IncomingMessage["headers"]) =>
-  Object.fromEntries(
-    Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
-  );
-
-beforeAll(async () => {
-  [slack, hooks] = await Promise.all([startReceiver(), startReceiver()]);
-  stack = await startStack({
-    port: 0,
-    rules: BUILTIN_RULES,
-    stackoneSecrets: [SECRET],
-    adminToken: TOKEN,
-    sweepIntervalMs: 24 * HOUR_MS,
-    slackWebhookUrl: `${slack.base}${DEFAULT_SLACK}`,
-    reauthUrlTemplate: "https://app.example.com/reconnect/{account_id}",
-    log: (line) => lines.push(line),
-    now: () => new Date(clock),
-  });
-});
-
-afterAll(async () => {
-  await stack?.close();
-  await Promise.all([slack?.close(), hooks?.close()]);
-});
-
-describe("delivery in the local stack", () => {
-  let webhookSecret = "";
-
-  it("takes Slack, webhook and email subscriptions, with local URLs allowed", async () => {
-    const created = await Promise.all([
-      api("POST", "/subscriptions", {
-        kind: "slack",
-        target: `${slack.base}${HIBOB_SLACK}`,
-        filter: { providers: ["hibob"] },
-      }),
-      api("POST", "/subscriptions", {
-        kind: "slack",
-        target: `${slack.base}${LEVER_SLACK}`,
-        filter: { providers: ["lever"] },
-      }),
-      api("POST", "/subscriptions", { kind: "webhook", target: `${hooks.base}/quirkwatch` }),
-      api("POST", "/subscriptions", {
-        kind: "email",
-        target: "hr@customer.example",
-        filter: { audience: "customer" },
-      }),
-      api("POST", "/subscriptions", {
-        kind: "email",
-        target: "lever-team@example.com",
-        filter: { providers: ["lever"] },
-      }),
-      api("POST", "/subscriptions", { kind: "email", target: "oncall@example.com" }),
-    ]);
-    expect(created.map((c) => c.status)).toEqual([201, 201, 201, 201, 201, 201]);
-    webhookSecret = created[2]?.body.secret;
-    expect(webhookSecret).toMatch(/^whsec_/);
-    // Locally nobody clicks a confirmation link.
-    expect(created[3]?.body.status).toBe("confirmed");
-  });
-
-  it("turns one signed StackOne webhook into exactly one Slack message per matching channel", async () => {
-    await unauthorized(`evt_${++failures}`);
-
-    const [message, ...more] = slack.bodies(DEFAULT_SLACK);
-    expect(more).toEqual([]);
-    expect(message.text).toContain("acc_9");
-    expect(message.blocks[0].text.text).toMatch(/^🔴 reauth_required/);
-    expect(JSON.stringify(message)).toContain("https://app.example.com/reconnect/acc_9");
-    expect(slack.bodies(HIBOB_SLACK)).toEqual([message]);
-    expect(slack.bodies(LEVER_SLACK)).toEqual([]);
-    // The console still shows it.
-    expect(lines.some((l) => l.startsWith("🔴 FIRING"))).toBe(true);
-  });
-
-  it("sends the customer webhook, signed with the secret the API showed", async () => {
-    const [request, ...more] = hooks.received;
-    expect(more).toEqual([]);
-    if (!request) throw new Error("no webhook");
-    const notice = new Webhook(webhookSecret).verify(
-      request.body,
-      headersOf(request.headers),
-    ) as Notice;
-    expect(notice).toMatchObject({ kind: "firing", incident: { account: { id: "acc_9" } } });
-  });
-
-  it("emails the customer in their words and on-call in ours, for the same incident", async () => {
-    expect((await api("GET", "/outbox", undefined, null)).status).toBe(401);
-    const outbox = await api("GET", "/outbox");
-    expect(outbox.status).toBe(200);
-    const byAddress = Object.fromEntries(outbox.body.emails.map((e: { to: string }) => [e.to, e]));
-    expect(Object.keys(byAddress).sort()).toEqual(["hr@customer.example", "oncall@example.com"]);
-    const customer = byAddress["hr@customer.example"];
-    const internal = byAddress["oncall@example.com"];
-    expect(customer.notice_id).toBe(internal.notice_id);
-
-    expect(customer.subject).toBe(
-      "Hibob · Acme GmbH: Your Hibob connection needs to be reconnected",
-    );
-    expect(customer.body).toContain('Hibob said: "Service user token was revoked"');
-    expect(customer.body).toContain("Reconnect Hibob from the integrations page");
-    for (const internalWord of [
-      "stackone.401",
-      "req_evt_1",
-      "acc_9",
-      "connect_sessions",
-      "StackOne",
-      "customer",
-    ]) {
-      expect(customer.body).not.toContain(internalWord);
+    async function api(method: string, path: string, body?: unknown, token: string | null = TOKEN) {
+      const response = await fetch(`${stack.url}${path}`, {
+        method,
+        headers: {
+          ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read as the test expects it.
+      return { status: response.status, body: (await response.json()) as any };
     }
 
-    expect(internal.subject).toBe(
-      "[critical] reauth_required: Credentials rejected · Acme GmbH (acc_9) · hibob",
-    );
-    for (const detail of [
-      "Rule: stackone.401",
-      "Must act: the customer",
-      "Request id: req_evt_1",
-      "StackOne: Unauthorized",
-      "hibob (401): Service user token was revoked",
-      "POST /connect_sessions",
-    ]) {
-      expect(internal.body).toContain(detail);
+    /** A signed StackOne webhook, then everything it causes: processing and every delivery. */
+    async function stackone(payload: Record<string, unknown>) {
+      const body = JSON.stringify({ event_date: clock.now().toISOString(), ...payload });
+      const response = await fetch(`${stack.url}/webhooks/stackone`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-stackone-signature": signStackone(SECRET, body),
+        },
+        body,
+      });
+      expect(response.status).toBe(202);
+      await settle();
     }
-    expect(lines.some((l) => l.startsWith("📧 EMAIL to hr@customer.example"))).toBe(true);
+
+    async function settle() {
+      await stack.settle();
+    }
+
+    let failures = 0;
+    const unauthorized = (id: string) =>
+      stackone({
+        id,
+        event: "request.failed",
+        account_id: "acc_9",
+        origin_owner_name: "Acme GmbH",
+        provider: "hibob",
+        data: {
+          statusCode: 401,
+          message: "Unauthorized",
+          request_id: `req_${id}`,
+          provider_errors: [{ status: 401, raw: { error: "Service user token was revoked" } }],
+        },
+      });
+
+    const headersOf = (headers: IncomingMessage["headers"]) =>
+      Object.fromEntries(
+        Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
+      );
+
+    beforeAll(async () => {
+      [slack, hooks] = await Promise.all([startReceiver(), startReceiver()]);
+      stack = await startStack({
+        engine,
+        port: 0,
+        rules: BUILTIN_RULES,
+        stackoneSecrets: [SECRET],
+        adminToken: TOKEN,
+        sweepIntervalMs: 24 * HOUR_MS,
+        slackWebhookUrl: `${slack.base}${DEFAULT_SLACK}`,
+        reauthUrlTemplate: "https://app.example.com/reconnect/{account_id}",
+        log: (line) => lines.push(line),
+        clock,
+      });
+    });
+
+    afterAll(async () => {
+      await stack?.close();
+      await Promise.all([slack?.close(), hooks?.close()]);
+    });
+
+    let webhookSecret = "";
+
+    it("takes Slack, webhook and email subscriptions, with local URLs allowed", async () => {
+      const created = await Promise.all([
+        api("POST", "/subscriptions", {
+          kind: "slack",
+          target: `${slack.base}${HIBOB_SLACK}`,
+          filter: { providers: ["hibob"] },
+        }),
+        api("POST", "/subscriptions", {
+          kind: "slack",
+          target: `${slack.base}${LEVER_SLACK}`,
+          filter: { providers: ["lever"] },
+        }),
+        api("POST", "/subscriptions", { kind: "webhook", target: `${hooks.base}/quirkwatch` }),
+        api("POST", "/subscriptions", {
+          kind: "email",
+          target: "hr@customer.example",
+          filter: { audience: "customer" },
+        }),
+        api("POST", "/subscriptions", {
+          kind: "email",
+          target: "lever-team@example.com",
+          filter: { providers: ["lever"] },
+        }),
+        api("POST", "/subscriptions", { kind: "email", target: "oncall@example.com" }),
+      ]);
+      expect(created.map((c) => c.status)).toEqual([201, 201, 201, 201, 201, 201]);
+      webhookSecret = created[2]?.body.secret;
+      expect(webhookSecret).toMatch(/^whsec_/);
+      // Locally nobody clicks a confirmation link.
+      expect(created[3]?.body.status).toBe("confirmed");
+    });
+
+    it("turns one signed StackOne webhook into exactly one Slack message per matching channel", async () => {
+      await unauthorized(`evt_${++failures}`);
+
+      const [message, ...more] = slack.bodies(DEFAULT_SLACK);
+      expect(more).toEqual([]);
+      expect(message.text).toContain("acc_9");
+      expect(message.blocks[0].text.text).toMatch(/^🔴 reauth_required/);
+      expect(JSON.stringify(message)).toContain("https://app.example.com/reconnect/acc_9");
+      expect(slack.bodies(HIBOB_SLACK)).toEqual([message]);
+      expect(slack.bodies(LEVER_SLACK)).toEqual([]);
+      // The console still shows it.
+      expect(lines.some((l) => l.startsWith("🔴 FIRING"))).toBe(true);
+    });
+
+    it("sends the customer webhook, signed with the secret the API showed", async () => {
+      const [request, ...more] = hooks.received;
+      expect(more).toEqual([]);
+      if (!request) throw new Error("no webhook");
+      const notice = new Webhook(webhookSecret).verify(
+        request.body,
+        headersOf(request.headers),
+      ) as Notice;
+      expect(notice).toMatchObject({ kind: "firing", incident: { account: { id: "acc_9" } } });
+    });
+
+    it("emails the customer in their words and on-call in ours, for the same incident", async () => {
+      expect((await api("GET", "/outbox", undefined, null)).status).toBe(401);
+      const outbox = await api("GET", "/outbox");
+      expect(outbox.status).toBe(200);
+      const byAddress = Object.fromEntries(
+        outbox.body.emails.map((e: { to: string }) => [e.to, e]),
+      );
+      expect(Object.keys(byAddress).sort()).toEqual(["hr@customer.example", "oncall@example.com"]);
+      const customer = byAddress["hr@customer.example"];
+      const internal = byAddress["oncall@example.com"];
+      expect(customer.notice_id).toBe(internal.notice_id);
+
+      expect(customer.subject).toBe(
+        "Hibob · Acme GmbH: Your Hibob connection needs to be reconnected",
+      );
+      expect(customer.body).toContain('Hibob said: "Service user token was revoked"');
+      expect(customer.body).toContain("Reconnect Hibob from the integrations page");
+      for (const internalWord of [
+        "stackone.401",
+        "req_evt_1",
+        "acc_9",
+        "connect_sessions",
+        "StackOne",
+        "customer",
+      ]) {
+        expect(customer.body).not.toContain(internalWord);
+      }
+
+      expect(internal.subject).toBe(
+        "[critical] reauth_required: Credentials rejected · Acme GmbH (acc_9) · hibob",
+      );
+      for (const detail of [
+        "Rule: stackone.401",
+        "Must act: the customer",
+        "Request id: req_evt_1",
+        "StackOne: Unauthorized",
+        "hibob (401): Service user token was revoked",
+        "POST /connect_sessions",
+      ]) {
+        expect(internal.body).toContain(detail);
+      }
+      expect(lines.some((l) => l.startsWith("📧 EMAIL to hr@customer.example"))).toBe(true);
+    });
+
+    it("sends nothing more for repeats within the repeat interval", async () => {
+      await unauthorized(`evt_${++failures}`);
+      expect(slack.bodies(DEFAULT_SLACK)).toHaveLength(1);
+      expect(hooks.received).toHaveLength(1);
+    });
+
+    it("sends one reminder once the repeat interval has passed", async () => {
+      clock.advance(4 * HOUR_MS + 1_000);
+      await unauthorized(`evt_${++failures}`);
+      const messages = slack.bodies(DEFAULT_SLACK);
+      expect(messages).toHaveLength(2);
+      expect(messages[1].blocks[0].text.text).toMatch(/^🔁 Still firing/);
+      expect(hooks.received).toHaveLength(2);
+    });
+
+    it("sends one resolved message when the sweeper finds it quiet, and only one", async () => {
+      clock.advance(24 * HOUR_MS + 1_000);
+      await stack.sweepNow();
+      await settle();
+      await stack.sweepNow();
+      await settle();
+
+      const messages = slack.bodies(DEFAULT_SLACK);
+      expect(messages).toHaveLength(3);
+      expect(messages[2].blocks[0].text.text).toMatch(/^✅ Resolved/);
+      expect(slack.bodies(HIBOB_SLACK)).toHaveLength(3);
+      expect(slack.bodies(LEVER_SLACK)).toEqual([]);
+
+      const outbox = await api("GET", "/outbox");
+      const customer = outbox.body.emails.filter(
+        (e: { to: string }) => e.to === "hr@customer.example",
+      );
+      expect(customer.map((e: { subject: string }) => e.subject)).toEqual([
+        "Hibob · Acme GmbH: your connection is working again",
+        "Reminder · Hibob · Acme GmbH: Your Hibob connection needs to be reconnected",
+        "Hibob · Acme GmbH: Your Hibob connection needs to be reconnected",
+      ]);
+      const internal = outbox.body.emails.filter(
+        (e: { to: string }) => e.to === "oncall@example.com",
+      );
+      expect(internal.map((e: { subject: string }) => e.subject.split(" ")[0])).toEqual([
+        "[resolved]",
+        "[still",
+        "[critical]",
+      ]);
+    });
   });
-
-  it("sends nothing more for repeats within the repeat interval", async () => {
-    await unauthorized(`evt_${++failures}`);
-    expect(slack.bodies(DEFAULT_SLACK)).toHaveLength(1);
-    expect(hooks.received).toHaveLength(1);
-  });
-
-  it("sends one reminder once the repeat interval has passed", async () => {
-    clock += 4 * HOUR_MS + 1_000;
-    await unauthorized(`evt_${++failures}`);
-    const messages = slack.bodies(DEFAULT_SLACK);
-    expect(messages).toHaveLength(2);
-    expect(messages[1].blocks[0].text.text).toMatch(/^🔁 Still firing/);
-    expect(hooks.received).toHaveLength(2);
-  });
-
-  it("sends one resolved message when the sweeper finds it quiet, and only one", async () => {
-    clock += 24 * HOUR_MS + 1_000;
-    await stack.sweepNow();
-    await settle();
-    await stack.sweepNow();
-    await settle();
-
-    const messages = slack.bodies(DEFAULT_SLACK);
-    expect(messages).toHaveLength(3);
-    expect(messages[2].blocks[0].text.text).toMatch(/^✅ Resolved/);
-    expect(slack.bodies(HIBOB_SLACK)).toHaveLength(3);
-    expect(slack.bodies(LEVER_SLACK)).toEqual([]);
-
-    const outbox = await api("GET", "/outbox");
-    const customer = outbox.body.emails.filter(
-      (e: { to: string }) => e.to === "hr@customer.example",
-    );
-    expect(customer.map((e: { subject: string }) => e.subject)).toEqual([
-      "Hibob · Acme GmbH: your connection is working again",
-      "Reminder · Hibob · Acme GmbH: Your Hibob connection needs to be reconnected",
-      "Hibob · Acme GmbH: Your Hibob connection needs to be reconnected",
-    ]);
-    const internal = outbox.body.emails.filter(
-      (e: { to: string }) => e.to === "oncall@example.com",
-    );
-    expect(internal.map((e: { subject: string }) => e.subject.split(" ")[0])).toEqual([
-      "[resolved]",
-      "[still",
-      "[critical]",
-    ]);
-  });
-});

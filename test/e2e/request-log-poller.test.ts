@@ -51,7 +51,7 @@ describe("the poller's own 401", () => {
       },
     });
     const opened = await eventually(async () => {
-      await stack.queue.drain();
+      await stack.settle();
       return (await incidents(stack.url, "&account_id=quirkwatch"))[0];
     });
     expect(opened).toMatchObject({
@@ -60,8 +60,8 @@ describe("the poller's own 401", () => {
       status: "firing",
       provider_messages: ["Invalid API key"],
     });
-    await stack.poller?.pollNow();
-    await stack.queue.drain();
+    await stack.pollNow();
+    await stack.settle();
     const [resolved] = await incidents(stack.url, "&account_id=quirkwatch");
     expect(resolved).toMatchObject({ id: opened.id, status: "resolved" });
   });

@@ -22,8 +22,7 @@ beforeAll(async () => {
     const response = await postStackone(stack.url, payloads, SECRET);
     expect(response.status, scenario.name).toBe(202);
   }
-  await stack.queue.drain();
-  await stack.bus.drain();
+  await stack.settle();
 });
 
 afterAll(() => stack?.close());

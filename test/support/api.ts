@@ -1,6 +1,6 @@
 import type { ApiDeps } from "../../functions/api.ts";
 import { MemoryBus } from "../../scripts/local/memory-bus.ts";
-import { LocalEmailSubscriptions } from "../../scripts/local/outbox.ts";
+import { MemoryEmailOutbox } from "../../scripts/local/outbox.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
 import type { TestDynamo } from "./dynamo.ts";
 
@@ -21,7 +21,7 @@ export async function apiDeps(
     adminToken: undefined,
     subscriptions: {
       subscriptions: new DynamoSubscriptionStore(dynamo.client, table),
-      email: new LocalEmailSubscriptions(),
+      email: new MemoryEmailOutbox(),
       allowLocalUrls: false,
     },
     ...given,

@@ -109,7 +109,12 @@ export class DynamoIncidentStore implements IncidentStore {
         TableName: this.table,
         Item: marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: true }),
         ...(expectedVersion === undefined
-          ? { ConditionExpression: "attribute_not_exists(pk)" }
+          ? {
+              // An expired incident is gone for readers, even before TTL deletes it: a new one
+              // may take its id (otherwise its account's next event could never be counted).
+              ConditionExpression: "attribute_not_exists(pk) OR expires_at <= :now",
+              ExpressionAttributeValues: { ":now": { N: String(epochNow()) } },
+            }
           : {
               ConditionExpression: "version = :v",
               ExpressionAttributeValues: { ":v": { N: String(expectedVersion) } },

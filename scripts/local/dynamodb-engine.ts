@@ -1,0 +1,155 @@
+import { join } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ROUTES as API_ROUTES, createHandler as createApi } from "../../functions/api.ts";
+import { createHandler as createProcessor } from "../../functions/process.ts";
+import { createTable } from "../../shared/adapters/aws/create-table.ts";
+import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
+import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
+import { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
+import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
+import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
+import { createClassifier } from "../../shared/classify/classifier.ts";
+import { periodicTasks, runPeriodically } from "./background-tasks.ts";
+import { formatNotice } from "./console-notice.ts";
+import { deliverySubscribers } from "./delivery.ts";
+import { startDynalite } from "./dynalite.ts";
+import type { EngineSettings } from "./engine-protocol.ts";
+import type { LocalEngine } from "./local-engine.ts";
+import { MemoryBus } from "./memory-bus.ts";
+import { MemoryQueue } from "./memory-queue.ts";
+import { emailSubscriber, MemoryEmailOutbox, outboxHandler } from "./outbox.ts";
+import { countWrites } from "./write-counter.ts";
+
+export const TABLE_NAME = "quirkwatch";
+
+export type DynamoEngineSettings = Omit<EngineSettings, "clock"> & {
+  /** A DynamoDB to use instead of dynalite (DYNAMODB_ENDPOINT). */
+  endpoint?: string;
+  now?: () => Date;
+};
+
+/**
+ * The deployed code path on one machine: the processor and sweeper functions over DynamoDB
+ * (dynalite under DATA_DIR, or DYNAMODB_ENDPOINT), with SQS and SNS played in memory. Events
+ * accepted but not yet processed are lost if the process dies: the SQLite engine is the durable
+ * one; this one is for running what is deployed.
+ */
+export async function startDynamoEngine(
+  settings: DynamoEngineSettings,
+  log: (line: string) => void,
+): Promise<LocalEngine> {
+  const dynalite = settings.endpoint
+    ? undefined
+    : await startDynalite(join(settings.dataDir, "dynamo"));
+  const client = dynalite ? createDynamoClient(dynalite.endpoint) : remoteClient(settings.endpoint);
+  const writes = countWrites(client);
+  const table = process.env.TABLE_NAME || TABLE_NAME;
+  await createTable(client, table);
+  const store = new DynamoIncidentStore(client, table);
+  const subscriptions = new DynamoSubscriptionStore(client, table);
+  const emails = new MemoryEmailOutbox();
+  const bus = new MemoryBus([
+    { name: "console", deliver: async (notice) => log(formatNotice(notice)) },
+    ...deliverySubscribers({
+      subscriptions,
+      slackWebhookUrl: settings.slackWebhookUrl,
+      reauthUrlTemplate: settings.reauthUrlTemplate,
+      allowLocalUrls: settings.allowLocalUrls,
+      log,
+      now: settings.now,
+    }),
+    emailSubscriber(subscriptions, emails, log, settings.now),
+  ]);
+  const mutes = new DynamoMuteStore(client, table);
+  const processor = createProcessor({
+    store,
+    mutes,
+    bus,
+    now: settings.now,
+    classifier: createClassifier(settings.rules),
+    log: (message, detail) => log(`processor: ${message} ${JSON.stringify(detail ?? {})}`),
+  });
+  const queue = new MemoryQueue(processor, {
+    batchSize: 100,
+    windowMs: 20,
+    retryDelayMs: 200,
+    onDeadLetter: (m) =>
+      log(`events queue: message ${m.messageId} dead-lettered after ${m.receiveCount} receives`),
+  });
+  const tasks = runPeriodically(
+    periodicTasks(
+      {
+        store,
+        bus,
+        queue,
+        cursors: new DynamoCursorStore(client, table),
+        mutes,
+        now: settings.now ?? (() => new Date()),
+        log,
+      },
+      {
+        sweepIntervalMs: settings.sweepIntervalMs,
+        rules: settings.rules,
+        stackonePoller: settings.stackonePoller,
+      },
+    ),
+    log,
+  );
+  const api = createApi({
+    store,
+    mutes,
+    bus,
+    page: () => settings.page,
+    reauthUrlTemplate: settings.reauthUrlTemplate,
+    now: settings.now,
+    log: (message, detail) => log(`api: ${message} ${JSON.stringify(detail ?? {})}`),
+    adminToken: settings.adminToken,
+    subscriptions: {
+      subscriptions,
+      email: emails,
+      allowLocalUrls: settings.allowLocalUrls,
+      now: settings.now,
+    },
+  });
+  const outbox = outboxHandler(emails, settings.adminToken);
+
+  return {
+    name: "dynamodb",
+    queue,
+    routes: [...Object.keys(API_ROUTES), "GET /outbox"],
+    handle: (event) => (event.routeKey in API_ROUTES ? api(event) : outbox(event)),
+    async stats() {
+      const q = queue.stats();
+      return {
+        engine: "dynamodb",
+        queue: {
+          pending: q.pending,
+          inFlight: q.inFlight,
+          batches: q.deliveredBatches,
+          dead: q.deadLettered,
+        },
+        writes: { ...writes },
+        notices: bus.publishedCount,
+        deliveries: { pending: 0, inFlight: bus.inFlightCount(), dead: bus.deadLetters.length },
+      };
+    },
+    async idle() {
+      const q = queue.stats();
+      return q.pending === 0 && q.inFlight === 0 && bus.inFlightCount() === 0;
+    },
+    runTask: (name) => tasks.runNow(name),
+    async close() {
+      await queue.drain();
+      await tasks.stop();
+      await bus.drain();
+      client.destroy();
+      await dynalite?.close();
+    },
+  };
+}
+
+/** A DynamoDB of the user's: the SDK's own credentials when AWS ones are configured. */
+function remoteClient(endpoint: string | undefined): DynamoDBClient {
+  const aws = process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE;
+  return aws ? new DynamoDBClient({ endpoint }) : createDynamoClient(endpoint);
+}

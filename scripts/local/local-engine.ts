@@ -1,0 +1,22 @@
+import type { EventQueue } from "../../shared/ingest/queue.ts";
+import type { LocalHandler } from "./api-gateway.ts";
+import type { EngineStats } from "./engine-protocol.ts";
+
+/**
+ * One engine of the local stack as the HTTP side sees it: the queue ingest hands events to, the
+ * routes it answers (the admin API and `GET /outbox`), and what tests and the bench ask of it.
+ */
+export interface LocalEngine {
+  name: "sqlite" | "dynamodb";
+  queue: EventQueue;
+  /** The route keys `handle` answers: the admin API's and `GET /outbox`. */
+  routes: string[];
+  handle: LocalHandler;
+  stats(): Promise<EngineStats>;
+  /** Nothing queued or being processed, and no delivery in flight or due now. */
+  idle(): Promise<boolean>;
+  /** Runs a periodic task now (`sweeper`, `request-log poller`) and waits for it. */
+  runTask(name: string): Promise<void>;
+  /** Finishes what was accepted (as far as it must), then lets go of its storage. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,49 @@
+/**
+ * The schema, one migration per version (`PRAGMA user_version`). Never edit a released one: add
+ * the next. Records are JSON documents beside the columns queries need, so fields added to a
+ * record pass through untouched.
+ */
+export const MIGRATIONS: string[] = [
+  `
+  -- Accepted events waiting for the processor, oldest first.
+  CREATE TABLE queue (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);
+  -- Queued events the processor could not read; kept, never dropped.
+  CREATE TABLE dead_events (seq INTEGER PRIMARY KEY, body TEXT NOT NULL, error TEXT NOT NULL,
+    at TEXT NOT NULL);
+
+  -- Counted event ids: a redelivery within the retention is never counted twice.
+  CREATE TABLE claims (source TEXT NOT NULL, id TEXT NOT NULL, token TEXT, message_id TEXT,
+    expires_at INTEGER NOT NULL, PRIMARY KEY (source, id)) WITHOUT ROWID;
+  CREATE INDEX claims_expiry ON claims (expires_at);
+
+  -- due_at is set exactly while the incident is open (the domain decides).
+  CREATE TABLE incidents (id TEXT PRIMARY KEY, version INTEGER NOT NULL, status TEXT NOT NULL,
+    account_id TEXT NOT NULL, provider TEXT NOT NULL, category TEXT NOT NULL,
+    last_seen TEXT NOT NULL, due_at INTEGER, expires_at INTEGER, record TEXT NOT NULL);
+  CREATE INDEX incidents_due ON incidents (due_at) WHERE due_at IS NOT NULL;
+  CREATE INDEX incidents_open_account ON incidents (account_id) WHERE due_at IS NOT NULL;
+  CREATE INDEX incidents_recent ON incidents (last_seen);
+  CREATE INDEX incidents_account_recent ON incidents (account_id, last_seen);
+  CREATE INDEX incidents_expiry ON incidents (expires_at) WHERE expires_at IS NOT NULL;
+
+  CREATE TABLE subscriptions (id TEXT PRIMARY KEY, kind TEXT NOT NULL, created_at TEXT NOT NULL,
+    subscription TEXT NOT NULL);
+  -- ends_at in epoch milliseconds.
+  CREATE TABLE mutes (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, ends_at INTEGER NOT NULL,
+    mute TEXT NOT NULL);
+  CREATE INDEX mutes_end ON mutes (ends_at);
+  CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+  -- One row per (notice, subscriber) until delivered or dead-lettered; due_at in epoch ms.
+  CREATE TABLE outbox (notice_id TEXT NOT NULL, subscriber TEXT NOT NULL, notice TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, due_at INTEGER NOT NULL, last_error TEXT,
+    PRIMARY KEY (notice_id, subscriber));
+  CREATE INDEX outbox_due ON outbox (subscriber, due_at);
+  CREATE TABLE dead_deliveries (notice_id TEXT NOT NULL, subscriber TEXT NOT NULL,
+    notice TEXT NOT NULL, attempts INTEGER NOT NULL, error TEXT NOT NULL, at TEXT NOT NULL,
+    PRIMARY KEY (notice_id, subscriber));
+
+  -- The emails SNS would have sent (no SNS on one machine): GET /outbox.
+  CREATE TABLE emails (seq INTEGER PRIMARY KEY, email TEXT NOT NULL);
+  `,
+];

@@ -1,0 +1,79 @@
+import type { Classifier } from "../classify/classifier.ts";
+import type { IntegrationEvent } from "../events/event.ts";
+import { changesIncidents, planBatch, resolutionFor } from "./batch.ts";
+import type { Mute } from "./mute.ts";
+import type { Notice } from "./notice.ts";
+import { isOrphaned } from "./process.ts";
+import {
+  applyEvents,
+  type IncidentRecord,
+  resolveIncident,
+  toNotice,
+  withoutNotices,
+} from "./record.ts";
+import type { EventKey } from "./store.ts";
+
+/**
+ * The reads and writes one batch needs, all inside one transaction the caller holds open: what
+ * is claimed, saved and published here commits together or not at all. Synchronous, because an
+ * embedded database's transaction is (better-sqlite3).
+ */
+export interface BatchTransaction {
+  /** Records an event id; false when it is already recorded (a redelivery). */
+  claim(key: EventKey): boolean;
+  getIncident(id: string): IncidentRecord | undefined;
+  /** Every open incident of one customer account. */
+  openIncidentsForAccount(accountId: string): IncidentRecord[];
+  /** Writes the record, read at `expectedVersion` (undefined when new); throws if it moved. */
+  saveIncident(record: IncidentRecord, expectedVersion: number | undefined): void;
+  /** Puts notices in the durable outbox; they are delivered once the transaction commits. */
+  publish(notices: Notice[]): void;
+}
+
+export type BatchOutcome = { counted: number; duplicates: number; notices: number };
+
+/**
+ * One batch of queued events in one transaction: claim each id, count the new events into their
+ * incidents, resolve what recovery events resolve, and publish the notices those changes decide.
+ * Exactly once comes from the transaction: a crash before commit leaves the events queued and
+ * nothing claimed. The decisions are the AWS processor's (`planBatch`, `applyEvents`, ...).
+ */
+export function processInTransaction(
+  events: IntegrationEvent[],
+  tx: BatchTransaction,
+  deps: { classifier: Classifier; now: Date; token: string; mutes: readonly Mute[] },
+): BatchOutcome {
+  const { now, token } = deps;
+  const silences = { mutes: deps.mutes };
+  // An event that changes no incident (a success no rule flags) needs no claim.
+  const relevant = events.filter((e) => changesIncidents(e, deps.classifier));
+  const fresh = relevant.filter((e) => tx.claim({ source: e.source, id: e.id }));
+  const plan = planBatch(fresh, (e) => e, deps.classifier);
+  let notices = 0;
+
+  const write = (current: IncidentRecord | undefined, next: IncidentRecord) => {
+    // Ours, or left behind by a writer that died (the sweeper publishes outside a transaction).
+    const due = next.outbox.filter((n) => n.owner === token || isOrphaned(n, now));
+    const published = due.map((pending) => toNotice(next, pending));
+    if (published.length > 0) tx.publish(published);
+    notices += published.length;
+    const saved =
+      published.length > 0 ? withoutNotices(next, new Set(published.map((n) => n.id))) : next;
+    tx.saveIncident(saved, current?.version);
+  };
+
+  for (const [incidentId, { classification, items }] of plan.counted) {
+    const current = tx.getIncident(incidentId);
+    const group = { incidentId, classification, events: items };
+    // The claims commit with the count: no batch token needs remembering on the record.
+    write(current, applyEvents(current, group, now, token, { ...silences, recordApplied: false }));
+  }
+  for (const event of plan.resolving) {
+    for (const incident of tx.openIncidentsForAccount(event.account.id)) {
+      const resolution = resolutionFor(event, incident);
+      const next = resolution && resolveIncident(incident, resolution, now, token, silences);
+      if (next) write(incident, next);
+    }
+  }
+  return { counted: fresh.length, duplicates: relevant.length - fresh.length, notices };
+}

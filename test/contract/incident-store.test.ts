@@ -1,0 +1,217 @@
+import { describe, expect, it } from "vitest";
+import type { IncidentRecord } from "../../shared/incidents/record.ts";
+import { EVENT_RETENTION_SECONDS } from "../../shared/incidents/store.ts";
+import { forEachEngine } from "./engines.ts";
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/** An open (firing) incident record; `due_at` undefined makes it closed. */
+function record(id: string, over: Partial<IncidentRecord> = {}): IncidentRecord {
+  return {
+    id,
+    account: { id: "acct_1", name: "Acme" },
+    provider: "lever",
+    rule_id: "lever.401",
+    category: "reauth_required",
+    severity: "critical",
+    must_act: "customer",
+    status: "firing",
+    title: "Lever credentials revoked",
+    what_happened: "Lever refused the key.",
+    remediation: ["Reconnect Lever"],
+    retryable: false,
+    count: 1,
+    first_seen: "2026-11-24T10:00:00.000Z",
+    last_seen: "2026-11-24T10:00:00.000Z",
+    request_ids: ["req_1"],
+    messages: ["401"],
+    provider_messages: [],
+    generation: 1,
+    version: 0,
+    policy: {
+      threshold: { count: 1, window_seconds: 60 },
+      repeat_seconds: 14_400,
+      resolve_after_quiet_seconds: 86_400,
+    },
+    hours: { "2026112410": 1 },
+    minutes: {},
+    notice_seq: 0,
+    notified_count: 0,
+    outbox: [],
+    applied: [],
+    applied_floor: 0,
+    received_at: now(),
+    due_at: now() + 86_400,
+    ...over,
+  };
+}
+
+const ids = (records: IncidentRecord[]) => records.map((r) => r.id);
+
+forEachEngine((engine) => {
+  describe("incident store: event claims", () => {
+    it("claims an event once; another claim is a duplicate that says who claimed it", async () => {
+      const { incidents } = await engine().fresh();
+      const key = { source: "stackone", id: "evt_1" };
+      const before = now();
+      expect(await incidents.claimEvent(key, { token: "A", message_id: "m1" })).toEqual({
+        status: "claimed",
+      });
+      const again = await incidents.claimEvent(key, { token: "B", message_id: "m2" });
+      expect(again).toMatchObject({ status: "duplicate", token: "A", message_id: "m1" });
+      const claimedAt = again.status === "duplicate" ? (again.claimed_at ?? 0) : 0;
+      expect(claimedAt).toBeGreaterThanOrEqual(before);
+      expect(claimedAt).toBeLessThanOrEqual(now());
+      // The same source with another id, and another source with the same id, are new.
+      expect(
+        await incidents.claimEvent(
+          { source: "stackone", id: "evt_2" },
+          { token: "B", message_id: "m2" },
+        ),
+      ).toEqual({ status: "claimed" });
+      expect(
+        await incidents.claimEvent(
+          { source: "generic", id: "evt_1" },
+          { token: "B", message_id: "m2" },
+        ),
+      ).toEqual({ status: "claimed" });
+    });
+
+    it("takes a repeated claim with the same token and message as its own (a retried request)", async () => {
+      const { incidents } = await engine().fresh();
+      const key = { source: "stackone", id: "evt_1" };
+      await incidents.claimEvent(key, { token: "A", message_id: "m1" });
+      expect(await incidents.claimEvent(key, { token: "A", message_id: "m1" })).toEqual({
+        status: "claimed",
+      });
+    });
+
+    it("moves a claim from one token to another only while it is the first one's", async () => {
+      const { incidents } = await engine().fresh();
+      const key = { source: "stackone", id: "evt_1" };
+      await incidents.claimEvent(key, { token: "A", message_id: "m1" });
+      expect(await incidents.reclaimEvent(key, "A", "B")).toBe(true);
+      // Idempotent: a retried request that already moved it.
+      expect(await incidents.reclaimEvent(key, "A", "B")).toBe(true);
+      expect(await incidents.reclaimEvent(key, "A", "C")).toBe(false);
+      expect(await incidents.claimEvent(key, { token: "D", message_id: "m2" })).toMatchObject({
+        status: "duplicate",
+        token: "B",
+      });
+      expect(EVENT_RETENTION_SECONDS).toBeGreaterThan(0);
+    });
+  });
+
+  describe("incident store: incidents", () => {
+    it("saves a new incident once, then only on the version it read", async () => {
+      const { incidents } = await engine().fresh();
+      expect(await incidents.getIncident("inc_a")).toBeUndefined();
+      expect(await incidents.saveIncident(record("inc_a"), undefined)).toBe(true);
+      expect(await incidents.saveIncident(record("inc_a", { count: 9 }), undefined)).toBe(false);
+      const first = await incidents.getIncident("inc_a");
+      expect(first).toMatchObject({ id: "inc_a", count: 1, version: 1 });
+
+      expect(await incidents.saveIncident(record("inc_a", { count: 2 }), 1)).toBe(true);
+      // A writer that read version 1 too has lost.
+      expect(await incidents.saveIncident(record("inc_a", { count: 3 }), 1)).toBe(false);
+      expect(await incidents.getIncident("inc_a")).toMatchObject({ count: 2, version: 2 });
+      expect(await incidents.saveIncident(record("inc_b"), 1)).toBe(false);
+    });
+
+    it("keeps fields it does not know, so a record can grow without the store changing", async () => {
+      const { incidents } = await engine().fresh();
+      const grown = {
+        ...record("inc_a"),
+        a_later_field: { status: 403, words: ["Missing permissions: People > Payroll"] },
+      } as IncidentRecord;
+      await incidents.saveIncident(grown, undefined);
+      expect(await incidents.getIncident("inc_a")).toEqual({ ...grown, version: 1 });
+    });
+
+    it("finds open incidents that are due, oldest due first, and never closed ones", async () => {
+      const { incidents } = await engine().fresh();
+      const t = now();
+      await incidents.saveIncident(record("inc_late", { due_at: t - 10 }), undefined);
+      await incidents.saveIncident(record("inc_early", { due_at: t - 100 }), undefined);
+      await incidents.saveIncident(record("inc_future", { due_at: t + 100 }), undefined);
+      await incidents.saveIncident(
+        record("inc_closed", { status: "resolved", due_at: undefined }),
+        undefined,
+      );
+      expect(ids(await incidents.dueIncidents(t, 10))).toEqual(["inc_early", "inc_late"]);
+      expect(ids(await incidents.dueIncidents(t, 1))).toEqual(["inc_early"]);
+      expect(ids(await incidents.dueIncidents(t + 100, 10))).toEqual([
+        "inc_early",
+        "inc_late",
+        "inc_future",
+      ]);
+
+      // Closing it takes it out; opening it again brings it back.
+      const early = await incidents.getIncident("inc_early");
+      await incidents.saveIncident({ ...(early as IncidentRecord), due_at: undefined }, 1);
+      expect(ids(await incidents.dueIncidents(t, 10))).toEqual(["inc_late"]);
+    });
+
+    it("lists the open incidents of one account", async () => {
+      const { incidents } = await engine().fresh();
+      await incidents.saveIncident(record("inc_1"), undefined);
+      await incidents.saveIncident(record("inc_2", { provider: "hibob" }), undefined);
+      await incidents.saveIncident(record("inc_3", { account: { id: "acct_2" } }), undefined);
+      await incidents.saveIncident(
+        record("inc_4", { status: "resolved", due_at: undefined }),
+        undefined,
+      );
+      expect(ids(await incidents.openIncidentsForAccount("acct_1")).sort()).toEqual([
+        "inc_1",
+        "inc_2",
+      ]);
+      expect(ids(await incidents.openIncidentsForAccount("acct_9"))).toEqual([]);
+    });
+
+    it("lists incidents newest first, by status, account, provider and category", async () => {
+      const { incidents } = await engine().fresh();
+      const at = (minute: number) => `2026-11-24T10:${String(minute).padStart(2, "0")}:00.000Z`;
+      await incidents.saveIncident(record("inc_1", { last_seen: at(1) }), undefined);
+      await incidents.saveIncident(
+        record("inc_2", { last_seen: at(5), provider: "hibob", status: "pending" }),
+        undefined,
+      );
+      await incidents.saveIncident(
+        record("inc_3", {
+          last_seen: at(3),
+          account: { id: "acct_2" },
+          category: "rate_limited",
+          status: "resolved",
+          due_at: undefined,
+        }),
+        undefined,
+      );
+      const list = async (filter: Record<string, string | number>) =>
+        ids(await incidents.listIncidents({ limit: 100, ...filter }));
+      expect(await list({})).toEqual(["inc_2", "inc_3", "inc_1"]);
+      expect(await list({ limit: 2 })).toEqual(["inc_2", "inc_3"]);
+      expect(await list({ status: "firing" })).toEqual(["inc_1"]);
+      expect(await list({ status: "resolved" })).toEqual(["inc_3"]);
+      expect(await list({ account_id: "acct_1" })).toEqual(["inc_2", "inc_1"]);
+      expect(await list({ provider: "hibob" })).toEqual(["inc_2"]);
+      expect(await list({ category: "rate_limited" })).toEqual(["inc_3"]);
+      expect(await list({ account_id: "acct_1", provider: "lever" })).toEqual(["inc_1"]);
+      expect(await list({ provider: "nobody" })).toEqual([]);
+    });
+
+    it("hides an expired record everywhere, and lets a new incident take its id", async () => {
+      const { incidents } = await engine().fresh();
+      const past = now() - 10;
+      await incidents.saveIncident(
+        record("inc_old", { status: "resolved", expires_at: past, due_at: past }),
+        undefined,
+      );
+      expect(await incidents.getIncident("inc_old")).toBeUndefined();
+      expect(await incidents.listIncidents({ limit: 100 })).toEqual([]);
+      expect(await incidents.dueIncidents(now(), 10)).toEqual([]);
+      expect(await incidents.openIncidentsForAccount("acct_1")).toEqual([]);
+      expect(await incidents.saveIncident(record("inc_old", { count: 7 }), undefined)).toBe(true);
+      expect(await incidents.getIncident("inc_old")).toMatchObject({ count: 7, version: 1 });
+    });
+  });
+});
