@@ -38,7 +38,7 @@ import {
 import type { AlertBus } from "../shared/incidents/bus.ts";
 import type { MuteStore } from "../shared/incidents/mute.ts";
 import type { IncidentStore } from "../shared/incidents/store.ts";
-import { renderEmail } from "../shared/notify/email.ts";
+import { emailsFor } from "../shared/notify/email.ts";
 
 export type ApiDeps = {
   store: IncidentStore;
@@ -126,7 +126,7 @@ export const handler = (async (request: ApiRequest) => {
     deployed = createHandler({
       store: new DynamoIncidentStore(dynamo, tableName()),
       mutes: new DynamoMuteStore(dynamo, tableName()),
-      bus: new SnsAlertBus(sns, alertsTopicArn(), renderEmail),
+      bus: new SnsAlertBus(sns, alertsTopicArn(), emailsFor),
       subscriptions: {
         subscriptions: new DynamoSubscriptionStore(dynamo, tableName()),
         email: new SnsEmailSubscriptions(sns, alertsTopicArn()),

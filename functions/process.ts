@@ -7,7 +7,7 @@ import { SnsAlertBus } from "../shared/adapters/aws/sns-bus.ts";
 import { createClassifier } from "../shared/classify/classifier.ts";
 import { alertsTopicArn, rulesPath, tableName } from "../shared/config.ts";
 import { type ProcessDeps, processBatch } from "../shared/incidents/process.ts";
-import { renderEmail } from "../shared/notify/email.ts";
+import { emailsFor } from "../shared/notify/email.ts";
 import { loadRules } from "../shared/quirks/custom.ts";
 
 /** The processor: SQS batches of normalized events in, incidents and notices out. */
@@ -26,7 +26,7 @@ function deploy() {
   return createHandler({
     store: new DynamoIncidentStore(dynamo, tableName()),
     mutes: new DynamoMuteStore(dynamo, tableName()),
-    bus: new SnsAlertBus(new SNSClient({}), alertsTopicArn(), renderEmail),
+    bus: new SnsAlertBus(new SNSClient({}), alertsTopicArn(), emailsFor),
     classifier: createClassifier(loadRules(rulesPath())),
     log: (message, detail) => console.error(JSON.stringify({ message, ...detail })),
   });

@@ -6,7 +6,7 @@ import { DynamoIncidentStore } from "../shared/adapters/aws/dynamo-store.ts";
 import { SnsAlertBus } from "../shared/adapters/aws/sns-bus.ts";
 import { alertsTopicArn, tableName } from "../shared/config.ts";
 import { type SweepDeps, sweep } from "../shared/incidents/sweep.ts";
-import { renderEmail } from "../shared/notify/email.ts";
+import { emailsFor } from "../shared/notify/email.ts";
 
 /** The sweeper, every 5 minutes: resolves quiet incidents, sends what ended mutes withheld. */
 export function createHandler(deps: SweepDeps) {
@@ -24,6 +24,6 @@ function deploy() {
   return createHandler({
     store: new DynamoIncidentStore(dynamo, tableName()),
     mutes: new DynamoMuteStore(dynamo, tableName()),
-    bus: new SnsAlertBus(new SNSClient({}), alertsTopicArn(), renderEmail),
+    bus: new SnsAlertBus(new SNSClient({}), alertsTopicArn(), emailsFor),
   });
 }

@@ -65,9 +65,6 @@ export const rulesPath = (): string | undefined => env("QUIRKWATCH_RULES");
 /** Only the local stack may deliver to http://127.0.0.1 and http://localhost. */
 export const allowLocalUrls = (): boolean => env("QUIRKWATCH_LOCAL") === "1";
 
-/** Set in the local stack and tests; absent in Lambda, where the SDK finds the endpoints. */
-export const dynamoEndpoint = (): string | undefined => env("DYNAMO_ENDPOINT");
-
 /** The StackOne API key the request-log poller reads logs with; the poller is off without it. */
 export const stackoneApiKey = (): string | undefined =>
   secret("StackoneApiKey", "STACKONE_API_KEY");

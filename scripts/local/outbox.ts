@@ -3,7 +3,7 @@ import { snsEntries } from "../../shared/adapters/aws/sns-bus.ts";
 import { type ApiRequest, type ApiResponse, authorize, json } from "../../shared/api/http.ts";
 import type { Subscriber } from "../../shared/incidents/bus.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
-import { renderEmail } from "../../shared/notify/email.ts";
+import { emailsFor } from "../../shared/notify/email.ts";
 import {
   ConfirmedAtOnce,
   type EmailOutbox,
@@ -78,7 +78,7 @@ export function emailSubscriber(
     name: "email",
     async deliver(notice: Notice) {
       const emailSubscriptions = await subscriptions.list("email");
-      for (const entry of snsEntries(notice, 0, renderEmail)) {
+      for (const entry of snsEntries(notice, 0, emailsFor)) {
         const email: string = JSON.parse(entry.Message ?? "{}").email;
         const attributes = entry.MessageAttributes ?? {};
         for (const subscription of emailSubscriptions) {

@@ -1,6 +1,6 @@
 import type { LastError } from "../incidents/incident.ts";
 import type { Notice } from "../incidents/notice.ts";
-import { customerWording } from "./audience.ts";
+import { audiencesOf, customerWording } from "./audience.ts";
 import {
   accountLabel,
   formatTime,
@@ -162,6 +162,14 @@ function renderInternal(notice: Notice): Email {
 
 export function renderEmail(notice: Notice, audience: EmailAudience): Email {
   return audience === "customer" ? renderCustomer(notice) : renderInternal(notice);
+}
+
+/** Every audience a notice is published for, with the email its email subscribers get. */
+export function emailsFor(notice: Notice): { audience: EmailAudience; email: Email }[] {
+  return audiencesOf(notice).map((audience) => ({
+    audience,
+    email: renderEmail(notice, audience),
+  }));
 }
 
 /** The last error as lines: what was asked, what StackOne said, what the provider said. */

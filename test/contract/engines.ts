@@ -30,7 +30,7 @@ import type { Notice } from "../../shared/incidents/notice.ts";
 import { processBatch } from "../../shared/incidents/process.ts";
 import type { IncidentStore } from "../../shared/incidents/store.ts";
 import type { EventQueue } from "../../shared/ingest/queue.ts";
-import { renderEmail } from "../../shared/notify/email.ts";
+import { emailsFor } from "../../shared/notify/email.ts";
 import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import type { CursorStore } from "../../shared/sources/cursor-store.ts";
@@ -119,7 +119,7 @@ export async function dynamoEngine(): Promise<Engine> {
       const noWait = async () => undefined;
       return {
         queue: new SqsEventQueue(sqsClient, "https://sqs.local/events", { sleep: noWait }),
-        bus: new SnsAlertBus(snsClient, "arn:aws:sns:local:0:alerts", renderEmail),
+        bus: new SnsAlertBus(snsClient, "arn:aws:sns:local:0:alerts", emailsFor),
         async queued() {
           return sqs
             .commandCalls(SendMessageBatchCommand)

@@ -5,7 +5,7 @@ import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscr
 import { snsEntries } from "../../shared/adapters/aws/sns-bus.ts";
 import type { Incident } from "../../shared/incidents/incident.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
-import { renderEmail } from "../../shared/notify/email.ts";
+import { emailsFor } from "../../shared/notify/email.ts";
 import type { TestDynamo } from "./dynamo.ts";
 
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts";
@@ -54,7 +54,7 @@ export function notice(n = 0, incident: Partial<Incident> = {}, kind: Notice["ki
 export function snsEvent(...notices: Notice[]): SNSEvent {
   return {
     Records: notices.map((n, i) => {
-      const [entry] = snsEntries(n, i, renderEmail);
+      const [entry] = snsEntries(n, i, emailsFor);
       if (entry === undefined) throw new Error("the SNS bus published nothing");
       return {
         EventVersion: "1.0",

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { snsEntries } from "../../shared/adapters/aws/sns-bus.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
-import { renderEmail } from "../../shared/notify/email.ts";
+import { emailsFor } from "../../shared/notify/email.ts";
 import {
   matchesFilter,
   type SubscriptionFilter,
@@ -224,7 +224,7 @@ describe("one filter, two places", () => {
       fc.property(anyFilter, anyNotice, (filter, n) => {
         // The subscription gets the notice when one of its messages (one per audience) matches,
         // and never more than one of them.
-        const taken = snsEntries(n, 0, renderEmail).filter((entry) =>
+        const taken = snsEntries(n, 0, emailsFor).filter((entry) =>
           snsMatches(snsFilterPolicy(filter), entry.MessageAttributes ?? {}),
         );
         expect(taken.length).toBe(matchesFilter(filter, n) ? 1 : 0);

@@ -8,7 +8,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { SNS_MAX_BYTES, SnsAlertBus } from "../../shared/adapters/aws/sns-bus.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
-import { renderEmail } from "../../shared/notify/email.ts";
+import { emailsFor } from "../../shared/notify/email.ts";
 import { notice as customerNotice } from "../support/notices.ts";
 
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts";
@@ -62,7 +62,7 @@ beforeEach(() => {
 describe("SnsAlertBus.publish", () => {
   it("publishes one JSON-structured message per notice, with a body per protocol", async () => {
     const n = notice();
-    await new SnsAlertBus(new SNSClient({}), TOPIC, renderEmail).publish([n]);
+    await new SnsAlertBus(new SNSClient({}), TOPIC, emailsFor).publish([n]);
 
     const [entry, ...more] = entries(0);
     expect(more).toEqual([]);
@@ -82,7 +82,7 @@ describe("SnsAlertBus.publish", () => {
   });
 
   it("publishes a notice the customer must act on twice: internal and customer wording", async () => {
-    await new SnsAlertBus(new SNSClient({}), TOPIC, renderEmail).publish([customerNotice(0)]);
+    await new SnsAlertBus(new SNSClient({}), TOPIC, emailsFor).publish([customerNotice(0)]);
     const [internal, customer] = entries(0);
     expect(internal?.MessageAttributes?.audience).toEqual({
       DataType: "String",
@@ -105,14 +105,14 @@ describe("SnsAlertBus.publish", () => {
   });
 
   it("tells no customer that a deleted account's incident was closed", async () => {
-    await new SnsAlertBus(new SNSClient({}), TOPIC, renderEmail).publish([
+    await new SnsAlertBus(new SNSClient({}), TOPIC, emailsFor).publish([
       { ...customerNotice(0, {}, "resolved"), resolution: "account_deleted" },
     ]);
     expect(entries(0).map((e) => e.MessageAttributes?.audience?.StringValue)).toEqual(["internal"]);
   });
 
   it("sets the attributes that filter policies select on", async () => {
-    await new SnsAlertBus(new SNSClient({}), TOPIC, renderEmail).publish([notice(7)]);
+    await new SnsAlertBus(new SNSClient({}), TOPIC, emailsFor).publish([notice(7)]);
     expect(entries(0)[0]?.MessageAttributes).toEqual({
       account_id: { DataType: "String", StringValue: "acct_7" },
       provider: { DataType: "String", StringValue: "hibob" },
@@ -125,7 +125,7 @@ describe("SnsAlertBus.publish", () => {
 
   it("publishes 23 notices in 3 batches of at most 10, with unique safe entry ids", async () => {
     const notices = Array.from({ length: 23 }, (_, i) => notice(i));
-    await new SnsAlertBus(new SNSClient({}), TOPIC, renderEmail).publish(notices);
+    await new SnsAlertBus(new SNSClient({}), TOPIC, emailsFor).publish(notices);
 
     expect(sns.commandCalls(PublishBatchCommand).map((_, i) => entries(i).length)).toEqual([
       10, 10, 3,
@@ -136,7 +136,7 @@ describe("SnsAlertBus.publish", () => {
   });
 
   it("makes a safe entry id from any notice id", async () => {
-    await new SnsAlertBus(new SNSClient({}), TOPIC, renderEmail).publish([
+    await new SnsAlertBus(new SNSClient({}), TOPIC, emailsFor).publish([
       { ...notice(), id: `ünïcödé:${"x".repeat(200)}` },
     ]);
     expect(entries(0)[0]?.Id).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
@@ -147,7 +147,7 @@ describe("SnsAlertBus.publish", () => {
       .on(PublishBatchCommand)
       .callsFakeOnce(failSome([1]))
       .callsFake(acceptAll);
-    await new SnsAlertBus(new SNSClient({}), TOPIC, renderEmail, { sleep: noWait }).publish([
+    await new SnsAlertBus(new SNSClient({}), TOPIC, emailsFor, { sleep: noWait }).publish([
       notice(0),
       notice(1),
       notice(2),
@@ -159,7 +159,7 @@ describe("SnsAlertBus.publish", () => {
 
   it("throws when an entry keeps failing, after a few attempts", async () => {
     sns.on(PublishBatchCommand).callsFake(failSome([0]));
-    const bus = new SnsAlertBus(new SNSClient({}), TOPIC, renderEmail, {
+    const bus = new SnsAlertBus(new SNSClient({}), TOPIC, emailsFor, {
       attempts: 3,
       sleep: noWait,
     });
@@ -171,14 +171,14 @@ describe("SnsAlertBus.publish", () => {
 
   it("does not retry an entry SNS rejected as malformed, but still throws", async () => {
     sns.on(PublishBatchCommand).callsFake(failSome([0], true));
-    const bus = new SnsAlertBus(new SNSClient({}), TOPIC, renderEmail, { sleep: noWait });
+    const bus = new SnsAlertBus(new SNSClient({}), TOPIC, emailsFor, { sleep: noWait });
     await expect(bus.publish([notice(0)])).rejects.toThrow(/InvalidParameter/);
     expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(1);
   });
 
   it("treats an entry SNS reported neither way as not published", async () => {
     sns.on(PublishBatchCommand).resolves({ Successful: [], Failed: [] });
-    const bus = new SnsAlertBus(new SNSClient({}), TOPIC, renderEmail, {
+    const bus = new SnsAlertBus(new SNSClient({}), TOPIC, emailsFor, {
       attempts: 2,
       sleep: noWait,
     });
@@ -190,7 +190,7 @@ describe("SnsAlertBus.publish", () => {
       messages: Array.from({ length: 50 }, (_, i) => `${i}: ${"é😀".repeat(20_000)}`),
       request_ids: Array.from({ length: 1_000 }, (_, i) => `req_${i}_${"x".repeat(200)}`),
     });
-    await new SnsAlertBus(new SNSClient({}), TOPIC, renderEmail).publish([huge]);
+    await new SnsAlertBus(new SNSClient({}), TOPIC, emailsFor).publish([huge]);
 
     const [entry] = entries(0);
     expect(Buffer.byteLength(entry?.Message ?? "")).toBeLessThan(SNS_MAX_BYTES);
@@ -206,7 +206,7 @@ describe("SnsAlertBus.publish", () => {
     const big = Array.from({ length: 10 }, (_, i) =>
       notice(i, { messages: [`${"m".repeat(7_000)}`], what_happened: "w".repeat(3_000) }),
     );
-    await new SnsAlertBus(new SNSClient({}), TOPIC, renderEmail).publish(big);
+    await new SnsAlertBus(new SNSClient({}), TOPIC, emailsFor).publish(big);
 
     const calls = sns.commandCalls(PublishBatchCommand);
     expect(calls.length).toBeGreaterThan(1);

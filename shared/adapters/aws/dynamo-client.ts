@@ -1,8 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { dynamoEndpoint } from "../../config.ts";
 
-/** In Lambda the SDK finds DynamoDB itself; locally it points at dynalite. */
-export function createDynamoClient(endpoint = dynamoEndpoint()): DynamoDBClient {
+/** In Lambda the SDK finds DynamoDB itself; locally and in tests it is pointed at dynalite. */
+export function createDynamoClient(endpoint?: string): DynamoDBClient {
   if (endpoint === undefined) return new DynamoDBClient({});
   return new DynamoDBClient({
     endpoint,

@@ -7,7 +7,6 @@ import {
 import type { AlertBus } from "../../incidents/bus.ts";
 import type { Incident } from "../../incidents/incident.ts";
 import type { Notice } from "../../incidents/notice.ts";
-import { audiencesOf } from "../../notify/audience.ts";
 import type { Email } from "../../notify/email.ts";
 import { truncate } from "../../notify/text.ts";
 import type { Audience } from "../../quirks/rule.ts";
@@ -113,17 +112,19 @@ function attributes(notice: Notice, audience: Audience): Record<string, MessageA
   return result;
 }
 
-/** The email body and subject SNS sends email subscribers of an audience; the domain words it. */
-export type RenderEmail = (notice: Notice, audience: Audience) => Email;
+/**
+ * The audiences a notice is published for, each with the email SNS sends that audience's email
+ * subscribers: the domain decides both (notify/email.ts `emailsFor`).
+ */
+export type NoticeEmails = (notice: Notice) => { audience: Audience; email: Email }[];
 
 function entry(
   notice: Notice,
   index: number,
   audience: Audience,
-  renderEmail: RenderEmail,
+  email: Email,
 ): PublishBatchRequestEntry {
   const json = JSON.stringify(notice);
-  const email = renderEmail(notice, audience);
   return {
     Id: entryId(notice, index, audience),
     Subject: email.subject,
@@ -149,29 +150,22 @@ function entryBytes(e: PublishBatchRequestEntry): number {
   return bytes;
 }
 
-/** The entry for a notice and one audience, cut down until it fits in one message. */
-function snsEntry(
+/** A notice's entries, one per audience, each cut down until it fits in one message. */
+export function snsEntries(
   notice: Notice,
   index: number,
-  audience: Audience,
-  renderEmail: RenderEmail,
-): PublishBatchRequestEntry {
+  emailsFor: NoticeEmails,
+): PublishBatchRequestEntry[] {
   for (const level of SHRINK_LEVELS) {
-    const candidate = entry(shrink(notice, level), index, audience, renderEmail);
-    if (entryBytes(candidate) <= SNS_MAX_BYTES - MARGIN_BYTES) return candidate;
+    const shrunk = shrink(notice, level);
+    const entries = emailsFor(shrunk).map(({ audience, email }) =>
+      entry(shrunk, index, audience, email),
+    );
+    if (entries.every((e) => entryBytes(e) <= SNS_MAX_BYTES - MARGIN_BYTES)) return entries;
   }
   throw new Error(
     `notice ${truncate(notice.id, 256)} does not fit in an SNS message even when cut`,
   );
-}
-
-/** A notice's entries: one per audience it is worded for, internal first. */
-export function snsEntries(
-  notice: Notice,
-  index: number,
-  renderEmail: RenderEmail,
-): PublishBatchRequestEntry[] {
-  return audiencesOf(notice).map((audience) => snsEntry(notice, index, audience, renderEmail));
 }
 
 /** Groups entries into batches of at most 10 and 256 KiB. */
@@ -204,7 +198,7 @@ export class SnsAlertBus implements AlertBus {
   constructor(
     private readonly client: SNSClient,
     private readonly topicArn: string,
-    private readonly renderEmail: RenderEmail,
+    private readonly emailsFor: NoticeEmails,
     options: SnsAlertBusOptions = {},
   ) {
     this.attempts = Math.max(1, options.attempts ?? 4);
@@ -213,7 +207,7 @@ export class SnsAlertBus implements AlertBus {
   }
 
   async publish(notices: Notice[]): Promise<void> {
-    const entries = notices.flatMap((notice, index) => snsEntries(notice, index, this.renderEmail));
+    const entries = notices.flatMap((notice, index) => snsEntries(notice, index, this.emailsFor));
     const failures: string[] = [];
     // Every batch is tried even when one fails, so one bad notice does not hold back the rest.
     for (const batch of batches(entries)) failures.push(...(await this.publishBatch(batch)));
