@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as z from "zod/mini";
-import { EVENT_KINDS, IntegrationEvent, LIMITS } from "../shared/events/event.ts";
+import { EVENT_KINDS, IntegrationEvent, JsonValueSchema, LIMITS } from "../shared/events/event.ts";
 import { MAX_EVENTS_PER_REQUEST } from "../shared/ingest/read-events.ts";
 
 export const EVENT_SCHEMA_PATH = fileURLToPath(
@@ -58,9 +58,18 @@ function describe(schema: JsonSchema, path: string[] = []): void {
  * schema ingest validates with (without `source`, which ingest sets to `generic`).
  */
 export function eventJsonSchema(): JsonSchema {
-  const { $schema, $defs, ...event } = z.toJSONSchema(z.omit(IntegrationEvent, { source: true }), {
+  const { $schema, ...event } = z.toJSONSchema(z.omit(IntegrationEvent, { source: true }), {
     io: "input",
+    // The body samples are checked by a function, which JSON Schema cannot express: any JSON.
+    unrepresentable: "any",
+    override: (ctx) => {
+      if (ctx.zodSchema === JsonValueSchema) ctx.jsonSchema.$ref = "#/$defs/json_value";
+    },
   }) as JsonSchema;
+  // Standalone, z.json() refers to itself as the root ("#"); here it lives in $defs.
+  const { $schema: _, ...jsonValue } = JSON.parse(
+    JSON.stringify(z.toJSONSchema(z.json())).replaceAll('"#"', '"#/$defs/json_value"'),
+  ) as JsonSchema;
   describe(event);
   const json = JSON.stringify({
     $schema,
@@ -75,9 +84,9 @@ export function eventJsonSchema(): JsonSchema {
         items: { $ref: "#/$defs/event" },
       },
     ],
-    $defs: { event, ...($defs as JsonSchema) },
+    $defs: { event, json_value: jsonValue },
   });
-  return JSON.parse(json.replaceAll("__schema0", "json_value")) as JsonSchema;
+  return JSON.parse(json) as JsonSchema;
 }
 
 export const renderEventSchema = () => `${JSON.stringify(eventJsonSchema(), null, 2)}\n`;

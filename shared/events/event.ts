@@ -45,7 +45,23 @@ export type JsonValue =
   | null
   | JsonValue[]
   | { [key: string]: JsonValue };
-const jsonValue = z.json() as z.ZodMiniType<JsonValue>;
+/**
+ * Checked, not rebuilt: zod's `json()` copies objects by assignment, which turns a `__proto__`
+ * key (data in JSON) into a prototype and loses it.
+ */
+export const JsonValueSchema = z.custom<JsonValue>(isJsonValue, {
+  message: "expected a JSON value",
+});
+
+function isJsonValue(value: unknown, depth = 0): boolean {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (typeof value !== "object" || depth > 64) return false;
+  if (Array.isArray(value)) return value.every((v) => isJsonValue(v, depth + 1));
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  return Object.values(value).every((v) => isJsonValue(v, depth + 1));
+}
 
 export const ProviderError = z.object({ status, url: shortText, raw: text });
 
@@ -84,8 +100,8 @@ export const IntegrationEvent = z.object({
   request_id: shortText,
   retry_after_seconds: z.optional(z.number().check(z.minimum(0), z.maximum(86_400))),
   /** Small samples of the bodies, for rules that look at fields (see `sample`). */
-  request_body: z.optional(jsonValue),
-  response_body: z.optional(jsonValue),
+  request_body: z.optional(JsonValueSchema),
+  response_body: z.optional(JsonValueSchema),
 });
 
 export type IntegrationEvent = z.output<typeof IntegrationEvent>;
@@ -145,7 +161,8 @@ function trim(value: unknown, depth: number, items: number, chars: number): Json
       .map((v) => trim(v, depth + 1, items, chars))
       .filter((v) => v !== undefined);
   }
-  const out: Record<string, JsonValue> = {};
+  // No prototype: a `__proto__` key in a body is data, not a prototype to set.
+  const out: Record<string, JsonValue> = Object.create(null);
   for (const [k, v] of Object.entries(value).slice(0, 50)) {
     const t = trim(v, depth + 1, items, chars);
     if (t !== undefined) out[k.slice(0, 128)] = t;

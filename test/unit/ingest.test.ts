@@ -261,6 +261,19 @@ describe("stackone source", () => {
     expect(response.body.ids).toEqual([event?.id]);
   });
 
+  it("keeps a body sample whose keys include __proto__, as JSON allows", async () => {
+    const { queue, handle } = setup();
+    // JSON.parse makes `__proto__` an own key; written as a literal it would set the prototype.
+    const body = `{"event":"request.failed","account_id":"acc_9","provider":"bullhorn","data":{"status":500,"request":{"method":"POST","url":"/unified/ats/notes","body":{"__proto__":{"candidate_id":"7"},"content":"x"}}}}`;
+    const response = parse(await handle(stackoneRequest(body)));
+
+    expect(response.status).toBe(202);
+    const [event] = queue.events();
+    expect(JSON.stringify(event?.request_body)).toBe(
+      '{"__proto__":{"candidate_id":"7"},"content":"x"}',
+    );
+  });
+
   it("accepts the previous secret during a rotation", async () => {
     const { queue, handle } = setup();
     const request = stackoneRequest(JSON.stringify(stackonePayload), { secret: STACKONE_PREVIOUS });
