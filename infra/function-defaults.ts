@@ -11,8 +11,24 @@ export const functionDefaults = {
 export type QuirkwatchFunctionArgs = sst.aws.FunctionArgs &
   Required<Pick<sst.aws.FunctionArgs, "memory" | "timeout" | "link">>;
 
+/**
+ * Only Lambda may assume a function's role. SST 4.17.1 gives every stage the trust policy of
+ * `sst dev`, which also trusts the account's root (it tests `!dev` on an Output, always false),
+ * so any principal of the account allowed `sts:AssumeRole` could take these roles on.
+ */
+const LAMBDA_ONLY = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [
+    { Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "lambda.amazonaws.com" } },
+  ],
+});
+
 export function quirkwatchFunction(name: string, args: QuirkwatchFunctionArgs): sst.aws.Function {
-  return new sst.aws.Function(name, { ...functionDefaults, ...args });
+  return new sst.aws.Function(name, {
+    ...functionDefaults,
+    ...args,
+    transform: { ...args.transform, role: { assumeRolePolicy: LAMBDA_ONLY } },
+  });
 }
 
 /** SST takes durations as text, e.g. "365 seconds". */

@@ -169,18 +169,18 @@ describe("functions", () => {
     }
   });
 
-  it("can be assumed by Lambda", () => {
+  it("can be assumed by Lambda, and by nothing else", () => {
     for (const fn of dev.functions()) {
       const role = dev.childOf<aws.iam.RoleArgs>(fn.name, "aws:iam/role:Role");
       expect(fn.lambda.inputs.role).toBe(role.state.arn);
       const trust = JSON.parse(String(role.inputs.assumeRolePolicy)) as { Statement: unknown[] };
-      expect(trust.Statement, fn.name).toContainEqual(
-        expect.objectContaining({
+      expect(trust.Statement, fn.name).toEqual([
+        {
           Effect: "Allow",
-          Action: ["sts:AssumeRole"],
-          Principal: expect.objectContaining({ Service: ["lambda.amazonaws.com"] }),
-        }),
-      );
+          Action: "sts:AssumeRole",
+          Principal: { Service: "lambda.amazonaws.com" },
+        },
+      ]);
     }
   });
 });
