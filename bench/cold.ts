@@ -20,6 +20,8 @@ import {
 } from "../scripts/build.ts";
 
 const RUNS = 15;
+/** The longest function name, `poll-request-logs`, and two spaces. */
+const NAME_WIDTH = 19;
 const TARGET_RATIO = 1.25;
 
 /** The client class each SDK package exports, for the baseline bundles. */
@@ -112,7 +114,7 @@ if (ingest === undefined) {
 
 console.log(`\nmedian import time of ${RUNS} fresh processes each\n`);
 console.log(
-  `${"function".padEnd(16)}${"size".padStart(10)}${"import".padStart(10)}${"baseline".padStart(12)}${"import".padStart(10)}${"ratio".padStart(8)}  clients`,
+  `${"function".padEnd(NAME_WIDTH)}${"size".padStart(10)}${"import".padStart(10)}${"baseline".padStart(12)}${"import".padStart(10)}${"ratio".padStart(8)}  clients`,
 );
 
 for (const bundle of bundles) {
@@ -138,7 +140,7 @@ for (const bundle of bundles) {
   if (ratio !== undefined && ratio > TARGET_RATIO) failed = true;
   const heaviest = verdict === "OVER" ? `  heaviest: ${heaviestPackages(bundle.metafile)}` : "";
   console.log(
-    `${bundle.name.padEnd(16)}${formatKb(bundle.bytes).padStart(10)}${`${oursMs.toFixed(1)} ms`.padStart(10)}` +
+    `${bundle.name.padEnd(NAME_WIDTH)}${formatKb(bundle.bytes).padStart(10)}${`${oursMs.toFixed(1)} ms`.padStart(10)}` +
       `${formatKb(baseline.bytes).padStart(12)}${`${baselineMs.toFixed(1)} ms`.padStart(10)}` +
       `${(ratio === undefined ? "-" : `${ratio.toFixed(2)}x`).padStart(8)}  ${clients.join(" ") || "-"} ${verdict}${heaviest}`,
   );

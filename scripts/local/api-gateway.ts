@@ -88,16 +88,28 @@ function findRoute(routes: CompiledRoute[], method: string, path: string) {
   return undefined;
 }
 
-/** The body, or how many bytes were read when it was too large (the rest is left unread). */
-async function readBody(req: IncomingMessage): Promise<Buffer | number> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_DISCARD_BYTES) return size;
-    if (size <= MAX_READ_BYTES) chunks.push(chunk as Buffer);
-  }
-  return size > MAX_READ_BYTES ? size : Buffer.concat(chunks);
+/**
+ * The body, or how many bytes were read when it was too large. Past MAX_DISCARD_BYTES the rest
+ * is not waited for (the connection is then closed after the answer). Plain events rather than
+ * an async iterator: this runs for every request.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer | number> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_READ_BYTES) chunks.push(chunk);
+      else if (size > MAX_DISCARD_BYTES) {
+        req.off("data", onData);
+        req.resume();
+        resolve(size);
+      }
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(size > MAX_READ_BYTES ? size : Buffer.concat(chunks, size)));
+    req.once("error", reject);
+  });
 }
 
 function toEvent(

@@ -117,11 +117,23 @@ export class EventValidationError extends Error {
   }
 }
 
+/** Each checked event's JSON, made once for the size check and reused when it is queued. */
+const serialized = new WeakMap<IntegrationEvent, string>();
+
+export function eventJson(event: IntegrationEvent): string {
+  let json = serialized.get(event);
+  if (json === undefined) {
+    json = JSON.stringify(event);
+    serialized.set(event, json);
+  }
+  return json;
+}
+
 /** Validates a normalized event; throws EventValidationError naming each bad field. */
 export function parseEvent(input: unknown): IntegrationEvent {
   const result = IntegrationEvent.safeParse(input);
   if (!result.success) throw new EventValidationError(issuesOf(result.error));
-  const size = Buffer.byteLength(JSON.stringify(result.data));
+  const size = Buffer.byteLength(eventJson(result.data));
   if (size > LIMITS.eventBytes) {
     throw new EventValidationError([
       {

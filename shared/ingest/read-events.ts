@@ -4,7 +4,7 @@ import {
   parseEvent,
   type ValidationIssue,
 } from "../events/event.ts";
-import { normalizeStackone } from "../sources/stackone/normalize.ts";
+import { normalizeStackone, type RawBody } from "../sources/stackone/normalize.ts";
 import { IngestRejection } from "./rejection.ts";
 
 export const SOURCES = ["stackone", "generic"] as const;
@@ -40,12 +40,12 @@ export function readEvents(source: Source, body: Buffer): IntegrationEvent[] {
   }
   return collect(
     // Each element is its own raw body, so its fallback id does not depend on its neighbours.
-    payload.map((element) => () => normalize(source, element, JSON.stringify(element))),
+    payload.map((element) => () => normalize(source, element, () => JSON.stringify(element))),
     (index) => `[${index}]`,
   );
 }
 
-function normalize(source: Source, payload: unknown, rawBody: string): IntegrationEvent {
+function normalize(source: Source, payload: unknown, rawBody: RawBody): IntegrationEvent {
   if (source === "stackone") return normalizeStackone(payload, rawBody);
   return parseEvent(isObject(payload) ? { ...payload, source: "generic" } : payload);
 }

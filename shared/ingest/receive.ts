@@ -1,4 +1,4 @@
-import type { IntegrationEvent, ValidationIssue } from "../events/event.ts";
+import { eventJson, type IntegrationEvent, type ValidationIssue } from "../events/event.ts";
 import {
   STACKONE_SIGNATURE_HEADER,
   verifyStackoneSignature,
@@ -113,9 +113,7 @@ function checkStandardWebhook(
 
 async function enqueue(events: IntegrationEvent[], queue: EventQueue): Promise<void> {
   try {
-    await queue.send(
-      events.map((event, index) => ({ id: String(index), body: JSON.stringify(event) })),
-    );
+    await queue.send(events.map((event, index) => ({ id: String(index), body: eventJson(event) })));
   } catch (error) {
     console.error("the event queue did not take the events:", errorMessage(error));
     const reason = error instanceof QueueUnavailable ? `${error.message}; ` : "";

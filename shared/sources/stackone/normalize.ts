@@ -14,7 +14,10 @@ import { parseRetryAfter } from "../../retry.ts";
  * envelopes, request-log records and bare unified-API error bodies. Lenient in what it accepts,
  * strict in what it needs (account id and provider). Throws EventValidationError.
  */
-export function normalizeStackone(payload: unknown, rawBody: string): IntegrationEvent {
+/** The payload's raw text, or how to make it: only a payload without an id needs it, to hash. */
+export type RawBody = string | (() => string);
+
+export function normalizeStackone(payload: unknown, rawBody: RawBody): IntegrationEvent {
   if (!isObject(payload)) {
     throw new EventValidationError([{ path: "", message: "expected a JSON object" }]);
   }
@@ -121,8 +124,9 @@ function kindOf(
   return success === true ? "info" : "error";
 }
 
-function hashId(rawBody: string): string {
-  return `sha256_${createHash("sha256").update(rawBody).digest("base64url")}`;
+function hashId(rawBody: RawBody): string {
+  const text = typeof rawBody === "string" ? rawBody : rawBody();
+  return `sha256_${createHash("sha256").update(text).digest("base64url")}`;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
