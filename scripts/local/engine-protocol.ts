@@ -6,7 +6,7 @@ import type { LocalPollerOptions } from "./poller.ts";
 /** What the SQLite engine's worker is started with: plain data, as threads share nothing else. */
 export type EngineSettings = {
   dataDir: string;
-  /** DATA_MAX_MB, in bytes: past it, ingest answers 503 as on a full disk. */
+  /** DATA_MAX_MB, in bytes, for each file: past it in queue.db, ingest answers 503 as on a full disk. */
   maxBytes?: number;
   rules: QuirkRule[];
   adminToken?: string;
@@ -34,12 +34,17 @@ export type EngineStats = {
   deliveries: { pending: number; inFlight: number; dead: number };
 };
 
+/** The worker's part of the stats; the HTTP thread adds the queue's (pending, rows appended). */
+export type WorkerStats = Omit<EngineStats, "queue" | "writes"> & {
+  queue: Omit<EngineStats["queue"], "pending">;
+  writes: Omit<EngineStats["writes"], "other">;
+};
+
 /** The calls the main thread makes of the engine's worker. */
 export type EngineCalls = {
-  /** Appends each group in one commit; one answer per group: undefined, or why it failed. */
-  append(groups: QueueMessage[][]): ({ message: string; unavailable: boolean } | undefined)[];
   request(event: APIGatewayProxyEventV2): APIGatewayProxyStructuredResultV2;
-  stats(): EngineStats;
+  stats(): WorkerStats;
+  /** No delivery in flight or due now (the HTTP thread knows what is left in the queue). */
   idle(): boolean;
   /** Runs a periodic task now (`sweeper`, `request-log poller`) and waits for it. */
   runTask(name: string): void;
@@ -52,10 +57,24 @@ export type CallMessage = {
   args: unknown[];
 };
 
+/** Why a send the worker asked for failed. */
+export type SendFailure = { message: string; unavailable: boolean };
+
+/** From the main thread: calls, what queue.db holds, and answers to the worker's sends. */
+export type MainMessage =
+  | CallMessage
+  /** queue.db holds rows up to this seq: the processor wakes up. */
+  | { appended: number }
+  | { sent: number; failure?: SendFailure };
+
 export type WorkerMessage =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: string }
   | { log: string }
-  /** Started; these are the routes it answers (`request`). */
-  | { ready: true; routes: string[] }
-  | { failed: string };
+  /** Started; these are the routes it answers (`request`), and its processed mark. */
+  | { ready: true; routes: string[]; processedThrough: number }
+  | { failed: string }
+  /** Every row of queue.db up to this seq is processed and on disk: it may be deleted. */
+  | { processed: number }
+  /** Events from the worker's own sources (the request-log poller), to append to queue.db. */
+  | { send: number; messages: QueueMessage[] };

@@ -5,24 +5,26 @@ import { openSqliteEngine } from "../../shared/adapters/sqlite/engine.ts";
 import { OutboxDelivery } from "../../shared/adapters/sqlite/outbox-delivery.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { Subscriber } from "../../shared/incidents/bus.ts";
-import { QueueUnavailable } from "../../shared/ingest/queue.ts";
+import { type EventQueue, QueueUnavailable } from "../../shared/ingest/queue.ts";
 import { periodicTasks, runPeriodically } from "./background-tasks.ts";
 import { ManualClock } from "./clock.ts";
 import { formatNotice } from "./console-notice.ts";
 import { deliverySubscribers } from "./delivery.ts";
 import type {
-  CallMessage,
   EngineCalls,
   EngineSettings,
-  EngineStats,
+  MainMessage,
+  SendFailure,
   WorkerMessage,
+  WorkerStats,
 } from "./engine-protocol.ts";
 import { emailSubscriber, outboxHandler } from "./outbox.ts";
 
 /**
- * The SQLite engine's thread: it alone holds the database, so writes never wait for a lock.
- * It appends what ingest accepted (group commits), processes batches, delivers the outbox, runs
- * the periodic tasks and answers the admin API. The HTTP thread calls it by message.
+ * The SQLite engine's thread: it alone writes quirkwatch.db, so writes never wait for a lock.
+ * It processes what the HTTP thread appended to queue.db (read here through a connection of its
+ * own), delivers the outbox, runs the periodic tasks and answers the admin API. The threads
+ * exchange calls and seqs by message; event bodies cross only from the request-log poller.
  */
 
 const port = parentPort;
@@ -60,16 +62,38 @@ const subscribers: Subscriber[] = [
   emailSubscriber(engine.subscriptions, engine.emails, log, now),
 ];
 
-const processor = new SqliteBatchProcessor(
-  engine.db,
-  engine.queue,
-  engine.incidents,
-  engine.outbox,
-  { classifier: createClassifier(settings.rules), mutes: engine.mutes, now, log },
-);
+const processor = new SqliteBatchProcessor(engine, {
+  classifier: createClassifier(settings.rules),
+  mutes: engine.mutes,
+  now,
+  log,
+});
 const delivery = new OutboxDelivery(engine.outbox, subscribers, { log });
-engine.queue.onAppended = (rows) => processor.appended(rows);
+processor.onProcessed = (through) => post({ processed: through });
 engine.outbox.onPublished = () => delivery.wake();
+
+/** The events queue as the worker's own sources see it: the HTTP thread appends for them. */
+const sends = new Map<number, { resolve(): void; reject(error: Error): void }>();
+let nextSend = 0;
+const queue: EventQueue = {
+  send(messages) {
+    if (messages.length === 0) return Promise.resolve();
+    const id = nextSend++;
+    return new Promise((resolve, reject) => {
+      sends.set(id, { resolve, reject });
+      post({ send: id, messages });
+    });
+  },
+};
+const sent = (id: number, failure: SendFailure | undefined) => {
+  const waiter = sends.get(id);
+  sends.delete(id);
+  if (!failure) waiter?.resolve();
+  else
+    waiter?.reject(
+      failure.unavailable ? new QueueUnavailable(failure.message) : new Error(failure.message),
+    );
+};
 
 const tasks = runPeriodically(
   [
@@ -77,7 +101,7 @@ const tasks = runPeriodically(
       {
         store: engine.incidents,
         bus: engine.outbox,
-        queue: engine.queue,
+        queue,
         cursors: engine.cursors,
         mutes: engine.mutes,
         now,
@@ -111,52 +135,43 @@ const api = createApi({
   },
 });
 const outbox = outboxHandler(engine.emails, settings.adminToken);
-let appended = 0;
 
 type Async<T> = {
   [K in keyof T]: T[K] extends (...a: infer A) => infer R ? (...a: A) => R | Promise<R> : never;
 };
 
 const calls: Async<EngineCalls> = {
-  async append(groups) {
-    const results = await Promise.allSettled(groups.map((g) => engine.queue.send(g)));
-    return results.map((result, i) => {
-      if (result.status === "fulfilled") {
-        appended += groups[i]?.length ?? 0;
-        return undefined;
-      }
-      const error = result.reason as Error;
-      return { message: error.message, unavailable: error instanceof QueueUnavailable };
-    });
-  },
   request: (event) => (event.routeKey in API_ROUTES ? api(event) : outbox(event)),
-  stats(): EngineStats {
+  stats(): WorkerStats {
     const deliveries = engine.outbox.counts();
     return {
       engine: "sqlite",
       queue: {
-        pending: processor.pending(),
         inFlight: 0,
         batches: processor.stats.batches,
-        dead: engine.queue.deadLettered(),
+        dead: engine.consumer.deadLettered(),
       },
-      writes: { ...engine.incidents.writes, other: appended },
+      writes: { event: engine.incidents.writes.event, incident: engine.incidents.writes.incident },
       notices: engine.outbox.publishedCount,
       deliveries: { ...deliveries, inFlight: delivery.busy() },
     };
   },
-  idle: () => processor.pending() === 0 && delivery.idle(),
+  idle: () => delivery.idle(),
   runTask: (name) => tasks.runNow(name),
   async close() {
     processor.stop();
     await tasks.stop();
     processor.drain();
+    // The last batches reach the disk, and the HTTP thread hears of them, before the files close.
+    await processor.synced();
     await Promise.race([delivery.stop(), new Promise((r) => setTimeout(r, CLOSE_DELIVERY_MS))]);
     engine.close();
   },
 };
 
-port.on("message", async (message: CallMessage) => {
+port.on("message", async (message: MainMessage) => {
+  if ("appended" in message) return processor.appended(message.appended);
+  if ("sent" in message) return sent(message.sent, message.failure);
   try {
     const call = calls[message.call] as (...args: unknown[]) => unknown;
     post({ id: message.id, ok: true, value: await call(...message.args) });
@@ -171,4 +186,8 @@ port.on("message", async (message: CallMessage) => {
 
 processor.start();
 delivery.wake();
-post({ ready: true, routes: [...Object.keys(API_ROUTES), OUTBOX_ROUTE] });
+post({
+  ready: true,
+  routes: [...Object.keys(API_ROUTES), OUTBOX_ROUTE],
+  processedThrough: processor.processedThrough(),
+});

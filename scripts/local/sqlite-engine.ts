@@ -1,41 +1,75 @@
 import { Worker } from "node:worker_threads";
-import { type QueueMessage, QueueUnavailable } from "../../shared/ingest/queue.ts";
-import type { CallMessage, EngineCalls, EngineSettings, WorkerMessage } from "./engine-protocol.ts";
+import { openEventQueue, type SqliteEventQueue } from "../../shared/adapters/sqlite/event-queue.ts";
+import type { QueueMessage } from "../../shared/ingest/queue.ts";
+import { QueueUnavailable } from "../../shared/ingest/queue.ts";
+import type {
+  CallMessage,
+  EngineCalls,
+  EngineSettings,
+  MainMessage,
+  WorkerMessage,
+} from "./engine-protocol.ts";
 import type { LocalEngine } from "./local-engine.ts";
 import { StartupError } from "./startup-error.ts";
 import { bundleWorker } from "./worker-bundle.ts";
 
-type Waiting = { messages: QueueMessage[]; resolve: () => void; reject: (error: Error) => void };
-
 /**
- * The SQLite engine, seen from the HTTP thread: a worker thread owns the database. Sends from
- * ingest are gathered for one event-loop turn and handed over in one message, and the worker
- * commits them together; each 202 waits for its commit.
+ * The SQLite engine, seen from the HTTP thread. This thread owns the events queue (queue.db):
+ * ingest's sends are appended here, in one commit per event-loop turn, and each 202 waits for
+ * that commit's fsync, never for the worker. A worker thread owns everything else
+ * (quirkwatch.db): it reads queue.db on its own and says how far it has processed, and this
+ * thread deletes those rows. Only seqs cross between them, never event bodies.
  */
 export async function startSqliteEngine(
   settings: EngineSettings,
   log: (line: string) => void,
 ): Promise<LocalEngine> {
-  const worker = new Worker(await bundleWorker(new URL("./engine-worker.ts", import.meta.url)), {
-    workerData: { settings },
-    // The engine's allocations are short-lived (rows, JSON): a small heap, collected early,
-    // keeps the process's memory low (the storm stays under 200 MB).
-    resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 128 },
-  });
+  const cannotOpen = (reason: string) =>
+    new StartupError(`the database in ${settings.dataDir} cannot be opened: ${reason}`);
+  let queue: SqliteEventQueue;
+  try {
+    // Before the worker starts: it opens this file read-only.
+    queue = openEventQueue(settings.dataDir, { maxBytes: settings.maxBytes });
+  } catch (error) {
+    throw cannotOpen(error instanceof Error ? error.message : String(error));
+  }
+  let worker: Worker;
+  try {
+    worker = new Worker(await bundleWorker(new URL("./engine-worker.ts", import.meta.url)), {
+      workerData: { settings },
+      // The engine's allocations are short-lived (rows, JSON): a small heap, collected early,
+      // keeps the process's memory low (the storm stays under 200 MB).
+      resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 128 },
+    });
+  } catch (error) {
+    queue.close();
+    throw error;
+  }
+  const tell = (message: MainMessage) => worker.postMessage(message);
   const pending = new Map<number, { resolve(value: unknown): void; reject(e: Error): void }>();
   let nextId = 0;
   let exited: Error | undefined;
 
-  const ready = new Promise<string[]>((resolve, reject) => {
+  /** The worker's request-log poller sends through this thread's queue. */
+  const sendFor = (id: number, messages: QueueMessage[]) =>
+    queue.send(messages).then(
+      () => tell({ sent: id }),
+      (error: Error) =>
+        tell({
+          sent: id,
+          failure: { message: error.message, unavailable: error instanceof QueueUnavailable },
+        }),
+    );
+
+  const ready = new Promise<number>((resolve, reject) => {
     worker.on("message", (message: WorkerMessage) => {
-      if ("log" in message) log(message.log);
-      else if ("ready" in message) resolve(message.routes);
-      else if ("failed" in message)
-        reject(
-          new StartupError(
-            `the database in ${settings.dataDir} cannot be opened: ${message.failed}`,
-          ),
-        );
+      if ("processed" in message) queue.processed(message.processed);
+      else if ("send" in message) void sendFor(message.send, message.messages);
+      else if ("log" in message) log(message.log);
+      else if ("ready" in message) {
+        routes = message.routes;
+        resolve(message.processedThrough);
+      } else if ("failed" in message) reject(cannotOpen(message.failed));
       else {
         const waiter = pending.get(message.id);
         pending.delete(message.id);
@@ -54,7 +88,15 @@ export async function startSqliteEngine(
       pending.clear();
     });
   });
-  const routes = await ready;
+  let routes: string[] = [];
+  try {
+    queue.resumeAfter(await ready);
+  } catch (error) {
+    await worker.terminate();
+    queue.close();
+    throw error;
+  }
+  queue.onAppended = (through) => tell({ appended: through });
 
   const call = <K extends keyof EngineCalls>(
     name: K,
@@ -64,52 +106,35 @@ export async function startSqliteEngine(
     const id = nextId++;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      worker.postMessage({ id, call: name, args } satisfies CallMessage);
+      tell({ id, call: name, args } satisfies CallMessage);
     });
-  };
-
-  let waiting: Waiting[] = [];
-  const flush = async () => {
-    const group = waiting;
-    waiting = [];
-    try {
-      const results = await call(
-        "append",
-        group.map((w) => w.messages),
-      );
-      group.forEach((w, i) => {
-        const failure = results[i];
-        if (!failure) w.resolve();
-        else
-          w.reject(
-            failure.unavailable
-              ? new QueueUnavailable(failure.message)
-              : new Error(failure.message),
-          );
-      });
-    } catch (error) {
-      for (const w of group) w.reject(error as Error);
-    }
   };
 
   return {
     name: "sqlite",
     routes,
     queue: {
-      send(messages) {
-        return new Promise((resolve, reject) => {
-          if (waiting.length === 0) setImmediate(flush);
-          waiting.push({ messages, resolve, reject });
-        });
-      },
+      // Nothing would process them: refused, not accepted into a file no one reads.
+      send: (messages) =>
+        exited ? Promise.reject(new QueueUnavailable(exited.message)) : queue.send(messages),
     },
     handle: (event) => call("request", event),
-    stats: () => call("stats"),
-    idle: () => call("idle"),
+    async stats() {
+      const worker = await call("stats");
+      return {
+        ...worker,
+        queue: { ...worker.queue, pending: queue.pending() },
+        writes: { ...worker.writes, other: queue.appended },
+      };
+    },
+    // The queue first: whatever the worker reported processed has its notices in the outbox,
+    // which the worker's answer then covers.
+    idle: async () => !queue.hasPending() && (await call("idle")),
     runTask: (name) => call("runTask", name),
     async close() {
       await call("close");
       await worker.terminate();
+      queue.close();
     },
   };
 }

@@ -22,6 +22,7 @@ import { SnsAlertBus } from "../../shared/adapters/aws/sns-bus.ts";
 import { SqsEventQueue } from "../../shared/adapters/aws/sqs-queue.ts";
 import { SqliteBatchProcessor } from "../../shared/adapters/sqlite/batch-processor.ts";
 import { openSqliteEngine } from "../../shared/adapters/sqlite/engine.ts";
+import { openEventQueue } from "../../shared/adapters/sqlite/event-queue.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { type IntegrationEventInput, parseEvent } from "../../shared/events/event.ts";
 import type { AlertBus } from "../../shared/incidents/bus.ts";
@@ -170,14 +171,23 @@ export async function dynamoEngine(): Promise<Engine> {
 
 const SUBSCRIBERS = ["console", "slack"];
 
-/** SQLite: each `fresh()` is a database file of its own. */
+/** SQLite: each `fresh()` is a data folder of its own (queue.db and quirkwatch.db). */
 export async function sqliteEngine(): Promise<Engine> {
   const root = mkdtempSync(join(tmpdir(), "quirkwatch-contract-"));
   const opened: { close(): void }[] = [];
   const open = (dir: string) => {
+    // The queue first, as at start: the engine reads it.
+    const queue = openEventQueue(dir);
     const engine = openSqliteEngine(dir, SUBSCRIBERS);
-    opened.push(engine);
-    return engine;
+    opened.push(engine, queue);
+    return {
+      ...engine,
+      queue,
+      close: () => {
+        engine.close();
+        queue.close();
+      },
+    };
   };
   return {
     name: "sqlite",
@@ -203,7 +213,7 @@ export async function sqliteEngine(): Promise<Engine> {
         bus: engine.outbox,
         async queued() {
           return reopened()
-            .queue.oldest(1_000_000)
+            .consumer.after(0, 1_000_000)
             .map((row) => row.body);
         },
         async published() {
@@ -222,8 +232,8 @@ export async function sqliteEngine(): Promise<Engine> {
           return (first ?? []).map((body) => JSON.parse(body) as Notice);
         },
         async fullQueue() {
-          const full = open(join(root, randomUUID()));
-          // A cap at the size it has now (it cannot shrink), then every free byte filled.
+          const full = open(join(root, randomUUID())).queue;
+          // A cap on queue.db at the size it has now (it cannot shrink), then every free byte filled.
           full.db.pragma("max_page_count = 1");
           const insert = full.db.prepare("INSERT INTO queue (body) VALUES (?)");
           for (const size of [4000, 1000, 100, 1])
@@ -234,19 +244,19 @@ export async function sqliteEngine(): Promise<Engine> {
                 break;
               }
             }
-          return full.queue;
+          return full;
         },
       };
     },
     async processing() {
       const engine = open(join(root, randomUUID()));
-      const processor = new SqliteBatchProcessor(
-        engine.db,
-        engine.queue,
-        engine.incidents,
-        engine.outbox,
-        { classifier, mutes: engine.mutes, log: () => {}, batchSize: 100_000 },
-      );
+      const processor = new SqliteBatchProcessor(engine, {
+        classifier,
+        mutes: engine.mutes,
+        log: () => {},
+        batchSize: 100_000,
+      });
+      processor.onProcessed = (through) => engine.queue.processed(through);
       return {
         incidents: engine.incidents,
         async process(batch) {

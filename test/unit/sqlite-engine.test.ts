@@ -1,20 +1,35 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openSqliteEngine, type SqliteEngine } from "../../shared/adapters/sqlite/engine.ts";
-import { SqliteEventQueue } from "../../shared/adapters/sqlite/event-queue.ts";
+import { SqliteBatchProcessor } from "../../shared/adapters/sqlite/batch-processor.ts";
+import { openSqliteEngine } from "../../shared/adapters/sqlite/engine.ts";
+import { openEventQueue, SqliteEventQueue } from "../../shared/adapters/sqlite/event-queue.ts";
 import { OutboxDelivery } from "../../shared/adapters/sqlite/outbox-delivery.ts";
+import { createClassifier } from "../../shared/classify/classifier.ts";
+import { parseEvent } from "../../shared/events/event.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { EVENT_RETENTION_SECONDS } from "../../shared/incidents/store.ts";
+import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { eventually } from "../support/local-stack.ts";
 import { notice } from "../support/notices.ts";
 
-const opened: SqliteEngine[] = [];
+const opened: { close(): void }[] = [];
+
+/** Both files of a data folder: queue.db first, as at start (the engine reads it). */
 const open = (dir = mkdtempSync(join(tmpdir(), "quirkwatch-unit-")), subscribers = ["slack"]) => {
+  const queue = openEventQueue(dir);
   const engine = openSqliteEngine(dir, subscribers);
-  opened.push(engine);
-  return engine;
+  const both = {
+    ...engine,
+    queue,
+    close: () => {
+      engine.close();
+      queue.close();
+    },
+  };
+  opened.push(both);
+  return both;
 };
 afterEach(() => {
   for (const engine of opened.splice(0)) engine.close();
@@ -72,7 +87,7 @@ describe("the SQLite engine's clean-up", () => {
     await first.cursors.set("stackone", "c1");
     first.close();
     const again = open(dir);
-    expect(again.queue.oldest(10).map((r) => r.body)).toEqual(['{"a":1}']);
+    expect(again.consumer.after(0, 10).map((r) => r.body)).toEqual(['{"a":1}']);
     expect(again.outbox.due(Date.now(), 10).map((r) => r.notice_id)).toEqual([notice(1).id]);
     expect(await again.cursors.get("stackone")).toBe("c1");
   });
@@ -82,8 +97,9 @@ describe("the events queue", () => {
   it("answers a send only once the disk has it, and refuses it when the disk fails", async () => {
     const engine = open();
     const flushes: { resolve(): void; reject(e: Error): void }[] = [];
-    const queue = new SqliteEventQueue(engine.db, {
+    const queue = new SqliteEventQueue(engine.queue.db, {
       flush: () => new Promise((resolve, reject) => void flushes.push({ resolve, reject })),
+      close: () => {},
     });
     let answered = false;
     const sent = queue.send([{ id: "0", body: "{}" }]).then(() => {
@@ -91,7 +107,7 @@ describe("the events queue", () => {
     });
     await eventually(async () => (flushes.length === 1 ? true : undefined), 2_000);
     // Committed (a crash of the process keeps it), but not yet on disk: no answer yet.
-    expect(queue.oldest(10)).toHaveLength(1);
+    expect(engine.consumer.after(0, 10)).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 20));
     expect(answered).toBe(false);
     flushes[0]?.resolve();
@@ -106,7 +122,121 @@ describe("the events queue", () => {
   it("fsyncs the real WAL file, one fsync for sends made together", async () => {
     const engine = open();
     await Promise.all([1, 2, 3].map((n) => engine.queue.send([{ id: "0", body: String(n) }])));
-    expect(engine.queue.oldest(10).map((r) => r.body)).toEqual(["1", "2", "3"]);
+    expect(engine.consumer.after(0, 10).map((r) => r.body)).toEqual(["1", "2", "3"]);
+  });
+});
+
+describe("the queue file and the processed mark", () => {
+  const classifier = createClassifier(BUILTIN_RULES);
+  /** Both files and the processor, wired as `npm start` wires them across its two threads. */
+  const start = (dir: string) => {
+    const engine = open(dir);
+    const processor = new SqliteBatchProcessor(engine, {
+      classifier,
+      mutes: engine.mutes,
+      log: () => {},
+    });
+    processor.onProcessed = (through) => engine.queue.processed(through);
+    engine.queue.resumeAfter(processor.processedThrough());
+    return { ...engine, processor };
+  };
+  const revoked = (n: number) => ({
+    id: `evt_${n}`,
+    body: JSON.stringify(
+      parseEvent({
+        id: `evt_${n}`,
+        source: "stackone",
+        kind: "error",
+        occurred_at: new Date().toISOString(),
+        account: { id: "acct_1" },
+        provider: "lever",
+        http: { status: 401, method: "GET", path: "/unified/ats/candidates" },
+        error: { message: "Unauthorized" },
+      }),
+    ),
+  });
+  const rowsIn = (engine: ReturnType<typeof start>) =>
+    (engine.queue.db.prepare("SELECT count(*) AS n FROM queue").get() as { n: number }).n;
+  const counted = async (engine: ReturnType<typeof start>) =>
+    (await engine.incidents.listIncidents({ limit: 10 })).reduce((sum, i) => sum + i.count, 0);
+  /** A fresh data folder whose first three events are processed (and synced). */
+  const threeProcessed = async () => {
+    const dir = mkdtempSync(join(tmpdir(), "quirkwatch-unit-"));
+    const engine = start(dir);
+    await engine.queue.send([1, 2, 3].map(revoked));
+    expect(engine.processor.processOnce()).toBe(3);
+    await engine.processor.synced();
+    return { dir, first: engine };
+  };
+
+  it("processes new events after every queued row was deleted, in the same run and after a restart", async () => {
+    const { dir, first } = await threeProcessed();
+    // Processed and on disk: queue.db lets the rows go.
+    await eventually(async () => (rowsIn(first) === 0 ? true : undefined), 2_000);
+
+    // A seq used before (a rowid after the largest left, as without AUTOINCREMENT) would be at
+    // or below the mark, and never processed.
+    await first.queue.send([revoked(4)]);
+    expect(first.processor.processOnce()).toBe(1);
+    await first.processor.synced();
+    first.close();
+
+    const again = start(dir);
+    expect(rowsIn(again)).toBe(0);
+    await again.queue.send([revoked(5)]);
+    expect(again.processor.processOnce()).toBe(1);
+    expect(await counted(again)).toBe(5);
+  });
+
+  it("lets queue.db delete rows only once the batch that processed them is on disk", async () => {
+    const engine = start(mkdtempSync(join(tmpdir(), "quirkwatch-unit-")));
+    const flushes: { resolve(): void; reject(e: Error): void }[] = [];
+    const lines: string[] = [];
+    const disk = {
+      flush: () => new Promise<void>((resolve, reject) => void flushes.push({ resolve, reject })),
+      close: () => {},
+    };
+    const processor = new SqliteBatchProcessor(
+      { ...engine, wal: disk },
+      { classifier, mutes: engine.mutes, log: (line) => lines.push(line) },
+    );
+    const reported: number[] = [];
+    processor.onProcessed = (through) => {
+      reported.push(through);
+      engine.queue.processed(through);
+    };
+    await engine.queue.send([1, 2].map(revoked));
+    expect(processor.processOnce()).toBe(2);
+    // Committed, not yet synced: a power cut could take the commit back, so the rows stay.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(reported).toEqual([]);
+    expect(rowsIn(engine)).toBe(2);
+    flushes[0]?.reject(new Error("EIO"));
+    await processor.synced();
+    expect(reported).toEqual([]);
+    expect(lines).toEqual([
+      "processor: quirkwatch.db was not synced (EIO); queue.db keeps the rows",
+    ]);
+
+    await engine.queue.send([revoked(3)]);
+    expect(processor.processOnce()).toBe(1);
+    flushes[1]?.resolve();
+    await processor.synced();
+    expect(reported).toEqual([3]);
+    await eventually(async () => (rowsIn(engine) === 0 ? true : undefined), 2_000);
+  });
+
+  it("numbers new events after the mark when queue.db is older than quirkwatch.db", async () => {
+    const { dir, first } = await threeProcessed();
+    first.close();
+    // queue.db lost (or restored from a backup taken before quirkwatch.db's): it starts over.
+    for (const suffix of ["", "-wal", "-shm"])
+      rmSync(join(dir, `queue.db${suffix}`), { force: true });
+
+    const again = start(dir);
+    await again.queue.send([revoked(4)]);
+    expect(again.processor.processOnce()).toBe(1);
+    expect(await counted(again)).toBe(4);
   });
 });
 

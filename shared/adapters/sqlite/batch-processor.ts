@@ -4,9 +4,10 @@ import type { IntegrationEvent } from "../../events/event.ts";
 import { processInTransaction } from "../../incidents/process-in-transaction.ts";
 import type { SqliteAlertOutbox } from "./alert-outbox.ts";
 import { type Db, isFull } from "./database.ts";
-import type { QueuedRow, SqliteEventQueue } from "./event-queue.ts";
 import type { SqliteIncidentStore } from "./incident-store.ts";
 import type { SqliteMuteStore } from "./mute-store.ts";
+import type { QueuedRow, SqliteQueueConsumer } from "./queue-consumer.ts";
+import type { Flush } from "./wal-sync.ts";
 
 export type BatchProcessorOptions = {
   classifier: Classifier;
@@ -22,50 +23,75 @@ export type BatchProcessorOptions = {
 
 export type ProcessorStats = { batches: number; events: number; duplicates: number };
 
+/** What the processor works on: `openSqliteEngine`'s parts. */
+export type ProcessorParts = {
+  db: Db;
+  consumer: SqliteQueueConsumer;
+  incidents: SqliteIncidentStore;
+  outbox: SqliteAlertOutbox;
+  /** quirkwatch.db's WAL: queue.db forgets rows only once their batch is on disk. */
+  wal: Flush;
+};
+
 /** How long to wait before trying again when the disk (or the size cap) is full. */
 const FULL_RETRY_MS = 1_000;
 
 /**
- * The processor of the single-node engine: takes the oldest queued rows and handles them in one
- * transaction (`processInTransaction`), which also deletes them. A batch that fails is retried
- * row by row, and a row that fails alone is dead-lettered: one bad event never blocks the rest.
+ * The processor of the single-node engine: takes the oldest unprocessed rows of queue.db and
+ * handles them in one transaction of quirkwatch.db (`processInTransaction`), which also moves the
+ * processed mark past them. A batch that fails is retried row by row, and a row that fails alone
+ * is dead-lettered: one bad event never blocks the rest.
  */
 export class SqliteBatchProcessor {
   readonly stats: ProcessorStats = { batches: 0, events: 0, duplicates: 0 };
-  private queued: number;
+  /** Told once a batch's commit is on disk, with the last seq it processed. */
+  onProcessed: (through: number) => void = () => {};
+  /** The last seq processed (committed). */
+  private mark: number;
+  /** The highest seq the queue has said it appended. */
+  private appendedThrough = 0;
+  private reported: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private readonly batchSize: number;
   private readonly windowMs: number;
   private readonly now: () => Date;
   private lastFullLog = 0;
 
+  private readonly db: Db;
+  private readonly consumer: SqliteQueueConsumer;
+  private readonly store: SqliteIncidentStore;
+  private readonly outbox: SqliteAlertOutbox;
+  private readonly disk: Flush;
+
   constructor(
-    private readonly db: Db,
-    private readonly queue: SqliteEventQueue,
-    private readonly store: SqliteIncidentStore,
-    private readonly outbox: SqliteAlertOutbox,
+    parts: ProcessorParts,
     private readonly options: BatchProcessorOptions,
   ) {
+    this.db = parts.db;
+    this.consumer = parts.consumer;
+    this.store = parts.incidents;
+    this.outbox = parts.outbox;
+    this.disk = parts.wal;
     this.batchSize = options.batchSize ?? 2_000;
     this.windowMs = options.windowMs ?? 50;
     this.now = options.now ?? (() => new Date());
-    this.queued = queue.pending();
+    this.mark = this.consumer.processedThrough();
   }
 
-  /** Rows waiting. */
-  pending(): number {
-    return this.queued;
+  /** The last seq processed: every row up to it is counted. */
+  processedThrough(): number {
+    return this.mark;
   }
 
-  /** Rows were appended: process them once a batch is full or the window has passed. */
-  appended(rows: number): void {
-    this.queued += rows;
-    this.schedule(this.queued >= this.batchSize ? 0 : this.windowMs);
+  /** Rows were appended up to `seq`: process them once a batch is full or the window has passed. */
+  appended(seq: number): void {
+    this.appendedThrough = Math.max(this.appendedThrough, seq);
+    this.scheduleBacklog();
   }
 
   /** Starts on what an earlier run left queued. */
   start(): void {
-    if (this.queued > 0) this.schedule(0);
+    this.schedule(0);
   }
 
   stop(): void {
@@ -76,7 +102,7 @@ export class SqliteBatchProcessor {
   /** Processes everything queued now (on shutdown); with no room left, leaves it queued. */
   drain(): void {
     try {
-      while (this.queued > 0 && this.processOnce() > 0);
+      while (this.processOnce() > 0);
     } catch (error) {
       if (!isFull(error)) throw error;
       this.options.log(
@@ -85,11 +111,17 @@ export class SqliteBatchProcessor {
     }
   }
 
+  /** Resolves once every batch processed so far is on disk and reported (`onProcessed`). */
+  synced(): Promise<void> {
+    return this.reported;
+  }
+
   /** One batch of at most `batchSize` of the oldest rows; returns how many rows it handled. */
   processOnce(): number {
-    const rows = this.queue.oldest(this.batchSize);
+    const rows = this.consumer.after(this.mark, this.batchSize);
     if (rows.length === 0) {
-      this.queued = 0;
+      // Nothing after the mark, whatever was announced: nothing to wake up for.
+      this.appendedThrough = this.mark;
       return 0;
     }
     try {
@@ -103,15 +135,20 @@ export class SqliteBatchProcessor {
         } catch (alone) {
           if (isFull(alone)) throw alone;
           this.db.transaction(() => {
-            this.queue.deadLetter(row, String(alone), new Date());
-            this.queue.removeThrough(row.seq);
+            this.consumer.deadLetter(row, String(alone), new Date());
+            this.consumer.markProcessed(row.seq);
           })();
+          this.committed(row.seq);
           this.options.log(`processor: event ${row.seq} dead-lettered: ${String(alone)}`);
         }
       }
     }
-    this.queued = Math.max(0, this.queued - rows.length);
     return rows.length;
+  }
+
+  private scheduleBacklog(): void {
+    const backlog = this.appendedThrough - this.mark;
+    if (backlog > 0) this.schedule(backlog >= this.batchSize ? 0 : this.windowMs);
   }
 
   private schedule(delayMs: number): void {
@@ -123,8 +160,9 @@ export class SqliteBatchProcessor {
   }
 
   private run(): void {
+    let handled: number;
     try {
-      this.processOnce();
+      handled = this.processOnce();
     } catch (error) {
       if (!isFull(error)) throw error;
       if (Date.now() - this.lastFullLog > 60_000) {
@@ -134,13 +172,28 @@ export class SqliteBatchProcessor {
       this.schedule(FULL_RETRY_MS);
       return;
     }
-    // Appends committed meanwhile get their turn between batches.
-    if (this.queued > 0) this.schedule(this.queued >= this.batchSize ? 0 : this.windowMs);
+    // A full batch may have more behind it (at start nothing was announced); appends committed
+    // meanwhile get their turn between batches.
+    if (handled === this.batchSize) this.schedule(0);
+    else this.scheduleBacklog();
+  }
+
+  /** A commit moved the mark: once it is on disk, queue.db may delete those rows. */
+  private committed(seq: number): void {
+    this.mark = seq;
+    this.reported = this.disk.flush().then(
+      () => this.onProcessed(seq),
+      (error: Error) =>
+        this.options.log(
+          `processor: quirkwatch.db was not synced (${error.message}); queue.db keeps the rows`,
+        ),
+    );
   }
 
   private handle(rows: QueuedRow[]): void {
     const now = this.now();
     const token = randomBytes(9).toString("base64url");
+    const last = (rows.at(-1) as QueuedRow).seq;
     const outcome = this.db.transaction(() => {
       const events: IntegrationEvent[] = [];
       for (const row of rows) {
@@ -149,7 +202,7 @@ export class SqliteBatchProcessor {
         try {
           events.push(JSON.parse(row.body) as IntegrationEvent);
         } catch (error) {
-          this.queue.deadLetter(row, String(error), now);
+          this.consumer.deadLetter(row, String(error), now);
         }
       }
       const outcome = processInTransaction(
@@ -165,9 +218,10 @@ export class SqliteBatchProcessor {
           mutes: this.options.mutes.activeAt(now),
         },
       );
-      this.queue.removeThrough((rows.at(-1) as QueuedRow).seq);
+      this.consumer.markProcessed(last);
       return outcome;
     })();
+    this.committed(last);
     this.stats.batches += 1;
     this.stats.events += outcome.counted;
     this.stats.duplicates += outcome.duplicates;

@@ -1,13 +1,15 @@
+import { basename } from "node:path";
 import Database from "better-sqlite3";
-import { MIGRATIONS } from "./migrations.ts";
 
 export type Db = Database.Database;
 
-/** The one database file under DATA_DIR. */
+/** Incidents, claims, the outbox and everything else the engine's worker owns, under DATA_DIR. */
 export const DATABASE_FILE = "quirkwatch.db";
+/** Accepted events not yet processed, under DATA_DIR: the HTTP thread appends to it. */
+export const QUEUE_FILE = "queue.db";
 
 export type DatabaseOptions = {
-  /** A cap on the database's size: past it, writes fail as on a full disk (SQLITE_FULL). */
+  /** A cap on the file's size: past it, writes fail as on a full disk (SQLITE_FULL). */
   maxBytes?: number;
 };
 
@@ -17,12 +19,16 @@ export class SchemaTooNew extends Error {
 }
 
 /**
- * Opens (creating if needed) the database and brings its schema up to date. WAL lets readers
- * (a backup, the sqlite3 shell) work beside the writer. Every commit survives a crash of the
- * process (synchronous=NORMAL: the WAL is written before the commit returns); the events queue
- * also waits for an fsync of the WAL (`WalSync`) before a 202, so those survive power loss.
+ * Opens (creating if needed) a database file and brings its schema (`migrations`) up to date.
+ * WAL lets readers (the other thread, a backup, the sqlite3 shell) work beside the writer. Every
+ * commit survives a crash of the process (synchronous=NORMAL: the WAL is written before the
+ * commit returns); what must survive power loss too waits for an fsync of the WAL (`WalSync`).
  */
-export function openDatabase(path: string, options: DatabaseOptions = {}): Db {
+export function openDatabase(
+  path: string,
+  migrations: string[],
+  options: DatabaseOptions = {},
+): Db {
   const db = new Database(path);
   try {
     db.pragma("journal_mode = WAL");
@@ -37,7 +43,7 @@ export function openDatabase(path: string, options: DatabaseOptions = {}): Db {
       const pageSize = db.pragma("page_size", { simple: true }) as number;
       db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxBytes / pageSize))}`);
     }
-    migrate(db);
+    migrate(db, migrations);
     return db;
   } catch (error) {
     db.close();
@@ -46,16 +52,16 @@ export function openDatabase(path: string, options: DatabaseOptions = {}): Db {
 }
 
 /** Applies the migrations this file has not seen, each in its own transaction. */
-function migrate(db: Db): void {
+function migrate(db: Db, migrations: string[]): void {
   const version = db.pragma("user_version", { simple: true }) as number;
-  if (version > MIGRATIONS.length) {
+  if (version > migrations.length) {
     throw new SchemaTooNew(
-      `the database has schema version ${version}; this Quirkwatch knows up to ${MIGRATIONS.length}: upgrade Quirkwatch`,
+      `${basename(db.name)} has schema version ${version}; this Quirkwatch knows up to ${migrations.length}: upgrade Quirkwatch`,
     );
   }
-  for (let v = version; v < MIGRATIONS.length; v++) {
+  for (let v = version; v < migrations.length; v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v] ?? "");
+      db.exec(migrations[v] ?? "");
       db.pragma(`user_version = ${v + 1}`);
     })();
   }

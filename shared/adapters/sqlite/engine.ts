@@ -3,19 +3,21 @@ import { join } from "node:path";
 import { SqliteAlertOutbox } from "./alert-outbox.ts";
 import { cleanUp } from "./cleanup.ts";
 import { SqliteCursorStore } from "./cursor-store.ts";
-import { DATABASE_FILE, type DatabaseOptions, openDatabase } from "./database.ts";
+import { DATABASE_FILE, type DatabaseOptions, openDatabase, QUEUE_FILE } from "./database.ts";
 import { SqliteEmailOutbox } from "./email-outbox.ts";
-import { SqliteEventQueue } from "./event-queue.ts";
 import { SqliteIncidentStore } from "./incident-store.ts";
+import { MIGRATIONS } from "./migrations.ts";
 import { SqliteMuteStore } from "./mute-store.ts";
+import { SqliteQueueConsumer } from "./queue-consumer.ts";
 import { SqliteSubscriptionStore } from "./subscription-store.ts";
 import { WalSync } from "./wal-sync.ts";
 
 export type SqliteEngine = ReturnType<typeof openSqliteEngine>;
 
 /**
- * Every port of the single-node engine over one database file in `dataDir`: incidents, claims,
- * the events queue, the alerts outbox, subscriptions, mutes, cursors and the email outbox.
+ * Every port of the single-node engine but the events queue, over `dataDir/quirkwatch.db`:
+ * incidents, claims, the alerts outbox, subscriptions, mutes, cursors and the email outbox; and
+ * the processor's reader of `dataDir/queue.db`, which must exist (`openEventQueue` makes it).
  * `subscribers` names who the outbox owes each notice to.
  */
 export function openSqliteEngine(
@@ -25,11 +27,20 @@ export function openSqliteEngine(
 ) {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, DATABASE_FILE);
-  const db = openDatabase(path, options);
+  const db = openDatabase(path, MIGRATIONS, options);
+  let consumer: SqliteQueueConsumer;
+  try {
+    consumer = new SqliteQueueConsumer(db, join(dataDir, QUEUE_FILE));
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   const wal = new WalSync(`${path}-wal`);
   return {
     db,
-    queue: new SqliteEventQueue(db, wal),
+    /** quirkwatch.db's WAL, to sync before queue.db may forget processed rows. */
+    wal,
+    consumer,
     incidents: new SqliteIncidentStore(db),
     outbox: new SqliteAlertOutbox(db, subscribers),
     subscriptions: new SqliteSubscriptionStore(db),
@@ -38,6 +49,7 @@ export function openSqliteEngine(
     emails: new SqliteEmailOutbox(db),
     cleanUp: (nowMs?: number) => cleanUp(db, nowMs),
     close: () => {
+      consumer.close();
       wal.close();
       db.close();
     },

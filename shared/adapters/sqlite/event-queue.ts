@@ -1,35 +1,65 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { type EventQueue, type QueueMessage, QueueUnavailable } from "../../ingest/queue.ts";
-import { type Db, isFull } from "./database.ts";
-import type { Flush } from "./wal-sync.ts";
-
-export type QueuedRow = { seq: number; body: string };
+import { type DatabaseOptions, type Db, isFull, openDatabase, QUEUE_FILE } from "./database.ts";
+import { QUEUE_MIGRATIONS } from "./migrations.ts";
+import { type Flush, WalSync } from "./wal-sync.ts";
 
 type Waiting = { messages: QueueMessage[]; done: (error?: Error) => void };
 
+/** Processed rows deleted per step: short steps, so an append never waits long behind one. */
+const DELETE_CHUNK = 2_000;
+
 /**
- * The events queue as a table. `send` resolves only once its messages are committed and on disk
- * (a 202 survives power loss). Sends that arrive together share one commit, and commits share
- * fsyncs, which run off the thread (`WalSync`): it appends and processes meanwhile.
+ * The events queue: `DATA_DIR/queue.db`, written only by the thread that accepts events, so an
+ * append never waits behind processing. `send` resolves once its messages are committed and on
+ * disk (a 202 survives power loss): sends made in one event-loop turn share one commit, and
+ * commits share fsyncs, which run off the thread (`WalSync`). The processor reads the file through
+ * its own connection (`SqliteQueueConsumer`) and reports what it has processed (`processed`):
+ * only then are those rows deleted, a chunk at a time.
  */
 export class SqliteEventQueue implements EventQueue {
   private waiting: Waiting[] = [];
   private scheduled = false;
+  private processedThrough = 0;
+  private deleteScheduled = false;
   private readonly sql;
-  /** Told after each commit, with how many rows it added (the processor wakes up). */
-  onAppended: (rows: number) => void = () => {};
+  /** Appends a group in one transaction; returns the seq of its last row. */
+  private readonly appendGroup: (group: Waiting[]) => number;
+  /** Rows appended by this run. */
+  appended = 0;
+  /** Told after each commit, with the seq of its last row (the processor wakes up). */
+  onAppended: (through: number) => void = () => {};
 
   constructor(
-    private readonly db: Db,
+    readonly db: Db,
     private readonly disk: Flush,
   ) {
     this.sql = {
       append: db.prepare("INSERT INTO queue (body) VALUES (?)"),
-      oldest: db.prepare<[number], QueuedRow>("SELECT seq, body FROM queue ORDER BY seq LIMIT ?"),
-      removeThrough: db.prepare("DELETE FROM queue WHERE seq <= ?"),
-      count: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM queue"),
-      dead: db.prepare("INSERT INTO dead_events (body, error, at) VALUES (?, ?, ?)"),
-      deadCount: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM dead_events"),
+      deleteProcessed: db.prepare(
+        "DELETE FROM queue WHERE seq IN (SELECT seq FROM queue WHERE seq <= ? ORDER BY seq LIMIT ?)",
+      ),
+      pending: db.prepare<[number], { n: number }>("SELECT count(*) AS n FROM queue WHERE seq > ?"),
+      anyPending: db.prepare<[number], { one: number }>(
+        "SELECT 1 AS one FROM queue WHERE seq > ? LIMIT 1",
+      ),
+      sequenceRow: db.prepare(
+        `INSERT INTO sqlite_sequence (name, seq) SELECT 'queue', 0
+         WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'queue')`,
+      ),
+      raiseSequence: db.prepare(
+        "UPDATE sqlite_sequence SET seq = @seq WHERE name = 'queue' AND seq < @seq",
+      ),
     };
+    // Made once: wrapping a function in a transaction costs about as much as a small commit.
+    this.appendGroup = db.transaction((group: Waiting[]) => {
+      let last = 0;
+      for (const { messages } of group)
+        for (const message of messages)
+          last = Number(this.sql.append.run(message.body).lastInsertRowid);
+      return last;
+    });
   }
 
   send(messages: QueueMessage[]): Promise<void> {
@@ -44,50 +74,78 @@ export class SqliteEventQueue implements EventQueue {
     });
   }
 
-  /** The oldest queued rows, at most `limit`. */
-  oldest(limit: number): QueuedRow[] {
-    return this.sql.oldest.all(limit);
+  /**
+   * Where the processor is at start (its mark in quirkwatch.db). New rows are numbered after it
+   * even when this file is older than quirkwatch.db (restored from an earlier backup, or lost):
+   * a seq at or below the mark would never be processed.
+   */
+  resumeAfter(processedThrough: number): void {
+    this.db.transaction(() => {
+      this.sql.sequenceRow.run();
+      this.sql.raiseSequence.run({ seq: processedThrough });
+    })();
+    this.processed(processedThrough);
   }
 
-  /** Deletes the rows up to `seq`; call it inside the transaction that handled them. */
-  removeThrough(seq: number): void {
-    this.sql.removeThrough.run(seq);
+  /** The processor has committed (and synced) every row up to `seq`: they may go. */
+  processed(seq: number): void {
+    if (seq <= this.processedThrough) return;
+    this.processedThrough = seq;
+    this.scheduleDelete();
   }
 
-  /** Keeps a row the processor cannot read, with why; call it inside the same transaction. */
-  deadLetter(row: QueuedRow, error: string, at: Date): void {
-    this.sql.dead.run(row.body, error, at.toISOString());
-  }
-
+  /** Rows appended and not yet processed. */
   pending(): number {
-    return this.sql.count.get()?.n ?? 0;
+    return this.sql.pending.get(this.processedThrough)?.n ?? 0;
   }
 
-  deadLettered(): number {
-    return this.sql.deadCount.get()?.n ?? 0;
+  /** Whether any row awaits the processor (cheaper than `pending`). */
+  hasPending(): boolean {
+    return this.sql.anyPending.get(this.processedThrough) !== undefined;
+  }
+
+  /** Deletes every processed row (the file is left holding only what is still to do). */
+  close(): void {
+    try {
+      this.sql.deleteProcessed.run(this.processedThrough, Number.MAX_SAFE_INTEGER);
+    } catch {
+      // The next start deletes them.
+    }
+    this.disk.close();
+    this.db.close();
+  }
+
+  private scheduleDelete(): void {
+    if (this.deleteScheduled) return;
+    this.deleteScheduled = true;
+    setImmediate(() => {
+      this.deleteScheduled = false;
+      if (!this.db.open) return;
+      try {
+        const { changes } = this.sql.deleteProcessed.run(this.processedThrough, DELETE_CHUNK);
+        if (changes === DELETE_CHUNK) this.scheduleDelete();
+      } catch {
+        // Processed rows left behind are skipped by the processor; the next report tries again.
+      }
+    });
   }
 
   private commit(): void {
     const group = this.waiting;
     this.waiting = [];
     this.scheduled = false;
-    let rows = 0;
+    let last: number;
     try {
-      this.db.transaction(() => {
-        for (const { messages } of group)
-          for (const message of messages) {
-            this.sql.append.run(message.body);
-            rows += 1;
-          }
-      })();
+      last = this.appendGroup(group);
     } catch (error) {
       const reason = isFull(error)
-        ? new QueueUnavailable("the database is full (disk or DATA_MAX_MB)")
+        ? new QueueUnavailable("the queue is full (disk or DATA_MAX_MB)")
         : (error as Error);
       for (const { done } of group) done(reason);
       return;
     }
-    this.onAppended(rows);
+    for (const { messages } of group) this.appended += messages.length;
+    this.onAppended(last);
     // Committed: safe from a crash of the process. A 202 waits until it is on disk too.
     this.disk.flush().then(
       () => {
@@ -99,4 +157,12 @@ export class SqliteEventQueue implements EventQueue {
       },
     );
   }
+}
+
+/** Opens (creating if needed) `DATA_DIR/queue.db`; the caller's thread is its only writer. */
+export function openEventQueue(dataDir: string, options: DatabaseOptions = {}): SqliteEventQueue {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, QUEUE_FILE);
+  const db = openDatabase(path, QUEUE_MIGRATIONS, options);
+  return new SqliteEventQueue(db, new WalSync(`${path}-wal`));
 }

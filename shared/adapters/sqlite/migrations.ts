@@ -1,12 +1,16 @@
 /**
- * The schema, one migration per version (`PRAGMA user_version`). Never edit a released one: add
- * the next. Records are JSON documents beside the columns queries need, so fields added to a
- * record pass through untouched.
+ * The schema of each file, one migration per version (`PRAGMA user_version`, counted per file).
+ * Never edit a released one: add the next. Records are JSON documents beside the columns queries
+ * need, so fields added to a record pass through untouched.
  */
+
+/** quirkwatch.db: everything but the events queue. */
 export const MIGRATIONS: string[] = [
   `
-  -- Accepted events waiting for the processor, oldest first.
-  CREATE TABLE queue (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);
+  -- The last queue.db seq processed: committed with the batch that processed it.
+  CREATE TABLE queue_progress (id INTEGER PRIMARY KEY CHECK (id = 1),
+    processed_through INTEGER NOT NULL);
+  INSERT INTO queue_progress VALUES (1, 0);
   -- Queued events the processor could not read; kept, never dropped.
   CREATE TABLE dead_events (seq INTEGER PRIMARY KEY, body TEXT NOT NULL, error TEXT NOT NULL,
     at TEXT NOT NULL);
@@ -45,5 +49,14 @@ export const MIGRATIONS: string[] = [
 
   -- The emails SNS would have sent (no SNS on one machine): GET /outbox.
   CREATE TABLE emails (seq INTEGER PRIMARY KEY, email TEXT NOT NULL);
+  `,
+];
+
+/** queue.db: accepted events, appended by the HTTP thread, read by the processor. */
+export const QUEUE_MIGRATIONS: string[] = [
+  `
+  -- AUTOINCREMENT: a seq is never used again once its row is deleted, so a new event never
+  -- falls at or below the processed mark (queue_progress in quirkwatch.db) and gets skipped.
+  CREATE TABLE queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
   `,
 ];

@@ -1,7 +1,7 @@
 import { closeSync, fsync, openSync } from "node:fs";
 
 /** Something that resolves once everything committed before the call is on disk. */
-export type Flush = { flush(): Promise<void> };
+export type Flush = { flush(): Promise<void>; close(): void };
 
 /**
  * Durable commits that do not stop the committing thread: the WAL file is fsynced on libuv's
