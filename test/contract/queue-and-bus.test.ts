@@ -8,25 +8,26 @@ forEachEngine((engine) => {
       const pipes = await engine().pipes();
       const body = (i: number) => JSON.stringify({ n: i, text: "é🙂".repeat(i % 7) });
       await pipes.queue.send([{ id: "0", body: body(0) }]);
+      // 60 a send, sent together: SQLite writes them in one commit, many rows to a statement.
       await Promise.all(
         [1, 2, 3].map((k) =>
           pipes.queue.send(
-            Array.from({ length: 12 }, (_, i) => ({ id: String(i), body: body(k * 100 + i) })),
+            Array.from({ length: 60 }, (_, i) => ({ id: String(i), body: body(k * 100 + i) })),
           ),
         ),
       );
       const queued = await pipes.queued();
-      expect(queued).toHaveLength(37);
+      expect(queued).toHaveLength(181);
       expect(queued[0]).toBe(body(0));
       expect([...queued].sort()).toEqual(
         [
           body(0),
-          ...[1, 2, 3].flatMap((k) => Array.from({ length: 12 }, (_, i) => body(k * 100 + i))),
+          ...[1, 2, 3].flatMap((k) => Array.from({ length: 60 }, (_, i) => body(k * 100 + i))),
         ].sort(),
       );
       // Each send's messages stay in the order given.
       const positions = (k: number) =>
-        Array.from({ length: 12 }, (_, i) => queued.indexOf(body(k * 100 + i)));
+        Array.from({ length: 60 }, (_, i) => queued.indexOf(body(k * 100 + i)));
       for (const k of [1, 2, 3])
         expect(positions(k)).toEqual([...positions(k)].sort((a, b) => a - b));
     });
