@@ -96,7 +96,7 @@ const slack = slackWebhookUrl();
 const auth = adminToken() ? "   (Authorization: Bearer $ADMIN_TOKEN)" : "";
 const storage =
   stack.engine === "sqlite"
-    ? `${dataDir}/quirkwatch.db (SQLite; nothing accepted is lost, even on a crash)`
+    ? `${dataDir}/queue.db and quirkwatch.db (SQLite; nothing accepted is lost, even on a crash)`
     : `DynamoDB ${process.env.DYNAMODB_ENDPOINT ? `at ${process.env.DYNAMODB_ENDPOINT}` : `(dynalite in ${dataDir}/dynamo)`}, with the queue and alerts in memory`;
 // `npm run demo` finds this stack by itself when it listens where PORT and HOST say.
 const demo =

@@ -26,7 +26,7 @@ export type StackOptions = {
   engine?: EngineName;
   /** The dynamodb engine: a DynamoDB to use instead of dynalite. */
   dynamoEndpoint?: string;
-  /** The sqlite engine: a cap on the database's size (DATA_MAX_MB), as a full disk would be. */
+  /** The sqlite engine: a cap on each database file's size (DATA_MAX_MB), as a full disk would be. */
   maxBytes?: number;
   rules: QuirkRule[];
   stackoneSecrets: string[];

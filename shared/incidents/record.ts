@@ -101,7 +101,7 @@ export function applyEvents(
   const first = group.events[0];
   if (first === undefined) throw new Error("applyEvents needs at least one event");
   const nowIso = now.toISOString();
-  const times = group.events.map((e) => clampToNow(e.occurred_at, now));
+  const times = group.events.map((e) => clampToNow(e.occurred_at, nowIso));
   const earliest = times.reduce(earlier);
   const latest = times.reduce(later);
   const reopened = current === undefined || current.status === "resolved";
@@ -387,13 +387,16 @@ export function quietUntil(record: IncidentRecord): number {
   return record.received_at + record.policy.resolve_after_quiet_seconds;
 }
 
-/** ISO-8601 UTC timestamps of one format sort as strings. */
-const earlier = (a: string, b: string) => (a.localeCompare(b) <= 0 ? a : b);
-const later = (a: string, b: string) => (a.localeCompare(b) >= 0 ? a : b);
+/** ISO-8601 UTC timestamps of one format sort as strings (code units, not a locale's order). */
+const earlier = (a: string, b: string) => (a <= b ? a : b);
+const later = (a: string, b: string) => (a >= b ? a : b);
+
+/** `toISOString()`'s own format, which normalized events mostly carry: no parse needed. */
+const UTC_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /** A sender's clock ahead of ours must not push an incident into the future. */
-const clampToNow = (iso: string, now: Date) =>
-  earlier(new Date(iso).toISOString(), now.toISOString());
+const clampToNow = (iso: string, nowIso: string) =>
+  earlier(UTC_ISO.test(iso) ? iso : new Date(iso).toISOString(), nowIso);
 
 const hourKey = (iso: string) => iso.slice(0, 13).replace(/\D/g, "");
 const minuteKey = (iso: string) => String(Math.floor(new Date(iso).getTime() / 60_000));
@@ -437,8 +440,9 @@ function lastError(
   now: Date,
 ): LastError | undefined {
   let last = current;
+  const nowIso = now.toISOString();
   for (const e of events) {
-    const at = clampToNow(e.occurred_at, now);
+    const at = clampToNow(e.occurred_at, nowIso);
     const words = providerMessage(e);
     if (last !== undefined && at < last.at) {
       // An older event (events of a batch come in any order) still lends words the newest lacks.
