@@ -26,13 +26,8 @@ export const EVENT_KINDS = [
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 const id = z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.id));
-const cut = (max: number) =>
-  z.optional(
-    z.pipe(
-      z.string(),
-      z.transform((s: string) => s.slice(0, max)),
-    ),
-  );
+// `overwrite`, not a pipe to a transform: the same cut at about half the parse cost.
+const cut = (max: number) => z.optional(z.string().check(z.overwrite((s) => s.slice(0, max))));
 const shortText = cut(LIMITS.shortText);
 const text = cut(LIMITS.text);
 const status = z.optional(z.int().check(z.minimum(100), z.maximum(599)));

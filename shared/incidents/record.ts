@@ -419,15 +419,18 @@ function addBuckets(
 /** Bucket keys are digit strings; compare them as numbers. */
 const compareKeys = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 
-function recent(existing: string[], incoming: (string | undefined)[]): string[] {
-  const out = [...existing];
-  for (const value of incoming) {
-    if (value === undefined || value === "") continue;
-    const i = out.indexOf(value);
-    if (i >= 0) out.splice(i, 1);
-    out.push(value);
+/** The last `RECENT` distinct non-empty values, oldest first; read from the newest end. */
+export function recent(existing: string[], incoming: (string | undefined)[]): string[] {
+  const newestFirst: string[] = [];
+  for (const values of [incoming, existing]) {
+    for (let i = values.length - 1; i >= 0 && newestFirst.length < RECENT; i--) {
+      const value = values[i];
+      if (value !== undefined && value !== "" && !newestFirst.includes(value)) {
+        newestFirst.push(value);
+      }
+    }
   }
-  return out.slice(-RECENT);
+  return newestFirst.reverse();
 }
 
 /**

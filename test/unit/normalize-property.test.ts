@@ -234,6 +234,35 @@ describe("normalizeStackone + classify on untrusted input", () => {
     );
   });
 
+  it("reads an event's time as JavaScript does, whether or not it takes the short way", () => {
+    const pad = (n: number, width: number) => String(n).padStart(width, "0");
+    // Every field in and out of range, so impossible days (30 February) and hours are included.
+    const written = fc
+      .tuple(
+        fc.integer({ min: 0, max: 9999 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 0, max: 25 }),
+        fc.integer({ min: 0, max: 61 }),
+        fc.integer({ min: 0, max: 61 }),
+        fc.integer({ min: 0, max: 999 }),
+      )
+      .map(
+        ([y, mo, d, h, mi, s, ms]) =>
+          `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}.${pad(ms, 3)}Z`,
+      );
+    fc.assert(
+      fc.property(written, (date) => {
+        const outcome = normalize({ account_id: "a", provider: "lever", event_date: date });
+        if (!outcome.ok) throw outcome.error;
+        const parsed = new Date(date);
+        if (Number.isNaN(parsed.getTime())) return; // replaced by the time it arrived
+        expect(outcome.event.occurred_at).toBe(parsed.toISOString());
+      }),
+      { numRuns: 2_000, examples: [["2026-02-30T00:00:00.000Z"], ["2026-01-31T24:00:00.000Z"]] },
+    );
+  });
+
   it("gives the same raw body the same event id, and different bodies different ids", () => {
     fc.assert(
       fc.property(identified, identified, (a, b) => {

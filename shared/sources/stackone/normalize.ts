@@ -155,7 +155,12 @@ function httpStatus(v: unknown): number | undefined {
 }
 
 /** The sender's time, or now when it has none we can use (ISO-8601 needs years 0 to 9999). */
+/** A UTC time that is certainly valid as written (day 1–28), so it needs no Date round trip. */
+const PLAIN_UTC =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
 function isoDate(v: unknown): string {
+  if (typeof v === "string" && PLAIN_UTC.test(v)) return v;
   const d = typeof v === "string" || typeof v === "number" ? new Date(v) : new Date();
   const year = d.getUTCFullYear();
   return Number.isNaN(year) || year < 0 || year > 9999 ? new Date().toISOString() : d.toISOString();
