@@ -3,10 +3,8 @@ import { join } from "node:path";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { APIGatewayProxyHandlerV2 } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
-import { DynamoMuteStore } from "../shared/adapters/aws/dynamo-mutes.ts";
-import { DynamoIncidentStore } from "../shared/adapters/aws/dynamo-store.ts";
 import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscriptions.ts";
-import { SnsAlertBus } from "../shared/adapters/aws/sns-bus.ts";
+import { incidentPorts } from "../shared/adapters/aws/incident-ports.ts";
 import { SnsEmailSubscriptions } from "../shared/adapters/aws/sns-subscriptions.ts";
 import { getAccount } from "../shared/api/accounts.ts";
 import { type ApiRequest, type ApiResponse, authorize, error } from "../shared/api/http.ts";
@@ -124,9 +122,7 @@ export const handler = (async (request: ApiRequest) => {
     const dynamo = createDynamoClient();
     const sns = new SNSClient({});
     deployed = createHandler({
-      store: new DynamoIncidentStore(dynamo, tableName()),
-      mutes: new DynamoMuteStore(dynamo, tableName()),
-      bus: new SnsAlertBus(sns, alertsTopicArn(), emailsFor),
+      ...incidentPorts(dynamo, sns, emailsFor),
       subscriptions: {
         subscriptions: new DynamoSubscriptionStore(dynamo, tableName()),
         email: new SnsEmailSubscriptions(sns, alertsTopicArn()),

@@ -1,11 +1,9 @@
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSBatchResponse, SQSEvent, SQSHandler } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
-import { DynamoMuteStore } from "../shared/adapters/aws/dynamo-mutes.ts";
-import { DynamoIncidentStore } from "../shared/adapters/aws/dynamo-store.ts";
-import { SnsAlertBus } from "../shared/adapters/aws/sns-bus.ts";
+import { incidentPorts } from "../shared/adapters/aws/incident-ports.ts";
 import { createClassifier } from "../shared/classify/classifier.ts";
-import { alertsTopicArn, rulesPath, tableName } from "../shared/config.ts";
+import { rulesPath } from "../shared/config.ts";
 import { type ProcessDeps, processBatch } from "../shared/incidents/process.ts";
 import { emailsFor } from "../shared/notify/email.ts";
 import { loadRules } from "../shared/quirks/custom.ts";
@@ -22,11 +20,8 @@ export const handler: SQSHandler = (event) => {
 };
 
 function deploy() {
-  const dynamo = createDynamoClient();
   return createHandler({
-    store: new DynamoIncidentStore(dynamo, tableName()),
-    mutes: new DynamoMuteStore(dynamo, tableName()),
-    bus: new SnsAlertBus(new SNSClient({}), alertsTopicArn(), emailsFor),
+    ...incidentPorts(createDynamoClient(), new SNSClient({}), emailsFor),
     classifier: createClassifier(loadRules(rulesPath())),
     log: (message, detail) => console.error(JSON.stringify({ message, ...detail })),
   });

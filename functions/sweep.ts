@@ -1,10 +1,7 @@
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { ScheduledHandler } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
-import { DynamoMuteStore } from "../shared/adapters/aws/dynamo-mutes.ts";
-import { DynamoIncidentStore } from "../shared/adapters/aws/dynamo-store.ts";
-import { SnsAlertBus } from "../shared/adapters/aws/sns-bus.ts";
-import { alertsTopicArn, tableName } from "../shared/config.ts";
+import { incidentPorts } from "../shared/adapters/aws/incident-ports.ts";
 import { type SweepDeps, sweep } from "../shared/incidents/sweep.ts";
 import { emailsFor } from "../shared/notify/email.ts";
 
@@ -20,10 +17,5 @@ export const handler: ScheduledHandler = async () => {
 };
 
 function deploy() {
-  const dynamo = createDynamoClient();
-  return createHandler({
-    store: new DynamoIncidentStore(dynamo, tableName()),
-    mutes: new DynamoMuteStore(dynamo, tableName()),
-    bus: new SnsAlertBus(new SNSClient({}), alertsTopicArn(), emailsFor),
-  });
+  return createHandler(incidentPorts(createDynamoClient(), new SNSClient({}), emailsFor));
 }

@@ -16,6 +16,11 @@ export type Action =
   | { kind: "unmute" }
   | { kind: "resolve" };
 
+const MUTE_PRESETS = [
+  ["Mute 1 h", 3_600],
+  ["Mute 24 h", 86_400],
+] as const;
+
 /** Runs an action; resolves to what to tell the user. */
 export type Act = (incident: Incident, action: Action) => Promise<string>;
 
@@ -171,20 +176,16 @@ export function IncidentCard({
               Acknowledge
             </button>
           )}
-          <button
-            type="button"
-            disabled={busy}
-            onClick={() => run({ kind: "mute", seconds: 3600 })}
-          >
-            Mute 1 h
-          </button>
-          <button
-            type="button"
-            disabled={busy}
-            onClick={() => run({ kind: "mute", seconds: 86400 })}
-          >
-            Mute 24 h
-          </button>
+          {MUTE_PRESETS.map(([label, seconds]) => (
+            <button
+              key={label}
+              type="button"
+              disabled={busy}
+              onClick={() => run({ kind: "mute", seconds })}
+            >
+              {label}
+            </button>
+          ))}
           <button
             type="button"
             disabled={busy}

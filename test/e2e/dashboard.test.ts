@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { request } from "../../scripts/local/scenarios.ts";
@@ -13,6 +10,7 @@ import {
   type RunningStack,
   startLocalStack,
 } from "../support/local-stack.ts";
+import { rulesFile } from "../support/rules-file.ts";
 
 // The dashboard in Debian's Chromium against `npm start`, as on-call uses it. Lever's 401 rule
 // reminds every 2 s here (a custom rules file), so reminders can be seen without moving a clock.
@@ -37,13 +35,9 @@ let browser: Browser;
 
 beforeAll(async () => {
   slack = await startReceiver();
-  const rules = join(mkdtempSync(join(tmpdir(), "quirkwatch-rules-")), "rules.json");
-  writeFileSync(
-    rules,
-    JSON.stringify([
-      { id: "lever.401", alert: { repeat_seconds: 2, resolve_after_quiet_seconds: 3600 } },
-    ]),
-  );
+  const rules = rulesFile([
+    { id: "lever.401", alert: { repeat_seconds: 2, resolve_after_quiet_seconds: 3600 } },
+  ]);
   stack = await startLocalStack({
     ADMIN_TOKEN: TOKEN,
     QUIRKWATCH_RULES: rules,

@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startReceiver } from "../support/http-receiver.ts";
 import {
@@ -9,6 +6,7 @@ import {
   type RunningStack,
   startLocalStack,
 } from "../support/local-stack.ts";
+import { rulesFile } from "../support/rules-file.ts";
 
 // Through `npm start`, as a user runs it: a short repeat interval and quiet period, set by a
 // custom rules file, and a Slack channel played by a local receiver.
@@ -17,13 +15,9 @@ describe("Slack alerts through npm start", () => {
   let slack: Awaited<ReturnType<typeof startReceiver>>;
   beforeAll(async () => {
     slack = await startReceiver();
-    const rules = join(mkdtempSync(join(tmpdir(), "quirkwatch-rules-")), "rules.json");
-    writeFileSync(
-      rules,
-      JSON.stringify([
-        { id: "lever.401", alert: { repeat_seconds: 2, resolve_after_quiet_seconds: 4 } },
-      ]),
-    );
+    const rules = rulesFile([
+      { id: "lever.401", alert: { repeat_seconds: 2, resolve_after_quiet_seconds: 4 } },
+    ]);
     stack = await startLocalStack({
       SLACK_WEBHOOK_URL: `${slack.base}/services/T000/B000/XXXX`,
       QUIRKWATCH_RULES: rules,

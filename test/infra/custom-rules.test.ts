@@ -2,20 +2,14 @@
  * A custom rules file (QUIRKWATCH_RULES) is validated at deploy time and shipped inside the
  * processor's package, where the processor reads it.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { ROOT } from "../../scripts/sst-platform/prepare-platform.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
+import { rulesFile } from "../support/rules-file.ts";
 import { Deployment } from "./support/deployment.ts";
 import { DeployFailedError, evaluate } from "./support/evaluate.ts";
-
-function rulesFile(rules: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), "quirkwatch-rules-")), "rules.json");
-  writeFileSync(file, JSON.stringify(rules));
-  return file;
-}
 
 const VALID = [{ id: BUILTIN_RULES[0]?.id, alert: { repeat_seconds: 3600 } }];
 
