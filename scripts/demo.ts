@@ -42,7 +42,11 @@ for (const scenario of SCENARIOS) {
 await new Promise((resolve) => setTimeout(resolve, 1000));
 const response = await fetch(`${base}/incidents?limit=100`, { headers });
 if (!response.ok) {
-  console.error(`GET /incidents answered ${response.status}: ${await response.text()}`);
+  const hint =
+    response.status === 401
+      ? " (the stack has an ADMIN_TOKEN: run the demo with the same one)"
+      : "";
+  console.error(`GET /incidents answered ${response.status}${hint}: ${await response.text()}`);
   process.exit(1);
 }
 const { incidents } = (await response.json()) as {
