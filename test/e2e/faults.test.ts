@@ -109,7 +109,8 @@ describe("npm start under faults", () => {
         status: 202,
         reused: true,
       });
-      expect(stack.output()).toContain("webhook rejected: stackone 413 the body is too large");
+      const line = "webhook rejected: stackone 413 the body is too large";
+      expect(await stack.printed(line)).toContain(line);
     } finally {
       agent.destroy();
       await stack.stop();

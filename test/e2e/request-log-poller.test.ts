@@ -109,7 +109,8 @@ describe("npm start with STACKONE_API_KEY", () => {
     });
     const note = listed.find((i) => i.rule_id.startsWith("bullhorn.note_missing_candidate"));
     expect(note?.status).toBe("firing");
-    expect(running.output()).toContain("hibob said: Missing permissions: People > Payroll");
+    const said = "hibob said: Missing permissions: People > Payroll";
+    expect(await running.printed(said)).toContain(said);
     expect(running.output()).toMatch(
       /Request logs\s+polled from http:\/\/127\.0\.0\.1:\d+ every 1 s/,
     );

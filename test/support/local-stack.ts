@@ -10,6 +10,11 @@ export type RunningStack = {
   url: string;
   dataDir: string;
   output: () => string;
+  /**
+   * The output once it holds `text` (the stack prints some lines a moment after answering, e.g.
+   * a notice once the outbox delivers it), or as it is after `timeoutMs`.
+   */
+  printed(text: string, timeoutMs?: number): Promise<string>;
   /** Sends the signal to `npm start`'s process group, as a terminal would, and waits for exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 };
@@ -52,6 +57,13 @@ export async function startLocalStack(
     url,
     dataDir: dir,
     output: () => output,
+    async printed(text, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!output.includes(text) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return output;
+    },
     async stop(signal = "SIGTERM") {
       if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, signal);
       return exited;
