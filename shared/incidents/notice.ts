@@ -14,4 +14,6 @@ export type Notice = {
   /** For resolved notices: what resolved it. */
   resolution?: Resolution;
   created_at: string;
+  /** Provider incidents' reminders: how many accounts it had hit at the previous notice. */
+  affected_before?: number;
 };

@@ -30,6 +30,7 @@ import type { MuteStore } from "../../shared/incidents/mute.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { processBatch } from "../../shared/incidents/process.ts";
 import type { IncidentStore } from "../../shared/incidents/store.ts";
+import { sweep } from "../../shared/incidents/sweep.ts";
 import type { EventQueue } from "../../shared/ingest/queue.ts";
 import { emailsFor } from "../../shared/notify/email.ts";
 import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
@@ -66,7 +67,10 @@ export type Pipes = {
  * or one SQLite transaction per batch. `process` runs each batch to the end, in order.
  */
 export type Processing = {
-  process(batch: IntegrationEventInput[]): Promise<void>;
+  /** `now`: the processor's clock for this batch (default: the real one). */
+  process(batch: IntegrationEventInput[], now?: Date): Promise<void>;
+  /** One run of the engine's sweeper at `now`. */
+  sweep(now: Date): Promise<void>;
   incidents: IncidentStore;
   /** Every notice published, in order. */
   published(): Promise<Notice[]>;
@@ -149,15 +153,19 @@ export async function dynamoEngine(): Promise<Engine> {
       let message = 0;
       return {
         incidents,
-        async process(batch) {
+        async process(batch, now) {
           const records = batch.map((event) => sqsRecord(event, 1, `m${++message}`));
           const { batchItemFailures } = await processBatch(records, {
             store: incidents,
             mutes,
             bus,
             classifier,
+            now: now && (() => now),
           });
           if (batchItemFailures.length > 0) throw new Error("the batch failed");
+        },
+        async sweep(now) {
+          await sweep({ store: incidents, mutes, bus, now: () => now });
         },
         published: async () => [...bus.published],
       };
@@ -250,20 +258,31 @@ export async function sqliteEngine(): Promise<Engine> {
     },
     async processing() {
       const engine = open(join(root, randomUUID()));
+      let clock: Date | undefined;
       const processor = new SqliteBatchProcessor(engine, {
         classifier,
         mutes: engine.mutes,
         log: () => {},
         batchSize: 100_000,
+        now: () => clock ?? new Date(),
       });
       processor.onProcessed = (through) => engine.queue.processed(through);
       return {
         incidents: engine.incidents,
-        async process(batch) {
+        async process(batch, now) {
           await engine.queue.send(
             batch.map((event, i) => ({ id: String(i), body: JSON.stringify(parseEvent(event)) })),
           );
+          clock = now;
           processor.processOnce();
+        },
+        async sweep(now) {
+          await sweep({
+            store: engine.incidents,
+            mutes: engine.mutes,
+            bus: engine.outbox,
+            now: () => now,
+          });
         },
         published: async () =>
           engine.outbox
