@@ -1,8 +1,16 @@
 import type { Context, SNSEvent } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
+import { DynamoDigestLedger } from "../shared/adapters/aws/dynamo-digests.ts";
 import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscriptions.ts";
-import { reauthUrlTemplate, slackWebhookUrl, tableName } from "../shared/config.ts";
+import {
+  dashboardUrl,
+  digestAfterPerMinute,
+  reauthUrlTemplate,
+  slackWebhookUrl,
+  tableName,
+} from "../shared/config.ts";
 import { type Log, noticesOf, notifySlack, RecentDeliveries } from "../shared/notify/deliver.ts";
+import { type DigestLedger, flushDigests } from "../shared/notify/digest.ts";
 import { SlackPoster } from "../shared/notify/slack-delivery.ts";
 import type { SubscriptionStore } from "../shared/notify/subscription-store.ts";
 
@@ -20,27 +28,45 @@ export type NotifySlackDeps = {
   recent?: RecentDeliveries;
   log?: Log;
   now?: () => Date;
+  /** The budget per channel and minute; the digests of minutes that are over go out here too. */
+  digest?: { ledger: DigestLedger; budget: number; dashboardUrl?: string };
 };
 
 const logJson: Log = (message, detail) => console.error(JSON.stringify({ message, ...detail }));
 
 export function createHandler(deps: NotifySlackDeps) {
   const recent = deps.recent ?? new RecentDeliveries();
+  const log = deps.log ?? logJson;
   return async (event: SNSEvent, context: Pick<Context, "getRemainingTimeInMillis">) => {
-    await notifySlack(noticesOf(event), { ...deps, recent, log: deps.log ?? logJson }, () =>
-      context.getRemainingTimeInMillis(),
-    );
+    const remaining = () => context.getRemainingTimeInMillis();
+    await notifySlack(noticesOf(event), { ...deps, recent, log }, remaining);
+    // Whichever invocation comes after a minute with folded notices sends its digests.
+    if (deps.digest) {
+      await flushDigests({ ...deps, ...deps.digest, log }, remaining).catch((error: unknown) =>
+        log("digest flush failed", { error: String(error) }),
+      );
+    }
   };
 }
 
 // Module-level, so a warm function keeps pacing per webhook across invocations.
 let deployed: ReturnType<typeof createHandler> | undefined;
 export const handler = (event: SNSEvent, context: Context) => {
-  deployed ??= createHandler({
-    subscriptions: new DynamoSubscriptionStore(createDynamoClient(), tableName()),
+  deployed ??= deploy();
+  return deployed(event, context);
+};
+
+function deploy() {
+  const dynamo = createDynamoClient();
+  return createHandler({
+    subscriptions: new DynamoSubscriptionStore(dynamo, tableName()),
+    digest: {
+      ledger: new DynamoDigestLedger(dynamo, tableName()),
+      budget: digestAfterPerMinute(),
+      dashboardUrl: dashboardUrl(),
+    },
     poster: new SlackPoster(),
     defaultUrl: slackWebhookUrl(),
     reauthUrlTemplate: reauthUrlTemplate(),
   });
-  return deployed(event, context);
-};
+}

@@ -15,6 +15,7 @@ process.env.GENERIC_WEBHOOK_SECRET ||= DEV_GENERIC_SECRET;
 const {
   adminToken,
   allowLocalUrls,
+  dashboardUrl,
   genericWebhookSecret,
   reauthUrlTemplate,
   rulesPath,
@@ -83,6 +84,9 @@ try {
     genericSecret: genericWebhookSecret(),
     adminToken: adminToken(),
     sweepIntervalMs: Number(process.env.SWEEP_INTERVAL_SECONDS ?? 60) * 1000,
+    dashboardUrl:
+      dashboardUrl() ??
+      (configuredPort() === 0 ? undefined : `http://${configuredHost()}:${configuredPort()}/`),
     slackWebhookUrl: slackWebhookUrl(),
     reauthUrlTemplate: reauthUrlTemplate(),
     allowLocalUrls: allowLocalUrls(),

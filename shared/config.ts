@@ -56,6 +56,9 @@ export const slackWebhookUrl = (): string | undefined =>
 /** e.g. `https://app.example.com/integrations/{account_id}/reconnect` */
 export const reauthUrlTemplate = (): string | undefined => env("REAUTH_URL_TEMPLATE");
 
+/** The dashboard's address, for the links in digests (deployed: the `apiUrl` output). */
+export const dashboardUrl = (): string | undefined => env("DASHBOARD_URL");
+
 /** Where the built dashboard (index.html) is in the API function's package. */
 export const PACKAGED_PAGE_DIR = "/var/task/page";
 export const pageDir = (): string => env("QUIRKWATCH_PAGE_DIR") ?? PACKAGED_PAGE_DIR;

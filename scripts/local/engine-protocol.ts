@@ -14,6 +14,8 @@ export type EngineSettings = {
   reauthUrlTemplate?: string;
   allowLocalUrls: boolean;
   sweepIntervalMs: number;
+  /** Where the dashboard is, for the links in digests. */
+  dashboardUrl?: string;
   /** StackOne's request logs, polled when STACKONE_API_KEY is set. */
   stackonePoller?: LocalPollerOptions;
   /** The dashboard (`GET /`), built at start. */

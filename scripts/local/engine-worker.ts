@@ -4,12 +4,13 @@ import { SqliteBatchProcessor } from "../../shared/adapters/sqlite/batch-process
 import { openSqliteEngine } from "../../shared/adapters/sqlite/engine.ts";
 import { OutboxDelivery } from "../../shared/adapters/sqlite/outbox-delivery.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
+import { digestAfterPerMinute } from "../../shared/config.ts";
 import type { Subscriber } from "../../shared/incidents/bus.ts";
 import { type EventQueue, QueueUnavailable } from "../../shared/ingest/queue.ts";
 import { periodicTasks, runPeriodically } from "./background-tasks.ts";
 import { ManualClock } from "./clock.ts";
 import { formatNotice } from "./console-notice.ts";
-import { deliverySubscribers } from "./delivery.ts";
+import { DIGEST_FLUSH_MS, localDelivery } from "./delivery.ts";
 import type {
   EngineCalls,
   EngineSettings,
@@ -49,16 +50,22 @@ try {
   throw error;
 }
 
+const delivering = localDelivery({
+  subscriptions: engine.subscriptions,
+  slackWebhookUrl: settings.slackWebhookUrl,
+  reauthUrlTemplate: settings.reauthUrlTemplate,
+  allowLocalUrls: settings.allowLocalUrls,
+  log,
+  now,
+  digest: {
+    ledger: engine.digests,
+    budget: digestAfterPerMinute(),
+    dashboardUrl: settings.dashboardUrl,
+  },
+});
 const subscribers: Subscriber[] = [
   { name: "console", deliver: async (notice) => log(formatNotice(notice)) },
-  ...deliverySubscribers({
-    subscriptions: engine.subscriptions,
-    slackWebhookUrl: settings.slackWebhookUrl,
-    reauthUrlTemplate: settings.reauthUrlTemplate,
-    allowLocalUrls: settings.allowLocalUrls,
-    log,
-    now,
-  }),
+  ...delivering.subscribers,
   emailSubscriber(engine.subscriptions, engine.emails, log, now),
 ];
 
@@ -114,11 +121,13 @@ const tasks = runPeriodically(
       },
     ),
     { name: "clean-up", everyMs: CLEANUP_EVERY_MS, run: async () => engine.cleanUp() },
+    { name: "digests", everyMs: DIGEST_FLUSH_MS, run: delivering.flush },
   ],
   log,
 );
 
 const api = createApi({
+  digests: engine.digests,
   store: engine.incidents,
   mutes: engine.mutes,
   bus: engine.outbox,

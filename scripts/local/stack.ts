@@ -33,6 +33,8 @@ export type StackOptions = {
   genericSecret?: string;
   adminToken?: string;
   sweepIntervalMs: number;
+  /** The dashboard's address, for the links in digests. */
+  dashboardUrl?: string;
   log?: (line: string) => void;
   /** The default Slack channel: every notice is posted to it. */
   slackWebhookUrl?: string;
@@ -67,6 +69,7 @@ export async function startStack(options: StackOptions) {
       reauthUrlTemplate: options.reauthUrlTemplate,
       allowLocalUrls: options.allowLocalUrls ?? true,
       sweepIntervalMs: options.sweepIntervalMs,
+      dashboardUrl: options.dashboardUrl,
       stackonePoller: options.stackonePoller,
       // Built fresh at every start: the page is always the one in web/.
       page: await buildPage(),

@@ -4,6 +4,7 @@ import { type Mute, type MuteStore, mutedUntil } from "../incidents/mute.ts";
 import type { IncidentRecord } from "../incidents/record.ts";
 import type { IncidentStore } from "../incidents/store.ts";
 import { customerWording } from "../notify/audience.ts";
+import type { DigestLedger } from "../notify/digest.ts";
 import { reauthUrl } from "../notify/reauth.ts";
 import { CATEGORIES } from "../quirks/rule.ts";
 import { issuesOf } from "../validation.ts";
@@ -11,6 +12,8 @@ import { type ApiRequest, type ApiResponse, error, json } from "./http.ts";
 
 export type IncidentReadDeps = {
   store: IncidentStore;
+  /** Which notices went into a digest: the view's `delivery`. */
+  digests?: Pick<DigestLedger, "folded">;
   mutes: MuteStore;
   reauthUrlTemplate?: string;
   now?: () => Date;
@@ -98,13 +101,35 @@ export async function listIncidents(
   ]);
   const context = { mutes, now, reauthUrlTemplate: deps.reauthUrlTemplate };
   const outages = await openOutages(deps.store, records);
+  const delivery = await deliveries(deps.digests, records);
   const last = records.at(-1);
   return json(200, {
-    incidents: records.map((r) => ({ ...incidentView(r, context), part_of: outages(r) })),
+    incidents: records.map((r) => ({
+      ...incidentView(r, context),
+      part_of: outages(r),
+      delivery: delivery(r),
+    })),
     // A full page may have more behind it. Keyed on (last_seen, id): an incident that changes
     // while you page moves to the first page, and no other is skipped or repeated.
     next: last && records.length === filter.limit ? writeCursor(last) : undefined,
   });
+}
+
+/** The latest notice of the incident's current occurrence, when one was decided. */
+const latestNotice = (r: IncidentRecord) =>
+  r.notified_at === undefined ? undefined : `${r.id}.${r.generation}.${r.notice_seq}`;
+
+/**
+ * How each incident's latest notice went out: `sent` on its own, or `digest` when a channel past
+ * its budget got it in the minute's digest; absent while no notice was decided.
+ */
+async function deliveries(digests: IncidentReadDeps["digests"], records: IncidentRecord[]) {
+  const latest = records.flatMap((r) => latestNotice(r) ?? []);
+  const folded = digests && latest.length > 0 ? await digests.folded(latest) : new Set<string>();
+  return (r: IncidentRecord): "sent" | "digest" | undefined => {
+    const notice = latestNotice(r);
+    return notice === undefined ? undefined : folded.has(notice) ? "digest" : "sent";
+  };
 }
 
 const writeCursor = (r: IncidentRecord) =>
@@ -155,8 +180,10 @@ export async function getIncident(
   const now = deps.now?.() ?? new Date();
   const mutes = await deps.mutes.active(now);
   const outages = await openOutages(deps.store, [record]);
+  const delivery = await deliveries(deps.digests, [record]);
   return json(200, {
     ...incidentView(record, { mutes, now, reauthUrlTemplate: deps.reauthUrlTemplate }),
     part_of: outages(record),
+    delivery: delivery(record),
   });
 }

@@ -14,6 +14,7 @@ import { startDynalite } from "../../scripts/local/dynalite.ts";
 import { MemoryBus } from "../../scripts/local/memory-bus.ts";
 import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
+import { DynamoDigestLedger } from "../../shared/adapters/aws/dynamo-digests.ts";
 import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
 import { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
 import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
@@ -32,6 +33,7 @@ import { processBatch } from "../../shared/incidents/process.ts";
 import type { IncidentStore } from "../../shared/incidents/store.ts";
 import { sweep } from "../../shared/incidents/sweep.ts";
 import type { EventQueue } from "../../shared/ingest/queue.ts";
+import type { DigestLedger } from "../../shared/notify/digest.ts";
 import { emailsFor } from "../../shared/notify/email.ts";
 import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
@@ -41,6 +43,7 @@ import { sqsRecord } from "../support/sqs-record.ts";
 /** The stores of one engine, on fresh, empty storage. */
 export type Stores = {
   incidents: IncidentStore;
+  digests: DigestLedger;
   subscriptions: SubscriptionStore;
   mutes: MuteStore;
   cursors: CursorStore;
@@ -96,6 +99,7 @@ export async function dynamoEngine(): Promise<Engine> {
     await createTable(client, table);
     return {
       incidents: new DynamoIncidentStore(client, table),
+      digests: new DynamoDigestLedger(client, table),
       subscriptions: new DynamoSubscriptionStore(client, table),
       mutes: new DynamoMuteStore(client, table),
       cursors: new DynamoCursorStore(client, table),
@@ -203,6 +207,7 @@ export async function sqliteEngine(): Promise<Engine> {
       const engine = open(join(root, randomUUID()));
       return {
         incidents: engine.incidents,
+        digests: engine.digests,
         subscriptions: engine.subscriptions,
         mutes: engine.mutes,
         cursors: engine.cursors,
