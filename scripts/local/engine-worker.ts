@@ -1,6 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { ROUTES as API_ROUTES, createHandler as createApi } from "../../functions/api.ts";
 import { SqliteBatchProcessor } from "../../shared/adapters/sqlite/batch-processor.ts";
+import { DATABASE_FILE, QUEUE_FILE } from "../../shared/adapters/sqlite/database.ts";
 import { openSqliteEngine } from "../../shared/adapters/sqlite/engine.ts";
 import { OutboxDelivery } from "../../shared/adapters/sqlite/outbox-delivery.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
@@ -10,6 +11,7 @@ import { type EventQueue, QueueUnavailable } from "../../shared/ingest/queue.ts"
 import { periodicTasks, runPeriodically } from "./background-tasks.ts";
 import { ManualClock } from "./clock.ts";
 import { formatNotice } from "./console-notice.ts";
+import { nearlyFullEvents } from "./data-bounds.ts";
 import { DIGEST_FLUSH_MS, localDelivery } from "./delivery.ts";
 import type {
   EngineCalls,
@@ -122,6 +124,14 @@ const tasks = runPeriodically(
     ),
     { name: "clean-up", everyMs: CLEANUP_EVERY_MS, run: async () => engine.cleanUp() },
     { name: "digests", everyMs: DIGEST_FLUSH_MS, run: delivering.flush },
+    {
+      name: "data-check",
+      everyMs: CLEANUP_EVERY_MS,
+      run: () =>
+        queue.send(
+          nearlyFullEvents(settings.dataDir, [QUEUE_FILE, DATABASE_FILE], settings.maxBytes, now()),
+        ),
+    },
   ],
   log,
 );
