@@ -63,11 +63,18 @@ export function markOutage(record: IncidentRecord, silences: Silences, now: Date
     record.group_until ??= Math.floor(now.getTime() / 1000) + providerGroupWaitSeconds();
 }
 
-/** The open (firing) provider incident holding this account incident's notices back, if any. */
+/**
+ * The provider incident holding this account incident's notices back, if any: an open one; or
+ * the one it counted toward, now over, while no event of its own has come since (a later event
+ * shows a problem of its own, which then notifies on its own).
+ */
 export function inhibitor(record: IncidentRecord, silences: Silences): IncidentRecord | undefined {
   const id = outageOf(record);
   const outage = id === undefined ? undefined : silences.outages?.get(id);
-  return outage?.status === "firing" ? outage : undefined;
+  if (outage?.status === "firing") return outage;
+  const ended = outage?.resolved_at === undefined ? Number.NaN : Date.parse(outage.resolved_at);
+  const counted = outage !== undefined && record.outage === `${id}#${outage.generation}`;
+  return counted && record.received_at * 1000 <= ended ? outage : undefined;
 }
 
 /**

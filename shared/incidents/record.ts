@@ -228,6 +228,10 @@ export function applyEvents(
       since_last_notice: record.count - record.notified_count,
     });
   }
+  // A firing notice held back for a provider incident goes once its hold is over.
+  if (record.withheld?.kind === "firing" && record.status === "firing" && !reopened) {
+    Object.assign(record, releaseWithheld(record, now, token, silences) ?? {});
+  }
   record.due_at = dueAt(record, now);
   return record;
 }

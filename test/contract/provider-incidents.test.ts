@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { IntegrationEventInput } from "../../shared/events/event.ts";
+import { resolveWithRetry } from "../../shared/incidents/process.ts";
 import { forEachEngine } from "./engines.ts";
 
 const T0 = Date.parse("2026-11-24T14:02:00.000Z");
@@ -95,6 +96,30 @@ forEachEngine((engine) => {
         "account firing",
       ]);
       expect(published[2]?.incident.account.id).toBe("acct_0");
+    });
+
+    it("an outage resolved by hand leaves its accounts quiet until one fails again", async () => {
+      const processing = await engine().processing();
+      await processing.process(failing(0, 6), at(0));
+      const [outage] = await processing.incidents.listIncidents({ scope: "provider", limit: 1 });
+      await resolveWithRetry(processing.incidents, outage?.id ?? "", "manual", {
+        token: "by-hand",
+        now: at(30),
+        silences: { mutes: [] },
+      });
+      await processing.sweep(at(120));
+      // The resolved notice (the sweeper publishes what the hand resolution decided), and nothing
+      // of the accounts'.
+      expect(
+        (await processing.published()).map((n) => `${n.incident.scope ?? "account"} ${n.kind}`),
+      ).toEqual(["provider firing", "provider resolved"]);
+      await processing.process([lever503(2, 180)], at(180));
+      const published = await processing.published();
+      expect(published.map((n) => `${n.incident.account.id} ${n.kind}`)).toEqual([
+        "provider:lever firing",
+        "provider:lever resolved",
+        "acct_2 firing",
+      ]);
     });
 
     it("fewer accounts than the threshold alert on their own after the grouping wait", async () => {
