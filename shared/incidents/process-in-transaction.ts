@@ -82,7 +82,7 @@ export function processInTransaction(
     written.push({ before: current, after: next, events: items });
   }
   // Then the provider incidents the account incidents count toward, in the same transaction.
-  for (const [id, joining] of contributions(written)) {
+  for (const [id, joining] of contributions(silences.outages, written)) {
     const current = tx.getIncident(id);
     write(
       current,

@@ -124,7 +124,7 @@ export async function processBatch(
 
   // Incidents are independent items: write them side by side.
   const touched: IncidentRecord[] = [];
-  const written: Parameters<typeof contributions>[0] = [];
+  const written: Parameters<typeof contributions>[1] = [];
   await forEachLimit(groups, WRITE_CONCURRENCY, async (entry) => {
     try {
       const result = await applyGroup(deps, entry, reclaims, { token, now, silences });
@@ -138,7 +138,7 @@ export async function processBatch(
 
   // Then each provider incident the account incidents count toward, once per batch. Its count
   // is derived from theirs: a batch that fails here is retried, and finds its events counted.
-  for (const [id, joining] of contributions(written)) {
+  for (const [id, joining] of contributions(silences.outages, written)) {
     try {
       const record = await applyOutageWithRetry(deps.store, id, joining, token, now, silences);
       if (record) touched.push(record);

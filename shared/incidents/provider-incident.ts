@@ -70,8 +70,13 @@ export async function readOutages(
   return out;
 }
 
-/** What each account incident written in a batch brings its provider incident, by its id. */
+/**
+ * What each account incident written in a batch brings its provider incident, by its id. A
+ * provider incident that is not open yet only needs accounts that join: one account's storm then
+ * costs no second write per batch.
+ */
 export function contributions(
+  outages: ReadonlyMap<string, IncidentRecord | undefined> | undefined,
   written: {
     before: IncidentRecord | undefined;
     after: IncidentRecord;
@@ -91,6 +96,8 @@ export function contributions(
     };
     out.set(id, [...(out.get(id) ?? []), entry]);
   }
+  for (const [id, joining] of out)
+    if (outages?.get(id)?.status !== "firing" && !joining.some((c) => c.joined)) out.delete(id);
   return out;
 }
 

@@ -55,8 +55,9 @@ describe("a storm on one incident", () => {
 
       expect(incident).toMatchObject({ count: EVENTS, status: "firing" });
       expect(stats.notices).toBe(1);
-      // One incident write per batch: the notice is written in the same transaction.
-      expect(stats.writes.incident).toBeLessThanOrEqual(stats.queue.batches);
+      // One incident write per batch: the notice is written in the same transaction (and once,
+      // the provider incident the sustained rate limit starts: one account does not open it).
+      expect(stats.writes.incident).toBeLessThanOrEqual(stats.queue.batches + 1);
       expect(stats.writes.event).toBe(DELIVERIES);
       // The single-node engine stays small under the storm.
       expect(stats.peak_rss_bytes).toBeLessThan(200 * 2 ** 20);
