@@ -221,13 +221,15 @@ function actions(notice: Notice, options: SlackRenderOptions): Button[] {
 function lastErrorSection(incident: Notice["incident"]): string | undefined {
   const last = incident.last_error;
   if (last === undefined) return undefined;
+  // Each part is escaped once, on its own: the date is a Slack token that must stay raw.
+  const request = [last.method, last.path].filter(Boolean).join(" ");
   const parts = [
     last.status === undefined ? undefined : `HTTP ${last.status}`,
-    [last.method, last.path].filter(Boolean).join(" "),
+    request && inline(request, 400),
     last.request_id && `request \`${inline(last.request_id.replaceAll("`", "'"), 120)}\``,
     slackDate(last.at),
   ].filter((p): p is string => typeof p === "string" && p !== "");
-  const lines = [`*Last error* · ${inline(parts.join(" · "), 600)}`];
+  const lines = [`*Last error* · ${parts.join(" · ")}`];
   if (last.message) lines.push(`> StackOne: ${inline(last.message, 500)}`);
   return truncate(lines.join("\n"), BUDGET.lastError);
 }

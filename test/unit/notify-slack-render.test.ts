@@ -163,6 +163,22 @@ describe("renderSlack: what depends on the notice", () => {
     );
   });
 
+  it("keeps the last error's date a raw Slack date token and escapes a request id once", () => {
+    const message = renderSlack(
+      notice(
+        {},
+        { last_error: { at: "2024-05-01T12:05:00.000Z", status: 401, request_id: "req_<1>&2" } },
+      ),
+    );
+    // The Block Kit payload as Slack receives it: the token must reach Slack unescaped.
+    const wire = JSON.stringify(message);
+    const last = texts(block(message, "last_error"))[0];
+    expect(last).toContain("<!date^1714565100^{date_short_pretty} {time}|2024-05-01 12:05 UTC>");
+    expect(wire).not.toContain("&lt;!date");
+    expect(last).toContain("request `req_&lt;1&gt;&amp;2`");
+    expect(last).not.toContain("&amp;lt;");
+  });
+
   it("shows the sender's messages when the provider said nothing", () => {
     const message = renderSlack(notice({}, { provider_messages: [] }));
     expect(texts(block(message, "messages"))[0]).toBe(
