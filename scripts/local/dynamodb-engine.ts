@@ -53,6 +53,9 @@ export async function startDynamoEngine(
     ...deliverySubscribers({
       subscriptions,
       slackWebhookUrl: settings.slackWebhookUrl,
+      slackSigningSecret: settings.slackSigningSecret,
+      pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
+      dashboardUrl: settings.dashboardUrl,
       reauthUrlTemplate: settings.reauthUrlTemplate,
       allowLocalUrls: settings.allowLocalUrls,
       log,
@@ -101,6 +104,7 @@ export async function startDynamoEngine(
     bus,
     page: () => settings.page,
     reauthUrlTemplate: settings.reauthUrlTemplate,
+    slackSigningSecret: settings.slackSigningSecret,
     now: settings.now,
     log: (message, detail) => log(`api: ${message} ${JSON.stringify(detail ?? {})}`),
     adminToken: settings.adminToken,

@@ -11,6 +11,12 @@ export type EngineSettings = {
   rules: QuirkRule[];
   adminToken?: string;
   slackWebhookUrl?: string;
+  /** Notices carry Acknowledge / Mute 1 h / Resolve buttons; `POST /slack/actions` verifies with it. */
+  slackSigningSecret?: string;
+  /** PAGERDUTY_EVENTS_URL. */
+  pagerdutyEventsUrl: string;
+  /** Where the dashboard is, for links in PagerDuty events. */
+  dashboardUrl?: string;
   reauthUrlTemplate?: string;
   allowLocalUrls: boolean;
   sweepIntervalMs: number;

@@ -35,7 +35,7 @@ const log = (line: string) => post({ log: line });
 const now = settings.clock ? new ManualClock(settings.clock).now : () => new Date();
 
 /** Who the outbox owes each notice to. */
-const SUBSCRIBERS = ["console", "slack", "webhook", "email"];
+const SUBSCRIBERS = ["console", "slack", "webhook", "email", "pagerduty"];
 const CLEANUP_EVERY_MS = 60_000;
 const OUTBOX_ROUTE = "GET /outbox";
 /** On shutdown, deliveries in flight get this long; what is left is delivered after a restart. */
@@ -54,6 +54,9 @@ const subscribers: Subscriber[] = [
   ...deliverySubscribers({
     subscriptions: engine.subscriptions,
     slackWebhookUrl: settings.slackWebhookUrl,
+    slackSigningSecret: settings.slackSigningSecret,
+    pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
+    dashboardUrl: settings.dashboardUrl,
     reauthUrlTemplate: settings.reauthUrlTemplate,
     allowLocalUrls: settings.allowLocalUrls,
     log,
@@ -124,6 +127,7 @@ const api = createApi({
   bus: engine.outbox,
   page: () => settings.page,
   reauthUrlTemplate: settings.reauthUrlTemplate,
+  slackSigningSecret: settings.slackSigningSecret,
   now,
   log: (message, detail) => log(`api: ${message} ${JSON.stringify(detail ?? {})}`),
   adminToken: settings.adminToken,

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHandler as createIngest } from "../../functions/ingest.ts";
+import { PAGERDUTY_EVENTS_URL } from "../../shared/notify/pagerduty.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
 import { buildPage } from "../build-page.ts";
 import { createApiGateway, type LocalHandler } from "./api-gateway.ts";
@@ -36,6 +37,12 @@ export type StackOptions = {
   log?: (line: string) => void;
   /** The default Slack channel: every notice is posted to it. */
   slackWebhookUrl?: string;
+  /** SLACK_SIGNING_SECRET: notices carry action buttons, and `POST /slack/actions` is answered. */
+  slackSigningSecret?: string;
+  /** PAGERDUTY_EVENTS_URL; PagerDuty's own by default. */
+  pagerdutyEventsUrl?: string;
+  /** QUIRKWATCH_URL: where people reach this stack, when not where it listens (a proxy). */
+  publicUrl?: string;
   reauthUrlTemplate?: string;
   /** Destinations may be http://127.0.0.1 and http://localhost; true unless set false. */
   allowLocalUrls?: boolean;
@@ -64,6 +71,12 @@ export async function startStack(options: StackOptions) {
       rules: options.rules,
       adminToken: options.adminToken,
       slackWebhookUrl: options.slackWebhookUrl,
+      slackSigningSecret: options.slackSigningSecret,
+      pagerdutyEventsUrl: options.pagerdutyEventsUrl ?? PAGERDUTY_EVENTS_URL,
+      // Known before listening only when the port is fixed; a test's port 0 gets no links.
+      dashboardUrl:
+        options.publicUrl ??
+        (options.port ? `http://${options.host ?? "127.0.0.1"}:${options.port}` : undefined),
       reauthUrlTemplate: options.reauthUrlTemplate,
       allowLocalUrls: options.allowLocalUrls ?? true,
       sweepIntervalMs: options.sweepIntervalMs,
