@@ -7,6 +7,8 @@ import type {
 import { SqsEventQueue } from "../shared/adapters/aws/sqs-queue.ts";
 import { genericWebhookSecret, queueUrl, stackoneWebhookSecrets } from "../shared/config.ts";
 import { type IngestDeps, type IngestResult, receiveWebhook } from "../shared/ingest/receive.ts";
+import { count, recordMetricsTo, rejectionReason } from "../shared/metrics.ts";
+import { emfSink } from "../shared/metrics-emf.ts";
 
 /** `POST /webhooks/{source}` behind API Gateway HTTP API (payload format 2.0). */
 export type IngestHandler = (
@@ -21,7 +23,10 @@ export function createHandler(deps: IngestDeps): IngestHandler {
       event.body === undefined
         ? undefined
         : Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8");
-    return toResponse(await receiveWebhook({ source, headers: event.headers ?? {}, body }, deps));
+    const result = await receiveWebhook({ source, headers: event.headers ?? {}, body }, deps);
+    if ("accepted" in result.body) count("events_accepted", { source }, result.body.accepted);
+    else count("events_rejected", { reason: rejectionReason(result.status) });
+    return toResponse(result);
   };
 }
 
@@ -30,6 +35,7 @@ let configured: IngestHandler | undefined;
 /** The Lambda entry point. Builds the SQS client on first call, so importing never throws. */
 export const handler = (async (event: APIGatewayProxyEventV2) => {
   if (configured === undefined) {
+    recordMetricsTo(emfSink());
     try {
       configured = createHandler({
         queue: new SqsEventQueue(new SQSClient({}), queueUrl()),

@@ -2,6 +2,8 @@ import type { SNSEvent } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
 import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscriptions.ts";
 import { dashboardUrl, pagerdutyEventsUrl, slackWebhookUrl, tableName } from "../shared/config.ts";
+import { recordMetricsTo } from "../shared/metrics.ts";
+import { emfSink } from "../shared/metrics-emf.ts";
 import {
   type Log,
   noticesOf,
@@ -34,6 +36,7 @@ export function createHandler(deps: NotifyPagerDutyDeps) {
 
 let deployed: ReturnType<typeof createHandler> | undefined;
 export const handler = (event: SNSEvent) => {
+  if (deployed === undefined) recordMetricsTo(emfSink());
   deployed ??= createHandler({
     subscriptions: new DynamoSubscriptionStore(createDynamoClient(), tableName()),
     eventsUrl: pagerdutyEventsUrl(),

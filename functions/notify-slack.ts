@@ -2,6 +2,8 @@ import type { Context, SNSEvent } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
 import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscriptions.ts";
 import { reauthUrlTemplate, slackWebhookUrl, tableName } from "../shared/config.ts";
+import { recordMetricsTo } from "../shared/metrics.ts";
+import { emfSink } from "../shared/metrics-emf.ts";
 import { type Log, noticesOf, notifySlack, RecentDeliveries } from "../shared/notify/deliver.ts";
 import { SlackPoster } from "../shared/notify/slack-delivery.ts";
 import type { SubscriptionStore } from "../shared/notify/subscription-store.ts";
@@ -36,6 +38,7 @@ export function createHandler(deps: NotifySlackDeps) {
 // Module-level, so a warm function keeps pacing per webhook across invocations.
 let deployed: ReturnType<typeof createHandler> | undefined;
 export const handler = (event: SNSEvent, context: Context) => {
+  if (deployed === undefined) recordMetricsTo(emfSink());
   deployed ??= createHandler({
     subscriptions: new DynamoSubscriptionStore(createDynamoClient(), tableName()),
     poster: new SlackPoster(),

@@ -3,9 +3,11 @@ import { ROUTES as API_ROUTES, createHandler as createApi } from "../../function
 import { SqliteBatchProcessor } from "../../shared/adapters/sqlite/batch-processor.ts";
 import { openSqliteEngine } from "../../shared/adapters/sqlite/engine.ts";
 import { OutboxDelivery } from "../../shared/adapters/sqlite/outbox-delivery.ts";
+import { probeWrite } from "../../shared/adapters/sqlite/write-probe.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { Subscriber } from "../../shared/incidents/bus.ts";
 import { type EventQueue, QueueUnavailable } from "../../shared/ingest/queue.ts";
+import { MetricTotals, recordMetricsTo } from "../../shared/metrics.ts";
 import { periodicTasks, runPeriodically } from "./background-tasks.ts";
 import { ManualClock } from "./clock.ts";
 import { formatNotice } from "./console-notice.ts";
@@ -48,6 +50,14 @@ try {
   post({ failed: error instanceof Error ? error.message : String(error) });
   throw error;
 }
+
+/** What this thread counts (deliveries, the poller); the HTTP thread asks at `GET /metrics`. */
+const totals = new MetricTotals();
+recordMetricsTo(totals);
+const openIncidents = engine.db.prepare<[], { provider: string; category: string; count: number }>(
+  `SELECT provider, category, count(*) AS count FROM incidents WHERE status != 'resolved'
+   GROUP BY provider, category`,
+);
 
 const subscribers: Subscriber[] = [
   { name: "console", deliver: async (notice) => log(formatNotice(notice)) },
@@ -162,6 +172,20 @@ const calls: Async<EngineCalls> = {
   },
   idle: () => delivery.idle(),
   runTask: (name) => tasks.runNow(name),
+  health() {
+    const refused = probeWrite(
+      engine.db,
+      "INSERT OR REPLACE INTO cursors (name, value) VALUES ('healthz', ?)",
+    );
+    return refused === undefined
+      ? { ok: true }
+      : { ok: false, reason: `quirkwatch.db does not take writes: ${refused}` };
+  },
+  metrics: () => ({
+    totals: totals.snapshot(),
+    incidentsOpen: openIncidents.all(),
+    outboxPending: engine.outbox.counts().pending,
+  }),
   async close() {
     processor.stop();
     await tasks.stop();

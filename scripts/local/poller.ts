@@ -1,4 +1,5 @@
 import type { EventQueue } from "../../shared/ingest/queue.ts";
+import { gauge } from "../../shared/metrics.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
 import type { CursorStore } from "../../shared/sources/cursor-store.ts";
 import {
@@ -51,6 +52,9 @@ export function requestLogPollTask(
       try {
         const report = await poll();
         if (report.logs > 0 || report.stopped) options.log(`poller: ${summary(report)}`);
+        if (report.stopped !== "unauthorized" && report.stopped !== "error") {
+          gauge("poller_last_success_timestamp_seconds", Date.now() / 1000);
+        }
       } catch (error) {
         options.log(`poller: the poll failed and is tried again next time: ${String(error)}`);
       }

@@ -3,6 +3,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHandler as createIngest } from "../../functions/ingest.ts";
+import { authorize, json } from "../../shared/api/http.ts";
+import { count, MetricTotals, recordMetricsTo } from "../../shared/metrics.ts";
 import { PAGERDUTY_EVENTS_URL } from "../../shared/notify/pagerduty.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
 import { buildPage } from "../build-page.ts";
@@ -11,6 +13,7 @@ import type { ManualClock } from "./clock.ts";
 import { lockDataDir } from "./data-lock.ts";
 import type { EngineStats } from "./engine-protocol.ts";
 import type { LocalEngine } from "./local-engine.ts";
+import { localMetrics } from "./metrics.ts";
 import { type LocalPollerOptions, POLLER_TASK } from "./poller.ts";
 import { StartupError } from "./startup-error.ts";
 
@@ -64,6 +67,9 @@ export async function startStack(options: StackOptions) {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "quirkwatch-"));
   const lock = lockDataDir(dataDir);
   let engine: LocalEngine | undefined;
+  // This thread's counts (ingest; every count of the dynamodb engine) for `GET /metrics`.
+  const totals = new MetricTotals();
+  const previousSink = recordMetricsTo(totals);
   try {
     const settings = {
       dataDir,
@@ -116,6 +122,16 @@ export async function startStack(options: StackOptions) {
     };
     const routes: Record<string, LocalHandler> = { "POST /webhooks/{source}": webhook };
     for (const routeKey of running.routes) routes[routeKey] = running.handle;
+    // For a load balancer or an orchestrator: no token, nothing but whether to send traffic.
+    routes["GET /healthz"] = async () => {
+      const health = await running.health();
+      return health.ok
+        ? json(200, { status: "ok" })
+        : json(503, { status: "unavailable", reason: health.reason });
+    };
+    const metrics = localMetrics(running, totals);
+    routes["GET /metrics"] = async (event) =>
+      authorize(event, options.adminToken) ?? (await metrics());
     const stats = async (): Promise<StackStats> => ({
       ...(await running.stats()),
       rejected,
@@ -130,6 +146,7 @@ export async function startStack(options: StackOptions) {
 
     const server = createApiGateway(routes, (_route, params) => {
       rejected += 1;
+      count("events_rejected", { reason: "too_large" });
       log(`webhook rejected: ${sourceOf(params)} 413 the body is too large`);
     });
     await listen(server, options.port, options.host ?? "127.0.0.1");
@@ -159,12 +176,14 @@ export async function startStack(options: StackOptions) {
           server.closeIdleConnections();
         });
         await running.close();
+        recordMetricsTo(previousSink);
         lock.release();
         if (temporary) rmSync(dataDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
     await engine?.close().catch(() => undefined);
+    recordMetricsTo(previousSink);
     lock.release();
     throw error;
   }

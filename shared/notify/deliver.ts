@@ -1,5 +1,6 @@
 import { forEachLimit } from "../concurrency.ts";
 import type { Notice } from "../incidents/notice.ts";
+import { count } from "../metrics.ts";
 import { type DeliveryOptions, deliverCustomerWebhook } from "./customer-webhook.ts";
 import { matchesFilter } from "./filter.ts";
 import {
@@ -147,6 +148,7 @@ export async function notifySlack(
         destination: destination.id,
         url: redactUrl(destination.url),
       };
+      count("notices_sent", { kind: "slack", outcome: result.status });
       if (result.status === "delivered") {
         deps.recent.add(notice.id, destination.id);
         return;
@@ -258,6 +260,10 @@ export async function notifyWebhooks(notices: Notice[], deps: WebhookNotifierDep
         notice,
         deps.delivery,
       );
+      count("notices_sent", {
+        kind: "webhook",
+        outcome: result.status === "gone" ? "broken" : result.status,
+      });
       if (result.status === "delivered") {
         deps.recent.add(notice.id, subscription.id);
         return;
@@ -306,6 +312,7 @@ export async function notifyPagerDuty(
       };
       const event = pagerDutyEvent(notice, subscription.target, deps.dashboardUrl);
       const result = await sendPagerDuty(deps.eventsUrl, event, deps.pagerDuty);
+      count("notices_sent", { kind: "pagerduty", outcome: result.status });
       if (result.status === "delivered") {
         deps.recent.add(notice.id, subscription.id);
         return;
