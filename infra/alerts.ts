@@ -1,7 +1,7 @@
 import { deadLetterQueue } from "./dead-letter-queue.ts";
 import { type QuirkwatchFunctionArgs, quirkwatchFunction } from "./function-defaults.ts";
 import { retainsData } from "./retention.ts";
-import { slackWebhookUrl } from "./secrets.ts";
+import { slackSigningSecret, slackWebhookUrl } from "./secrets.ts";
 import { table } from "./storage.ts";
 
 /**
@@ -34,7 +34,7 @@ if (opsEmail) {
  * notice can be lost: SNS failing to invoke the function (the subscription's redrive policy) and
  * the function failing after Lambda's two retries (the function's dead-letter config).
  */
-function alertSubscriber(name: string, args: QuirkwatchFunctionArgs) {
+export function alertSubscriber(name: string, args: QuirkwatchFunctionArgs) {
   const dlq = deadLetterQueue(`${name}Dlq`);
   const fn = quirkwatchFunction(name, {
     ...args,
@@ -74,7 +74,8 @@ export const notifySlack = alertSubscriber("NotifySlack", {
   memory: "512 MB",
   timeout: "30 seconds",
   // A broken destination is reported straight to the default channel, never via Alerts (no loop).
-  link: [table, slackWebhookUrl],
+  // With Slack's signing secret set, messages carry on-call buttons.
+  link: [table, slackWebhookUrl, slackSigningSecret],
   environment: reauthUrlTemplate ? { REAUTH_URL_TEMPLATE: reauthUrlTemplate } : {},
 });
 

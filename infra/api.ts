@@ -6,6 +6,7 @@ import { events } from "./queue.ts";
 import {
   adminToken,
   genericWebhookSecret,
+  slackSigningSecret,
   stackoneWebhookSecret,
   stackoneWebhookSecretPrevious,
 } from "./secrets.ts";
@@ -31,14 +32,14 @@ function dashboard(): Pick<sst.aws.FunctionArgs, "copyFiles"> {
 }
 
 /**
- * Admin API and dashboard; email subscriptions become SNS subscriptions on Alerts, and the
+ * Admin API, dashboard and Slack's action clicks; email subscriptions become SNS subscriptions on Alerts, and the
  * notices on-call actions decide (resolve, a mute ending) are published there.
  */
 export const apiHandler = quirkwatchFunction("ApiHandler", {
   handler: "functions/api.handler",
   memory: "512 MB",
   timeout: "10 seconds",
-  link: [table, adminToken, alerts],
+  link: [table, adminToken, alerts, slackSigningSecret],
   environment: {
     QUIRKWATCH_PAGE_DIR: PACKAGED_PAGE_DIR,
     ...(reauthUrlTemplate ? { REAUTH_URL_TEMPLATE: reauthUrlTemplate } : {}),
@@ -68,6 +69,8 @@ for (const route of [
   "PATCH /subscriptions/{id}",
   "DELETE /subscriptions/{id}",
   "POST /subscriptions/{id}/test",
+  // Slack's clicks: authenticated by Slack's signature (SlackSigningSecret), not the token.
+  "POST /slack/actions",
 ]) {
   api.route(route, apiHandler.arn);
 }

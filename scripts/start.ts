@@ -120,6 +120,8 @@ console.log(`Quirkwatch is running locally.
   Data          ${storage}
   Alerts        printed here${slack ? `, and posted to Slack at ${redactUrl(slack)}` : " (set SLACK_WEBHOOK_URL to post them to Slack too)"}
   Email outbox  printed here, and GET ${stack.url}/outbox${auth}
+  Health        GET ${stack.url}/healthz; Prometheus metrics at GET ${stack.url}/metrics${auth}
+  Slack buttons ${slackSigningSecret() ? `on: Slack's Request URL is <your public URL>/slack/actions` : "off (set SLACK_SIGNING_SECRET to acknowledge, mute and resolve from Slack)"}
   Rules         ${rules.length} rules${custom ? ` (custom: ${custom})` : ""}
   Request logs  ${poller ? `polled from ${poller.apiUrl} every ${poller.intervalMs / 1000} s` : "not polled (set STACKONE_API_KEY to poll StackOne's request logs)"}
 

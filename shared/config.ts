@@ -61,6 +61,9 @@ export const slackSigningSecret = (): string | undefined =>
 export const pagerdutyEventsUrl = (): string =>
   env("PAGERDUTY_EVENTS_URL") ?? "https://events.pagerduty.com/v2/enqueue";
 
+/** The CloudWatch namespace of the EMF metrics: one per stage (infra sets it), so alarms don't mix them. */
+export const metricsNamespace = (): string => env("QUIRKWATCH_METRICS_NAMESPACE") ?? "Quirkwatch";
+
 /** Where people open the dashboard (deployed: the API's URL), for links in PagerDuty events. */
 export const dashboardUrl = (): string | undefined => env("QUIRKWATCH_URL");
 

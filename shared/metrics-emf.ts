@@ -1,13 +1,12 @@
+import { metricsNamespace } from "./config.ts";
 import { COUNTERS, type CounterName, type MetricsSink } from "./metrics.ts";
 
 /**
  * The deployed sink: each count is one CloudWatch embedded-metric-format line in the function's
- * log, which CloudWatch turns into a metric in the `Quirkwatch` namespace. Written to stdout
+ * log, which CloudWatch turns into a metric in the stage's namespace (`Quirkwatch/<stage>`). Written to stdout
  * directly: Lambda's console prefixes each line with a time and request id, and a prefixed line
  * is not read as EMF. No client and no API call: nothing to add to a cold start.
  */
-
-export const EMF_NAMESPACE = "Quirkwatch";
 
 /**
  * Which dimension sets each counter is published under: the totals alarms watch (no dimension,
@@ -21,6 +20,7 @@ export const EMF_DIMENSIONS: Record<CounterName, string[][]> = {
 };
 
 export function emfLine(
+  namespace: string,
   name: CounterName,
   labels: Record<string, string>,
   n: number,
@@ -33,7 +33,7 @@ export function emfLine(
       Timestamp: now,
       CloudWatchMetrics: [
         {
-          Namespace: EMF_NAMESPACE,
+          Namespace: namespace,
           Dimensions: EMF_DIMENSIONS[name],
           Metrics: [{ Name: name, Unit: "Count" }],
         },
@@ -44,9 +44,12 @@ export function emfLine(
   });
 }
 
-export function emfSink(write = (line: string) => process.stdout.write(`${line}\n`)): MetricsSink {
+export function emfSink(
+  write: (line: string) => unknown = (line) => process.stdout.write(`${line}\n`),
+  namespace = metricsNamespace(),
+): MetricsSink {
   return {
-    count: (name, labels, n) => write(emfLine(name, labels, n)),
+    count: (name, labels, n) => write(emfLine(namespace, name, labels, n)),
     // Gauges are what one machine knows of itself; deployed, CloudWatch has its own.
     gauge: () => undefined,
   };

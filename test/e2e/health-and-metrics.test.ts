@@ -66,15 +66,14 @@ for (const engine of ENGINES)
       expect(response.status).toBe(200);
       expect(response.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
       const text = await response.text();
-      const [incident] = (
-        await (
-          await fetch(`${stack.url}/incidents`, { headers: { authorization: `Bearer ${TOKEN}` } })
-        ).json()
-      ).incidents;
+      const listed = await fetch(`${stack.url}/incidents`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      const [incident] = ((await listed.json()) as { incidents: { category: string }[] }).incidents;
       expect(text).toContain('quirkwatch_events_accepted_total{source="stackone"} 1');
       expect(text).toContain('quirkwatch_events_rejected_total{reason="signature"} 1');
       expect(text).toContain(
-        `quirkwatch_incidents_open{provider="hibob",category="${incident.category}"} 1`,
+        `quirkwatch_incidents_open{provider="hibob",category="${incident?.category}"} 1`,
       );
       expect(text).toContain('quirkwatch_notices_sent_total{kind="slack",outcome="delivered"} 1');
       expect(text).toMatch(/^quirkwatch_queue_depth 0$/m);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHandler as createApi } from "../../functions/api.ts";
 import type { ApiRequest } from "../../shared/api/http.ts";
 import { count, MetricTotals, recordMetricsTo } from "../../shared/metrics.ts";
-import { EMF_NAMESPACE, emfSink } from "../../shared/metrics-emf.ts";
+import { emfSink } from "../../shared/metrics-emf.ts";
 import { signSlackRequest, verifySlackSignature } from "../../shared/notify/slack-signature.ts";
 import { apiDeps } from "../support/api.ts";
 import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
@@ -114,7 +114,7 @@ describe("POST /slack/actions", () => {
 describe("counters deployed: CloudWatch embedded metric format", () => {
   it("writes one EMF line per count, under dimension sets the alarms name", () => {
     const lines: string[] = [];
-    const previous = recordMetricsTo(emfSink((line) => lines.push(line)));
+    const previous = recordMetricsTo(emfSink((line) => lines.push(line), "Quirkwatch/test"));
     try {
       count("notices_sent", { kind: "pagerduty", outcome: "failed" });
       count("events_accepted", { source: "stackone" }, 0);
@@ -127,7 +127,7 @@ describe("counters deployed: CloudWatch embedded metric format", () => {
       _aws: {
         CloudWatchMetrics: [
           {
-            Namespace: EMF_NAMESPACE,
+            Namespace: "Quirkwatch/test",
             Dimensions: [["outcome"], ["kind", "outcome"]],
             Metrics: [{ Name: "notices_sent", Unit: "Count" }],
           },

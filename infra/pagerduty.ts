@@ -1,0 +1,23 @@
+import { alertSubscriber } from "./alerts.ts";
+import { api } from "./api.ts";
+import { slackWebhookUrl } from "./secrets.ts";
+import { table } from "./storage.ts";
+
+/** e.g. https://events.eu.pagerduty.com/v2/enqueue for PagerDuty's EU service region. */
+const eventsUrl = process.env.PAGERDUTY_EVENTS_URL?.trim();
+
+/**
+ * PagerDuty subscriptions: each notice as an Events API v2 event. A routing key PagerDuty refuses
+ * is reported straight to the default Slack channel. Its events link to the dashboard, so it is
+ * defined once the API (and its URL) is.
+ */
+export const notifyPagerduty = alertSubscriber("NotifyPagerduty", {
+  handler: "functions/notify-pagerduty.handler",
+  memory: "512 MB",
+  timeout: "30 seconds",
+  link: [table, slackWebhookUrl],
+  environment: {
+    QUIRKWATCH_URL: api.url,
+    ...(eventsUrl ? { PAGERDUTY_EVENTS_URL: eventsUrl } : {}),
+  },
+});
