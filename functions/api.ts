@@ -31,6 +31,7 @@ import {
   alertsTopicArn,
   allowLocalUrls,
   pageDir,
+  pagerdutyEventsUrl,
   reauthUrlTemplate,
   slackSigningSecret,
   tableName,
@@ -49,6 +50,8 @@ export type ApiDeps = {
   /** Required by every route but `GET /` when set; the deployed stack always sets it. */
   adminToken: string | undefined;
   reauthUrlTemplate?: string;
+  /** PAGERDUTY_EVENTS_URL, for a PagerDuty subscription's test. */
+  pagerdutyEventsUrl?: string;
   /** Slack's signing secret: `POST /slack/actions` is answered only with it. */
   slackSigningSecret?: string;
   page: PageSource;
@@ -81,6 +84,7 @@ export const ROUTES: Record<string, Route> = {
     testSubscription(request, {
       ...subscriptionDeps(deps),
       reauthUrlTemplate: deps.reauthUrlTemplate,
+      pagerdutyEventsUrl: deps.pagerdutyEventsUrl,
     }),
   "POST /slack/actions": (request, deps) =>
     slackActionRoute(request, {
@@ -144,6 +148,7 @@ export const handler = (async (request: ApiRequest) => {
       adminToken: token,
       reauthUrlTemplate: reauthUrlTemplate(),
       slackSigningSecret: slackSigningSecret(),
+      pagerdutyEventsUrl: pagerdutyEventsUrl(),
       page: packagedPage(),
       log: (message, detail) => console.error(JSON.stringify({ message, ...detail })),
     });

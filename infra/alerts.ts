@@ -68,6 +68,8 @@ export function alertSubscriber(name: string, args: QuirkwatchFunctionArgs) {
 
 /** e.g. `https://app.example.com/integrations/{account_id}/reconnect`, set when deploying. */
 export const reauthUrlTemplate = process.env.REAUTH_URL_TEMPLATE?.trim();
+/** e.g. https://events.eu.pagerduty.com/v2/enqueue for PagerDuty's EU service region. */
+export const pagerdutyEventsUrl = process.env.PAGERDUTY_EVENTS_URL?.trim();
 
 export const notifySlack = alertSubscriber("NotifySlack", {
   handler: "functions/notify-slack.handler",

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { PACKAGED_PAGE_DIR } from "../shared/config.ts";
-import { alerts, reauthUrlTemplate } from "./alerts.ts";
+import { alerts, pagerdutyEventsUrl, reauthUrlTemplate } from "./alerts.ts";
 import { quirkwatchFunction } from "./function-defaults.ts";
 import { events } from "./queue.ts";
 import {
@@ -43,6 +43,8 @@ export const apiHandler = quirkwatchFunction("ApiHandler", {
   environment: {
     QUIRKWATCH_PAGE_DIR: PACKAGED_PAGE_DIR,
     ...(reauthUrlTemplate ? { REAUTH_URL_TEMPLATE: reauthUrlTemplate } : {}),
+    // A PagerDuty subscription's "send test".
+    ...(pagerdutyEventsUrl ? { PAGERDUTY_EVENTS_URL: pagerdutyEventsUrl } : {}),
   },
   ...dashboard(),
 });

@@ -1,10 +1,7 @@
-import { alertSubscriber } from "./alerts.ts";
+import { alertSubscriber, pagerdutyEventsUrl } from "./alerts.ts";
 import { api } from "./api.ts";
 import { slackWebhookUrl } from "./secrets.ts";
 import { table } from "./storage.ts";
-
-/** e.g. https://events.eu.pagerduty.com/v2/enqueue for PagerDuty's EU service region. */
-const eventsUrl = process.env.PAGERDUTY_EVENTS_URL?.trim();
 
 /**
  * PagerDuty subscriptions: each notice as an Events API v2 event. A routing key PagerDuty refuses
@@ -18,6 +15,6 @@ export const notifyPagerduty = alertSubscriber("NotifyPagerduty", {
   link: [table, slackWebhookUrl],
   environment: {
     QUIRKWATCH_URL: api.url,
-    ...(eventsUrl ? { PAGERDUTY_EVENTS_URL: eventsUrl } : {}),
+    ...(pagerdutyEventsUrl ? { PAGERDUTY_EVENTS_URL: pagerdutyEventsUrl } : {}),
   },
 });

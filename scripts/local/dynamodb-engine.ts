@@ -106,6 +106,7 @@ export async function startDynamoEngine(
     page: () => settings.page,
     reauthUrlTemplate: settings.reauthUrlTemplate,
     slackSigningSecret: settings.slackSigningSecret,
+    pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
     now: settings.now,
     log: (message, detail) => log(`api: ${message} ${JSON.stringify(detail ?? {})}`),
     adminToken: settings.adminToken,

@@ -138,6 +138,7 @@ const api = createApi({
   page: () => settings.page,
   reauthUrlTemplate: settings.reauthUrlTemplate,
   slackSigningSecret: settings.slackSigningSecret,
+  pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
   now,
   log: (message, detail) => log(`api: ${message} ${JSON.stringify(detail ?? {})}`),
   adminToken: settings.adminToken,

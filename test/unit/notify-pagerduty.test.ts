@@ -153,6 +153,30 @@ describe("PagerDuty events", () => {
     expect(logs.join("\n")).not.toContain(WRONG_KEY);
   });
 
+  it("sends a test as a trigger resolved at once", async () => {
+    const { body } = await subscribe(KEY);
+    const api = createApi(
+      await apiDeps(dynamo, {
+        pagerdutyEventsUrl: pagerDuty.url,
+        subscriptions: {
+          subscriptions,
+          email: (await apiDeps(dynamo, {})).subscriptions.email,
+          allowLocalUrls: false,
+        },
+      }),
+    );
+    const response = await api({
+      routeKey: "POST /subscriptions/{id}/test",
+      pathParameters: { id: body.id },
+      headers: {},
+    } as unknown as ApiRequest);
+    expect(JSON.parse(response.body ?? "{}")).toMatchObject({ delivered: true });
+    const events = pagerDuty.accepted().map((r) => r.body);
+    expect(events.map((e) => e.event_action)).toEqual(["trigger", "resolve"]);
+    expect(events[0].payload.severity).toBe("info");
+    expect(events[0].dedup_key).toBe(events[1].dedup_key);
+  });
+
   it("refuses a target that is not a routing key, naming the field", async () => {
     const { status, body } = await subscribe("https://events.pagerduty.com/v2/enqueue");
     expect(status).toBe(422);
