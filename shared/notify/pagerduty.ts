@@ -133,7 +133,7 @@ export function pagerDutyEvent(
   const links: { href: string; text: string }[] = [];
   if (dashboardUrl) links.push({ href: dashboardLink(dashboardUrl, notice), text: "Quirkwatch" });
   if (incident.docs_url && URL.canParse(incident.docs_url)) {
-    links.push({ href: incident.docs_url, text: `${providerName(incident.provider)} docs` });
+    links.push({ href: incident.docs_url, text: "Docs for this problem" });
   }
   if (links.length > 0) event.links = links;
   return event;

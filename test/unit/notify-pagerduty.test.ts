@@ -116,7 +116,7 @@ describe("PagerDuty events", () => {
     });
     expect(event.links).toEqual([
       { href: `${DASHBOARD}/?account=acct_3&provider=hibob`, text: "Quirkwatch" },
-      { href: "https://docs.example.com/hibob", text: "Hibob docs" },
+      { href: "https://docs.example.com/hibob", text: "Docs for this problem" },
     ]);
     // Acknowledge and resolve carry no payload: PagerDuty only reads the dedup_key.
     expect(pagerDutyEvent(notice(3, {}, "resolved"), KEY).payload).toBeUndefined();
