@@ -179,6 +179,32 @@ describe("renderSlack: what depends on the notice", () => {
     expect(last).not.toContain("&amp;lt;");
   });
 
+  it("carries Acknowledge / Mute 1 h / Resolve only when Slack actions are on, for our channels", () => {
+    const ids = (message: SlackMessage) => {
+      const buttons = message.blocks.find((b) => b.block_id === "on_call") as
+        | { elements: { action_id: string; value: string }[] }
+        | undefined;
+      return (buttons?.elements ?? []).map((e) => [e.action_id, e.value]);
+    };
+    expect(ids(renderSlack(notice(), { actions: true }))).toEqual([
+      ["acknowledge", "inc_01"],
+      ["mute_1h", "inc_01"],
+      ["resolve", "inc_01"],
+    ]);
+    expect(ids(renderSlack(notice()))).toEqual([]);
+    expect(ids(renderSlack(notice(), { actions: true, audience: "customer" }))).toEqual([]);
+    expect(ids(renderSlack(notice({ kind: "resolved" }), { actions: true }))).toEqual([]);
+  });
+
+  it("says who acknowledged, without repeating the details", () => {
+    const message = renderSlack(notice({ kind: "acknowledged", acknowledged_by: "dana" }), {
+      actions: true,
+    });
+    expect(message.text).toContain("Acknowledged by dana");
+    expect(texts(block(message, "status"))[0]).toContain("*Acknowledged* by dana");
+    expect(message.blocks.map((b) => b.block_id)).toEqual(["header", "status", "facts", "context"]);
+  });
+
   it("shows the sender's messages when the provider said nothing", () => {
     const message = renderSlack(notice({}, { provider_messages: [] }));
     expect(texts(block(message, "messages"))[0]).toBe(
