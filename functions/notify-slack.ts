@@ -1,7 +1,12 @@
 import type { Context, SNSEvent } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
 import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscriptions.ts";
-import { reauthUrlTemplate, slackWebhookUrl, tableName } from "../shared/config.ts";
+import {
+  reauthUrlTemplate,
+  slackSigningSecret,
+  slackWebhookUrl,
+  tableName,
+} from "../shared/config.ts";
 import { recordMetricsTo } from "../shared/metrics.ts";
 import { emfSink } from "../shared/metrics-emf.ts";
 import { type Log, noticesOf, notifySlack, RecentDeliveries } from "../shared/notify/deliver.ts";
@@ -19,6 +24,8 @@ export type NotifySlackDeps = {
   poster: SlackPoster;
   defaultUrl: string | undefined;
   reauthUrlTemplate?: string;
+  /** On-call buttons: Slack's signing secret is set, so `POST /slack/actions` can verify clicks. */
+  actions?: boolean;
   recent?: RecentDeliveries;
   log?: Log;
   now?: () => Date;
@@ -44,6 +51,7 @@ export const handler = (event: SNSEvent, context: Context) => {
     poster: new SlackPoster(),
     defaultUrl: slackWebhookUrl(),
     reauthUrlTemplate: reauthUrlTemplate(),
+    actions: slackSigningSecret() !== undefined,
   });
   return deployed(event, context);
 };
