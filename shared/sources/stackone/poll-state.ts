@@ -14,8 +14,9 @@ const QueryState = z.object({
   cursor: Iso,
   read_at: Iso,
   /**
-   * Logs enqueued with their detail, as [request id, time], while they may be read again (in
-   * the overlap): their detail is not fetched twice. At most DETAILED_MAX, the newest.
+   * Logs whose detail was fetched (with its bodies or not) and that were enqueued, as [request
+   * id, time], while they may be read again (in the overlap): their detail is fetched once. At
+   * most DETAILED_MAX, the newest.
    */
   detailed: z.optional(z.array(z.tuple([z.string(), Iso]))),
 });
@@ -27,6 +28,8 @@ const PollStateSchema = z.object({
   queries: z.record(z.string(), QueryState),
   /** StackOne refused the key on the last poll: the next that works sends a recovery. */
   unreadable: z.optional(z.boolean()),
+  /** A detail came without the bodies a rule needed: the next that has them sends a recovery. */
+  advanced_logs_off: z.optional(z.boolean()),
 });
 export type PollState = z.infer<typeof PollStateSchema>;
 
