@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHandler as createIngest } from "../../functions/ingest.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
+import { accountStatusLookup } from "../../shared/sources/stackone/linked-accounts.ts";
 import { buildPage } from "../build-page.ts";
 import { createApiGateway, type LocalHandler } from "./api-gateway.ts";
 import type { ManualClock } from "./clock.ts";
@@ -85,10 +86,14 @@ export async function startStack(options: StackOptions) {
     const running = engine;
 
     let rejected = 0;
+    const poller = options.stackonePoller;
     const ingest = createIngest({
       queue: running.queue,
       stackoneSecrets: options.stackoneSecrets,
       genericSecret: options.genericSecret,
+      // The poller's key also reads an account's status when a webhook does not say it.
+      accountStatus:
+        poller && accountStatusLookup({ apiKey: poller.apiKey, baseUrl: poller.apiUrl }),
     });
     const webhook: LocalHandler = async (event) => {
       const result = await ingest(event);

@@ -29,7 +29,7 @@ export default rules([
     // without its bodies, and a recovery once they arrive, which resolves it (a recovery
     // resolves missing_permissions, hence the category).
     id: "quirkwatch.advanced_logs_off",
-    provider: "stackone",
+    provider: "quirkwatch",
     match: { type: "^quirkwatch\\.advanced_logs\\.off$", kind: ["data_warning"] },
     category: "missing_permissions",
     severity: "warning",

@@ -269,7 +269,7 @@ export default rules([
     customer: RECONNECT,
     title: "Linked account moved to an error state",
     what_happened:
-      "StackOne updated the linked account to a failed status (error, expired, inactive, suspended or revoked).",
+      "StackOne updated the linked account to a failed status (inactive, suspended, expired or error).",
     remediation: [
       RE_AUTHENTICATE,
       "StackOne sends account.updated with status active once the customer has re-authenticated.",
@@ -301,6 +301,20 @@ export default rules([
     title: "Linked account deleted",
     what_happened:
       "StackOne deleted the linked account. Quirkwatch resolves the account's open incidents (resolution account_deleted) and tells no customer.",
+    remediation: ["Nothing to do: stop sending requests for this account."],
+    retry: { retryable: false, backoff: "none" },
+    source: ACCOUNT_EVENTS,
+    alert: POLICIES.silent,
+  },
+  {
+    id: "stackone.account_archived",
+    match: { type: "^account\\.updated$", kind: ["account_deleted"] },
+    category: "expected_behaviour",
+    severity: "info",
+    must_act: "nobody",
+    title: "Linked account archived",
+    what_happened:
+      "StackOne reports the linked account as archived. Like a deleted account, Quirkwatch resolves its open incidents (resolution account_deleted) and tells no customer.",
     remediation: ["Nothing to do: stop sending requests for this account."],
     retry: { retryable: false, backoff: "none" },
     source: ACCOUNT_EVENTS,

@@ -6,7 +6,7 @@ import type { EventQueue, QueueMessage } from "../../shared/ingest/queue.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { logQueries } from "../../shared/sources/stackone/log-queries.ts";
 import { pollRequestLogs } from "../../shared/sources/stackone/poll-request-logs.ts";
-import { ADVANCED_LOGS_ACCOUNT } from "../../shared/sources/stackone/poller-health.ts";
+import { POLLER_ACCOUNT } from "../../shared/sources/stackone/poller-health.ts";
 import { RequestLogsClient } from "../../shared/sources/stackone/request-logs-client.ts";
 import { type StackoneServer, startStackoneServer } from "../support/stackone-server.ts";
 import { forEachEngine } from "./engines.ts";
@@ -79,7 +79,7 @@ forEachEngine((engine) => {
       };
       const open = async () =>
         (await processing.incidents.listIncidents({ limit: 10 })).filter(
-          (i) => i.account.id === ADVANCED_LOGS_ACCOUNT.id,
+          (i) => i.account.id === POLLER_ACCOUNT.id,
         );
 
       server.advancedLogs("off");

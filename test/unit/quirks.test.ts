@@ -591,12 +591,28 @@ describe("account events", () => {
     ["account.expired", "expired", "stackone.account_error"],
     ["account.updated", "error", "stackone.account_updated_error"],
     ["account.updated", "expired", "stackone.account_updated_error"],
+    ["account.updated", "inactive", "stackone.account_updated_error"],
+    ["account.updated", "suspended", "stackone.account_updated_error"],
   ])("%s with status %s needs re-authentication", (type, status, ruleId) => {
     const { result } = classifyPayload(accountEvent(type, "bamboohr", status));
     expect(result.rule_id).toBe(ruleId);
     expect(result.category).toBe("reauth_required");
     expect(result.remediation.join(" ")).toMatch(/connect session/);
     expect(result.alert.threshold.count).toBe(1);
+  });
+
+  it("account.updated to archived resolves quietly, like account.deleted", () => {
+    const { event, result } = classifyPayload(
+      accountEvent("account.updated", "bamboohr", "archived"),
+    );
+    expect(event.kind).toBe("account_deleted");
+    expect(result.rule_id).toBe("stackone.account_archived");
+    expect(result.must_act).toBe("nobody");
+  });
+
+  it("a status StackOne does not have, such as revoked, is no failure", () => {
+    const { event } = classifyPayload(accountEvent("account.updated", "bamboohr", "revoked"));
+    expect(event.kind).toBe("info");
   });
 
   it("account.updated back to active is a silent recovery", () => {

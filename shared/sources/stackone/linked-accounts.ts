@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
+import type { AccountStatusLookup } from "./account-status.ts";
 import { StackoneBadAnswer } from "./api-errors.ts";
-import { pathWith, type StackoneHttp } from "./stackone-http.ts";
+import { pathWith, StackoneHttp, type StackoneHttpOptions } from "./stackone-http.ts";
 
 /**
  * StackOne's linked accounts, `GET /accounts/{id}` as the SDK's `accountsGetAccount` sends it
@@ -23,4 +24,21 @@ export async function getLinkedAccount(
   const answer = AccountAnswer.safeParse(body);
   if (!answer.success) throw new StackoneBadAnswer(`account ${id} is not an object`);
   return answer.data;
+}
+
+/** What ingest may spend on one lookup: it answers StackOne's webhook after it. */
+const LOOKUP_TIMEOUT_MS = 3_000;
+
+/**
+ * An account's status as StackOne has it now, for ingest: one try, at most 3 s; undefined when
+ * StackOne does not know the account or does not answer (the webhook is then taken as it is).
+ */
+export function accountStatusLookup(
+  options: Pick<StackoneHttpOptions, "baseUrl" | "apiKey">,
+): AccountStatusLookup {
+  const http = new StackoneHttp({ ...options, attempts: 1, timeoutMs: LOOKUP_TIMEOUT_MS });
+  return async (accountId) => {
+    const status = (await getLinkedAccount(http, accountId))?.status;
+    return typeof status === "string" && status !== "" ? status : undefined;
+  };
 }

@@ -12,13 +12,10 @@ import type { StackoneUnauthorized } from "./api-errors.ts";
 /** The "account" the poller's own incidents belong to. */
 export const POLLER_ACCOUNT = { id: "quirkwatch", name: "Quirkwatch request-log poller" };
 /**
- * Advanced logs have an "account" of their own: a recovery resolves its account's incidents, and
- * bodies arriving again must not resolve a refused key's, nor a key readable again this one.
+ * Advanced logs are Quirkwatch's own provider: a recovery resolves incidents of its provider, so
+ * bodies arriving again do not resolve a refused key's incident, nor a readable key this one.
  */
-export const ADVANCED_LOGS_ACCOUNT = {
-  id: "quirkwatch-advanced-logs",
-  name: "Quirkwatch request-log poller: advanced logs",
-};
+const ADVANCED_LOGS_PROVIDER = "quirkwatch";
 const SOURCE = "stackone-poller";
 const PROVIDER = "stackone";
 const PATH = "/requests/logs";
@@ -60,8 +57,8 @@ export function advancedLogsOffEvent(at: Date): IntegrationEvent {
     kind: "data_warning",
     type: "quirkwatch.advanced_logs.off",
     occurred_at: at.toISOString(),
-    account: ADVANCED_LOGS_ACCOUNT,
-    provider: PROVIDER,
+    account: POLLER_ACCOUNT,
+    provider: ADVANCED_LOGS_PROVIDER,
     http: { method: "GET", path: `${PATH}/{id}` },
   });
 }
@@ -73,7 +70,7 @@ export function advancedLogsOnEvent(at: Date): IntegrationEvent {
     kind: "recovery",
     type: "quirkwatch.advanced_logs.on",
     occurred_at: at.toISOString(),
-    account: ADVANCED_LOGS_ACCOUNT,
-    provider: PROVIDER,
+    account: POLLER_ACCOUNT,
+    provider: ADVANCED_LOGS_PROVIDER,
   });
 }
