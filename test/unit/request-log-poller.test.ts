@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { requestLogPollTask } from "../../scripts/local/poller.ts";
 import { requestLog } from "../../scripts/local/scenarios.ts";
 import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
@@ -143,14 +144,9 @@ describe("reading the request logs", () => {
     const report = await poll();
     expect(report.stopped).toBeUndefined();
     expect(server.listCalls().at(-3)?.query.get("start_date")).toBe(minutesAgo(3));
-    // Read again in the overlap: the one enqueued with its detail is not fetched again; the
-    // other is enqueued again with the same id, which the processor counts once.
-    expect(queue.ids()).toEqual([
-      worded.request_id,
-      plain.request_id,
-      plain.request_id,
-      late.request_id,
-    ]);
+    // Read again in the overlap, the two handled are skipped: no detail, nothing enqueued.
+    expect(queue.ids()).toEqual([worded.request_id, plain.request_id, late.request_id]);
+    expect(report).toMatchObject({ logs: 3, fresh: 1, details: 1 });
   });
 
   it("overlaps by the configured margin", async () => {
@@ -188,6 +184,31 @@ describe("as StackOne's own client reads it", () => {
         "GET /accounts/hooli_bullhorn",
       ].join("\n"),
     );
+  });
+});
+
+describe("the local poller's console line", () => {
+  it("appears only when a poll brought something new", async () => {
+    const lines: string[] = [];
+    const task = requestLogPollTask({
+      apiKey: server.key,
+      apiUrl: server.url,
+      intervalMs: 60_000,
+      overlapSeconds: 3600,
+      rules: BUILTIN_RULES,
+      queue,
+      cursors,
+      log: (line) => lines.push(line),
+    });
+    // The task polls at the real time.
+    clock = new Date();
+    server.add(leverFailure(1, 0.5), leverFailure(2, 0.4));
+    await task.run();
+    await task.run();
+    await task.run();
+    expect(lines).toEqual([
+      "poller: read 2 new request log(s) in 3 page(s), 1 detail(s): 2 event(s) in, 0 no problem",
+    ]);
   });
 });
 

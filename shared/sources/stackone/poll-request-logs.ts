@@ -9,7 +9,7 @@ import { StackoneUnauthorized } from "./api-errors.ts";
 import { type LogQuery, logQueries } from "./log-queries.ts";
 import { normalizeStackone } from "./normalize.ts";
 import {
-  DETAILED_MAX,
+  HANDLED_MAX,
   POLL_STATE_NAME,
   type PollState,
   readPollState,
@@ -38,7 +38,7 @@ import {
  * The detail of a log (`GET /requests/logs/{id}?include=advanced_logs`: request and response
  * bodies, the provider's error, all advanced-log data) is fetched only when it can change the
  * answer or is the only source of the provider's words, within `maxDetails` per run, and once per
- * log: a log read again in the overlap whose detail was fetched is not enqueued again:
+ * log: a log read again in the overlap is skipped (it was enqueued, or found no problem):
  * - when a rule that could match needs a request body or the provider's error: every such log;
  * - when one needs only a response body (what the provider returns for an account, e.g. Hibob
  *   employees without employment status): one log per account and endpoint per run;
@@ -115,6 +115,8 @@ export type Stop =
 
 export type PollReport = {
   logs: number;
+  /** Logs no earlier run handled: what this run brought that is new. */
+  fresh: number;
   enqueued: number;
   /** Logs that are no problem (no rule anyone must act on): not enqueued. */
   unproblematic: number;
@@ -158,6 +160,7 @@ export async function pollRequestLogs(deps: PollDeps): Promise<PollReport> {
 class Run {
   readonly report: PollReport = {
     logs: 0,
+    fresh: 0,
     enqueued: 0,
     unproblematic: 0,
     details: 0,
@@ -190,11 +193,9 @@ class Run {
       };
       await this.save();
     }
-    // Logs already enqueued with their detail, that this window reads again.
-    const detailed = new Map(
-      (this.state.queries[query.name]?.detailed ?? []).filter(
-        ([, at]) => at >= start.toISOString(),
-      ),
+    // Logs an earlier run handled, that this window reads again: skipped.
+    const handled = new Map(
+      (this.state.queries[query.name]?.handled ?? []).filter(([, at]) => at >= start.toISOString()),
     );
     const filter: LogFilter = {
       ...query.filter,
@@ -218,7 +219,7 @@ class Run {
       this.report.pages += 1;
       next = page.next;
       const events: IntegrationEvent[] = [];
-      const withDetail: [string, string][] = [];
+      const done: [string, string][] = [];
       let reached: string | undefined;
       try {
         for (const entry of page.logs) {
@@ -226,13 +227,14 @@ class Run {
           const at = timeOf(entry);
           const id = typeof entry.request_id === "string" ? entry.request_id : undefined;
           passed(at);
-          if (id !== undefined && detailed.has(id)) {
+          if (id !== undefined && handled.has(id)) {
             reached = at ?? reached;
             continue;
           }
-          const { event, fetched } = await this.eventOf(entry);
-          // Fetched once: read again in the overlap, it is neither fetched nor enqueued again.
-          if (fetched && id !== undefined && at !== undefined) withDetail.push([id, at]);
+          this.report.fresh += 1;
+          const { event } = await this.eventOf(entry);
+          // Handled once: read again in the overlap, it is neither fetched nor enqueued again.
+          if (id !== undefined && at !== undefined) done.push([id, at]);
           reached = at ?? reached;
           // What is no problem would be dropped by the processor: it need not travel.
           if (event && effectOf(event, this.deps.classifier).kind !== "none") events.push(event);
@@ -241,11 +243,11 @@ class Run {
       } finally {
         // Whatever stopped the page, what was read before it is enqueued and the cursor saved.
         await this.enqueue(events);
-        for (const [id, at] of withDetail) detailed.set(id, at);
-        if (reached !== undefined && ordered) await this.advance(query.name, reached, detailed);
+        for (const [id, at] of done) handled.set(id, at);
+        if (reached !== undefined && ordered) await this.advance(query.name, reached, handled);
       }
     } while (next !== undefined);
-    await this.advance(query.name, this.now.toISOString(), detailed);
+    await this.advance(query.name, this.now.toISOString(), handled);
   }
 
   /**
@@ -356,11 +358,11 @@ class Run {
     return parseEvent({ ...event, account: { ...names, ...withoutUndefined(event.account) } });
   }
 
-  private async advance(query: string, cursor: string, detailed: Map<string, string>) {
+  private async advance(query: string, cursor: string, handled: Map<string, string>) {
     this.state.queries[query] = {
       cursor,
       read_at: this.now.toISOString(),
-      detailed: [...detailed].sort((a, b) => a[1].localeCompare(b[1])).slice(-DETAILED_MAX),
+      handled: [...handled].sort((a, b) => a[1].localeCompare(b[1])).slice(-HANDLED_MAX),
     };
     await this.save();
   }

@@ -14,15 +14,15 @@ const QueryState = z.object({
   cursor: Iso,
   read_at: Iso,
   /**
-   * Logs whose detail was fetched (with its bodies or not) and that were enqueued, as [request
-   * id, time], while they may be read again (in the overlap): their detail is fetched once. At
-   * most DETAILED_MAX, the newest.
+   * Logs handled (enqueued, or found no problem; a detail fetched or not), as [request id, time],
+   * while they may be read again (in the overlap): skipped then, so no detail is fetched twice
+   * and nothing is enqueued twice. At most HANDLED_MAX, the newest (about 70 KB).
    */
-  detailed: z.optional(z.array(z.tuple([z.string(), Iso]))),
+  handled: z.optional(z.array(z.tuple([z.string(), Iso]))),
 });
 export type QueryState = z.infer<typeof QueryState>;
 
-export const DETAILED_MAX = 1_000;
+export const HANDLED_MAX = 1_000;
 
 const PollStateSchema = z.object({
   queries: z.record(z.string(), QueryState),
