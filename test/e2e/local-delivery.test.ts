@@ -239,7 +239,7 @@ for (const engine of ENGINES)
       );
       expect(customer.map((e: { subject: string }) => e.subject)).toEqual([
         "Hibob · Acme GmbH: your connection is working again",
-        "Reminder · Hibob · Acme GmbH: Your Hibob connection needs to be reconnected",
+        "Reminder · Hibob · Acme GmbH: Your Hibob connection needs new service user credentials",
         "Hibob · Acme GmbH: Your Hibob connection needs new service user credentials",
       ]);
       const internal = outbox.body.emails.filter(
