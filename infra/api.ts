@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { PACKAGED_PAGE_DIR } from "../shared/config.ts";
 import { alerts, pagerdutyEventsUrl, reauthUrlTemplate } from "./alerts.ts";
 import { quirkwatchFunction } from "./function-defaults.ts";
+import { stackoneApiKey } from "./poller.ts";
 import { events } from "./queue.ts";
 import {
   adminToken,
@@ -12,12 +13,21 @@ import {
 } from "./secrets.ts";
 import { table } from "./storage.ts";
 
-/** On the sender's clock: verify, validate, enqueue, answer. More memory, faster cold start. */
+/**
+ * On the sender's clock: verify, validate, enqueue, answer. More memory, faster cold start. The
+ * poller's StackOne key reads an account's status when an `account.updated` carries none.
+ */
 export const ingest = quirkwatchFunction("Ingest", {
   handler: "functions/ingest.handler",
   memory: "1024 MB",
   timeout: "10 seconds",
-  link: [events, stackoneWebhookSecret, stackoneWebhookSecretPrevious, genericWebhookSecret],
+  link: [
+    events,
+    stackoneWebhookSecret,
+    stackoneWebhookSecretPrevious,
+    genericWebhookSecret,
+    stackoneApiKey,
+  ],
 });
 
 /**

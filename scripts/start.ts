@@ -1,11 +1,10 @@
 import { existsSync } from "node:fs";
-import { configuredHost, configuredPort, loadEnv } from "./local/env.ts";
+import { configuredHost, configuredPort, DEV_STACKONE_SECRET, loadEnv } from "./local/env.ts";
 
 // Configuration: the environment, then an optional .env; the defaults are for local development.
 loadEnv();
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 process.env.QUIRKWATCH_LOCAL = "1";
-export const DEV_STACKONE_SECRET = "quirkwatch-dev-secret";
 export const DEV_GENERIC_SECRET = "whsec_cXVpcmt3YXRjaC1sb2NhbC1kZXZlbG9wbWVudC1rZXk=";
 const secretFromEnv =
   process.env.STACKONE_WEBHOOK_SECRET !== undefined && process.env.STACKONE_WEBHOOK_SECRET !== "";

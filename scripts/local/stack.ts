@@ -7,6 +7,7 @@ import { authorize, json } from "../../shared/api/http.ts";
 import { count, MetricTotals, recordMetricsTo } from "../../shared/metrics.ts";
 import { PAGERDUTY_EVENTS_URL } from "../../shared/notify/pagerduty.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
+import { accountStatusLookup } from "../../shared/sources/stackone/linked-accounts.ts";
 import { buildPage } from "../build-page.ts";
 import { createApiGateway, type LocalHandler } from "./api-gateway.ts";
 import type { ManualClock } from "./clock.ts";
@@ -104,10 +105,14 @@ export async function startStack(options: StackOptions) {
     const running = engine;
 
     let rejected = 0;
+    const poller = options.stackonePoller;
     const ingest = createIngest({
       queue: running.queue,
       stackoneSecrets: options.stackoneSecrets,
       genericSecret: options.genericSecret,
+      // The poller's key also reads an account's status when a webhook does not say it.
+      accountStatus:
+        poller && accountStatusLookup({ apiKey: poller.apiKey, baseUrl: poller.apiUrl }),
     });
     const webhook: LocalHandler = async (event) => {
       const result = await ingest(event);
