@@ -6,9 +6,12 @@ import {
   dashboardUrl,
   digestAfterPerMinute,
   reauthUrlTemplate,
+  slackSigningSecret,
   slackWebhookUrl,
   tableName,
 } from "../shared/config.ts";
+import { recordMetricsTo } from "../shared/metrics.ts";
+import { emfSink } from "../shared/metrics-emf.ts";
 import { type Log, noticesOf, notifySlack, RecentDeliveries } from "../shared/notify/deliver.ts";
 import { type DigestLedger, flushDigests } from "../shared/notify/digest.ts";
 import { SlackPoster } from "../shared/notify/slack-delivery.ts";
@@ -25,6 +28,8 @@ export type NotifySlackDeps = {
   poster: SlackPoster;
   defaultUrl: string | undefined;
   reauthUrlTemplate?: string;
+  /** On-call buttons: Slack's signing secret is set, so `POST /slack/actions` can verify clicks. */
+  actions?: boolean;
   recent?: RecentDeliveries;
   log?: Log;
   now?: () => Date;
@@ -52,6 +57,7 @@ export function createHandler(deps: NotifySlackDeps) {
 // Module-level, so a warm function keeps pacing per webhook across invocations.
 let deployed: ReturnType<typeof createHandler> | undefined;
 export const handler = (event: SNSEvent, context: Context) => {
+  if (deployed === undefined) recordMetricsTo(emfSink());
   deployed ??= deploy();
   return deployed(event, context);
 };
@@ -68,5 +74,6 @@ function deploy() {
     poster: new SlackPoster(),
     defaultUrl: slackWebhookUrl(),
     reauthUrlTemplate: reauthUrlTemplate(),
+    actions: slackSigningSecret() !== undefined,
   });
 }

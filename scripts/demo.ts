@@ -1,5 +1,11 @@
 import { signStackone } from "../shared/sources/stackone/signature.ts";
-import { configuredHost, configuredPort, loadEnv } from "./local/env.ts";
+import {
+  configuredHost,
+  configuredPort,
+  loadEnv,
+  localAdminToken,
+  localStackoneSecret,
+} from "./local/env.ts";
 import { LEVER_OUTAGE, SCENARIOS } from "./local/scenarios.ts";
 
 // Posts a signed webhook for every scenario on the quirks page to a running stack, then shows
@@ -11,10 +17,9 @@ loadEnv();
 const outage = process.argv.includes("--outage");
 const target = process.argv.slice(2).find((a) => !a.startsWith("--"));
 const base = (target ?? `http://${configuredHost()}:${configuredPort()}`).replace(/\/$/, "");
-const secret = process.env.STACKONE_WEBHOOK_SECRET || "quirkwatch-dev-secret";
-const headers: Record<string, string> = process.env.ADMIN_TOKEN
-  ? { authorization: `Bearer ${process.env.ADMIN_TOKEN}` }
-  : {};
+const secret = localStackoneSecret();
+const token = localAdminToken();
+const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
 
 for (const scenario of outage ? LEVER_OUTAGE : SCENARIOS) {
   const body = JSON.stringify(

@@ -76,6 +76,7 @@ const KIND_WORDS: Record<NoticeKind, string> = {
   firing: "new",
   reminder: "still firing",
   resolved: "resolved",
+  acknowledged: "acknowledged",
 };
 const fmt = (n: number) => n.toLocaleString("en-US");
 

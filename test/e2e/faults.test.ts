@@ -144,6 +144,13 @@ describe("npm start under faults", () => {
         error: expect.stringMatching(/full/),
         retryAfter: "30",
       });
+      // A load balancer asking now is told, without a token, and why.
+      const health = await fetch(`${full.url}/healthz`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toEqual({
+        status: "unavailable",
+        reason: expect.stringMatching(/^queue\.db does not take writes: .*full/),
+      });
     } finally {
       await full.stop();
     }
