@@ -41,7 +41,11 @@ export async function testSubscription(
       ]);
     }
     const result = await deliverCustomerWebhook(
-      { url: subscription.target, secret: subscription.secret },
+      {
+        url: subscription.target,
+        secret: subscription.secret,
+        audience: subscription.filter.audience,
+      },
       notice,
       {
         allowLocal: deps.allowLocalUrls,
