@@ -12,6 +12,8 @@ export type EngineSettings = {
   adminToken?: string;
   slackWebhookUrl?: string;
   reauthUrlTemplate?: string;
+  /** SMTP_URL and EMAIL_FROM: email is sent through that server; printed when absent. */
+  email?: { smtpUrl: string; from: string };
   allowLocalUrls: boolean;
   sweepIntervalMs: number;
   /** StackOne's request logs, polled when STACKONE_API_KEY is set. */

@@ -18,7 +18,7 @@ import type {
   WorkerMessage,
   WorkerStats,
 } from "./engine-protocol.ts";
-import { emailSubscriber, outboxHandler } from "./outbox.ts";
+import { emailSubscriber, localEmail, outboxHandler, sendingEmailSubscriber } from "./outbox.ts";
 
 /**
  * The SQLite engine's thread: it alone writes quirkwatch.db, so writes never wait for a lock.
@@ -49,6 +49,7 @@ try {
   throw error;
 }
 
+const email = localEmail(settings.email);
 const subscribers: Subscriber[] = [
   { name: "console", deliver: async (notice) => log(formatNotice(notice)) },
   ...deliverySubscribers({
@@ -59,7 +60,9 @@ const subscribers: Subscriber[] = [
     log,
     now,
   }),
-  emailSubscriber(engine.subscriptions, engine.emails, log, now),
+  email
+    ? sendingEmailSubscriber(engine.subscriptions, engine.emails, email, log, now)
+    : emailSubscriber(engine.subscriptions, engine.emails, log, now),
 ];
 
 const processor = new SqliteBatchProcessor(engine, {
@@ -130,6 +133,7 @@ const api = createApi({
   subscriptions: {
     subscriptions: engine.subscriptions,
     email: engine.emails,
+    emailSending: email,
     allowLocalUrls: settings.allowLocalUrls,
     now,
   },

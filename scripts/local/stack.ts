@@ -37,6 +37,8 @@ export type StackOptions = {
   /** The default Slack channel: every notice is posted to it. */
   slackWebhookUrl?: string;
   reauthUrlTemplate?: string;
+  /** SMTP_URL and EMAIL_FROM: email is sent through that server; printed when absent. */
+  email?: { smtpUrl: string; from: string };
   /** Destinations may be http://127.0.0.1 and http://localhost; true unless set false. */
   allowLocalUrls?: boolean;
   /** StackOne's request logs, polled when STACKONE_API_KEY is set. */
@@ -65,6 +67,7 @@ export async function startStack(options: StackOptions) {
       adminToken: options.adminToken,
       slackWebhookUrl: options.slackWebhookUrl,
       reauthUrlTemplate: options.reauthUrlTemplate,
+      email: options.email,
       allowLocalUrls: options.allowLocalUrls ?? true,
       sweepIntervalMs: options.sweepIntervalMs,
       stackonePoller: options.stackonePoller,
