@@ -1,6 +1,7 @@
 import { notifySlack, notifyWebhook, ops } from "./alerts.ts";
 import { apiHandler, ingest } from "./api.ts";
 import { sweeper } from "./cron.ts";
+import { notifyEmail } from "./email.ts";
 import { poller } from "./poller.ts";
 import { EVENTS_MAX_RECEIVES, eventsDlq, processor } from "./queue.ts";
 
@@ -14,6 +15,9 @@ const deadLetterQueues = {
   },
   NotifySlackDlq: { queue: notifySlack.dlq, meaning: "Notices Slack delivery lost" },
   NotifyWebhookDlq: { queue: notifyWebhook.dlq, meaning: "Notices webhook delivery lost" },
+  ...(notifyEmail && {
+    NotifyEmailDlq: { queue: notifyEmail.dlq, meaning: "Notices email delivery lost" },
+  }),
 };
 
 for (const [name, { queue, meaning }] of Object.entries(deadLetterQueues)) {
@@ -39,6 +43,7 @@ const functions = {
   Sweeper: sweeper,
   NotifySlack: notifySlack.fn,
   NotifyWebhook: notifyWebhook.fn,
+  ...(notifyEmail && { NotifyEmail: notifyEmail.fn }),
   ApiHandler: apiHandler,
   RequestLogPoller: poller,
 };

@@ -34,11 +34,14 @@ if (opsEmail) {
  * notice can be lost: SNS failing to invoke the function (the subscription's redrive policy) and
  * the function failing after Lambda's two retries (the function's dead-letter config).
  */
-function alertSubscriber(name: string, args: QuirkwatchFunctionArgs) {
+export function alertSubscriber(name: string, args: QuirkwatchFunctionArgs) {
   const dlq = deadLetterQueue(`${name}Dlq`);
   const fn = quirkwatchFunction(name, {
     ...args,
-    permissions: [{ actions: ["sqs:SendMessage"], resources: [dlq.arn] }],
+    permissions: [
+      ...(args.permissions ?? []),
+      { actions: ["sqs:SendMessage"], resources: [dlq.arn] },
+    ],
     transform: { function: { deadLetterConfig: { targetArn: dlq.arn } } },
   });
   // SNS may send to the queue only on behalf of the Alerts topic.

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { PACKAGED_PAGE_DIR } from "../shared/config.ts";
 import { alerts, reauthUrlTemplate } from "./alerts.ts";
+import { emailSending } from "./email.ts";
 import { quirkwatchFunction } from "./function-defaults.ts";
 import { events } from "./queue.ts";
 import {
@@ -31,8 +32,9 @@ function dashboard(): Pick<sst.aws.FunctionArgs, "copyFiles"> {
 }
 
 /**
- * Admin API and dashboard; email subscriptions become SNS subscriptions on Alerts, and the
- * notices on-call actions decide (resolve, a mute ending) are published there.
+ * Admin API and dashboard; email subscriptions become SNS subscriptions on Alerts (or, with
+ * EMAIL_FROM, are sent through SES, and "send test" sends one), and the notices on-call actions
+ * decide (resolve, a mute ending) are published there.
  */
 export const apiHandler = quirkwatchFunction("ApiHandler", {
   handler: "functions/api.handler",
@@ -42,7 +44,9 @@ export const apiHandler = quirkwatchFunction("ApiHandler", {
   environment: {
     QUIRKWATCH_PAGE_DIR: PACKAGED_PAGE_DIR,
     ...(reauthUrlTemplate ? { REAUTH_URL_TEMPLATE: reauthUrlTemplate } : {}),
+    ...emailSending.environment,
   },
+  permissions: emailSending.permissions,
   ...dashboard(),
 });
 

@@ -51,16 +51,26 @@ export function deliveredBySns(subscription: Subscription): boolean {
 
 /**
  * Email subscriptions Quirkwatch sends itself (SES, SMTP, or the local outbox): confirmed at
- * once, no link to click.
+ * once, no link to click. `earlier`: the SNS subscriptions made before SES was set up, which
+ * SNS still delivers; they are asked about and removed there.
  */
 export class ConfirmedAtOnce implements EmailSubscriptions {
+  constructor(private readonly earlier?: EmailSubscriptions) {}
+
   async subscribe(): Promise<string> {
     return `${OWN_ARN_PREFIX}email:${randomUUID()}`;
   }
-  async confirmation(): Promise<EmailConfirmation> {
-    return "confirmed";
+  async confirmation(arn: string): Promise<EmailConfirmation> {
+    return this.earlier && !arn.startsWith(OWN_ARN_PREFIX)
+      ? this.earlier.confirmation(arn)
+      : "confirmed";
   }
-  /** The outbox reads each subscription's filter from the store: nothing else to change. */
-  async setFilterPolicy(): Promise<void> {}
-  async unsubscribe(): Promise<void> {}
+  /** Ours read each subscription's filter from the store: nothing else to change. */
+  async setFilterPolicy(arn: string, filterPolicy: Record<string, unknown>): Promise<void> {
+    if (this.earlier && !arn.startsWith(OWN_ARN_PREFIX))
+      await this.earlier.setFilterPolicy(arn, filterPolicy);
+  }
+  async unsubscribe(arn: string): Promise<void> {
+    if (this.earlier && !arn.startsWith(OWN_ARN_PREFIX)) await this.earlier.unsubscribe(arn);
+  }
 }
