@@ -5,10 +5,15 @@ import { providerName } from "./text.ts";
 
 /**
  * Who hears of a notice. Internal destinations hear of every one; the customer's admin only of
- * what they must act on, and not of the quiet close of an account that was deleted.
+ * what they must act on, not of the quiet close of an account that was deleted, and of a
+ * reconnect that fixed several problems once, through the notice chosen to tell them.
  */
 export function forCustomer(notice: Notice): boolean {
-  return notice.incident.must_act === "customer" && notice.resolution !== "account_deleted";
+  return (
+    notice.incident.must_act === "customer" &&
+    notice.resolution !== "account_deleted" &&
+    (notice.customer_told_by === undefined || notice.customer_told_by === notice.incident.id)
+  );
 }
 
 /** Every audience a notice is worded for: internal always, then the customer when it is theirs. */
