@@ -1,3 +1,4 @@
+import { addressOf } from "../shared/notify/email-address.ts";
 import { alertSubscriber } from "./alerts.ts";
 import { table } from "./storage.ts";
 
@@ -13,8 +14,7 @@ const configurationSet = process.env.SES_CONFIGURATION_SET?.trim() || undefined;
 
 /** `Quirkwatch <alerts@example.com>` -> `example.com`: the identity SES verified. */
 function domainOf(from: string): string {
-  const address = /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from;
-  const domain = address.split("@")[1]?.trim();
+  const domain = addressOf(from).split("@")[1]?.trim();
   if (!domain)
     throw new Error(`EMAIL_FROM must be an address, e.g. alerts@example.com (got ${from})`);
   return domain.toLowerCase();

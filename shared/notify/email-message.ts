@@ -1,5 +1,6 @@
 import type { Notice } from "../incidents/notice.ts";
 import { renderEmail } from "./email.ts";
+import { addressOf } from "./email-address.ts";
 import type { OutgoingEmail } from "./email-sender.ts";
 import type { Subscription } from "./subscription.ts";
 
@@ -9,12 +10,6 @@ import type { Subscription } from "./subscription.ts";
  * subscription, so a retried delivery is recognisable as the same message; and a
  * List-Unsubscribe that reaches whoever reads the sender's mailbox.
  */
-
-/** `Quirkwatch <alerts@example.com>` -> `alerts@example.com`. */
-export function addressOf(from: string): string {
-  const match = /<([^<>]+)>\s*$/.exec(from);
-  return (match?.[1] ?? from).trim();
-}
 
 /** Only what a Message-ID's left part may hold (RFC 5322 dot-atom text), the rest as `-`. */
 const atom = (text: string) => text.replace(/[^A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]/g, "-");
