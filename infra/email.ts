@@ -1,5 +1,5 @@
 import { addressOf } from "../shared/notify/email-address.ts";
-import { alertSubscriber } from "./alerts.ts";
+import { alertSubscriber, type Permission } from "./alerts.ts";
 import { table } from "./storage.ts";
 
 /**
@@ -24,35 +24,39 @@ const region = aws.getRegionOutput().region;
 const account = aws.getCallerIdentityOutput().accountId;
 
 /** The environment and permission a function needs to send as EMAIL_FROM; empty without it. */
-export const emailSending = emailFrom
-  ? {
-      environment: {
-        EMAIL_FROM: emailFrom,
-        ...(configurationSet ? { SES_CONFIGURATION_SET: configurationSet } : {}),
-      },
-      permissions: [
-        {
-          actions: ["ses:SendEmail"],
-          resources: [
-            $interpolate`arn:aws:ses:${region}:${account}:identity/${domainOf(emailFrom)}`,
-            ...(configurationSet
-              ? [
-                  $interpolate`arn:aws:ses:${region}:${account}:configuration-set/${configurationSet}`,
-                ]
-              : []),
-          ],
+export const emailSending: { environment: Record<string, string>; permissions: Permission[] } =
+  emailFrom
+    ? {
+        environment: {
+          EMAIL_FROM: emailFrom,
+          ...(configurationSet ? { SES_CONFIGURATION_SET: configurationSet } : {}),
         },
-      ],
-    }
-  : { environment: {}, permissions: [] };
+        permissions: [
+          {
+            actions: ["ses:SendEmail"],
+            resources: [
+              $interpolate`arn:aws:ses:${region}:${account}:identity/${domainOf(emailFrom)}`,
+              ...(configurationSet
+                ? [
+                    $interpolate`arn:aws:ses:${region}:${account}:configuration-set/${configurationSet}`,
+                  ]
+                : []),
+            ],
+          },
+        ],
+      }
+    : { environment: {}, permissions: [] };
 
 export const notifyEmail = emailFrom
-  ? alertSubscriber("NotifyEmail", {
-      handler: "functions/notify-email.handler",
-      memory: "512 MB",
-      timeout: "30 seconds",
-      link: [table],
-      environment: emailSending.environment,
-      permissions: emailSending.permissions,
-    })
+  ? alertSubscriber(
+      "NotifyEmail",
+      {
+        handler: "functions/notify-email.handler",
+        memory: "512 MB",
+        timeout: "30 seconds",
+        link: [table],
+        environment: emailSending.environment,
+      },
+      emailSending.permissions,
+    )
   : undefined;
