@@ -52,8 +52,8 @@ function SubscriptionCard({
         </button>
       ) : (
         <p class="summary">
-          No test: email is sent once <code>SMTP_URL</code> (one machine) or{" "}
-          <code>EMAIL_FROM</code> (deployed, SES) is set.
+          No test: email is sent once <code>SMTP_URL</code> (one machine) or <code>EMAIL_FROM</code>{" "}
+          (deployed, SES) is set.
         </p>
       )}
       <p class={`result ${result ? (result.ok ? "ok" : "fail") : ""}`} role="status">
