@@ -1,7 +1,7 @@
 import { deadLetterQueue } from "./dead-letter-queue.ts";
 import { type QuirkwatchFunctionArgs, quirkwatchFunction } from "./function-defaults.ts";
 import { retainsData } from "./retention.ts";
-import { slackWebhookUrl } from "./secrets.ts";
+import { slackSigningSecret, slackWebhookUrl } from "./secrets.ts";
 import { table } from "./storage.ts";
 
 /**
@@ -75,13 +75,16 @@ export function alertSubscriber(
 
 /** e.g. `https://app.example.com/integrations/{account_id}/reconnect`, set when deploying. */
 export const reauthUrlTemplate = process.env.REAUTH_URL_TEMPLATE?.trim();
+/** e.g. https://events.eu.pagerduty.com/v2/enqueue for PagerDuty's EU service region. */
+export const pagerdutyEventsUrl = process.env.PAGERDUTY_EVENTS_URL?.trim();
 
 export const notifySlack = alertSubscriber("NotifySlack", {
   handler: "functions/notify-slack.handler",
   memory: "512 MB",
   timeout: "30 seconds",
   // A broken destination is reported straight to the default channel, never via Alerts (no loop).
-  link: [table, slackWebhookUrl],
+  // With Slack's signing secret set, messages carry on-call buttons.
+  link: [table, slackWebhookUrl, slackSigningSecret],
   environment: reauthUrlTemplate ? { REAUTH_URL_TEMPLATE: reauthUrlTemplate } : {},
 });
 

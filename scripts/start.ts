@@ -1,11 +1,10 @@
 import { existsSync } from "node:fs";
-import { configuredHost, configuredPort, loadEnv } from "./local/env.ts";
+import { configuredHost, configuredPort, DEV_STACKONE_SECRET, loadEnv } from "./local/env.ts";
 
 // Configuration: the environment, then an optional .env; the defaults are for local development.
 loadEnv();
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 process.env.QUIRKWATCH_LOCAL = "1";
-export const DEV_STACKONE_SECRET = "quirkwatch-dev-secret";
 export const DEV_GENERIC_SECRET = "whsec_cXVpcmt3YXRjaC1sb2NhbC1kZXZlbG9wbWVudC1rZXk=";
 const secretFromEnv =
   process.env.STACKONE_WEBHOOK_SECRET !== undefined && process.env.STACKONE_WEBHOOK_SECRET !== "";
@@ -16,6 +15,9 @@ const {
   adminToken,
   allowLocalUrls,
   emailFrom,
+  dashboardUrl,
+  pagerdutyEventsUrl,
+  slackSigningSecret,
   genericWebhookSecret,
   reauthUrlTemplate,
   rulesPath,
@@ -100,6 +102,9 @@ try {
     adminToken: adminToken(),
     sweepIntervalMs: Number(process.env.SWEEP_INTERVAL_SECONDS ?? 60) * 1000,
     slackWebhookUrl: slackWebhookUrl(),
+    slackSigningSecret: slackSigningSecret(),
+    pagerdutyEventsUrl: pagerdutyEventsUrl(),
+    publicUrl: dashboardUrl(),
     reauthUrlTemplate: reauthUrlTemplate(),
     email,
     allowLocalUrls: allowLocalUrls(),
@@ -131,6 +136,8 @@ console.log(`Quirkwatch is running locally.
   Data          ${storage}
   Alerts        printed here${slack ? `, and posted to Slack at ${redactUrl(slack)}` : " (set SLACK_WEBHOOK_URL to post them to Slack too)"}
   Email         ${email ? `sent through ${describeSmtpUrl(email.smtpUrl)} from ${email.from}, and kept at GET ${stack.url}/outbox${auth}` : `not sent: printed here and kept at GET ${stack.url}/outbox${auth} (set SMTP_URL and EMAIL_FROM to send it)`}
+  Health        GET ${stack.url}/healthz; Prometheus metrics at GET ${stack.url}/metrics${auth}
+  Slack buttons ${slackSigningSecret() ? `on: Slack's Request URL is <your public URL>/slack/actions` : "off (set SLACK_SIGNING_SECRET to acknowledge, mute and resolve from Slack)"}
   Rules         ${rules.length} rules${custom ? ` (custom: ${custom})` : ""}
   Request logs  ${poller ? `polled from ${poller.apiUrl} every ${poller.intervalMs / 1000} s` : "not polled (set STACKONE_API_KEY to poll StackOne's request logs)"}
 

@@ -61,6 +61,19 @@ export const smtpUrl = (): string | undefined => env("SMTP_URL");
 
 /** Deployed: the SES configuration set each email names, when one is configured. */
 export const sesConfigurationSet = (): string | undefined => env("SES_CONFIGURATION_SET");
+/** Slack's signing secret for `POST /slack/actions`; without it, notices carry no action buttons. */
+export const slackSigningSecret = (): string | undefined =>
+  secret("SlackSigningSecret", "SLACK_SIGNING_SECRET");
+
+/** PagerDuty's Events API v2 endpoint: settable for the EU service region and for tests. */
+export const pagerdutyEventsUrl = (): string =>
+  env("PAGERDUTY_EVENTS_URL") ?? "https://events.pagerduty.com/v2/enqueue";
+
+/** The CloudWatch namespace of the EMF metrics: one per stage (infra sets it), so alarms don't mix them. */
+export const metricsNamespace = (): string => env("QUIRKWATCH_METRICS_NAMESPACE") ?? "Quirkwatch";
+
+/** Where people open the dashboard (deployed: the API's URL), for links in PagerDuty events. */
+export const dashboardUrl = (): string | undefined => env("QUIRKWATCH_URL");
 
 /** e.g. `https://app.example.com/integrations/{account_id}/reconnect` */
 export const reauthUrlTemplate = (): string | undefined => env("REAUTH_URL_TEMPLATE");

@@ -4,6 +4,7 @@ import { SmtpEmailSender } from "../../shared/adapters/smtp/smtp-sender.ts";
 import { type ApiRequest, type ApiResponse, authorize, json } from "../../shared/api/http.ts";
 import type { Subscriber } from "../../shared/incidents/bus.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
+import { count } from "../../shared/metrics.ts";
 import { RecentDeliveries } from "../../shared/notify/deliver.ts";
 import { emailsFor } from "../../shared/notify/email.ts";
 import { notifyEmail } from "../../shared/notify/email-delivery.ts";
@@ -98,6 +99,7 @@ export function emailSubscriber(
             sent_at: now().toISOString(),
           };
           await outbox.add(sent);
+          count("notices_sent", { kind: "email", outcome: "delivered" });
           log(formatEmail(sent));
         }
       }

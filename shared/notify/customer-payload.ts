@@ -1,6 +1,5 @@
 import * as z from "zod/mini";
 import type { Notice } from "../incidents/notice.ts";
-import { NOTICE_KINDS } from "../incidents/notice.ts";
 import { customerWording } from "./audience.ts";
 import { oneLine, providerName, truncate } from "./text.ts";
 
@@ -18,6 +17,9 @@ const described = <T extends z.core.$ZodType>(schema: T, description: string): T
 
 /** The provider's own message, as the customer's email shows it. */
 export const PROVIDER_MESSAGE_MAX = 1_000;
+
+/** The notices a customer hears of (an acknowledgement is ours: notify/audience.ts). */
+export const CUSTOMER_NOTICE_KINDS = ["firing", "reminder", "resolved"] as const;
 
 /** How a customer's incident ended; an account's deletion tells the customer nothing. */
 export const CUSTOMER_RESOLUTIONS = ["recovery", "quiet", "manual"] as const;
@@ -61,7 +63,7 @@ export const CustomerNoticeSchema = z.strictObject({
   ),
   audience: described(z.literal("customer"), "Always customer: the customer's own words."),
   kind: described(
-    z.enum(NOTICE_KINDS),
+    z.enum(CUSTOMER_NOTICE_KINDS),
     "firing: a new problem. reminder: it is still happening. resolved: it is over.",
   ),
   created_at: described(z.string(), "When the notice was decided (ISO 8601, UTC)."),
@@ -85,7 +87,8 @@ export function customerPayload(notice: Notice): CustomerNotice {
   return {
     id: notice.id,
     audience: "customer",
-    kind: notice.kind,
+    // An acknowledgement never reaches the customer (forCustomer); typed away here.
+    kind: notice.kind === "acknowledged" ? "firing" : notice.kind,
     created_at: notice.created_at,
     incident: {
       id: incident.id,

@@ -1,5 +1,6 @@
 import { forEachLimit } from "../concurrency.ts";
 import type { Notice } from "../incidents/notice.ts";
+import { count } from "../metrics.ts";
 import { DeliveryFailed, type Log, type RecentDeliveries } from "./deliver.ts";
 import { emailFor } from "./email-message.ts";
 import type { EmailSender, OutgoingEmail } from "./email-sender.ts";
@@ -42,6 +43,10 @@ export async function notifyEmail(notices: Notice[], deps: EmailNotifierDeps): P
     await forEachLimit(destinations, CONCURRENCY, async (subscription) => {
       const email = emailFor(notice, subscription, deps.from);
       const result = await deps.sender.send(email);
+      count("notices_sent", {
+        kind: "email",
+        outcome: result.status === "sent" ? "delivered" : result.status,
+      });
       if (result.status === "sent") {
         deps.recent.add(notice.id, subscription.id);
         await deps.sent?.(subscription, email);
