@@ -113,7 +113,7 @@ for (const engine of ENGINES)
       const received = await smtp.waitFor(4);
       expect(subjects(received.filter(to("hr@customer.example"))).sort()).toEqual([
         "Hibob · Acme GmbH: Your Hibob connection is missing a permission",
-        "Hibob · Acme GmbH: Your Hibob connection needs to be reconnected",
+        "Hibob · Acme GmbH: Your Hibob connection needs new service user credentials",
       ]);
       for (const message of received.filter(to("hr@customer.example"))) {
         expect(part(message.raw, "text/plain")).not.toMatch(/stackone|req_evt|acc_9/i);
