@@ -21,6 +21,8 @@ export type Subscription = {
   filter: Record<string, unknown>;
   created_at: string;
   status: string;
+  /** Whether "Send test" can reach it alone (email: once SMTP or SES sends it). */
+  testable: boolean;
   broken_reason?: string;
 };
 

@@ -28,6 +28,7 @@ export type PendingNotice = {
   since_last_notice?: number;
   resolution?: Resolution;
   affected_before?: number;
+  customer_told_by?: string;
   acknowledged_by?: string;
 };
 
@@ -372,6 +373,7 @@ export function toNotice(record: IncidentRecord, pending: PendingNotice): Notice
     incident,
     since_last_notice: pending.since_last_notice,
     resolution: pending.resolution,
+    ...(pending.customer_told_by ? { customer_told_by: pending.customer_told_by } : {}),
     ...(pending.acknowledged_by === undefined ? {} : { acknowledged_by: pending.acknowledged_by }),
     created_at: pending.created_at,
     affected_before: pending.affected_before,
