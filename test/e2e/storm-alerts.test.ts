@@ -112,9 +112,9 @@ for (const engine of ENGINES)
       slack.reset();
     }, 120_000);
 
-    it("2,000 new accounts failing within seconds: 5 messages and one digest; every event counted; each customer's channel only its own", async () => {
+    it("a flood of new accounts failing within seconds (2,000 on SQLite): 5 messages and one digest; every event counted; each customer's channel only its own", async () => {
       clock.advance(10 * MINUTE);
-      const customers = ["flood_0", "flood_999", `flood_${FLOOD - 1}`];
+      const customers = ["flood_0", `flood_${FLOOD / 2}`, `flood_${FLOOD - 1}`];
       for (const account of customers) {
         const response = await fetch(`${stack.url}/subscriptions`, {
           method: "POST",
