@@ -1,5 +1,7 @@
 import { signStackone } from "../shared/sources/stackone/signature.ts";
+import { givenAdminToken } from "./local/admin-token.ts";
 import { configuredHost, configuredPort, loadEnv } from "./local/env.ts";
+import { DEV_STACKONE_SECRET } from "./local/exposure.ts";
 import { SCENARIOS } from "./local/scenarios.ts";
 
 // Posts a signed webhook for every scenario on the quirks page to a running stack, then shows
@@ -10,10 +12,10 @@ const base = (process.argv[2] ?? `http://${configuredHost()}:${configuredPort()}
   /\/$/,
   "",
 );
-const secret = process.env.STACKONE_WEBHOOK_SECRET || "quirkwatch-dev-secret";
-const headers: Record<string, string> = process.env.ADMIN_TOKEN
-  ? { authorization: `Bearer ${process.env.ADMIN_TOKEN}` }
-  : {};
+const secret = process.env.STACKONE_WEBHOOK_SECRET || DEV_STACKONE_SECRET;
+// ADMIN_TOKEN, else the token the stack keeps in DATA_DIR.
+const token = givenAdminToken();
+const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
 
 for (const scenario of SCENARIOS) {
   const body = JSON.stringify(
@@ -44,7 +46,7 @@ const response = await fetch(`${base}/incidents?limit=100`, { headers });
 if (!response.ok) {
   const hint =
     response.status === 401
-      ? " (the stack has an ADMIN_TOKEN: run the demo with the same one)"
+      ? " (run the demo with the stack's ADMIN_TOKEN, or with its DATA_DIR, where it keeps its token)"
       : "";
   console.error(`GET /incidents answered ${response.status}${hint}: ${await response.text()}`);
   process.exit(1);

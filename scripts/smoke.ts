@@ -11,14 +11,16 @@
  *
  * The StackOne secret and the admin token come from SST's shell
  * (`npx sst shell --stage <stage> -- npm run smoke -- <api url>`), else from
- * STACKONE_WEBHOOK_SECRET and ADMIN_TOKEN. Neither is ever printed.
+ * STACKONE_WEBHOOK_SECRET and ADMIN_TOKEN; against `npm start` without ADMIN_TOKEN, the token
+ * is the one the stack keeps in DATA_DIR. Neither is ever printed.
  *
  * Exit codes: 0 the incident appeared; 1 it did not, or the stack refused; 2 bad usage.
  */
 import { randomUUID } from "node:crypto";
-import { adminToken, stackoneWebhookSecrets } from "../shared/config.ts";
+import { stackoneWebhookSecrets } from "../shared/config.ts";
 import { sleep } from "../shared/retry.ts";
 import { STACKONE_SIGNATURE_HEADER, signStackone } from "../shared/sources/stackone/signature.ts";
+import { givenAdminToken } from "./local/admin-token.ts";
 
 const SMOKE_ACCOUNT = "quirkwatch-smoke-test";
 /** The processor takes events in batches that wait up to 5 s; a cold start adds a few more. */
@@ -125,7 +127,7 @@ try {
   console.log(`Posting a signed test webhook to ${base}/webhooks/stackone ...`);
   await postTestWebhook(base, secret, requestId);
   console.log("Accepted. Waiting for its incident in the admin API ...");
-  const incident = await findIncident(base, adminToken(), requestId);
+  const incident = await findIncident(base, givenAdminToken(), requestId);
   console.log(`Found ${incident.id} (${incident.status}, rule ${incident.rule_id}).
 
 Quirkwatch works end to end: webhook, queue, processor, table and admin API.

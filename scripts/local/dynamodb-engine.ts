@@ -8,6 +8,7 @@ import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
 import { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
 import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
+import { specOf } from "../../shared/api/route.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { periodicTasks, runPeriodically } from "./background-tasks.ts";
 import { formatNotice } from "./console-notice.ts";
@@ -17,7 +18,7 @@ import type { EngineSettings } from "./engine-protocol.ts";
 import type { LocalEngine } from "./local-engine.ts";
 import { MemoryBus } from "./memory-bus.ts";
 import { MemoryQueue } from "./memory-queue.ts";
-import { emailSubscriber, MemoryEmailOutbox, outboxHandler } from "./outbox.ts";
+import { emailSubscriber, MemoryEmailOutbox, OUTBOX_ROUTE, outboxHandler } from "./outbox.ts";
 import { countWrites } from "./write-counter.ts";
 
 export const TABLE_NAME = "quirkwatch";
@@ -116,7 +117,7 @@ export async function startDynamoEngine(
   return {
     name: "dynamodb",
     queue,
-    routes: [...Object.keys(API_ROUTES), "GET /outbox"],
+    routes: [...Object.values(API_ROUTES).map(specOf), OUTBOX_ROUTE],
     handle: (event) => (event.routeKey in API_ROUTES ? api(event) : outbox(event)),
     async stats() {
       const q = queue.stats();

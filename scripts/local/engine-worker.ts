@@ -3,6 +3,7 @@ import { ROUTES as API_ROUTES, createHandler as createApi } from "../../function
 import { SqliteBatchProcessor } from "../../shared/adapters/sqlite/batch-processor.ts";
 import { openSqliteEngine } from "../../shared/adapters/sqlite/engine.ts";
 import { OutboxDelivery } from "../../shared/adapters/sqlite/outbox-delivery.ts";
+import { specOf } from "../../shared/api/route.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { Subscriber } from "../../shared/incidents/bus.ts";
 import { type EventQueue, QueueUnavailable } from "../../shared/ingest/queue.ts";
@@ -18,7 +19,7 @@ import type {
   WorkerMessage,
   WorkerStats,
 } from "./engine-protocol.ts";
-import { emailSubscriber, outboxHandler } from "./outbox.ts";
+import { emailSubscriber, OUTBOX_ROUTE, outboxHandler } from "./outbox.ts";
 
 /**
  * The SQLite engine's thread: it alone writes quirkwatch.db, so writes never wait for a lock.
@@ -37,7 +38,6 @@ const now = settings.clock ? new ManualClock(settings.clock).now : () => new Dat
 /** Who the outbox owes each notice to. */
 const SUBSCRIBERS = ["console", "slack", "webhook", "email"];
 const CLEANUP_EVERY_MS = 60_000;
-const OUTBOX_ROUTE = "GET /outbox";
 /** On shutdown, deliveries in flight get this long; what is left is delivered after a restart. */
 const CLOSE_DELIVERY_MS = 2_000;
 
@@ -188,6 +188,6 @@ processor.start();
 delivery.wake();
 post({
   ready: true,
-  routes: [...Object.keys(API_ROUTES), OUTBOX_ROUTE],
+  routes: [...Object.values(API_ROUTES).map(specOf), OUTBOX_ROUTE],
   processedThrough: processor.processedThrough(),
 });

@@ -8,3 +8,4 @@ export function loadEnv(): void {
 /** The port `npm start` listens on, and `npm run demo` sends to. */
 export const configuredPort = (): number => Number(process.env.PORT || 3000);
 export const configuredHost = (): string => process.env.HOST || "127.0.0.1";
+export const configuredDataDir = (): string => process.env.DATA_DIR || ".data";

@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { openEventQueue, type SqliteEventQueue } from "../../shared/adapters/sqlite/event-queue.ts";
+import type { RouteSpec } from "../../shared/api/route.ts";
 import type { QueueMessage } from "../../shared/ingest/queue.ts";
 import { QueueUnavailable } from "../../shared/ingest/queue.ts";
 import type {
@@ -88,7 +89,7 @@ export async function startSqliteEngine(
       pending.clear();
     });
   });
-  let routes: string[] = [];
+  let routes: RouteSpec[] = [];
   try {
     queue.resumeAfter(await ready);
   } catch (error) {

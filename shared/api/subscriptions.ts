@@ -27,7 +27,7 @@ export type SubscriptionApiDeps = {
   subscriptions: SubscriptionStore;
   /** SNS email subscriptions on the alerts topic; the outbox in the local stack. */
   email: EmailSubscriptions;
-  /** Only the local stack may use http://127.0.0.1 and http://localhost destinations. */
+  /** ALLOW_PRIVATE_DESTINATIONS: loopback and private destinations are allowed. */
   allowLocalUrls: boolean;
   /** Resolves destination hosts; the system resolver when absent. */
   lookup?: HostLookup;

@@ -4,7 +4,8 @@ import { BlockList, isIPv4, isIPv6 } from "node:net";
 /**
  * Destination URLs come from admins and customers; we POST to them from inside AWS. Only public
  * https hosts are allowed, so a destination cannot reach the metadata service, the VPC, or the
- * machine itself (SSRF). The local stack may also use http://127.0.0.1 and http://localhost.
+ * machine itself (SSRF). With ALLOW_PRIVATE_DESTINATIONS the operator allows loopback and private
+ * addresses too, and http for 127.0.0.1 and localhost.
  */
 
 export type DestinationKind = "slack" | "webhook";
@@ -176,7 +177,7 @@ export async function validateDestinationUrl(url: string, options: UrlGuardOptio
 
   const host = parsed.hostname;
   if (isIPv4(host) || host.startsWith("[")) {
-    assertPublicAddress(host);
+    if (!options.allowLocal) assertPublicAddress(host);
     return parsed;
   }
 
@@ -189,7 +190,7 @@ export async function validateDestinationUrl(url: string, options: UrlGuardOptio
   if (addresses.length === 0) {
     throw new DestinationUrlError("unresolvable", `the host ${host} has no address`);
   }
-  for (const address of addresses) assertPublicAddress(address);
+  if (!options.allowLocal) for (const address of addresses) assertPublicAddress(address);
   return parsed;
 }
 
