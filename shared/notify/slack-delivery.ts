@@ -78,7 +78,10 @@ async function errorText(response: Response): Promise<string> {
     const reader = response.body?.getReader();
     const first = reader ? await reader.read() : undefined;
     await reader?.cancel();
-    text = Buffer.from(first?.value ?? []).subarray(0, ERROR_READ_BYTES).toString("utf8").trim();
+    text = Buffer.from(first?.value ?? [])
+      .subarray(0, ERROR_READ_BYTES)
+      .toString("utf8")
+      .trim();
   } catch {
     return "";
   }
