@@ -84,7 +84,12 @@ export async function startLocalStack(
       return output;
     },
     async stop(signal = "SIGTERM") {
-      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, signal);
+      try {
+        if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, signal);
+      } catch (error) {
+        // Stopped already: the group is gone.
+        if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+      }
       return exited;
     },
   };
