@@ -49,8 +49,8 @@ export const SERVER_LIMITS = {
 };
 
 /**
- * A refused body up to this size is still read (and dropped), so the sender's keep-alive
- * connection stays usable; a larger or unannounced one gets its connection closed instead.
+ * What is left of a refused body is read and dropped, up to this much, so the sender reads the
+ * answer and its keep-alive connection stays usable; past it, the connection is closed.
  */
 const MAX_DISCARD_BYTES = 1024 * 1024;
 
@@ -253,14 +253,18 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too la
 }
 
 /**
- * Answers a request refused before its body was read in full. Node reads and drops what is
- * left, so a small body keeps the connection usable; past MAX_DISCARD_BYTES, or when the length
- * is unknown, the connection is closed after the answer.
+ * Answers a request refused before its body was read in full. The rest of the body is read and
+ * dropped (closing a socket with unread data would reset it, and the client might never see
+ * the answer), up to MAX_DISCARD_BYTES; the request timeout bounds a sender that stalls.
  */
 function refuse(req: IncomingMessage, res: ServerResponse, result: Result): void {
   if (!req.complete) {
-    const announced = contentLength(req.headers);
-    if (announced === undefined || announced > MAX_DISCARD_BYTES) res.shouldKeepAlive = false;
+    let dropped = 0;
+    req.on("data", (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped > MAX_DISCARD_BYTES) req.socket.destroy();
+    });
+    req.resume();
   }
   send(res, result);
 }
