@@ -9,6 +9,7 @@ import {
   assertPublicAddress,
   DestinationUrlError,
   type HostLookup,
+  isPrivateAddress,
   validateDestinationUrl,
 } from "./url-guard.ts";
 
@@ -63,7 +64,7 @@ function guardedLookup(resolveHost: HostLookup, allowPrivate: boolean): LookupFu
             throw new DestinationUrlError("unresolvable", `the host ${hostname} has no address`);
           }
           for (const address of addresses) {
-            if (!allowPrivate) assertPublicAddress(address);
+            if (!(allowPrivate && isPrivateAddress(address))) assertPublicAddress(address);
           }
         } catch (error) {
           callback(error as Error, "", 0);
