@@ -68,7 +68,8 @@ export async function startLocalStack(
       reject(new Error(`npm start exited:\n${output}`));
     });
   });
-  const token = env.ADMIN_TOKEN || savedAdminToken(dir);
+  const given = "ADMIN_TOKEN" in env ? env.ADMIN_TOKEN : process.env.ADMIN_TOKEN;
+  const token = given || savedAdminToken(dir);
   if (token === undefined) throw new Error(`npm start kept no admin token in ${dir}`);
   return {
     url,
