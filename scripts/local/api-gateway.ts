@@ -52,7 +52,7 @@ export const SERVER_LIMITS = {
  * What is left of a refused body is read and dropped, up to this much, so the sender reads the
  * answer and its keep-alive connection stays usable; past it, the connection is closed.
  */
-const MAX_DISCARD_BYTES = 1024 * 1024;
+const MAX_DISCARD_BYTES = 8 * 1024 * 1024;
 
 type CompiledRoute = { route: LocalRoute; pattern: RegExp; params: string[] };
 
