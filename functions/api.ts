@@ -19,6 +19,7 @@ import { createMute, deleteMute, listMutes } from "../shared/api/mutes.ts";
 import { type PageSource, servePage } from "../shared/api/page.ts";
 import { refuseUnsafeRequest } from "../shared/api/request-guards.ts";
 import { ADMIN_BODY_BYTES, byKey, NO_BODY, type Route, route } from "../shared/api/route.ts";
+import { slackActionRoute } from "../shared/api/slack-actions.ts";
 import { testSubscription } from "../shared/api/subscription-test.ts";
 import {
   createSubscription,
@@ -32,7 +33,9 @@ import {
   alertsTopicArn,
   allowLocalUrls,
   pageDir,
+  pagerdutyEventsUrl,
   reauthUrlTemplate,
+  slackSigningSecret,
   tableName,
 } from "../shared/config.ts";
 import type { AlertBus } from "../shared/incidents/bus.ts";
@@ -49,6 +52,10 @@ export type ApiDeps = {
   /** Required by every route but `GET /` when set; the deployed stack always sets it. */
   adminToken: string | undefined;
   reauthUrlTemplate?: string;
+  /** PAGERDUTY_EVENTS_URL, for a PagerDuty subscription's test. */
+  pagerdutyEventsUrl?: string;
+  /** Slack's signing secret: `POST /slack/actions` is answered only with it. */
+  slackSigningSecret?: string;
   page: PageSource;
   now?: () => Date;
   log?: (message: string, detail?: Record<string, unknown>) => void;
@@ -87,6 +94,16 @@ export const ROUTES: Record<string, ApiRoute> = byKey([
     testSubscription(request, {
       ...subscriptionDeps(deps),
       reauthUrlTemplate: deps.reauthUrlTemplate,
+      pagerdutyEventsUrl: deps.pagerdutyEventsUrl,
+    }),
+  ),
+  // Slack's clicks carry Slack's signature instead of the token, checked by their route; a
+  // form-encoded payload holds the whole message, so it gets a webhook's room.
+  route("POST /slack/actions", "signature", 256 * 1024, (request, deps) =>
+    slackActionRoute(request, {
+      ...deps,
+      signingSecret: deps.slackSigningSecret,
+      allowLocalUrls: deps.subscriptions.allowLocalUrls,
     }),
   ),
 ]);
@@ -101,7 +118,7 @@ export function createHandler(deps: ApiDeps) {
   return async (request: ApiRequest): Promise<ApiResponse> => {
     const found = ROUTES[request.routeKey];
     if (!found) return error(404, "no such route", [{ path: "route", message: request.routeKey }]);
-    if (found.auth === "none") return found.handler(request, deps);
+    if (found.auth !== "token") return found.handler(request, deps);
     return authorize(request, deps.adminToken) ?? found.handler(request, deps);
   };
 }
@@ -124,7 +141,7 @@ export const handler = (async (request: ApiRequest) => {
   const token = adminToken();
   const found = ROUTES[request.routeKey];
   // Deployed, the API is never open: without a token nobody gets in.
-  if (token === undefined && found?.auth !== "none") {
+  if (token === undefined && found?.auth === "token") {
     return error(401, "the admin token is not configured");
   }
   const refused = found && refuseUnsafeRequest(found, request.headers ?? {});
@@ -141,6 +158,8 @@ export const handler = (async (request: ApiRequest) => {
       },
       adminToken: token,
       reauthUrlTemplate: reauthUrlTemplate(),
+      slackSigningSecret: slackSigningSecret(),
+      pagerdutyEventsUrl: pagerdutyEventsUrl(),
       page: packagedPage(),
       log: (message, detail) => console.error(JSON.stringify({ message, ...detail })),
     });

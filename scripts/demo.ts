@@ -1,7 +1,11 @@
 import { signStackone } from "../shared/sources/stackone/signature.ts";
-import { givenAdminToken } from "./local/admin-token.ts";
-import { configuredHost, configuredPort, loadEnv } from "./local/env.ts";
-import { DEV_STACKONE_SECRET } from "./local/exposure.ts";
+import {
+  configuredHost,
+  configuredPort,
+  loadEnv,
+  localAdminToken,
+  localStackoneSecret,
+} from "./local/env.ts";
 import { SCENARIOS } from "./local/scenarios.ts";
 
 // Posts a signed webhook for every scenario on the quirks page to a running stack, then shows
@@ -12,9 +16,9 @@ const base = (process.argv[2] ?? `http://${configuredHost()}:${configuredPort()}
   /\/$/,
   "",
 );
-const secret = process.env.STACKONE_WEBHOOK_SECRET || DEV_STACKONE_SECRET;
+const secret = localStackoneSecret();
 // ADMIN_TOKEN, else the token the stack keeps in DATA_DIR.
-const token = givenAdminToken();
+const token = localAdminToken();
 const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
 
 for (const scenario of SCENARIOS) {

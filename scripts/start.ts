@@ -8,6 +8,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const {
   adminToken,
   allowLocalUrls,
+  dashboardUrl,
+  pagerdutyEventsUrl,
+  slackSigningSecret,
   genericWebhookSecret,
   reauthUrlTemplate,
   rulesPath,
@@ -90,6 +93,9 @@ try {
     allowedHosts,
     sweepIntervalMs: Number(process.env.SWEEP_INTERVAL_SECONDS ?? 60) * 1000,
     slackWebhookUrl: slackWebhookUrl(),
+    slackSigningSecret: slackSigningSecret(),
+    pagerdutyEventsUrl: pagerdutyEventsUrl(),
+    publicUrl: dashboardUrl(),
     reauthUrlTemplate: reauthUrlTemplate(),
     allowLocalUrls: allowLocalUrls(),
     stackonePoller: poller,
@@ -135,6 +141,8 @@ console.log(`Quirkwatch is running locally.
   Data          ${storage}
   Alerts        printed here${slack ? `, and posted to Slack at ${redactUrl(slack)}` : " (set SLACK_WEBHOOK_URL to post them to Slack too)"}
   Email outbox  printed here, and GET ${stack.url}/outbox${auth}
+  Health        GET ${stack.url}/healthz; Prometheus metrics at GET ${stack.url}/metrics${auth}
+  Slack buttons ${slackSigningSecret() ? `on: Slack's Request URL is <your public URL>/slack/actions` : "off (set SLACK_SIGNING_SECRET to acknowledge, mute and resolve from Slack)"}
   Rules         ${rules.length} rules${custom ? ` (custom: ${custom})` : ""}
   Request logs  ${poller ? `polled from ${poller.apiUrl} every ${poller.intervalMs / 1000} s` : "not polled (set STACKONE_API_KEY to poll StackOne's request logs)"}
 

@@ -1,13 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { adminToken } from "../../shared/config.ts";
-import { configuredDataDir } from "./env.ts";
 
 /**
  * The single node never runs open: without ADMIN_TOKEN, the first start makes a random token
  * and keeps it in DATA_DIR, readable by its owner only; later starts, `npm run demo` and
- * `npm run smoke` read it from there.
+ * `npm run smoke` (through `localAdminToken` in env.ts) read it from there.
  */
 export const ADMIN_TOKEN_FILE = "admin-token";
 
@@ -36,7 +34,3 @@ export function ensureAdminToken(dataDir: string): { token: string; created: boo
   writeFileSync(adminTokenPath(dataDir), `${token}\n`, { mode: 0o600 });
   return { token, created: true };
 }
-
-/** The token a client of this machine's stack should send: ADMIN_TOKEN, else the kept one. */
-export const givenAdminToken = (dataDir = configuredDataDir()): string | undefined =>
-  adminToken() ?? savedAdminToken(dataDir);

@@ -1,6 +1,7 @@
 import { hostname, networkInterfaces } from "node:os";
 import type { Source } from "../../shared/ingest/read-events.ts";
 import { hostName } from "./api-gateway.ts";
+import { DEV_STACKONE_SECRET } from "./env.ts";
 
 /**
  * What the single node accepts depends on who can reach it. On a loopback HOST only this
@@ -9,7 +10,7 @@ import { hostName } from "./api-gateway.ts";
  */
 
 /** Published in the README: for trying Quirkwatch on this machine only. */
-export const DEV_STACKONE_SECRET = "quirkwatch-dev-secret";
+export { DEV_STACKONE_SECRET };
 export const DEV_GENERIC_SECRET = "whsec_cXVpcmt3YXRjaC1sb2NhbC1kZXZlbG9wbWVudC1rZXk=";
 
 export function isLoopbackHost(host: string): boolean {

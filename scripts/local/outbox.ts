@@ -4,6 +4,7 @@ import { type ApiRequest, type ApiResponse, authorize, json } from "../../shared
 import { NO_BODY, type RouteSpec } from "../../shared/api/route.ts";
 import type { Subscriber } from "../../shared/incidents/bus.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
+import { count } from "../../shared/metrics.ts";
 import { emailsFor } from "../../shared/notify/email.ts";
 import {
   ConfirmedAtOnce,
@@ -93,6 +94,7 @@ export function emailSubscriber(
             sent_at: now().toISOString(),
           };
           await outbox.add(sent);
+          count("notices_sent", { kind: "email", outcome: "delivered" });
           log(formatEmail(sent));
         }
       }

@@ -3,10 +3,13 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHandler as createIngest } from "../../functions/ingest.ts";
-import { error } from "../../shared/api/http.ts";
+import { error, json } from "../../shared/api/http.ts";
 import { NO_BODY, route } from "../../shared/api/route.ts";
 import { MAX_BODY_BYTES } from "../../shared/ingest/receive.ts";
+import { count, MetricTotals, recordMetricsTo, rejectionReason } from "../../shared/metrics.ts";
+import { PAGERDUTY_EVENTS_URL } from "../../shared/notify/pagerduty.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
+import { accountStatusLookup } from "../../shared/sources/stackone/linked-accounts.ts";
 import { buildPage } from "../build-page.ts";
 import { ensureAdminToken } from "./admin-token.ts";
 import { createApiGateway, type LocalHandler, type LocalRoute } from "./api-gateway.ts";
@@ -15,6 +18,7 @@ import { lockDataDir } from "./data-lock.ts";
 import type { EngineStats } from "./engine-protocol.ts";
 import { allowedHostNames } from "./exposure.ts";
 import type { LocalEngine } from "./local-engine.ts";
+import { localMetrics } from "./metrics.ts";
 import { type LocalPollerOptions, POLLER_TASK } from "./poller.ts";
 import { StartupError } from "./startup-error.ts";
 
@@ -46,6 +50,12 @@ export type StackOptions = {
   log?: (line: string) => void;
   /** The default Slack channel: every notice is posted to it. */
   slackWebhookUrl?: string;
+  /** SLACK_SIGNING_SECRET: notices carry action buttons, and `POST /slack/actions` is answered. */
+  slackSigningSecret?: string;
+  /** PAGERDUTY_EVENTS_URL; PagerDuty's own by default. */
+  pagerdutyEventsUrl?: string;
+  /** QUIRKWATCH_URL: where people reach this stack, when not where it listens (a proxy). */
+  publicUrl?: string;
   reauthUrlTemplate?: string;
   /** Subscriptions may point at loopback and private addresses (ALLOW_PRIVATE_DESTINATIONS). */
   allowLocalUrls?: boolean;
@@ -67,6 +77,9 @@ export async function startStack(options: StackOptions) {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "quirkwatch-"));
   const lock = lockDataDir(dataDir);
   let engine: LocalEngine | undefined;
+  // This thread's counts (ingest; every count of the dynamodb engine) for `GET /metrics`.
+  const totals = new MetricTotals();
+  const previousSink = recordMetricsTo(totals);
   try {
     const token =
       options.adminToken !== undefined
@@ -78,6 +91,12 @@ export async function startStack(options: StackOptions) {
       rules: options.rules,
       adminToken: token.token,
       slackWebhookUrl: options.slackWebhookUrl,
+      slackSigningSecret: options.slackSigningSecret,
+      pagerdutyEventsUrl: options.pagerdutyEventsUrl ?? PAGERDUTY_EVENTS_URL,
+      // Known before listening only when the port is fixed; a test's port 0 gets no links.
+      dashboardUrl:
+        options.publicUrl ??
+        (options.port ? `http://${options.host ?? "127.0.0.1"}:${options.port}` : undefined),
       reauthUrlTemplate: options.reauthUrlTemplate,
       allowLocalUrls: options.allowLocalUrls ?? false,
       sweepIntervalMs: options.sweepIntervalMs,
@@ -99,10 +118,14 @@ export async function startStack(options: StackOptions) {
     const running = engine;
 
     let rejected = 0;
+    const poller = options.stackonePoller;
     const ingest = createIngest({
       queue: running.queue,
       stackoneSecrets: options.stackoneSecrets,
       genericSecret: options.genericSecret,
+      // The poller's key also reads an account's status when a webhook does not say it.
+      accountStatus:
+        poller && accountStatusLookup({ apiKey: poller.apiKey, baseUrl: poller.apiUrl }),
     });
     const webhook: LocalHandler = async (event) => {
       const result = await ingest(event);
@@ -130,6 +153,14 @@ export async function startStack(options: StackOptions) {
         },
       },
       ...running.routes.map((spec) => ({ ...spec, handler: running.handle })),
+      // For a load balancer or an orchestrator: no token, nothing but whether to send traffic.
+      route("GET /healthz", "none", NO_BODY, async () => {
+        const health = await running.health();
+        return health.ok
+          ? json(200, { status: "ok" })
+          : json(503, { status: "unavailable", reason: health.reason });
+      }),
+      route("GET /metrics", "token", NO_BODY, localMetrics(running, totals)),
     ];
     const stats = async (): Promise<StackStats> => ({
       ...(await running.stats()),
@@ -150,8 +181,9 @@ export async function startStack(options: StackOptions) {
       adminToken: token.token,
       allowedHosts: allowedHostNames(host, options.allowedHosts ?? []),
       onRefused: (refused, params, answer) => {
-        if (refused.auth !== "signature") return;
+        if (refused.path !== "/webhooks/{source}") return;
         rejected += 1;
+        count("events_rejected", { reason: rejectionReason(answer.statusCode ?? 0) });
         log(`webhook rejected: ${sourceOf(params)} ${answer.statusCode} ${reasonOf(answer.body)}`);
       },
     });
@@ -187,12 +219,14 @@ export async function startStack(options: StackOptions) {
           server.closeIdleConnections();
         });
         await running.close();
+        recordMetricsTo(previousSink);
         lock.release();
         if (temporary) rmSync(dataDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
     await engine?.close().catch(() => undefined);
+    recordMetricsTo(previousSink);
     lock.release();
     throw error;
   }
