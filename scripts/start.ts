@@ -8,6 +8,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const {
   adminToken,
   allowLocalUrls,
+  emailFrom,
   dashboardUrl,
   pagerdutyEventsUrl,
   slackSigningSecret,
@@ -15,6 +16,7 @@ const {
   reauthUrlTemplate,
   rulesPath,
   slackWebhookUrl,
+  smtpUrl,
   stackoneApiKey,
   stackoneApiUrl,
   stackonePollOverlapSeconds,
@@ -22,6 +24,7 @@ const {
   stackoneWebhookSecrets,
 } = await import("../shared/config.ts");
 const { redactUrl } = await import("../shared/notify/url-guard.ts");
+const { checkSmtpUrl, describeSmtpUrl } = await import("../shared/adapters/smtp/smtp-sender.ts");
 const { adminTokenPath } = await import("./local/admin-token.ts");
 const { DEV_STACKONE_SECRET, isLoopbackHost, webhookSecrets } = await import("./local/exposure.ts");
 const { loadRules } = await import("../shared/quirks/custom.ts");
@@ -76,6 +79,20 @@ const allowedHosts = (process.env.ALLOWED_HOSTS ?? "")
   .split(",")
   .map((name) => name.trim())
   .filter((name) => name !== "");
+
+// SMTP_URL holds a password: it is checked and named by host only, never printed.
+const smtp = smtpUrl();
+const from = emailFrom();
+if (smtp !== undefined) {
+  const problem = checkSmtpUrl(smtp);
+  if (problem) cannotStart(problem);
+  if (from === undefined)
+    cannotStart(
+      "SMTP_URL is set but EMAIL_FROM is not: set the sender, e.g. EMAIL_FROM='Quirkwatch <alerts@example.com>'",
+    );
+}
+const email = smtp !== undefined && from !== undefined ? { smtpUrl: smtp, from } : undefined;
+
 let stack: Awaited<ReturnType<typeof startStack>>;
 try {
   stack = await startStack({
@@ -97,6 +114,7 @@ try {
     pagerdutyEventsUrl: pagerdutyEventsUrl(),
     publicUrl: dashboardUrl(),
     reauthUrlTemplate: reauthUrlTemplate(),
+    email,
     allowLocalUrls: allowLocalUrls(),
     stackonePoller: poller,
   });
@@ -137,10 +155,10 @@ console.log(`Quirkwatch is running locally.
   Webhook URL   ${stack.url}/webhooks/stackone   (generic Standard Webhooks: ${stack.url}/webhooks/generic)
   Signing       ${signing}${off.join("")}${network}
   Incidents     GET ${stack.url}/incidents${auth}
-  Subscriptions POST/GET ${stack.url}/subscriptions   (Slack, webhook${allowLocalUrls() ? ": loopback and private addresses allowed (ALLOW_PRIVATE_DESTINATIONS=1)" : ""}; email: to the outbox)
+  Subscriptions POST/GET ${stack.url}/subscriptions   (Slack, webhook${allowLocalUrls() ? ": loopback and private addresses allowed (ALLOW_PRIVATE_DESTINATIONS=1)" : ""}; email: ${email ? "sent" : "to the outbox"})
   Data          ${storage}
   Alerts        printed here${slack ? `, and posted to Slack at ${redactUrl(slack)}` : " (set SLACK_WEBHOOK_URL to post them to Slack too)"}
-  Email outbox  printed here, and GET ${stack.url}/outbox${auth}
+  Email         ${email ? `sent through ${describeSmtpUrl(email.smtpUrl)} from ${email.from}, and kept at GET ${stack.url}/outbox${auth}` : `not sent: printed here and kept at GET ${stack.url}/outbox${auth} (set SMTP_URL and EMAIL_FROM to send it)`}
   Health        GET ${stack.url}/healthz; Prometheus metrics at GET ${stack.url}/metrics${auth}
   Slack buttons ${slackSigningSecret() ? `on: Slack's Request URL is <your public URL>/slack/actions` : "off (set SLACK_SIGNING_SECRET to acknowledge, mute and resolve from Slack)"}
   Rules         ${rules.length} rules${custom ? ` (custom: ${custom})` : ""}

@@ -18,7 +18,14 @@ import { type EngineSettings, STALL_MS } from "./engine-protocol.ts";
 import type { LocalEngine } from "./local-engine.ts";
 import { MemoryBus } from "./memory-bus.ts";
 import { MemoryQueue } from "./memory-queue.ts";
-import { emailSubscriber, MemoryEmailOutbox, OUTBOX_ROUTE, outboxHandler } from "./outbox.ts";
+import {
+  emailSubscriber,
+  localEmail,
+  MemoryEmailOutbox,
+  OUTBOX_ROUTE,
+  outboxHandler,
+  sendingEmailSubscriber,
+} from "./outbox.ts";
 import { countWrites } from "./write-counter.ts";
 
 export const TABLE_NAME = "quirkwatch";
@@ -49,6 +56,7 @@ export async function startDynamoEngine(
   const store = new DynamoIncidentStore(client, table);
   const subscriptions = new DynamoSubscriptionStore(client, table);
   const emails = new MemoryEmailOutbox();
+  const email = localEmail(settings.email);
   const bus = new MemoryBus([
     { name: "console", deliver: async (notice) => log(formatNotice(notice)) },
     ...deliverySubscribers({
@@ -62,7 +70,9 @@ export async function startDynamoEngine(
       log,
       now: settings.now,
     }),
-    emailSubscriber(subscriptions, emails, log, settings.now),
+    email
+      ? sendingEmailSubscriber(subscriptions, emails, email, log, settings.now)
+      : emailSubscriber(subscriptions, emails, log, settings.now),
   ]);
   const mutes = new DynamoMuteStore(client, table);
   const cursors = new DynamoCursorStore(client, table);
@@ -114,6 +124,7 @@ export async function startDynamoEngine(
     subscriptions: {
       subscriptions,
       email: emails,
+      emailSending: email,
       allowLocalUrls: settings.allowLocalUrls,
       now: settings.now,
     },

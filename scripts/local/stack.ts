@@ -57,6 +57,8 @@ export type StackOptions = {
   /** QUIRKWATCH_URL: where people reach this stack, when not where it listens (a proxy). */
   publicUrl?: string;
   reauthUrlTemplate?: string;
+  /** SMTP_URL and EMAIL_FROM: email is sent through that server; printed when absent. */
+  email?: { smtpUrl: string; from: string };
   /** Subscriptions may point at loopback and private addresses (ALLOW_PRIVATE_DESTINATIONS). */
   allowLocalUrls?: boolean;
   /** StackOne's request logs, polled when STACKONE_API_KEY is set. */
@@ -98,6 +100,7 @@ export async function startStack(options: StackOptions) {
         options.publicUrl ??
         (options.port ? `http://${options.host ?? "127.0.0.1"}:${options.port}` : undefined),
       reauthUrlTemplate: options.reauthUrlTemplate,
+      email: options.email,
       allowLocalUrls: options.allowLocalUrls ?? false,
       sweepIntervalMs: options.sweepIntervalMs,
       stackonePoller: options.stackonePoller,
