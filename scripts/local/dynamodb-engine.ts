@@ -9,6 +9,7 @@ import { DynamoDigestLedger } from "../../shared/adapters/aws/dynamo-digests.ts"
 import { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
 import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
+import { specOf } from "../../shared/api/route.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { digestAfterPerMinute } from "../../shared/config.ts";
 import { periodicTasks, runPeriodically } from "./background-tasks.ts";
@@ -23,6 +24,7 @@ import {
   emailSubscriber,
   localEmail,
   MemoryEmailOutbox,
+  OUTBOX_ROUTE,
   outboxHandler,
   sendingEmailSubscriber,
 } from "./outbox.ts";
@@ -143,7 +145,7 @@ export async function startDynamoEngine(
   return {
     name: "dynamodb",
     queue,
-    routes: [...Object.keys(API_ROUTES), "GET /outbox"],
+    routes: [...Object.values(API_ROUTES).map(specOf), OUTBOX_ROUTE],
     handle: (event) => (event.routeKey in API_ROUTES ? api(event) : outbox(event)),
     async stats() {
       const q = queue.stats();
