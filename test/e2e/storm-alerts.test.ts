@@ -54,7 +54,9 @@ for (const engine of ENGINES)
     }
 
     // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read as the test expects it.
-    const get = async (path: string): Promise<any> => (await fetch(`${stack.url}${path}`)).json();
+    const get = async (path: string): Promise<any> =>
+      (await fetch(`${stack.url}${path}`, { headers: auth() })).json();
+    const auth = () => ({ authorization: `Bearer ${stack.adminToken}` });
 
     beforeAll(async () => {
       slack = await startReceiver();
@@ -65,6 +67,8 @@ for (const engine of ENGINES)
         stackoneSecrets: [SECRET],
         sweepIntervalMs: 24 * 3600_000,
         slackWebhookUrl: `${slack.base}${DEFAULT}`,
+        // The channels are on 127.0.0.1.
+        allowLocalUrls: true,
         log: () => {},
         clock,
       });
@@ -118,6 +122,7 @@ for (const engine of ENGINES)
       for (const account of customers) {
         const response = await fetch(`${stack.url}/subscriptions`, {
           method: "POST",
+          headers: { ...auth(), "content-type": "application/json" },
           body: JSON.stringify({
             kind: "slack",
             target: `${slack.base}/customer/${account}`,
