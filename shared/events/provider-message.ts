@@ -1,4 +1,4 @@
-import { oneLine, truncate } from "../notify/text.ts";
+import { oneLine, truncate } from "../text.ts";
 import type { IntegrationEvent } from "./event.ts";
 
 /** A provider's message is cut to this many characters (on a code point boundary). */

@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import type { Notice } from "../incidents/notice.ts";
+import { oneLine, providerName, truncate } from "../text.ts";
 import { customerWording } from "./audience.ts";
-import { oneLine, providerName, truncate } from "./text.ts";
 
 /**
  * What a customer-audience webhook receives: the problem in the words of the customer's admin,

@@ -1,16 +1,15 @@
 import type { LastError } from "../incidents/incident.ts";
 import type { Notice } from "../incidents/notice.ts";
-import { audiencesOf, customerWording } from "./audience.ts";
 import {
-  accountLabel,
   formatTime,
   humanDuration,
-  incidentDuration,
   oneLine,
   providerName,
   truncate,
   truncateWords,
-} from "./text.ts";
+} from "../text.ts";
+import { audiencesOf, customerWording } from "./audience.ts";
+import { accountLabel, incidentDuration } from "./text.ts";
 
 /**
  * Plain-text email for a notice. The customer version speaks to an HR admin and carries no

@@ -1,6 +1,7 @@
 import type { Notice } from "../incidents/notice.ts";
 import type { Severity } from "../quirks/rule.ts";
-import { accountLabel, oneLine, providerName, truncate } from "./text.ts";
+import { oneLine, providerName, truncate } from "../text.ts";
+import { accountLabel } from "./text.ts";
 
 /**
  * PagerDuty Events API v2: one event per notice, tied to one PagerDuty incident by `dedup_key`
