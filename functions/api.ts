@@ -31,12 +31,23 @@ import {
   allowLocalUrls,
   pageDir,
   reauthUrlTemplate,
+  stackoneApiKey,
+  stackoneApiUrl,
   tableName,
 } from "../shared/config.ts";
 import type { AlertBus } from "../shared/incidents/bus.ts";
 import type { MuteStore } from "../shared/incidents/mute.ts";
 import type { IncidentStore } from "../shared/incidents/store.ts";
 import { emailsFor } from "../shared/notify/email.ts";
+import {
+  type ConnectSessionsApi,
+  type LinkedAccounts,
+  reconnectRoute,
+} from "../shared/reconnect/click.ts";
+import { configuredLinks } from "../shared/reconnect/configured.ts";
+import type { ReconnectLinks } from "../shared/reconnect/links.ts";
+import { RateLimiter } from "../shared/reconnect/rate-limit.ts";
+import { reconnectStackone } from "../shared/reconnect/stackone.ts";
 
 export type ApiDeps = {
   store: IncidentStore;
@@ -47,6 +58,12 @@ export type ApiDeps = {
   /** Required by every route but `GET /` when set; the deployed stack always sets it. */
   adminToken: string | undefined;
   reauthUrlTemplate?: string;
+  /** Reconnect links (signed, checked, added to notices), when configured. */
+  links?: ReconnectLinks;
+  /** StackOne's API for a click on a reconnect link. */
+  stackone?: { sessions: ConnectSessionsApi; accounts?: LinkedAccounts };
+  /** Clicks on reconnect links per caller; one per handler when not given. */
+  reconnectLimiter?: RateLimiter;
   page: PageSource;
   now?: () => Date;
   log?: (message: string, detail?: Record<string, unknown>) => void;
@@ -78,10 +95,23 @@ export const ROUTES: Record<string, Route> = {
       ...subscriptionDeps(deps),
       reauthUrlTemplate: deps.reauthUrlTemplate,
     }),
+  "GET /reconnect/{token}": (request, deps) =>
+    reconnectRoute(request, {
+      store: deps.store,
+      links: deps.links,
+      sessions: deps.stackone?.sessions,
+      accounts: deps.stackone?.accounts,
+      limiter: deps.reconnectLimiter ?? new RateLimiter(),
+      now: deps.now,
+      log: deps.log,
+    }),
 };
 
-/** The page itself is public; what it shows comes from the routes behind the token. */
-const PUBLIC = new Set(["GET /"]);
+/**
+ * The page itself is public; what it shows comes from the routes behind the token. A reconnect
+ * link's signed token is its own credential: customers click it without an admin token.
+ */
+const PUBLIC = new Set(["GET /", "GET /reconnect/{token}"]);
 
 const subscriptionDeps = (deps: ApiDeps): SubscriptionApiDeps => ({
   now: deps.now,
@@ -89,7 +119,8 @@ const subscriptionDeps = (deps: ApiDeps): SubscriptionApiDeps => ({
 });
 
 /** The admin API (incidents, on-call actions, mutes, subscriptions) and the dashboard. */
-export function createHandler(deps: ApiDeps) {
+export function createHandler(options: ApiDeps) {
+  const deps = { ...options, reconnectLimiter: options.reconnectLimiter ?? new RateLimiter() };
   return async (request: ApiRequest): Promise<ApiResponse> => {
     const route = ROUTES[request.routeKey];
     if (!route) return error(404, "no such route", [{ path: "route", message: request.routeKey }]);
@@ -115,7 +146,7 @@ let deployed: ReturnType<typeof createHandler> | undefined;
 export const handler = (async (request: ApiRequest) => {
   const token = adminToken();
   // Deployed, the API is never open: without a token nobody gets in.
-  if (token === undefined && request.routeKey !== "GET /") {
+  if (token === undefined && !PUBLIC.has(request.routeKey)) {
     return error(401, "the admin token is not configured");
   }
   if (deployed === undefined) {
@@ -130,6 +161,8 @@ export const handler = (async (request: ApiRequest) => {
       },
       adminToken: token,
       reauthUrlTemplate: reauthUrlTemplate(),
+      links: configuredLinks(),
+      stackone: reconnectStackone(stackoneApiKey(), stackoneApiUrl()),
       page: packagedPage(),
       log: (message, detail) => console.error(JSON.stringify({ message, ...detail })),
     });

@@ -16,7 +16,10 @@ const {
   adminToken,
   allowLocalUrls,
   genericWebhookSecret,
+  publicUrl,
   reauthUrlTemplate,
+  reconnectLinkDays,
+  reconnectSecret,
   rulesPath,
   slackWebhookUrl,
   stackoneApiKey,
@@ -27,6 +30,7 @@ const {
 } = await import("../shared/config.ts");
 const { redactUrl } = await import("../shared/notify/url-guard.ts");
 const { loadRules } = await import("../shared/quirks/custom.ts");
+const { checkPublicUrl } = await import("../shared/reconnect/configured.ts");
 const { ENGINES, startStack } = await import("./local/stack.ts");
 const { StartupError } = await import("./local/startup-error.ts");
 
@@ -51,8 +55,12 @@ let rules: ReturnType<typeof loadRules>;
 let poller:
   | { apiKey: string; apiUrl: string; intervalMs: number; overlapSeconds: number }
   | undefined;
+let linkDays: number;
+const publicAt = publicUrl();
 try {
   rules = loadRules(custom);
+  linkDays = reconnectLinkDays();
+  if (publicAt !== undefined) checkPublicUrl(publicAt);
   const apiKey = stackoneApiKey();
   // The key is a secret: it goes to the poller and nowhere else, never to the console.
   if (apiKey !== undefined) {
@@ -87,6 +95,9 @@ try {
     reauthUrlTemplate: reauthUrlTemplate(),
     allowLocalUrls: allowLocalUrls(),
     stackonePoller: poller,
+    publicUrl: publicAt,
+    reconnectSecret: reconnectSecret(),
+    reconnectLinkDays: linkDays,
   });
 } catch (error) {
   if (error instanceof StartupError) cannotStart(error.message);
@@ -116,6 +127,7 @@ console.log(`Quirkwatch is running locally.
   Email outbox  printed here, and GET ${stack.url}/outbox${auth}
   Rules         ${rules.length} rules${custom ? ` (custom: ${custom})` : ""}
   Request logs  ${poller ? `polled from ${poller.apiUrl} every ${poller.intervalMs / 1000} s` : "not polled (set STACKONE_API_KEY to poll StackOne's request logs)"}
+  Reconnect     ${stack.reconnect.on ? `re-auth alerts carry a link to ${publicAt}/reconnect/… (works ${stack.reconnect.days} days; a click makes a StackOne connect session)` : `no links in re-auth alerts: ${stack.reconnect.why}`}
 
 Try it: ${demo}
 `);

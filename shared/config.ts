@@ -71,6 +71,32 @@ export const stackoneApiKey = (): string | undefined =>
 
 export const stackoneApiUrl = (): string => env("STACKONE_API_URL") ?? "https://api.stackone.com";
 
+/**
+ * Whether StackOne's API key is configured, for functions that publish notices without holding
+ * the key: deployed, `STACKONE_API_KEY_SET` says so (infra/reconnect.ts), never the key itself.
+ */
+export const stackoneApiKeySet = (): boolean =>
+  stackoneApiKey() !== undefined || env("STACKONE_API_KEY_SET") === "1";
+
+/** The reconnect links' HMAC key: RECONNECT_SECRET, or deployed the ReconnectSecret secret. */
+export const reconnectSecret = (): string | undefined =>
+  secret("ReconnectSecret", "RECONNECT_SECRET");
+
+/** Where customers reach Quirkwatch: deployed the API's URL (linked), else PUBLIC_URL. */
+export const publicUrl = (): string | undefined => set(linked("Api")?.url) ?? env("PUBLIC_URL");
+
+/** How many days a reconnect link works after its notice (RECONNECT_LINK_DAYS, 1 to 30). */
+export function reconnectLinkDays(): number {
+  const value = env("RECONNECT_LINK_DAYS");
+  if (value === undefined) return 7;
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || Number(value) > 30) {
+    throw new ConfigError(
+      `RECONNECT_LINK_DAYS must be a whole number of days, 1 to 30 (got "${value}")`,
+    );
+  }
+  return Number(value);
+}
+
 /** Seconds between two polls of the request logs (deployed: rounded up to whole minutes). */
 export const stackonePollSeconds = (): number => positiveSeconds("STACKONE_POLL_SECONDS", 60);
 

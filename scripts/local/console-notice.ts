@@ -21,7 +21,8 @@ export function formatNotice(notice: Notice): string {
   if (notice.kind === "reminder")
     lines.push(`  ${notice.since_last_notice ?? 0} more since the last notice`);
   if (notice.kind === "resolved") {
-    lines.push(`  resolved by ${RESOLVED_BY[notice.resolution ?? "quiet"]}`);
+    const through = i.reconnect?.reconnected_at ? ", reconnected through the link" : "";
+    lines.push(`  resolved by ${RESOLVED_BY[notice.resolution ?? "quiet"]}${through}`);
     return lines.join("\n");
   }
   const last = i.last_error;
@@ -34,5 +35,7 @@ export function formatNotice(notice: Notice): string {
     if (last.provider_message) lines.push(`  ${i.provider} said: ${last.provider_message}`);
   }
   for (const [n, step] of i.remediation.entries()) lines.push(`  ${n + 1}. ${step}`);
+  // The link is a credential: it goes out in the alerts, never to the console.
+  if (notice.reconnect_url) lines.push("  reconnect link: in the alerts (not printed here)");
   return lines.join("\n");
 }

@@ -9,6 +9,8 @@ import { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
 import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
+import { ReconnectLinks } from "../../shared/reconnect/links.ts";
+import { reconnectStackone } from "../../shared/reconnect/stackone.ts";
 import { periodicTasks, runPeriodically } from "./background-tasks.ts";
 import { formatNotice } from "./console-notice.ts";
 import { deliverySubscribers } from "./delivery.ts";
@@ -48,6 +50,11 @@ export async function startDynamoEngine(
   const store = new DynamoIncidentStore(client, table);
   const subscriptions = new DynamoSubscriptionStore(client, table);
   const emails = new MemoryEmailOutbox();
+  const links = settings.reconnect && new ReconnectLinks(settings.reconnect);
+  const stackone =
+    links && settings.stackonePoller
+      ? reconnectStackone(settings.stackonePoller.apiKey, settings.stackonePoller.apiUrl)
+      : undefined;
   const bus = new MemoryBus([
     { name: "console", deliver: async (notice) => log(formatNotice(notice)) },
     ...deliverySubscribers({
@@ -66,6 +73,7 @@ export async function startDynamoEngine(
     mutes,
     bus,
     now: settings.now,
+    links,
     classifier: createClassifier(settings.rules),
     log: (message, detail) => log(`processor: ${message} ${JSON.stringify(detail ?? {})}`),
   });
@@ -84,6 +92,7 @@ export async function startDynamoEngine(
         queue,
         cursors: new DynamoCursorStore(client, table),
         mutes,
+        links,
         now: settings.now ?? (() => new Date()),
         log,
       },
@@ -101,6 +110,8 @@ export async function startDynamoEngine(
     bus,
     page: () => settings.page,
     reauthUrlTemplate: settings.reauthUrlTemplate,
+    links,
+    stackone,
     now: settings.now,
     log: (message, detail) => log(`api: ${message} ${JSON.stringify(detail ?? {})}`),
     adminToken: settings.adminToken,

@@ -6,6 +6,8 @@ import { OutboxDelivery } from "../../shared/adapters/sqlite/outbox-delivery.ts"
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { Subscriber } from "../../shared/incidents/bus.ts";
 import { type EventQueue, QueueUnavailable } from "../../shared/ingest/queue.ts";
+import { ReconnectLinks } from "../../shared/reconnect/links.ts";
+import { reconnectStackone } from "../../shared/reconnect/stackone.ts";
 import { periodicTasks, runPeriodically } from "./background-tasks.ts";
 import { ManualClock } from "./clock.ts";
 import { formatNotice } from "./console-notice.ts";
@@ -49,6 +51,12 @@ try {
   throw error;
 }
 
+const links = settings.reconnect && new ReconnectLinks(settings.reconnect);
+const stackone =
+  links && settings.stackonePoller
+    ? reconnectStackone(settings.stackonePoller.apiKey, settings.stackonePoller.apiUrl)
+    : undefined;
+
 const subscribers: Subscriber[] = [
   { name: "console", deliver: async (notice) => log(formatNotice(notice)) },
   ...deliverySubscribers({
@@ -65,6 +73,7 @@ const subscribers: Subscriber[] = [
 const processor = new SqliteBatchProcessor(engine, {
   classifier: createClassifier(settings.rules),
   mutes: engine.mutes,
+  links,
   now,
   log,
 });
@@ -104,6 +113,7 @@ const tasks = runPeriodically(
         queue,
         cursors: engine.cursors,
         mutes: engine.mutes,
+        links,
         now,
         log,
       },
@@ -124,6 +134,8 @@ const api = createApi({
   bus: engine.outbox,
   page: () => settings.page,
   reauthUrlTemplate: settings.reauthUrlTemplate,
+  links,
+  stackone,
   now,
   log: (message, detail) => log(`api: ${message} ${JSON.stringify(detail ?? {})}`),
   adminToken: settings.adminToken,

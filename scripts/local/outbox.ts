@@ -11,6 +11,7 @@ import {
 } from "../../shared/notify/email-subscriptions.ts";
 import { snsFilterPolicy } from "../../shared/notify/filter.ts";
 import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
+import { redactReconnectLinks } from "../../shared/reconnect/links.ts";
 
 /**
  * The local stack's stand-in for SNS email: email subscriptions are confirmed at once, and each
@@ -55,8 +56,9 @@ export function matchesFilterPolicy(
   });
 }
 
+/** An email as the console shows it: a reconnect link is a credential, so it is left out. */
 export function formatEmail(email: OutboxEmail): string {
-  const body = email.body
+  const body = redactReconnectLinks(email.body)
     .split("\n")
     .map((line) => `  │ ${line}`)
     .join("\n");

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHandler as createIngest } from "../../functions/ingest.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
+import { reconnectSettingsFrom } from "../../shared/reconnect/configured.ts";
+import { DEFAULT_LINK_DAYS } from "../../shared/reconnect/links.ts";
 import { buildPage } from "../build-page.ts";
 import { createApiGateway, type LocalHandler } from "./api-gateway.ts";
 import type { ManualClock } from "./clock.ts";
@@ -11,6 +13,7 @@ import { lockDataDir } from "./data-lock.ts";
 import type { EngineStats } from "./engine-protocol.ts";
 import type { LocalEngine } from "./local-engine.ts";
 import { type LocalPollerOptions, POLLER_TASK } from "./poller.ts";
+import { reconnectSecretIn } from "./reconnect-secret.ts";
 import { StartupError } from "./startup-error.ts";
 
 export const ENGINES = ["sqlite", "dynamodb"] as const;
@@ -41,6 +44,12 @@ export type StackOptions = {
   allowLocalUrls?: boolean;
   /** StackOne's request logs, polled when STACKONE_API_KEY is set. */
   stackonePoller?: LocalPollerOptions;
+  /** PUBLIC_URL: where customers reach this stack. Reconnect links need it and the StackOne key. */
+  publicUrl?: string;
+  /** RECONNECT_SECRET; else one is made and kept in the data folder. */
+  reconnectSecret?: string;
+  /** RECONNECT_LINK_DAYS. */
+  reconnectLinkDays?: number;
   /** The processor's, sweeper's and delivery's clock; tests move it to reach reminders and quiet. */
   clock?: ManualClock;
 };
@@ -58,6 +67,16 @@ export async function startStack(options: StackOptions) {
   const lock = lockDataDir(dataDir);
   let engine: LocalEngine | undefined;
   try {
+    const apiKeySet = options.stackonePoller !== undefined;
+    const reconnect = reconnectSettingsFrom({
+      apiKeySet,
+      publicUrl: options.publicUrl,
+      // Made only when it will be used.
+      secret:
+        options.reconnectSecret ??
+        (apiKeySet && options.publicUrl ? reconnectSecretIn(dataDir) : undefined),
+      days: options.reconnectLinkDays ?? DEFAULT_LINK_DAYS,
+    });
     const settings = {
       dataDir,
       maxBytes: options.maxBytes,
@@ -68,6 +87,7 @@ export async function startStack(options: StackOptions) {
       allowLocalUrls: options.allowLocalUrls ?? true,
       sweepIntervalMs: options.sweepIntervalMs,
       stackonePoller: options.stackonePoller,
+      reconnect: "settings" in reconnect ? reconnect.settings : undefined,
       // Built fresh at every start: the page is always the one in web/.
       page: await buildPage(),
     };
@@ -127,6 +147,11 @@ export async function startStack(options: StackOptions) {
       port,
       engine: running.name,
       dataDir,
+      /** Whether alerts carry reconnect links, and why not when they do not (for the banner). */
+      reconnect:
+        "settings" in reconnect
+          ? { on: true as const, days: reconnect.settings.ttlSeconds / 86_400 }
+          : { on: false as const, why: reconnect.off },
       stats,
       sweepNow: () => running.runTask("sweeper"),
       /** Polls StackOne's request logs now (when configured) and waits for it. */

@@ -6,6 +6,7 @@ import type { IncidentStore } from "../incidents/store.ts";
 import { customerWording } from "../notify/audience.ts";
 import { reauthUrl } from "../notify/reauth.ts";
 import { CATEGORIES } from "../quirks/rule.ts";
+import { offersReconnect, type ReconnectLinks } from "../reconnect/links.ts";
 import { issuesOf } from "../validation.ts";
 import { type ApiRequest, type ApiResponse, error, json } from "./http.ts";
 
@@ -13,11 +14,20 @@ export type IncidentReadDeps = {
   store: IncidentStore;
   mutes: MuteStore;
   reauthUrlTemplate?: string;
+  /** Reconnect links, when configured. */
+  links?: ReconnectLinks;
+  /** Set: the caller presented it. The reconnect link itself is shown only then. */
+  adminToken?: string;
   now?: () => Date;
 };
 
 /** What a view needs besides the record. */
-export type ViewContext = { mutes: readonly Mute[]; now: Date; reauthUrlTemplate?: string };
+export type ViewContext = {
+  mutes: readonly Mute[];
+  now: Date;
+  reauthUrlTemplate?: string;
+  links?: ReconnectLinks;
+};
 
 export const INCIDENT_ID = /^inc_[\w-]{1,64}$/;
 const filterValue = z.optional(z.string().check(z.minLength(1), z.maxLength(256)));
@@ -33,7 +43,10 @@ const ListQuery = z.object({
  * What the API shows of an incident; the state behind notices stays inside. `muted_until` is
  * when every mute holding it (its own and those by matcher) ends, given the active `mutes`.
  */
-export function incidentView(r: IncidentRecord, { mutes, now, reauthUrlTemplate }: ViewContext) {
+export function incidentView(
+  r: IncidentRecord,
+  { mutes, now, reauthUrlTemplate, links }: ViewContext,
+) {
   return {
     id: r.id,
     account_id: r.account.id,
@@ -56,6 +69,10 @@ export function incidentView(r: IncidentRecord, { mutes, now, reauthUrlTemplate 
     docs_url: r.docs_url,
     /** The customer's reconnect link, when REAUTH_URL_TEMPLATE is set and they must act. */
     reauth_url: reauthUrl(reauthUrlTemplate, r),
+    /** A reconnect link can be had (`GET /incidents/{id}` with the admin token gives one). */
+    reconnect_link: links !== undefined && r.status !== "resolved" && offersReconnect(r),
+    /** When the reconnect link was sent, opened, and the account reconnected through it. */
+    reconnect: r.reconnect,
     request_ids: r.request_ids,
     messages: r.messages,
     last_error: r.last_error,
@@ -85,11 +102,14 @@ export async function listIncidents(
     deps.store.listIncidents(query.data),
     deps.mutes.active(now),
   ]);
-  const context = { mutes, now, reauthUrlTemplate: deps.reauthUrlTemplate };
+  const context = { mutes, now, reauthUrlTemplate: deps.reauthUrlTemplate, links: deps.links };
   return json(200, { incidents: records.map((r) => incidentView(r, context)) });
 }
 
-/** `GET /incidents/{id}`. */
+/**
+ * `GET /incidents/{id}`. With reconnect links on, it carries a fresh `reconnect_url` for on-call
+ * to forward: only to a caller who presented the admin token, never on an open local stack.
+ */
 export async function getIncident(
   request: ApiRequest,
   deps: IncidentReadDeps,
@@ -99,5 +119,12 @@ export async function getIncident(
   if (!record) return error(404, "no such incident", [{ path: "id", message: id }]);
   const now = deps.now?.() ?? new Date();
   const mutes = await deps.mutes.active(now);
-  return json(200, incidentView(record, { mutes, now, reauthUrlTemplate: deps.reauthUrlTemplate }));
+  const view = incidentView(record, {
+    mutes,
+    now,
+    reauthUrlTemplate: deps.reauthUrlTemplate,
+    links: deps.links,
+  });
+  const link = deps.adminToken !== undefined && view.reconnect_link && deps.links;
+  return json(200, link ? { ...view, reconnect_url: link.url(record, now) } : view);
 }

@@ -14,4 +14,10 @@ export type Notice = {
   /** For resolved notices: what resolved it. */
   resolution?: Resolution;
   created_at: string;
+  /**
+   * For firing and reminder notices the customer must act on by reconnecting: the signed link
+   * that starts a re-authentication (shared/reconnect). A credential: shown as a button or link
+   * text, never logged.
+   */
+  reconnect_url?: string;
 };

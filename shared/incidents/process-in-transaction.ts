@@ -1,5 +1,7 @@
 import type { Classifier } from "../classify/classifier.ts";
 import type { IntegrationEvent } from "../events/event.ts";
+import type { ReconnectLinks } from "../reconnect/links.ts";
+import { withLinkSent } from "../reconnect/trail.ts";
 import { changesIncidents, planBatch, resolutionFor } from "./batch.ts";
 import type { Mute } from "./mute.ts";
 import type { Notice } from "./notice.ts";
@@ -41,7 +43,13 @@ export type BatchOutcome = { counted: number; duplicates: number; notices: numbe
 export function processInTransaction(
   events: IntegrationEvent[],
   tx: BatchTransaction,
-  deps: { classifier: Classifier; now: Date; token: string; mutes: readonly Mute[] },
+  deps: {
+    classifier: Classifier;
+    now: Date;
+    token: string;
+    mutes: readonly Mute[];
+    links?: ReconnectLinks;
+  },
 ): BatchOutcome {
   const { now, token } = deps;
   const silences = { mutes: deps.mutes };
@@ -54,11 +62,13 @@ export function processInTransaction(
   const write = (current: IncidentRecord | undefined, next: IncidentRecord) => {
     // Ours, or left behind by a writer that died (the sweeper publishes outside a transaction).
     const due = next.outbox.filter((n) => n.owner === token || isOrphaned(n, now));
-    const published = due.map((pending) => toNotice(next, pending));
+    const published = due.map((pending) => toNotice(next, pending, deps.links));
     if (published.length > 0) tx.publish(published);
     notices += published.length;
     const saved =
-      published.length > 0 ? withoutNotices(next, new Set(published.map((n) => n.id))) : next;
+      published.length > 0
+        ? withLinkSent(withoutNotices(next, new Set(published.map((n) => n.id))), published)
+        : next;
     tx.saveIncident(saved, current?.version);
   };
 

@@ -3,6 +3,8 @@ import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import type { Classifier } from "../classify/classifier.ts";
 import { forEachLimit } from "../concurrency.ts";
 import { type IntegrationEvent, parseEvent } from "../events/event.ts";
+import type { ReconnectLinks } from "../reconnect/links.ts";
+import { withLinkSent } from "../reconnect/trail.ts";
 import { changesIncidents, planBatch, resolutionFor } from "./batch.ts";
 import type { AlertBus } from "./bus.ts";
 import { changeIncident, IncidentContended, MAX_WRITE_ATTEMPTS } from "./change.ts";
@@ -27,6 +29,8 @@ export type ProcessDeps = {
   mutes: MuteStore;
   bus: AlertBus;
   classifier: Classifier;
+  /** Adds the reconnect link to the notices that offer one, when configured. */
+  links?: ReconnectLinks;
   now?: () => Date;
   log?: (message: string, detail?: Record<string, unknown>) => void;
 };
@@ -218,7 +222,7 @@ export const isOrphaned = (n: PendingNotice, now: Date) =>
  * two publishes them again later: a notice may be repeated, never lost.
  */
 export async function publishOutboxes(
-  deps: Pick<ProcessDeps, "store" | "bus">,
+  deps: Pick<ProcessDeps, "store" | "bus" | "links">,
   records: IncidentRecord[],
   mine: (n: PendingNotice) => boolean,
 ): Promise<Notice[]> {
@@ -226,20 +230,20 @@ export async function publishOutboxes(
     record.outbox.filter(mine).map((pending) => ({ record, pending })),
   );
   if (chosen.length === 0) return [];
-  const notices = chosen.map(({ record, pending }) => toNotice(record, pending));
+  const notices = chosen.map(({ record, pending }) => toNotice(record, pending, deps.links));
   await deps.bus.publish(notices);
-  const published = new Set(notices.map((n) => n.id));
   for (const record of new Set(chosen.map((c) => c.record))) {
-    await clearOutbox(deps.store, record.id, published);
+    await clearOutbox(deps.store, record.id, notices);
   }
   return notices;
 }
 
-async function clearOutbox(store: IncidentStore, id: string, published: Set<string>) {
+async function clearOutbox(store: IncidentStore, id: string, notices: Notice[]) {
+  const published = new Set(notices.map((n) => n.id));
   try {
     await changeIncident(store, id, (current) =>
       current.outbox.some((n) => published.has(n.id))
-        ? withoutNotices(current, published)
+        ? withLinkSent(withoutNotices(current, published), notices)
         : undefined,
     );
   } catch (error) {

@@ -3,6 +3,8 @@ import type { IntegrationEvent } from "../events/event.ts";
 import { providerMessage, providerStatus } from "../events/provider-message.ts";
 import { wordingFor } from "../notify/audience.ts";
 import type { AlertPolicy } from "../quirks/rule.ts";
+import type { ReconnectLinks } from "../reconnect/links.ts";
+import { noticeLink, type ReconnectSession, reconnectedThroughLink } from "../reconnect/trail.ts";
 import type { Account, Incident, LastError, Resolution } from "./incident.ts";
 import { type IncidentMute, type Mute, mutedUntil } from "./mute.ts";
 import type { Notice, NoticeKind } from "./notice.ts";
@@ -72,6 +74,8 @@ export type IncidentRecord = Incident & {
    */
   due_at?: number;
   expires_at?: number;
+  /** The last connect session a reconnect link made (shared/reconnect/click.ts). */
+  reconnect_session?: ReconnectSession;
 };
 
 export type EventGroup = {
@@ -249,6 +253,7 @@ export function resolveIncident(
     resolution,
     resolved_by: by,
     expires_at: epoch(now) + RESOLVED_RETENTION_SECONDS,
+    reconnect: reconnectedThroughLink(current, resolution, now),
   };
   if (current.status === "firing") {
     if (current.withheld?.kind === "firing") record.withheld = undefined;
@@ -313,7 +318,12 @@ export function withDueAt(record: IncidentRecord, now: Date): IncidentRecord {
   return { ...record, due_at: dueAt(record, now) };
 }
 
-export function toNotice(record: IncidentRecord, pending: PendingNotice): Notice {
+/** The notice as published; `links`, when configured, adds its reconnect link. */
+export function toNotice(
+  record: IncidentRecord,
+  pending: PendingNotice,
+  links?: ReconnectLinks,
+): Notice {
   const incident: Incident = {
     id: record.id,
     account: record.account,
@@ -337,6 +347,7 @@ export function toNotice(record: IncidentRecord, pending: PendingNotice): Notice
     last_error: record.last_error,
     provider_messages: record.provider_messages ?? [],
     resolved_at: record.resolved_at,
+    reconnect: record.reconnect,
   };
   return {
     id: pending.id,
@@ -345,6 +356,7 @@ export function toNotice(record: IncidentRecord, pending: PendingNotice): Notice
     since_last_notice: pending.since_last_notice,
     resolution: pending.resolution,
     created_at: pending.created_at,
+    reconnect_url: noticeLink(record, pending, links),
   };
 }
 

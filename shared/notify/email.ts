@@ -1,6 +1,7 @@
 import type { LastError } from "../incidents/incident.ts";
 import type { Notice } from "../incidents/notice.ts";
 import { audiencesOf, customerWording } from "./audience.ts";
+import { emailHtml } from "./email-html.ts";
 import {
   accountLabel,
   formatTime,
@@ -18,7 +19,11 @@ import {
  */
 
 export type EmailAudience = "customer" | "internal";
-export type Email = { subject: string; body: string };
+/**
+ * `body` is the plain text every channel can send (SNS email sends only it); `html`, for a
+ * sender that can send both, is the same text with the reconnect link as a button.
+ */
+export type Email = { subject: string; body: string; html?: string };
 
 /** SNS: under 100 characters. */
 export const SUBJECT_MAX = 99;
@@ -71,7 +76,9 @@ function renderCustomer(notice: Notice): Email {
         ? "We have not seen it happen for a while, so we consider it resolved."
         : notice.resolution === "manual"
           ? "Our team has marked it as resolved."
-          : "Your connection is working normally again.",
+          : incident.reconnect?.reconnected_at
+            ? "You reconnected it through the link we sent: it is working normally again. Thank you."
+            : "Your connection is working normally again.",
       "No action is needed.",
     );
   } else {
@@ -82,6 +89,13 @@ function renderCustomer(notice: Notice): Email {
     if (words) lines.push("", `${provider} said: "${truncate(plain(words), MESSAGE_MAX)}"`);
     lines.push("", "What happened", plain(wording.what_happened), "");
     lines.push("What to do", numbered(wording.remediation));
+    if (notice.reconnect_url) {
+      lines.push(
+        "",
+        `${reconnectLabel(provider)}: ${notice.reconnect_url}`,
+        `The link opens a secure page where you sign in to ${provider} again. It works for a few days and only for this connection; if it no longer works, ask us for a new one.`,
+      );
+    }
   }
 
   lines.push("");
@@ -91,8 +105,16 @@ function renderCustomer(notice: Notice): Email {
   lines.push(`First noticed: ${formatTime(incident.first_seen)}`);
   lines.push(`Last seen: ${formatTime(incident.last_seen)}`);
   lines.push("", "You receive this email because alerts are turned on for this connection.");
-  return { subject: customerSubject(notice, headline), body: lines.join("\n") };
+  const body = lines.join("\n");
+  const button = notice.reconnect_url && {
+    label: reconnectLabel(provider),
+    url: notice.reconnect_url,
+  };
+  return { subject: customerSubject(notice, headline), body, html: emailHtml(body, button) };
 }
+
+/** The reconnect button's words: `Reconnect Hibob`. */
+const reconnectLabel = (provider: string) => `Reconnect ${provider}`;
 
 function renderInternal(notice: Notice): Email {
   const incident = notice.incident;
@@ -134,12 +156,18 @@ function renderInternal(notice: Notice): Email {
     `Last seen: ${formatTime(incident.last_seen)}`,
   ];
   if (notice.kind === "resolved") {
+    const through = incident.reconnect?.reconnected_at
+      ? `, reconnected through the link (StackOne connect session ${oneLine(incident.reconnect.session_id ?? "")})`
+      : "";
     lines.push(
-      `Resolved: ${formatTime(incident.resolved_at ?? notice.created_at)} by ${notice.resolution ?? "unknown"}, after ${humanDuration(incidentDuration(notice))}`,
+      `Resolved: ${formatTime(incident.resolved_at ?? notice.created_at)} by ${notice.resolution ?? "unknown"}${through}, after ${humanDuration(incidentDuration(notice))}`,
     );
   }
   lines.push("", "What happened", plain(incident.what_happened), "");
   lines.push("What to do", numbered(incident.remediation));
+  if (notice.reconnect_url) {
+    lines.push("", `Reconnect link for the customer (forward it): ${notice.reconnect_url}`);
+  }
   if (incident.docs_url) lines.push("", `Docs: ${oneLine(incident.docs_url)}`);
   const last = incident.last_error;
   if (last) lines.push("", "Last error", ...lastErrorLines(incident.provider, last));

@@ -9,7 +9,8 @@ import type { AddressInfo } from "node:net";
  * `organization_id` numbers; `project_id`, `origin_owner_id`, `origin_owner_name`,
  * `auth_link_url`, `created_at`, `token` strings). An `account_id` it does not know answers 404.
  * Every request is recorded whole (method, path, query, headers, body) so a test can compare
- * what two clients sent, and logged as one line (`lines`) for a trace.
+ * what two clients sent, and logged as one line (`lines`) for a trace. For a whole stack it
+ * also answers `GET /accounts/{id}` (a known account's origin owner) and lists no request logs.
  */
 
 export type RecordedRequest = {
@@ -29,7 +30,7 @@ export async function startStackoneConnectServer(key = CONNECT_KEY) {
   const requests: RecordedRequest[] = [];
   const lines: string[] = [];
   const scripted: Scripted[] = [];
-  const accounts = new Set<string>();
+  const accounts = new Map<string, { origin_owner_id: string; origin_owner_name: string }>();
   const sessions: { id: number; account_id: string; auth_link_url: string }[] = [];
   const expected = `Basic ${Buffer.from(`${key}:`).toString("base64")}`;
   let nextId = 1000;
@@ -57,13 +58,24 @@ export async function startStackoneConnectServer(key = CONNECT_KEY) {
         res.writeHead(status, { "content-type": "application/json", ...extra });
         res.end(JSON.stringify(answer));
       };
-      const next = scripted.shift();
-      if (next) return reply(next.status, next.body ?? { message: "scripted" }, next.headers);
-      if (req.method !== "POST" || url.pathname !== "/connect_sessions") {
-        return reply(404, { statusCode: 404, message: "Not found" });
-      }
       if (req.headers.authorization !== expected) {
         return reply(401, { statusCode: 401, message: "Invalid API key" });
+      }
+      if (req.method === "GET" && url.pathname === "/requests/logs") {
+        return reply(200, { data: [], next: null });
+      }
+      const next = scripted.shift();
+      if (next) return reply(next.status, next.body ?? { message: "scripted" }, next.headers);
+      const lookup = /^\/accounts\/([^/]+)$/.exec(url.pathname);
+      if (req.method === "GET" && lookup) {
+        const id = decodeURIComponent(lookup[1] ?? "");
+        const owner = accounts.get(id);
+        return owner
+          ? reply(200, { id, status: "active", ...owner })
+          : reply(404, { statusCode: 404, message: "Account not found" });
+      }
+      if (req.method !== "POST" || url.pathname !== "/connect_sessions") {
+        return reply(404, { statusCode: 404, message: "Not found" });
       }
       if (!String(req.headers["content-type"]).startsWith("application/json")) {
         return reply(415, { statusCode: 415, message: "Unsupported media type" });
@@ -117,12 +129,16 @@ export async function startStackoneConnectServer(key = CONNECT_KEY) {
     /** One line per request: what was asked and the status answered. */
     lines,
     /** Sessions made, oldest first. */
+    sessionRequests: () => requests.filter((r) => r.path === "/connect_sessions"),
     sessions,
-    /** A linked account StackOne knows. */
-    account(id: string) {
-      accounts.add(id);
+    /** A linked account StackOne knows, and its origin owner. */
+    account(
+      id: string,
+      owner = { origin_owner_id: `org_${id}`, origin_owner_name: `Owner of ${id}` },
+    ) {
+      accounts.set(id, owner);
     },
-    /** The next requests get these answers, in order, whatever they ask. */
+    /** The next requests (but request-log lists) get these answers, in order, whatever they ask. */
     fail(...next: Scripted[]) {
       scripted.push(...next);
     },

@@ -1,0 +1,70 @@
+import {
+  ConfigError,
+  publicUrl,
+  reconnectLinkDays,
+  reconnectSecret,
+  stackoneApiKeySet,
+} from "../config.ts";
+import { ReconnectLinks, type ReconnectSettings } from "./links.ts";
+
+/** What reconnect links need, from wherever the engine keeps it. */
+export type LinksConfig = {
+  apiKeySet: boolean;
+  secret: string | undefined;
+  publicUrl: string | undefined;
+  days: number;
+};
+
+/**
+ * The reconnect links, or why none are offered (the single node's banner says it). A link is a
+ * credential: its public URL must be https, or http on this machine only.
+ */
+export function reconnectSettingsFrom(
+  config: LinksConfig,
+): { settings: ReconnectSettings } | { off: string } {
+  if (!config.apiKeySet) {
+    return { off: "set STACKONE_API_KEY: a click makes a StackOne connect session with it" };
+  }
+  if (config.publicUrl === undefined) {
+    return { off: "set PUBLIC_URL to the address your customers reach this Quirkwatch at" };
+  }
+  if (config.secret === undefined) {
+    return { off: "set the reconnect secret (npx sst secret set ReconnectSecret ...)" };
+  }
+  checkPublicUrl(config.publicUrl);
+  return {
+    settings: {
+      secret: config.secret,
+      publicUrl: config.publicUrl,
+      ttlSeconds: config.days * 86_400,
+    },
+  };
+}
+
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+export function checkPublicUrl(url: string): void {
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  const ok =
+    parsed !== undefined &&
+    parsed.search === "" &&
+    parsed.hash === "" &&
+    (parsed.protocol === "https:" ||
+      (parsed.protocol === "http:" && LOOPBACK.has(parsed.hostname)));
+  if (!ok) {
+    throw new ConfigError(
+      `PUBLIC_URL must be an https:// URL (http:// only on localhost), without query or fragment (got "${url}")`,
+    );
+  }
+}
+
+/** Deployed: from the linked secrets and the API's URL. */
+export function configuredLinks(): ReconnectLinks | undefined {
+  const result = reconnectSettingsFrom({
+    apiKeySet: stackoneApiKeySet(),
+    secret: reconnectSecret(),
+    publicUrl: publicUrl(),
+    days: reconnectLinkDays(),
+  });
+  return "settings" in result ? new ReconnectLinks(result.settings) : undefined;
+}
