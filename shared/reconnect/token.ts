@@ -54,8 +54,10 @@ export function checkToken(secret: string, token: string, nowEpoch: number): Tok
   const match = SHAPE.exec(token);
   if (!match) return { status: "invalid" };
   const [, payload = "", signature = ""] = match;
-  const given = Buffer.from(signature, "base64url");
-  const wanted = mac(secret, payload);
+  // Compared as text: base64url's last character carries spare bits, so two spellings could
+  // decode to the same bytes; only the one we made is accepted.
+  const given = Buffer.from(signature);
+  const wanted = Buffer.from(mac(secret, payload).toString("base64url"));
   if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
     return { status: "invalid" };
   }

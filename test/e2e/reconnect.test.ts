@@ -4,6 +4,7 @@ import { ENGINES, type Stack, startStack } from "../../scripts/local/stack.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { ReconnectLinks } from "../../shared/reconnect/links.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
+import { startBrowser } from "../support/browser.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";
 import {
   type StackoneConnectServer,
@@ -17,6 +18,9 @@ import {
  * customer's words; the account coming back closes the loop. Every line the stack prints during
  * the run is captured, and no token is in any of them.
  */
+
+// The page's own globals, inside page.evaluate.
+declare const navigator: { clipboard: { readText(): Promise<string> } };
 
 const SECRET = "stackone-reconnect-test";
 const RECONNECT_SECRET = "reconnect-secret-for-tests-0123456789abcdef";
@@ -395,6 +399,38 @@ for (const engine of ENGINES)
         origin_owner_name: "Umbrella",
       });
     });
+
+    it.runIf(engine === "sqlite")(
+      "shows on the dashboard's card what became of the link, and copies a fresh one",
+      async () => {
+        const browser = await startBrowser(stack.url);
+        try {
+          const page = await browser.page();
+          await page.goto(`${stack.url}/?account=acc_12`);
+          await page.getByLabel("Admin token").fill(TOKEN);
+          await page.getByRole("button", { name: "Sign in" }).click();
+          const card = page.locator("article.incident").first();
+          await expect
+            .poll(() => card.locator('[data-field="reconnect-trail"]').textContent())
+            .toMatch(/Reconnect link sent .+opened /); // the test clock runs ahead of the browser
+          await card.getByRole("button", { name: "Copy reconnect link" }).click();
+          await expect.poll(() => card.getByRole("status").textContent()).toContain("copied");
+          const copied = await page.evaluate(() => navigator.clipboard.readText());
+          expect(copied).toMatch(/^https:\/\/quirkwatch\.example\.test\/reconnect\/v1\./);
+          secrets.add(copied);
+          // The page holds no link until asked: it is not in the list the cards come from.
+          expect(await page.content()).not.toContain("/reconnect/v1.");
+
+          await page.goto(`${stack.url}/?account=acc_9`);
+          await expect
+            .poll(() => page.locator(".resolved-list li").first().textContent({ timeout: 1_000 }))
+            .toContain("(recovery) · reconnected through the link");
+          expect(browser.errors).toEqual([]);
+        } finally {
+          await browser.close();
+        }
+      },
+    );
 
     it("printed no reconnect token or hosted page, anywhere", () => {
       const everything = [...lines, ...printed].join("\n");
