@@ -161,7 +161,7 @@ export const handler = (async (request: ApiRequest) => {
       },
       adminToken: token,
       reauthUrlTemplate: reauthUrlTemplate(),
-      links: configuredLinks(),
+      links: configuredLinks(stackoneApiKey() !== undefined),
       stackone: reconnectStackone(stackoneApiKey(), stackoneApiUrl()),
       page: packagedPage(),
       log: (message, detail) => console.error(JSON.stringify({ message, ...detail })),

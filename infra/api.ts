@@ -2,10 +2,13 @@ import { execFileSync } from "node:child_process";
 import { PACKAGED_PAGE_DIR } from "../shared/config.ts";
 import { alerts, reauthUrlTemplate } from "./alerts.ts";
 import { quirkwatchFunction } from "./function-defaults.ts";
+import { api } from "./http-api.ts";
 import { events } from "./queue.ts";
+import { reconnectEnvironment, reconnectLinks } from "./reconnect.ts";
 import {
   adminToken,
   genericWebhookSecret,
+  stackoneApiKey,
   stackoneWebhookSecret,
   stackoneWebhookSecretPrevious,
 } from "./secrets.ts";
@@ -32,22 +35,23 @@ function dashboard(): Pick<sst.aws.FunctionArgs, "copyFiles"> {
 
 /**
  * Admin API and dashboard; email subscriptions become SNS subscriptions on Alerts, and the
- * notices on-call actions decide (resolve, a mute ending) are published there.
+ * notices on-call actions decide (resolve, a mute ending) are published there. A click on a
+ * reconnect link (`GET /reconnect/{token}`) makes a StackOne connect session with the API key.
  */
 export const apiHandler = quirkwatchFunction("ApiHandler", {
   handler: "functions/api.handler",
   memory: "512 MB",
   timeout: "10 seconds",
-  link: [table, adminToken, alerts],
+  link: [table, adminToken, alerts, stackoneApiKey, ...reconnectLinks],
   environment: {
     QUIRKWATCH_PAGE_DIR: PACKAGED_PAGE_DIR,
+    ...reconnectEnvironment(),
     ...(reauthUrlTemplate ? { REAUTH_URL_TEMPLATE: reauthUrlTemplate } : {}),
   },
   ...dashboard(),
 });
 
-// Servers and the dashboard, served from this same origin, call this API: no CORS.
-export const api = new sst.aws.ApiGatewayV2("Api", { cors: false });
+export { api };
 
 api.route("POST /webhooks/{source}", ingest.arn);
 // One function serves every admin route; `GET /outbox` is local-only and not routed here.
@@ -68,6 +72,8 @@ for (const route of [
   "PATCH /subscriptions/{id}",
   "DELETE /subscriptions/{id}",
   "POST /subscriptions/{id}/test",
+  // Public: the signed token is the credential (functions/api.ts).
+  "GET /reconnect/{token}",
 ]) {
   api.route(route, apiHandler.arn);
 }

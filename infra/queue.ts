@@ -4,6 +4,7 @@ import { DEFAULT_RULES_FILE, loadRules } from "../shared/quirks/custom.ts";
 import { alerts } from "./alerts.ts";
 import { deadLetterQueue } from "./dead-letter-queue.ts";
 import { quirkwatchFunction, seconds } from "./function-defaults.ts";
+import { reconnectEnvironment, reconnectLinks } from "./reconnect.ts";
 import { table } from "./storage.ts";
 
 export const PROCESSOR_TIMEOUT_SECONDS = 60;
@@ -45,11 +46,13 @@ export function customRules(): {
   };
 }
 
+const rules = customRules();
+
 export const processor = quirkwatchFunction("Processor", {
   handler: "functions/process.handler",
   memory: "1024 MB",
   timeout: seconds(PROCESSOR_TIMEOUT_SECONDS),
-  link: [table, alerts],
+  link: [table, alerts, ...reconnectLinks],
   // Subscribed by ARN, so SST does not add the consumer's queue permissions itself.
   permissions: [
     {
@@ -62,7 +65,8 @@ export const processor = quirkwatchFunction("Processor", {
       resources: [events.arn],
     },
   ],
-  ...customRules(),
+  ...rules,
+  environment: { ...rules.environment, ...reconnectEnvironment() },
 });
 
 events.subscribe(processor.arn, {

@@ -72,11 +72,10 @@ export const stackoneApiKey = (): string | undefined =>
 export const stackoneApiUrl = (): string => env("STACKONE_API_URL") ?? "https://api.stackone.com";
 
 /**
- * Whether StackOne's API key is configured, for functions that publish notices without holding
- * the key: deployed, `STACKONE_API_KEY_SET` says so (infra/reconnect.ts), never the key itself.
+ * Whether StackOne's API key is set, for deployed functions that publish notices without
+ * holding the key: `STACKONE_API_KEY_SET=1` says so (infra/reconnect.ts), never the key itself.
  */
-export const stackoneApiKeySet = (): boolean =>
-  stackoneApiKey() !== undefined || env("STACKONE_API_KEY_SET") === "1";
+export const stackoneApiKeyIsSet = (): boolean => env("STACKONE_API_KEY_SET") === "1";
 
 /** The reconnect links' HMAC key: RECONNECT_SECRET, or deployed the ReconnectSecret secret. */
 export const reconnectSecret = (): string | undefined =>

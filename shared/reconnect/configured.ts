@@ -1,10 +1,4 @@
-import {
-  ConfigError,
-  publicUrl,
-  reconnectLinkDays,
-  reconnectSecret,
-  stackoneApiKeySet,
-} from "../config.ts";
+import { ConfigError, publicUrl, reconnectLinkDays, reconnectSecret } from "../config.ts";
 import { ReconnectLinks, type ReconnectSettings } from "./links.ts";
 
 /** What reconnect links need, from wherever the engine keeps it. */
@@ -58,10 +52,13 @@ export function checkPublicUrl(url: string): void {
   }
 }
 
-/** Deployed: from the linked secrets and the API's URL. */
-export function configuredLinks(): ReconnectLinks | undefined {
+/**
+ * Deployed: from the linked secret and the API's URL. `apiKeySet` comes from the caller, so a
+ * function that only publishes notices need not hold StackOne's key to know it is set.
+ */
+export function configuredLinks(apiKeySet: boolean): ReconnectLinks | undefined {
   const result = reconnectSettingsFrom({
-    apiKeySet: stackoneApiKeySet(),
+    apiKeySet,
     secret: reconnectSecret(),
     publicUrl: publicUrl(),
     days: reconnectLinkDays(),

@@ -34,6 +34,7 @@ const SETTINGS = [
   "STACKONE_POLL_SECONDS",
   "STACKONE_API_URL",
   "STACKONE_POLL_OVERLAP_SECONDS",
+  "RECONNECT_LINK_DAYS",
 ];
 
 /** Rejects with the deploy's own error when `sst deploy` would fail. */
