@@ -93,6 +93,11 @@ async function click(
     return reconnectPage("invalid");
   }
   const { incident: id, generation } = check.claims;
+  deps.log?.(`reconnect: link ${check.status === "valid" ? "checked" : "expired"}`, {
+    incident: id,
+    occurrence: generation,
+    expires: new Date(check.claims.expires * 1000).toISOString(),
+  });
   const linkDays = Math.round(links.ttlSeconds / 86_400);
   const found = await deps.store.getIncident(id);
   const context: PageContext = {
@@ -227,7 +232,11 @@ async function ownerOf(
 const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
 
 function redirect(location: string): ApiResponse {
-  return { statusCode: 302, headers: { location, ...PAGE_HEADERS }, body: "" };
+  return {
+    statusCode: 302,
+    headers: { location, "content-type": "text/plain; charset=utf-8", ...PAGE_HEADERS },
+    body: "",
+  };
 }
 
 /** An error's class name and status only: StackOne's words may quote what was sent. */
