@@ -17,6 +17,7 @@ import {
 import { getIncident, listIncidents } from "../shared/api/incidents.ts";
 import { createMute, deleteMute, listMutes } from "../shared/api/mutes.ts";
 import { type PageSource, servePage } from "../shared/api/page.ts";
+import { slackActionRoute } from "../shared/api/slack-actions.ts";
 import { testSubscription } from "../shared/api/subscription-test.ts";
 import {
   createSubscription,
@@ -30,7 +31,9 @@ import {
   alertsTopicArn,
   allowLocalUrls,
   pageDir,
+  pagerdutyEventsUrl,
   reauthUrlTemplate,
+  slackSigningSecret,
   stackoneApiKey,
   stackoneApiUrl,
   tableName,
@@ -64,6 +67,10 @@ export type ApiDeps = {
   stackone?: { sessions: ConnectSessionsApi; accounts?: LinkedAccounts };
   /** Clicks on reconnect links per caller; one per handler when not given. */
   reconnectLimiter?: RateLimiter;
+  /** PAGERDUTY_EVENTS_URL, for a PagerDuty subscription's test. */
+  pagerdutyEventsUrl?: string;
+  /** Slack's signing secret: `POST /slack/actions` is answered only with it. */
+  slackSigningSecret?: string;
   page: PageSource;
   now?: () => Date;
   log?: (message: string, detail?: Record<string, unknown>) => void;
@@ -94,6 +101,13 @@ export const ROUTES: Record<string, Route> = {
     testSubscription(request, {
       ...subscriptionDeps(deps),
       reauthUrlTemplate: deps.reauthUrlTemplate,
+      pagerdutyEventsUrl: deps.pagerdutyEventsUrl,
+    }),
+  "POST /slack/actions": (request, deps) =>
+    slackActionRoute(request, {
+      ...deps,
+      signingSecret: deps.slackSigningSecret,
+      allowLocalUrls: deps.subscriptions.allowLocalUrls,
     }),
   "GET /reconnect/{token}": (request, deps) =>
     reconnectRoute(request, {
@@ -108,10 +122,11 @@ export const ROUTES: Record<string, Route> = {
 };
 
 /**
- * The page itself is public; what it shows comes from the routes behind the token. A reconnect
- * link's signed token is its own credential: customers click it without an admin token.
+ * Routes without the bearer token: the page is public (what it shows comes from the routes
+ * behind the token); Slack's clicks carry Slack's signature instead, checked by their route; a
+ * reconnect link's signed token is its own credential: customers click it without an admin token.
  */
-const PUBLIC = new Set(["GET /", "GET /reconnect/{token}"]);
+export const WITHOUT_TOKEN = new Set(["GET /", "POST /slack/actions", "GET /reconnect/{token}"]);
 
 const subscriptionDeps = (deps: ApiDeps): SubscriptionApiDeps => ({
   now: deps.now,
@@ -124,7 +139,7 @@ export function createHandler(options: ApiDeps) {
   return async (request: ApiRequest): Promise<ApiResponse> => {
     const route = ROUTES[request.routeKey];
     if (!route) return error(404, "no such route", [{ path: "route", message: request.routeKey }]);
-    if (PUBLIC.has(request.routeKey)) return route(request, deps);
+    if (WITHOUT_TOKEN.has(request.routeKey)) return route(request, deps);
     return authorize(request, deps.adminToken) ?? route(request, deps);
   };
 }
@@ -146,7 +161,7 @@ let deployed: ReturnType<typeof createHandler> | undefined;
 export const handler = (async (request: ApiRequest) => {
   const token = adminToken();
   // Deployed, the API is never open: without a token nobody gets in.
-  if (token === undefined && !PUBLIC.has(request.routeKey)) {
+  if (token === undefined && !WITHOUT_TOKEN.has(request.routeKey)) {
     return error(401, "the admin token is not configured");
   }
   if (deployed === undefined) {
@@ -163,6 +178,8 @@ export const handler = (async (request: ApiRequest) => {
       reauthUrlTemplate: reauthUrlTemplate(),
       links: configuredLinks(stackoneApiKey() !== undefined),
       stackone: reconnectStackone(stackoneApiKey(), stackoneApiUrl()),
+      slackSigningSecret: slackSigningSecret(),
+      pagerdutyEventsUrl: pagerdutyEventsUrl(),
       page: packagedPage(),
       log: (message, detail) => console.error(JSON.stringify({ message, ...detail })),
     });

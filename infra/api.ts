@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { PACKAGED_PAGE_DIR } from "../shared/config.ts";
-import { alerts, reauthUrlTemplate } from "./alerts.ts";
+import { alerts, pagerdutyEventsUrl, reauthUrlTemplate } from "./alerts.ts";
 import { quirkwatchFunction } from "./function-defaults.ts";
 import { api } from "./http-api.ts";
 import { events } from "./queue.ts";
@@ -8,18 +8,28 @@ import { reconnectEnvironment, reconnectLinks } from "./reconnect.ts";
 import {
   adminToken,
   genericWebhookSecret,
+  slackSigningSecret,
   stackoneApiKey,
   stackoneWebhookSecret,
   stackoneWebhookSecretPrevious,
 } from "./secrets.ts";
 import { table } from "./storage.ts";
 
-/** On the sender's clock: verify, validate, enqueue, answer. More memory, faster cold start. */
+/**
+ * On the sender's clock: verify, validate, enqueue, answer. More memory, faster cold start. The
+ * poller's StackOne key reads an account's status when an `account.updated` carries none.
+ */
 export const ingest = quirkwatchFunction("Ingest", {
   handler: "functions/ingest.handler",
   memory: "1024 MB",
   timeout: "10 seconds",
-  link: [events, stackoneWebhookSecret, stackoneWebhookSecretPrevious, genericWebhookSecret],
+  link: [
+    events,
+    stackoneWebhookSecret,
+    stackoneWebhookSecretPrevious,
+    genericWebhookSecret,
+    stackoneApiKey,
+  ],
 });
 
 /**
@@ -34,7 +44,7 @@ function dashboard(): Pick<sst.aws.FunctionArgs, "copyFiles"> {
 }
 
 /**
- * Admin API and dashboard; email subscriptions become SNS subscriptions on Alerts, and the
+ * Admin API, dashboard and Slack's action clicks; email subscriptions become SNS subscriptions on Alerts, and the
  * notices on-call actions decide (resolve, a mute ending) are published there. A click on a
  * reconnect link (`GET /reconnect/{token}`) makes a StackOne connect session with the API key.
  */
@@ -42,11 +52,13 @@ export const apiHandler = quirkwatchFunction("ApiHandler", {
   handler: "functions/api.handler",
   memory: "512 MB",
   timeout: "10 seconds",
-  link: [table, adminToken, alerts, stackoneApiKey, ...reconnectLinks],
+  link: [table, adminToken, alerts, slackSigningSecret, stackoneApiKey, ...reconnectLinks],
   environment: {
     QUIRKWATCH_PAGE_DIR: PACKAGED_PAGE_DIR,
     ...reconnectEnvironment(),
     ...(reauthUrlTemplate ? { REAUTH_URL_TEMPLATE: reauthUrlTemplate } : {}),
+    // A PagerDuty subscription's "send test".
+    ...(pagerdutyEventsUrl ? { PAGERDUTY_EVENTS_URL: pagerdutyEventsUrl } : {}),
   },
   ...dashboard(),
 });
@@ -72,6 +84,8 @@ for (const route of [
   "PATCH /subscriptions/{id}",
   "DELETE /subscriptions/{id}",
   "POST /subscriptions/{id}/test",
+  // Slack's clicks: authenticated by Slack's signature (SlackSigningSecret), not the token.
+  "POST /slack/actions",
   // Public: the signed token is the credential (functions/api.ts).
   "GET /reconnect/{token}",
 ]) {

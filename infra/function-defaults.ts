@@ -23,10 +23,14 @@ const LAMBDA_ONLY = JSON.stringify({
   ],
 });
 
+/** Where the functions' EMF metrics go (shared/metrics-emf.ts): one namespace per stage. */
+export const metricsNamespace = `Quirkwatch/${$app.stage}`;
+
 export function quirkwatchFunction(name: string, args: QuirkwatchFunctionArgs): sst.aws.Function {
   return new sst.aws.Function(name, {
     ...functionDefaults,
     ...args,
+    environment: { QUIRKWATCH_METRICS_NAMESPACE: metricsNamespace, ...args.environment },
     transform: { ...args.transform, role: { assumeRolePolicy: LAMBDA_ONLY } },
   });
 }

@@ -7,7 +7,12 @@ const RESOLVED_BY = {
   account_deleted: "the account's deletion",
 } as const;
 
-const MARK = { firing: "🔴 FIRING", reminder: "🟠 STILL FIRING", resolved: "✅ RESOLVED" } as const;
+const MARK = {
+  firing: "🔴 FIRING",
+  reminder: "🟠 STILL FIRING",
+  resolved: "✅ RESOLVED",
+  acknowledged: "👀 ACKNOWLEDGED",
+} as const;
 
 /** A notice as a few readable lines for the local stack's console. */
 export function formatNotice(notice: Notice): string {
@@ -23,6 +28,10 @@ export function formatNotice(notice: Notice): string {
   if (notice.kind === "resolved") {
     const through = i.reconnect?.reconnected_at ? ", reconnected through the link" : "";
     lines.push(`  resolved by ${RESOLVED_BY[notice.resolution ?? "quiet"]}${through}`);
+    return lines.join("\n");
+  }
+  if (notice.kind === "acknowledged") {
+    lines.push(`  acknowledged by ${notice.acknowledged_by ?? "admin"}`);
     return lines.join("\n");
   }
   const last = i.last_error;

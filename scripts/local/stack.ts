@@ -3,15 +3,20 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHandler as createIngest } from "../../functions/ingest.ts";
+import { authorize, json } from "../../shared/api/http.ts";
+import { count, MetricTotals, recordMetricsTo } from "../../shared/metrics.ts";
+import { PAGERDUTY_EVENTS_URL } from "../../shared/notify/pagerduty.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
 import { reconnectSettingsFrom } from "../../shared/reconnect/configured.ts";
 import { DEFAULT_LINK_DAYS } from "../../shared/reconnect/links.ts";
+import { accountStatusLookup } from "../../shared/sources/stackone/linked-accounts.ts";
 import { buildPage } from "../build-page.ts";
 import { createApiGateway, type LocalHandler } from "./api-gateway.ts";
 import type { ManualClock } from "./clock.ts";
 import { lockDataDir } from "./data-lock.ts";
 import type { EngineStats } from "./engine-protocol.ts";
 import type { LocalEngine } from "./local-engine.ts";
+import { localMetrics } from "./metrics.ts";
 import { type LocalPollerOptions, POLLER_TASK } from "./poller.ts";
 import { reconnectSecretIn } from "./reconnect-secret.ts";
 import { StartupError } from "./startup-error.ts";
@@ -39,13 +44,20 @@ export type StackOptions = {
   log?: (line: string) => void;
   /** The default Slack channel: every notice is posted to it. */
   slackWebhookUrl?: string;
+  /** SLACK_SIGNING_SECRET: notices carry action buttons, and `POST /slack/actions` is answered. */
+  slackSigningSecret?: string;
+  /** PAGERDUTY_EVENTS_URL; PagerDuty's own by default. */
+  pagerdutyEventsUrl?: string;
+  /**
+   * PUBLIC_URL (or QUIRKWATCH_URL): where people reach this stack, when not where it listens (a
+   * proxy). Reconnect links need it (and the StackOne key); dashboard links fall back to the port.
+   */
+  publicUrl?: string;
   reauthUrlTemplate?: string;
   /** Destinations may be http://127.0.0.1 and http://localhost; true unless set false. */
   allowLocalUrls?: boolean;
   /** StackOne's request logs, polled when STACKONE_API_KEY is set. */
   stackonePoller?: LocalPollerOptions;
-  /** PUBLIC_URL: where customers reach this stack. Reconnect links need it and the StackOne key. */
-  publicUrl?: string;
   /** RECONNECT_SECRET; else one is made and kept in the data folder. */
   reconnectSecret?: string;
   /** RECONNECT_LINK_DAYS. */
@@ -66,6 +78,9 @@ export async function startStack(options: StackOptions) {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "quirkwatch-"));
   const lock = lockDataDir(dataDir);
   let engine: LocalEngine | undefined;
+  // This thread's counts (ingest; every count of the dynamodb engine) for `GET /metrics`.
+  const totals = new MetricTotals();
+  const previousSink = recordMetricsTo(totals);
   try {
     const apiKeySet = options.stackonePoller !== undefined;
     const reconnect = reconnectSettingsFrom({
@@ -83,6 +98,12 @@ export async function startStack(options: StackOptions) {
       rules: options.rules,
       adminToken: options.adminToken,
       slackWebhookUrl: options.slackWebhookUrl,
+      slackSigningSecret: options.slackSigningSecret,
+      pagerdutyEventsUrl: options.pagerdutyEventsUrl ?? PAGERDUTY_EVENTS_URL,
+      // Known before listening only when the port is fixed; a test's port 0 gets no links.
+      dashboardUrl:
+        options.publicUrl ??
+        (options.port ? `http://${options.host ?? "127.0.0.1"}:${options.port}` : undefined),
       reauthUrlTemplate: options.reauthUrlTemplate,
       allowLocalUrls: options.allowLocalUrls ?? true,
       sweepIntervalMs: options.sweepIntervalMs,
@@ -105,10 +126,14 @@ export async function startStack(options: StackOptions) {
     const running = engine;
 
     let rejected = 0;
+    const poller = options.stackonePoller;
     const ingest = createIngest({
       queue: running.queue,
       stackoneSecrets: options.stackoneSecrets,
       genericSecret: options.genericSecret,
+      // The poller's key also reads an account's status when a webhook does not say it.
+      accountStatus:
+        poller && accountStatusLookup({ apiKey: poller.apiKey, baseUrl: poller.apiUrl }),
     });
     const webhook: LocalHandler = async (event) => {
       const result = await ingest(event);
@@ -123,6 +148,16 @@ export async function startStack(options: StackOptions) {
     };
     const routes: Record<string, LocalHandler> = { "POST /webhooks/{source}": webhook };
     for (const routeKey of running.routes) routes[routeKey] = running.handle;
+    // For a load balancer or an orchestrator: no token, nothing but whether to send traffic.
+    routes["GET /healthz"] = async () => {
+      const health = await running.health();
+      return health.ok
+        ? json(200, { status: "ok" })
+        : json(503, { status: "unavailable", reason: health.reason });
+    };
+    const metrics = localMetrics(running, totals);
+    routes["GET /metrics"] = async (event) =>
+      authorize(event, options.adminToken) ?? (await metrics());
     const stats = async (): Promise<StackStats> => ({
       ...(await running.stats()),
       rejected,
@@ -137,6 +172,7 @@ export async function startStack(options: StackOptions) {
 
     const server = createApiGateway(routes, (_route, params) => {
       rejected += 1;
+      count("events_rejected", { reason: "too_large" });
       log(`webhook rejected: ${sourceOf(params)} 413 the body is too large`);
     });
     await listen(server, options.port, options.host ?? "127.0.0.1");
@@ -171,12 +207,14 @@ export async function startStack(options: StackOptions) {
           server.closeIdleConnections();
         });
         await running.close();
+        recordMetricsTo(previousSink);
         lock.release();
         if (temporary) rmSync(dataDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
     await engine?.close().catch(() => undefined);
+    recordMetricsTo(previousSink);
     lock.release();
     throw error;
   }

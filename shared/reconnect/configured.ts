@@ -25,7 +25,11 @@ export function reconnectSettingsFrom(
   if (config.secret === undefined) {
     return { off: "set the reconnect secret (npx sst secret set ReconnectSecret ...)" };
   }
-  checkPublicUrl(config.publicUrl);
+  if (!isSafePublicUrl(config.publicUrl)) {
+    return {
+      off: `PUBLIC_URL must be an https:// address (http:// only on localhost), without query or fragment; ${config.publicUrl} is not`,
+    };
+  }
   return {
     settings: {
       secret: config.secret,
@@ -37,19 +41,15 @@ export function reconnectSettingsFrom(
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
-export function checkPublicUrl(url: string): void {
+/** A link is a credential: it may travel over a network only encrypted. */
+function isSafePublicUrl(url: string): boolean {
   const parsed = URL.canParse(url) ? new URL(url) : undefined;
-  const ok =
+  return (
     parsed !== undefined &&
     parsed.search === "" &&
     parsed.hash === "" &&
-    (parsed.protocol === "https:" ||
-      (parsed.protocol === "http:" && LOOPBACK.has(parsed.hostname)));
-  if (!ok) {
-    throw new ConfigError(
-      `PUBLIC_URL must be an https:// URL (http:// only on localhost), without query or fragment (got "${url}")`,
-    );
-  }
+    (parsed.protocol === "https:" || (parsed.protocol === "http:" && LOOPBACK.has(parsed.hostname)))
+  );
 }
 
 /**

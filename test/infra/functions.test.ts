@@ -57,6 +57,10 @@ const AWS_CALLS: Record<string, Record<string, string[]>> = {
   // Lambda sends an event the function failed on to its dead-letter queue with the function's role.
   "functions/notify-slack.handler": { Table: TABLE_CALLS, NotifySlackDlq: ["sqs:SendMessage"] },
   "functions/notify-webhook.handler": { Table: TABLE_CALLS, NotifyWebhookDlq: ["sqs:SendMessage"] },
+  "functions/notify-pagerduty.handler": {
+    Table: TABLE_CALLS,
+    NotifyPagerdutyDlq: ["sqs:SendMessage"],
+  },
 };
 
 /** "functions/notify-slack.handler" -> { file: "notify-slack", exportName: "handler" } */
