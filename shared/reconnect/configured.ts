@@ -1,4 +1,4 @@
-import { ConfigError, publicUrl, reconnectLinkDays, reconnectSecret } from "../config.ts";
+import { publicUrl, reconnectLinkDays, reconnectSecret } from "../config.ts";
 import { ReconnectLinks, type ReconnectSettings } from "./links.ts";
 
 /** What reconnect links need, from wherever the engine keeps it. */
