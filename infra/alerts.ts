@@ -29,16 +29,23 @@ if (opsEmail) {
   });
 }
 
+/** What a notifier may do besides writing to its dead-letter queue. */
+export type Permission = { actions: string[]; resources: ReturnType<typeof $interpolate>[] };
+
 /**
  * A notifier subscribed to Alerts with its own dead-letter queue, which catches both ways a
  * notice can be lost: SNS failing to invoke the function (the subscription's redrive policy) and
  * the function failing after Lambda's two retries (the function's dead-letter config).
  */
-export function alertSubscriber(name: string, args: QuirkwatchFunctionArgs) {
+export function alertSubscriber(
+  name: string,
+  args: QuirkwatchFunctionArgs,
+  permissions: Permission[] = [],
+) {
   const dlq = deadLetterQueue(`${name}Dlq`);
   const fn = quirkwatchFunction(name, {
     ...args,
-    permissions: [{ actions: ["sqs:SendMessage"], resources: [dlq.arn] }],
+    permissions: [...permissions, { actions: ["sqs:SendMessage"], resources: [dlq.arn] }],
     transform: { function: { deadLetterConfig: { targetArn: dlq.arn } } },
   });
   // SNS may send to the queue only on behalf of the Alerts topic.

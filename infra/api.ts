@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { PACKAGED_PAGE_DIR } from "../shared/config.ts";
 import { alerts, pagerdutyEventsUrl, reauthUrlTemplate } from "./alerts.ts";
+import { emailSending } from "./email.ts";
 import { quirkwatchFunction } from "./function-defaults.ts";
 import { api } from "./http-api.ts";
 import { events } from "./queue.ts";
@@ -44,9 +45,10 @@ function dashboard(): Pick<sst.aws.FunctionArgs, "copyFiles"> {
 }
 
 /**
- * Admin API, dashboard and Slack's action clicks; email subscriptions become SNS subscriptions on Alerts, and the
- * notices on-call actions decide (resolve, a mute ending) are published there. A click on a
- * reconnect link (`GET /reconnect/{token}`) makes a StackOne connect session with the API key.
+ * Admin API, dashboard and Slack's action clicks; email subscriptions become SNS subscriptions on
+ * Alerts (or, with EMAIL_FROM, are sent through SES, and "send test" sends one), and the notices
+ * on-call actions decide (resolve, a mute ending) are published there. A click on a reconnect
+ * link (`GET /reconnect/{token}`) makes a StackOne connect session with the API key.
  */
 export const apiHandler = quirkwatchFunction("ApiHandler", {
   handler: "functions/api.handler",
@@ -57,9 +59,11 @@ export const apiHandler = quirkwatchFunction("ApiHandler", {
     QUIRKWATCH_PAGE_DIR: PACKAGED_PAGE_DIR,
     ...reconnectEnvironment(),
     ...(reauthUrlTemplate ? { REAUTH_URL_TEMPLATE: reauthUrlTemplate } : {}),
+    ...emailSending.environment,
     // A PagerDuty subscription's "send test".
     ...(pagerdutyEventsUrl ? { PAGERDUTY_EVENTS_URL: pagerdutyEventsUrl } : {}),
   },
+  permissions: emailSending.permissions,
   ...dashboard(),
 });
 

@@ -19,7 +19,13 @@ import { type EngineSettings, STALL_MS } from "./engine-protocol.ts";
 import type { LocalEngine } from "./local-engine.ts";
 import { MemoryBus } from "./memory-bus.ts";
 import { MemoryQueue } from "./memory-queue.ts";
-import { emailSubscriber, MemoryEmailOutbox, outboxHandler } from "./outbox.ts";
+import {
+  emailSubscriber,
+  localEmail,
+  MemoryEmailOutbox,
+  outboxHandler,
+  sendingEmailSubscriber,
+} from "./outbox.ts";
 import { countWrites } from "./write-counter.ts";
 
 export const TABLE_NAME = "quirkwatch";
@@ -55,6 +61,7 @@ export async function startDynamoEngine(
     links && settings.stackonePoller
       ? reconnectStackone(settings.stackonePoller.apiKey, settings.stackonePoller.apiUrl)
       : undefined;
+  const email = localEmail(settings.email);
   const bus = new MemoryBus([
     { name: "console", deliver: async (notice) => log(formatNotice(notice)) },
     ...deliverySubscribers({
@@ -68,7 +75,9 @@ export async function startDynamoEngine(
       log,
       now: settings.now,
     }),
-    emailSubscriber(subscriptions, emails, log, settings.now),
+    email
+      ? sendingEmailSubscriber(subscriptions, emails, email, log, settings.now)
+      : emailSubscriber(subscriptions, emails, log, settings.now),
   ]);
   const mutes = new DynamoMuteStore(client, table);
   const cursors = new DynamoCursorStore(client, table);
@@ -124,6 +133,7 @@ export async function startDynamoEngine(
     subscriptions: {
       subscriptions,
       email: emails,
+      emailSending: email,
       allowLocalUrls: settings.allowLocalUrls,
       now: settings.now,
     },

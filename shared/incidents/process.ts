@@ -5,7 +5,13 @@ import { forEachLimit } from "../concurrency.ts";
 import { type IntegrationEvent, parseEvent } from "../events/event.ts";
 import type { ReconnectLinks } from "../reconnect/links.ts";
 import { withLinkSent } from "../reconnect/trail.ts";
-import { changesIncidents, planBatch, resolutionFor } from "./batch.ts";
+import {
+  changesIncidents,
+  customerTeller,
+  planBatch,
+  resolutionFor,
+  withCustomerTeller,
+} from "./batch.ts";
 import type { AlertBus } from "./bus.ts";
 import { changeIncident, IncidentContended, MAX_WRITE_ATTEMPTS } from "./change.ts";
 import type { Resolution } from "./incident.ts";
@@ -182,6 +188,7 @@ async function resolveFor(
   silences: Silences,
 ): Promise<IncidentRecord[]> {
   const open = await deps.store.openIncidentsForAccount(event.account.id);
+  const teller = customerTeller(event, open, silences.mutes, now);
   const out: IncidentRecord[] = [];
   for (const incident of open) {
     const resolution = resolutionFor(event, incident);
@@ -190,6 +197,7 @@ async function resolveFor(
       token,
       now,
       silences,
+      teller,
     });
     if (record) out.push(record);
   }
@@ -205,11 +213,22 @@ export async function resolveWithRetry(
   store: IncidentStore,
   id: string,
   resolution: Resolution,
-  { token, now, silences }: { token: string; now: Date; silences: Silences },
+  {
+    token,
+    now,
+    silences,
+    teller,
+  }: { token: string; now: Date; silences: Silences /** customerTeller's */; teller?: string },
   stillDue: (current: IncidentRecord) => boolean = () => true,
 ): Promise<{ record: IncidentRecord | undefined; resolved: boolean }> {
   const { record, changed } = await changeIncident(store, id, (current) =>
-    stillDue(current) ? resolveIncident(current, resolution, now, token, silences) : undefined,
+    stillDue(current)
+      ? withCustomerTeller(
+          resolveIncident(current, resolution, now, token, silences),
+          teller,
+          token,
+        )
+      : undefined,
   );
   return { record, resolved: changed };
 }

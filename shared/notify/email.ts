@@ -21,9 +21,9 @@ import {
 export type EmailAudience = "customer" | "internal";
 /**
  * `body` is the plain text every channel can send (SNS email sends only it); `html`, for a
- * sender that can send both, is the same text with the reconnect link as a button.
+ * sender that can send both (SMTP, SES), is the same text, with the reconnect link as a button.
  */
-export type Email = { subject: string; body: string; html?: string };
+export type Email = { subject: string; body: string; html: string };
 
 /** SNS: under 100 characters. */
 export const SUBJECT_MAX = 99;
@@ -69,9 +69,15 @@ function renderCustomer(notice: Notice): Email {
 
   if (notice.kind === "resolved") {
     headline = "your connection is working again";
+    // One reconnect fixed several problems: this email speaks for all of them.
+    const forAll = notice.customer_told_by === incident.id;
     lines.push(
-      `Good news: the problem with your ${provider} connection has been resolved.`,
-      `Problem: ${oneLine(wording.title)}`,
+      ...(forAll
+        ? [`Good news: every problem with your ${provider} connection has been resolved.`]
+        : [
+            `Good news: the problem with your ${provider} connection has been resolved.`,
+            `Problem: ${oneLine(wording.title)}`,
+          ]),
       notice.resolution === "quiet"
         ? "We have not seen it happen for a while, so we consider it resolved."
         : notice.resolution === "manual"
@@ -110,7 +116,8 @@ function renderCustomer(notice: Notice): Email {
     label: reconnectLabel(provider),
     url: notice.reconnect_url,
   };
-  return { subject: customerSubject(notice, headline), body, html: emailHtml(body, button) };
+  const subject = customerSubject(notice, headline);
+  return { subject, body, html: emailHtml(subject, body, button || undefined) };
 }
 
 /** The reconnect button's words: `Reconnect Hibob`. */
@@ -187,7 +194,9 @@ function renderInternal(notice: Notice): Email {
     lines.push("", "Request ids (newest last)");
     for (const id of incident.request_ids) lines.push(`- ${oneLine(id)}`);
   }
-  return { subject: subject(subjectText), body: lines.join("\n") };
+  const body = lines.join("\n");
+  const line = subject(subjectText);
+  return { subject: line, body, html: emailHtml(line, body) };
 }
 
 export function renderEmail(notice: Notice, audience: EmailAudience): Email {

@@ -35,6 +35,8 @@ const SETTINGS = [
   "STACKONE_API_URL",
   "STACKONE_POLL_OVERLAP_SECONDS",
   "RECONNECT_LINK_DAYS",
+  "EMAIL_FROM",
+  "SES_CONFIGURATION_SET",
 ];
 
 /** Rejects with the deploy's own error when `sst deploy` would fail. */
