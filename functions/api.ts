@@ -44,6 +44,8 @@ import type { AlertBus } from "../shared/incidents/bus.ts";
 import type { MuteStore } from "../shared/incidents/mute.ts";
 import type { IncidentStore } from "../shared/incidents/store.ts";
 import { emailsFor } from "../shared/notify/email.ts";
+import type { EmailSender } from "../shared/notify/email-sender.ts";
+import { ConfirmedAtOnce } from "../shared/notify/email-subscriptions.ts";
 import {
   type ConnectSessionsApi,
   type LinkedAccounts,
@@ -53,8 +55,6 @@ import { configuredLinks } from "../shared/reconnect/configured.ts";
 import type { ReconnectLinks } from "../shared/reconnect/links.ts";
 import { RateLimiter } from "../shared/reconnect/rate-limit.ts";
 import { reconnectStackone } from "../shared/reconnect/stackone.ts";
-import type { EmailSender } from "../shared/notify/email-sender.ts";
-import { ConfirmedAtOnce } from "../shared/notify/email-subscriptions.ts";
 
 export type ApiDeps = {
   store: IncidentStore;
