@@ -4,6 +4,7 @@ import {
   parseEvent,
   type ValidationIssue,
 } from "../events/event.ts";
+import { JsonTooDeep, MAX_JSON_DEPTH, parseBoundedJson } from "../json-depth.ts";
 import { normalizeStackone, type RawBody } from "../sources/stackone/normalize.ts";
 import { IngestRejection } from "./rejection.ts";
 
@@ -94,8 +95,13 @@ function decodeUtf8(body: Buffer): string {
 
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseBoundedJson(text);
   } catch (error) {
+    if (error instanceof JsonTooDeep) {
+      throw new IngestRejection(422, error.message, [
+        { path: "", message: `at most ${MAX_JSON_DEPTH} levels of arrays and objects` },
+      ]);
+    }
     throw new IngestRejection(400, "the body is not valid JSON", [
       { path: "", message: error instanceof Error ? error.message : "unparseable" },
     ]);

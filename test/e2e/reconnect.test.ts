@@ -170,6 +170,8 @@ for (const engine of ENGINES)
         },
         publicUrl: PUBLIC_URL,
         reconnectSecret: RECONNECT_SECRET,
+        // The receivers and StackOne's double are on 127.0.0.1.
+        allowLocalUrls: true,
         log: (line) => lines.push(line),
         clock,
       });
