@@ -7,6 +7,7 @@ import { isOrphaned } from "./process.ts";
 import {
   applyEvents,
   type IncidentRecord,
+  liveEvents,
   resolveIncident,
   toNotice,
   withoutNotices,
@@ -64,14 +65,19 @@ export function processInTransaction(
 
   for (const [incidentId, { classification, items }] of plan.counted) {
     const current = tx.getIncident(incidentId);
-    const group = { incidentId, classification, events: items };
+    // Claimed all the same: a history event is never looked at again.
+    const events = liveEvents(current, items, classification.alert, now);
+    if (events.length === 0) continue;
+    const group = { incidentId, classification, events };
     // The claims commit with the count: no batch token needs remembering on the record.
     write(current, applyEvents(current, group, now, token, { ...silences, recordApplied: false }));
   }
   for (const event of plan.resolving) {
     for (const incident of tx.openIncidentsForAccount(event.account.id)) {
       const resolution = resolutionFor(event, incident);
-      const next = resolution && resolveIncident(incident, resolution, now, token, silences);
+      const next =
+        resolution &&
+        resolveIncident(incident, resolution, now, token, silences, undefined, event.occurred_at);
       if (next) write(incident, next);
     }
   }

@@ -13,6 +13,7 @@ import {
   applyEvents,
   type EventGroup,
   type IncidentRecord,
+  liveEvents,
   type PendingNotice,
   resolveIncident,
   type Silences,
@@ -157,7 +158,13 @@ async function applyGroup(
       if (await deps.store.reclaimEvent(key, previous.token, token)) reclaimed.push(item.event);
     }
     unchecked = [];
-    const events = [...group.events, ...reclaimed];
+    // Claimed all the same: a history event is never looked at again.
+    const events = liveEvents(
+      current,
+      [...group.events, ...reclaimed],
+      group.classification.alert,
+      now,
+    );
     if (events.length === 0) return current;
     // Our write landed, but its answer was lost and the SDK's retry found the new version.
     if (current?.applied.some(([t]) => t === token)) return current;
@@ -186,6 +193,7 @@ async function resolveFor(
       token,
       now,
       silences,
+      at: event.occurred_at,
     });
     if (record) out.push(record);
   }
@@ -201,11 +209,13 @@ export async function resolveWithRetry(
   store: IncidentStore,
   id: string,
   resolution: Resolution,
-  { token, now, silences }: { token: string; now: Date; silences: Silences },
+  { token, now, silences, at }: { token: string; now: Date; silences: Silences; at?: string },
   stillDue: (current: IncidentRecord) => boolean = () => true,
 ): Promise<{ record: IncidentRecord | undefined; resolved: boolean }> {
   const { record, changed } = await changeIncident(store, id, (current) =>
-    stillDue(current) ? resolveIncident(current, resolution, now, token, silences) : undefined,
+    stillDue(current)
+      ? resolveIncident(current, resolution, now, token, silences, undefined, at)
+      : undefined,
   );
   return { record, resolved: changed };
 }

@@ -77,7 +77,8 @@ export type Engine = {
   name: string;
   fresh(): Promise<Stores>;
   pipes(): Promise<Pipes>;
-  processing(): Promise<Processing>;
+  /** `now`: the processor's clock (the real one by default). */
+  processing(options?: { now?: () => Date }): Promise<Processing>;
   close(): Promise<void>;
 };
 
@@ -143,7 +144,7 @@ export async function dynamoEngine(): Promise<Engine> {
         },
       };
     },
-    async processing() {
+    async processing(options = {}) {
       const { incidents, mutes } = await fresh();
       const bus = new MemoryBus();
       let message = 0;
@@ -156,6 +157,7 @@ export async function dynamoEngine(): Promise<Engine> {
             mutes,
             bus,
             classifier,
+            now: options.now,
           });
           if (batchItemFailures.length > 0) throw new Error("the batch failed");
         },
@@ -248,10 +250,11 @@ export async function sqliteEngine(): Promise<Engine> {
         },
       };
     },
-    async processing() {
+    async processing(options = {}) {
       const engine = open(join(root, randomUUID()));
       const processor = new SqliteBatchProcessor(engine, {
         classifier,
+        now: options.now,
         mutes: engine.mutes,
         log: () => {},
         batchSize: 100_000,
