@@ -69,7 +69,21 @@ export const allowLocalUrls = (): boolean => env("QUIRKWATCH_LOCAL") === "1";
 export const stackoneApiKey = (): string | undefined =>
   secret("StackoneApiKey", "STACKONE_API_KEY");
 
-export const stackoneApiUrl = (): string => env("STACKONE_API_URL") ?? "https://api.stackone.com";
+/** https, or http on a loopback address (a test server): the API key must not cross a network in clear text. */
+export function stackoneApiUrl(): string {
+  const value = env("STACKONE_API_URL") ?? "https://api.stackone.com";
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {}
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url?.hostname ?? "");
+  if (url?.protocol !== "https:" && !(url?.protocol === "http:" && loopback)) {
+    throw new ConfigError(
+      `STACKONE_API_URL must be https (or http on 127.0.0.1, localhost or [::1]): the API key is sent with every request (got "${value}")`,
+    );
+  }
+  return value;
+}
 
 /** Seconds between two polls of the request logs (deployed: rounded up to whole minutes). */
 export const stackonePollSeconds = (): number => positiveSeconds("STACKONE_POLL_SECONDS", 60);

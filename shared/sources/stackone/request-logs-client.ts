@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { backoff, parseRetryAfter, sleep } from "../../retry.ts";
 import {
+  answered,
   StackoneBadAnswer,
   StackoneRateLimited,
   StackoneUnauthorized,
@@ -145,7 +146,7 @@ export class RequestLogsClient {
       return { status, error: new StackoneUnavailable(`StackOne answered ${status}`), retry: true };
     }
     if (status < 200 || status >= 300) {
-      const error = new StackoneBadAnswer(`StackOne answered ${status}: ${cut(text)}`);
+      const error = new StackoneBadAnswer(answered(status, text));
       return { status, error, retry: false };
     }
     try {
