@@ -56,6 +56,7 @@ export async function startStack(options: StackOptions) {
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "quirkwatch-"));
   const lock = lockDataDir(dataDir);
+  if (lock.notice) log(lock.notice);
   let engine: LocalEngine | undefined;
   try {
     const settings = {
