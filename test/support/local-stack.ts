@@ -3,6 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
+import { leakedSecrets, secretsOf } from "./log-secrets.ts";
 
 export const SECRET = "e2e-secret";
 
@@ -15,7 +16,10 @@ export type RunningStack = {
    * a notice once the outbox delivers it), or as it is after `timeoutMs`.
    */
   printed(text: string, timeoutMs?: number): Promise<string>;
-  /** Sends the signal to `npm start`'s process group, as a terminal would, and waits for exit. */
+  /**
+   * Sends the signal to `npm start`'s process group, as a terminal would, and waits for exit.
+   * Then fails if anything it printed holds a secret (test/support/log-secrets.ts).
+   */
   stop(signal?: NodeJS.Signals): Promise<void>;
 };
 
@@ -25,11 +29,18 @@ export async function startLocalStack(
   dataDir?: string,
 ): Promise<RunningStack> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), "quirkwatch-e2e-"));
+  const childEnv = {
+    ...process.env,
+    PORT: "0",
+    DATA_DIR: dir,
+    STACKONE_WEBHOOK_SECRET: SECRET,
+    ...env,
+  };
   const child: ChildProcess = spawn("npm", ["start", "--silent"], {
     cwd: join(import.meta.dirname, "../.."),
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PORT: "0", DATA_DIR: dir, STACKONE_WEBHOOK_SECRET: SECRET, ...env },
+    env: childEnv,
   });
   let output = "";
   child.stdout?.on("data", (chunk) => {
@@ -66,7 +77,9 @@ export async function startLocalStack(
     },
     async stop(signal = "SIGTERM") {
       if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, signal);
-      return exited;
+      await exited;
+      const leaked = leakedSecrets(output, secretsOf(childEnv, dir));
+      if (leaked.length > 0) throw new Error(`npm start logged ${leaked.join(", ")}`);
     },
   };
 }
