@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { PACKAGED_PAGE_DIR } from "../shared/config.ts";
 import { alerts, reauthUrlTemplate } from "./alerts.ts";
-import { quirkwatchFunction } from "./function-defaults.ts";
+import { ITEM_READS_WRITES, quirkwatchFunction, tableAccess } from "./function-defaults.ts";
 import { events } from "./queue.ts";
 import {
   adminToken,
@@ -17,6 +17,8 @@ export const ingest = quirkwatchFunction("Ingest", {
   memory: "1024 MB",
   timeout: "10 seconds",
   link: [events, stackoneWebhookSecret, stackoneWebhookSecretPrevious, genericWebhookSecret],
+  // Internet-facing: it may put events on the queue, and nothing else.
+  permissions: [{ actions: ["sqs:SendMessage"], resources: [events.arn] }],
 });
 
 /**
@@ -39,6 +41,20 @@ export const apiHandler = quirkwatchFunction("ApiHandler", {
   memory: "512 MB",
   timeout: "10 seconds",
   link: [table, adminToken, alerts],
+  permissions: [
+    ...tableAccess(table, [...ITEM_READS_WRITES, "dynamodb:Query"]),
+    {
+      // Email subscriptions are SNS subscriptions; on-call actions publish what they decide.
+      actions: [
+        "sns:Subscribe",
+        "sns:Unsubscribe",
+        "sns:GetSubscriptionAttributes",
+        "sns:SetSubscriptionAttributes",
+        "sns:Publish",
+      ],
+      resources: [alerts.arn],
+    },
+  ],
   environment: {
     QUIRKWATCH_PAGE_DIR: PACKAGED_PAGE_DIR,
     ...(reauthUrlTemplate ? { REAUTH_URL_TEMPLATE: reauthUrlTemplate } : {}),
@@ -46,8 +62,25 @@ export const apiHandler = quirkwatchFunction("ApiHandler", {
   ...dashboard(),
 });
 
+/**
+ * Every route of the stage, per second: a steady rate and a burst above it. Beyond them API
+ * Gateway answers 429 before any function runs, so a flood of unauthenticated calls costs no
+ * Lambda time. StackOne and forwarders retry a 429.
+ */
+export const API_THROTTLE = { burst: 200, ratePerSecond: 100 } as const;
+
 // Servers and the dashboard, served from this same origin, call this API: no CORS.
-export const api = new sst.aws.ApiGatewayV2("Api", { cors: false });
+export const api = new sst.aws.ApiGatewayV2("Api", {
+  cors: false,
+  transform: {
+    stage: (stage) => {
+      stage.defaultRouteSettings = {
+        throttlingBurstLimit: API_THROTTLE.burst,
+        throttlingRateLimit: API_THROTTLE.ratePerSecond,
+      };
+    },
+  },
+});
 
 api.route("POST /webhooks/{source}", ingest.arn);
 // One function serves every admin route; `GET /outbox` is local-only and not routed here.

@@ -1,5 +1,5 @@
 import { alerts } from "./alerts.ts";
-import { quirkwatchFunction } from "./function-defaults.ts";
+import { ITEM_READS_WRITES, quirkwatchFunction, tableAccess } from "./function-defaults.ts";
 import { table } from "./storage.ts";
 
 /** Resolves incidents that have gone quiet. */
@@ -8,6 +8,10 @@ export const sweeper = quirkwatchFunction("Sweeper", {
   memory: "512 MB",
   timeout: "60 seconds",
   link: [table, alerts],
+  permissions: [
+    ...tableAccess(table, [...ITEM_READS_WRITES, "dynamodb:Query"]),
+    { actions: ["sns:Publish"], resources: [alerts.arn] },
+  ],
 });
 
 new sst.aws.Cron("Sweep", { function: sweeper.arn, schedule: "rate(5 minutes)" });
