@@ -90,6 +90,8 @@ export async function startStack(options: StackOptions) {
       queue: running.queue,
       stackoneSecrets: options.stackoneSecrets,
       genericSecret: options.genericSecret,
+      // An event's time is judged on the stack's clock, the one the processor counts with.
+      ...(options.clock ? { now: options.clock.now } : {}),
     });
     const webhook: LocalHandler = async (event) => {
       const result = await ingest(event);
