@@ -23,6 +23,7 @@ export default $config({
     await import("./infra/queue.ts");
     await import("./infra/poller.ts");
     const { api } = await import("./infra/api.ts");
+    await import("./infra/pagerduty.ts");
     await import("./infra/cron.ts");
     await import("./infra/alarms.ts");
     return {

@@ -17,6 +17,7 @@ import {
 import { getIncident, listIncidents } from "../shared/api/incidents.ts";
 import { createMute, deleteMute, listMutes } from "../shared/api/mutes.ts";
 import { type PageSource, servePage } from "../shared/api/page.ts";
+import { slackActionRoute } from "../shared/api/slack-actions.ts";
 import { testSubscription } from "../shared/api/subscription-test.ts";
 import {
   createSubscription,
@@ -30,7 +31,9 @@ import {
   alertsTopicArn,
   allowLocalUrls,
   pageDir,
+  pagerdutyEventsUrl,
   reauthUrlTemplate,
+  slackSigningSecret,
   tableName,
 } from "../shared/config.ts";
 import type { AlertBus } from "../shared/incidents/bus.ts";
@@ -47,6 +50,10 @@ export type ApiDeps = {
   /** Required by every route but `GET /` when set; the deployed stack always sets it. */
   adminToken: string | undefined;
   reauthUrlTemplate?: string;
+  /** PAGERDUTY_EVENTS_URL, for a PagerDuty subscription's test. */
+  pagerdutyEventsUrl?: string;
+  /** Slack's signing secret: `POST /slack/actions` is answered only with it. */
+  slackSigningSecret?: string;
   page: PageSource;
   now?: () => Date;
   log?: (message: string, detail?: Record<string, unknown>) => void;
@@ -77,11 +84,21 @@ export const ROUTES: Record<string, Route> = {
     testSubscription(request, {
       ...subscriptionDeps(deps),
       reauthUrlTemplate: deps.reauthUrlTemplate,
+      pagerdutyEventsUrl: deps.pagerdutyEventsUrl,
+    }),
+  "POST /slack/actions": (request, deps) =>
+    slackActionRoute(request, {
+      ...deps,
+      signingSecret: deps.slackSigningSecret,
+      allowLocalUrls: deps.subscriptions.allowLocalUrls,
     }),
 };
 
-/** The page itself is public; what it shows comes from the routes behind the token. */
-const PUBLIC = new Set(["GET /"]);
+/**
+ * Routes without the bearer token: the page is public (what it shows comes from the routes
+ * behind the token); Slack's clicks carry Slack's signature instead, checked by their route.
+ */
+export const WITHOUT_TOKEN = new Set(["GET /", "POST /slack/actions"]);
 
 const subscriptionDeps = (deps: ApiDeps): SubscriptionApiDeps => ({
   now: deps.now,
@@ -93,7 +110,7 @@ export function createHandler(deps: ApiDeps) {
   return async (request: ApiRequest): Promise<ApiResponse> => {
     const route = ROUTES[request.routeKey];
     if (!route) return error(404, "no such route", [{ path: "route", message: request.routeKey }]);
-    if (PUBLIC.has(request.routeKey)) return route(request, deps);
+    if (WITHOUT_TOKEN.has(request.routeKey)) return route(request, deps);
     return authorize(request, deps.adminToken) ?? route(request, deps);
   };
 }
@@ -115,7 +132,7 @@ let deployed: ReturnType<typeof createHandler> | undefined;
 export const handler = (async (request: ApiRequest) => {
   const token = adminToken();
   // Deployed, the API is never open: without a token nobody gets in.
-  if (token === undefined && request.routeKey !== "GET /") {
+  if (token === undefined && !WITHOUT_TOKEN.has(request.routeKey)) {
     return error(401, "the admin token is not configured");
   }
   if (deployed === undefined) {
@@ -130,6 +147,8 @@ export const handler = (async (request: ApiRequest) => {
       },
       adminToken: token,
       reauthUrlTemplate: reauthUrlTemplate(),
+      slackSigningSecret: slackSigningSecret(),
+      pagerdutyEventsUrl: pagerdutyEventsUrl(),
       page: packagedPage(),
       log: (message, detail) => console.error(JSON.stringify({ message, ...detail })),
     });

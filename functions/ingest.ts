@@ -5,8 +5,17 @@ import type {
   APIGatewayProxyStructuredResultV2,
 } from "aws-lambda";
 import { SqsEventQueue } from "../shared/adapters/aws/sqs-queue.ts";
-import { genericWebhookSecret, queueUrl, stackoneWebhookSecrets } from "../shared/config.ts";
+import {
+  genericWebhookSecret,
+  queueUrl,
+  stackoneApiKey,
+  stackoneApiUrl,
+  stackoneWebhookSecrets,
+} from "../shared/config.ts";
 import { type IngestDeps, type IngestResult, receiveWebhook } from "../shared/ingest/receive.ts";
+import { count, recordMetricsTo, rejectionReason } from "../shared/metrics.ts";
+import { emfSink } from "../shared/metrics-emf.ts";
+import { accountStatusLookup } from "../shared/sources/stackone/linked-accounts.ts";
 
 /** `POST /webhooks/{source}` behind API Gateway HTTP API (payload format 2.0). */
 export type IngestHandler = (
@@ -21,7 +30,10 @@ export function createHandler(deps: IngestDeps): IngestHandler {
       event.body === undefined
         ? undefined
         : Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8");
-    return toResponse(await receiveWebhook({ source, headers: event.headers ?? {}, body }, deps));
+    const result = await receiveWebhook({ source, headers: event.headers ?? {}, body }, deps);
+    if ("accepted" in result.body) count("events_accepted", { source }, result.body.accepted);
+    else count("events_rejected", { reason: rejectionReason(result.status) });
+    return toResponse(result);
   };
 }
 
@@ -30,11 +42,16 @@ let configured: IngestHandler | undefined;
 /** The Lambda entry point. Builds the SQS client on first call, so importing never throws. */
 export const handler = (async (event: APIGatewayProxyEventV2) => {
   if (configured === undefined) {
+    recordMetricsTo(emfSink());
     try {
+      const apiKey = stackoneApiKey();
       configured = createHandler({
         queue: new SqsEventQueue(new SQSClient({}), queueUrl()),
         stackoneSecrets: stackoneWebhookSecrets(),
         genericSecret: genericWebhookSecret(),
+        accountStatus: apiKey
+          ? accountStatusLookup({ apiKey, baseUrl: stackoneApiUrl() })
+          : undefined,
       });
     } catch (error) {
       console.error("ingest is not configured:", error instanceof Error ? error.message : error);

@@ -1,7 +1,14 @@
 import type { Context, SNSEvent } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
 import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscriptions.ts";
-import { reauthUrlTemplate, slackWebhookUrl, tableName } from "../shared/config.ts";
+import {
+  reauthUrlTemplate,
+  slackSigningSecret,
+  slackWebhookUrl,
+  tableName,
+} from "../shared/config.ts";
+import { recordMetricsTo } from "../shared/metrics.ts";
+import { emfSink } from "../shared/metrics-emf.ts";
 import { type Log, noticesOf, notifySlack, RecentDeliveries } from "../shared/notify/deliver.ts";
 import { SlackPoster } from "../shared/notify/slack-delivery.ts";
 import type { SubscriptionStore } from "../shared/notify/subscription-store.ts";
@@ -17,6 +24,8 @@ export type NotifySlackDeps = {
   poster: SlackPoster;
   defaultUrl: string | undefined;
   reauthUrlTemplate?: string;
+  /** On-call buttons: Slack's signing secret is set, so `POST /slack/actions` can verify clicks. */
+  actions?: boolean;
   recent?: RecentDeliveries;
   log?: Log;
   now?: () => Date;
@@ -36,11 +45,13 @@ export function createHandler(deps: NotifySlackDeps) {
 // Module-level, so a warm function keeps pacing per webhook across invocations.
 let deployed: ReturnType<typeof createHandler> | undefined;
 export const handler = (event: SNSEvent, context: Context) => {
+  if (deployed === undefined) recordMetricsTo(emfSink());
   deployed ??= createHandler({
     subscriptions: new DynamoSubscriptionStore(createDynamoClient(), tableName()),
     poster: new SlackPoster(),
     defaultUrl: slackWebhookUrl(),
     reauthUrlTemplate: reauthUrlTemplate(),
+    actions: slackSigningSecret() !== undefined,
   });
   return deployed(event, context);
 };

@@ -2,6 +2,8 @@ import type { SNSEvent } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
 import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscriptions.ts";
 import { allowLocalUrls, tableName } from "../shared/config.ts";
+import { recordMetricsTo } from "../shared/metrics.ts";
+import { emfSink } from "../shared/metrics-emf.ts";
 import type { DeliveryOptions } from "../shared/notify/customer-webhook.ts";
 import { type Log, noticesOf, notifyWebhooks, RecentDeliveries } from "../shared/notify/deliver.ts";
 import type { SubscriptionStore } from "../shared/notify/subscription-store.ts";
@@ -31,6 +33,7 @@ export function createHandler(deps: NotifyWebhookDeps) {
 
 let deployed: ReturnType<typeof createHandler> | undefined;
 export const handler = (event: SNSEvent) => {
+  if (deployed === undefined) recordMetricsTo(emfSink());
   deployed ??= createHandler({
     subscriptions: new DynamoSubscriptionStore(createDynamoClient(), tableName()),
     delivery: { allowLocal: allowLocalUrls() },

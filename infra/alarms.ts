@@ -1,6 +1,8 @@
 import { notifySlack, notifyWebhook, ops } from "./alerts.ts";
 import { apiHandler, ingest } from "./api.ts";
 import { sweeper } from "./cron.ts";
+import { metricsNamespace } from "./function-defaults.ts";
+import { notifyPagerduty } from "./pagerduty.ts";
 import { poller } from "./poller.ts";
 import { EVENTS_MAX_RECEIVES, eventsDlq, processor } from "./queue.ts";
 
@@ -14,6 +16,7 @@ const deadLetterQueues = {
   },
   NotifySlackDlq: { queue: notifySlack.dlq, meaning: "Notices Slack delivery lost" },
   NotifyWebhookDlq: { queue: notifyWebhook.dlq, meaning: "Notices webhook delivery lost" },
+  NotifyPagerdutyDlq: { queue: notifyPagerduty.dlq, meaning: "Notices PagerDuty delivery lost" },
 };
 
 for (const [name, { queue, meaning }] of Object.entries(deadLetterQueues)) {
@@ -39,6 +42,7 @@ const functions = {
   Sweeper: sweeper,
   NotifySlack: notifySlack.fn,
   NotifyWebhook: notifyWebhook.fn,
+  NotifyPagerduty: notifyPagerduty.fn,
   ApiHandler: apiHandler,
   RequestLogPoller: poller,
 };
@@ -59,3 +63,41 @@ for (const [name, fn] of Object.entries(functions)) {
     okActions: [ops.arn],
   });
 }
+
+/** Quirkwatch's own counters (shared/metrics.ts), from the functions' EMF log lines. */
+const FIVE_MINUTES = 300;
+
+// Deliveries that failed in two 5-minute windows running: a destination down for longer than
+// retries cover (its notices head for a dead-letter queue), or a notifier broken by a deploy.
+new aws.cloudwatch.MetricAlarm("NoticesFailing", {
+  alarmDescription:
+    "Notices keep failing to reach Slack, webhooks or PagerDuty. The notifier functions' logs name the destination and its answer.",
+  namespace: metricsNamespace,
+  metricName: "notices_sent",
+  dimensions: { outcome: "failed" },
+  statistic: "Sum",
+  period: FIVE_MINUTES,
+  evaluationPeriods: 2,
+  threshold: 0,
+  comparisonOperator: "GreaterThanThreshold",
+  treatMissingData: "notBreaching",
+  alarmActions: [ops.arn],
+  okActions: [ops.arn],
+});
+
+// Webhooks refused in bulk: a secret rotated on one side only, or a sender whose payloads
+// changed. A few strays (a scanner, one bad request) stay under the threshold.
+new aws.cloudwatch.MetricAlarm("EventsRejected", {
+  alarmDescription:
+    "More than 20 webhook requests were refused in 5 minutes. The Ingest function's logs say why (signature, schema); check the signing secret first.",
+  namespace: metricsNamespace,
+  metricName: "events_rejected",
+  statistic: "Sum",
+  period: FIVE_MINUTES,
+  evaluationPeriods: 1,
+  threshold: 20,
+  comparisonOperator: "GreaterThanThreshold",
+  treatMissingData: "notBreaching",
+  alarmActions: [ops.arn],
+  okActions: [ops.arn],
+});

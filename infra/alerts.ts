@@ -6,7 +6,7 @@ import {
   tableAccess,
 } from "./function-defaults.ts";
 import { retainsData } from "./retention.ts";
-import { slackWebhookUrl } from "./secrets.ts";
+import { slackSigningSecret, slackWebhookUrl } from "./secrets.ts";
 import { table } from "./storage.ts";
 
 /**
@@ -39,7 +39,7 @@ if (opsEmail) {
  * notice can be lost: SNS failing to invoke the function (the subscription's redrive policy) and
  * the function failing after Lambda's two retries (the function's dead-letter config).
  */
-function alertSubscriber(name: string, args: Omit<QuirkwatchFunctionArgs, "permissions">) {
+export function alertSubscriber(name: string, args: Omit<QuirkwatchFunctionArgs, "permissions">) {
   const dlq = deadLetterQueue(`${name}Dlq`);
   const fn = quirkwatchFunction(name, {
     ...args,
@@ -86,13 +86,16 @@ export const NOTIFIER_CONCURRENCY = 5;
 
 /** e.g. `https://app.example.com/integrations/{account_id}/reconnect`, set when deploying. */
 export const reauthUrlTemplate = process.env.REAUTH_URL_TEMPLATE?.trim();
+/** e.g. https://events.eu.pagerduty.com/v2/enqueue for PagerDuty's EU service region. */
+export const pagerdutyEventsUrl = process.env.PAGERDUTY_EVENTS_URL?.trim();
 
 export const notifySlack = alertSubscriber("NotifySlack", {
   handler: "functions/notify-slack.handler",
   memory: "512 MB",
   timeout: "30 seconds",
   // A broken destination is reported straight to the default channel, never via Alerts (no loop).
-  link: [table, slackWebhookUrl],
+  // With Slack's signing secret set, messages carry on-call buttons.
+  link: [table, slackWebhookUrl, slackSigningSecret],
   environment: reauthUrlTemplate ? { REAUTH_URL_TEMPLATE: reauthUrlTemplate } : {},
 });
 

@@ -1,22 +1,33 @@
 import { execFileSync } from "node:child_process";
 import { PACKAGED_PAGE_DIR } from "../shared/config.ts";
-import { alerts, reauthUrlTemplate } from "./alerts.ts";
+import { alerts, pagerdutyEventsUrl, reauthUrlTemplate } from "./alerts.ts";
 import { ITEM_READS_WRITES, quirkwatchFunction, tableAccess } from "./function-defaults.ts";
+import { stackoneApiKey } from "./poller.ts";
 import { events } from "./queue.ts";
 import {
   adminToken,
   genericWebhookSecret,
+  slackSigningSecret,
   stackoneWebhookSecret,
   stackoneWebhookSecretPrevious,
 } from "./secrets.ts";
 import { table } from "./storage.ts";
 
-/** On the sender's clock: verify, validate, enqueue, answer. More memory, faster cold start. */
+/**
+ * On the sender's clock: verify, validate, enqueue, answer. More memory, faster cold start. The
+ * poller's StackOne key reads an account's status when an `account.updated` carries none.
+ */
 export const ingest = quirkwatchFunction("Ingest", {
   handler: "functions/ingest.handler",
   memory: "1024 MB",
   timeout: "10 seconds",
-  link: [events, stackoneWebhookSecret, stackoneWebhookSecretPrevious, genericWebhookSecret],
+  link: [
+    events,
+    stackoneWebhookSecret,
+    stackoneWebhookSecretPrevious,
+    genericWebhookSecret,
+    stackoneApiKey,
+  ],
   // Internet-facing: it may put events on the queue, and nothing else.
   permissions: [{ actions: ["sqs:SendMessage"], resources: [events.arn] }],
 });
@@ -33,14 +44,14 @@ function dashboard(): Pick<sst.aws.FunctionArgs, "copyFiles"> {
 }
 
 /**
- * Admin API and dashboard; email subscriptions become SNS subscriptions on Alerts, and the
+ * Admin API, dashboard and Slack's action clicks; email subscriptions become SNS subscriptions on Alerts, and the
  * notices on-call actions decide (resolve, a mute ending) are published there.
  */
 export const apiHandler = quirkwatchFunction("ApiHandler", {
   handler: "functions/api.handler",
   memory: "512 MB",
   timeout: "10 seconds",
-  link: [table, adminToken, alerts],
+  link: [table, adminToken, alerts, slackSigningSecret],
   permissions: [
     ...tableAccess(table, [...ITEM_READS_WRITES, "dynamodb:Query"]),
     {
@@ -58,6 +69,8 @@ export const apiHandler = quirkwatchFunction("ApiHandler", {
   environment: {
     QUIRKWATCH_PAGE_DIR: PACKAGED_PAGE_DIR,
     ...(reauthUrlTemplate ? { REAUTH_URL_TEMPLATE: reauthUrlTemplate } : {}),
+    // A PagerDuty subscription's "send test".
+    ...(pagerdutyEventsUrl ? { PAGERDUTY_EVENTS_URL: pagerdutyEventsUrl } : {}),
   },
   ...dashboard(),
 });
@@ -101,6 +114,8 @@ for (const route of [
   "PATCH /subscriptions/{id}",
   "DELETE /subscriptions/{id}",
   "POST /subscriptions/{id}/test",
+  // Slack's clicks: authenticated by Slack's signature (SlackSigningSecret), not the token.
+  "POST /slack/actions",
 ]) {
   api.route(route, apiHandler.arn);
 }

@@ -60,6 +60,9 @@ const LAMBDA_ONLY = JSON.stringify({
   ],
 });
 
+/** Where the functions' EMF metrics go (shared/metrics-emf.ts): one namespace per stage. */
+export const metricsNamespace = `Quirkwatch/${$app.stage}`;
+
 /**
  * A Lambda whose role allows exactly `permissions`. SST's links would each grant every action
  * of their component (`dynamodb:*`, `sqs:*`, `sns:*`: ingest could purge the queue, the API
@@ -77,6 +80,7 @@ export function quirkwatchFunction(name: string, args: QuirkwatchFunctionArgs): 
   return new sst.aws.Function(name, {
     ...functionDefaults,
     ...args,
+    environment: { QUIRKWATCH_METRICS_NAMESPACE: metricsNamespace, ...args.environment },
     permissions: [],
     transform: {
       ...args.transform,

@@ -9,5 +9,10 @@ export const stackoneWebhookSecretPrevious = new sst.Secret("StackoneWebhookSecr
 export const genericWebhookSecret = new sst.Secret("GenericWebhookSecret", "");
 /** Default Slack destination; Slack subscriptions made through the API add more. */
 export const slackWebhookUrl = new sst.Secret("SlackWebhookUrl", "");
+/**
+ * The Slack app's signing secret: Slack messages then carry Acknowledge / Mute 1 h / Resolve, and
+ * `POST /slack/actions` checks each click's signature with it.
+ */
+export const slackSigningSecret = new sst.Secret("SlackSigningSecret", "");
 /** Bearer token for the admin API (`/incidents`, `/subscriptions`). */
 export const adminToken = new sst.Secret("AdminToken");

@@ -1,5 +1,11 @@
 import { signStackone } from "../shared/sources/stackone/signature.ts";
-import { configuredHost, configuredPort, loadEnv } from "./local/env.ts";
+import {
+  configuredHost,
+  configuredPort,
+  loadEnv,
+  localAdminToken,
+  localStackoneSecret,
+} from "./local/env.ts";
 import { SCENARIOS } from "./local/scenarios.ts";
 
 // Posts a signed webhook for every scenario on the quirks page to a running stack, then shows
@@ -10,10 +16,9 @@ const base = (process.argv[2] ?? `http://${configuredHost()}:${configuredPort()}
   /\/$/,
   "",
 );
-const secret = process.env.STACKONE_WEBHOOK_SECRET || "quirkwatch-dev-secret";
-const headers: Record<string, string> = process.env.ADMIN_TOKEN
-  ? { authorization: `Bearer ${process.env.ADMIN_TOKEN}` }
-  : {};
+const secret = localStackoneSecret();
+const token = localAdminToken();
+const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
 
 for (const scenario of SCENARIOS) {
   const body = JSON.stringify(

@@ -32,7 +32,7 @@ const DESCRIPTIONS: Record<string, string> = {
   "error.provider_errors": `The provider's own errors, at most ${LIMITS.providerErrors}.`,
   "error.provider_errors.status": "The status the provider answered StackOne.",
   "error.provider_errors.url": "The provider URL StackOne called.",
-  "error.provider_errors.raw": `The provider's answer as text (JSON as text): Quirkwatch shows its message, error, error_description or errors[] (cut to ${LIMITS.text} characters).`,
+  "error.provider_errors.raw": `The provider's answer, as text or as StackOne returns it, a JSON object (kept as its JSON text): Quirkwatch shows its message, error, error_description or errors[] (cut to ${LIMITS.text} characters).`,
   request_id: "StackOne's request id, shown to on-call to give StackOne support.",
   retry_after_seconds: "The Retry-After the provider or StackOne sent.",
   request_body: `A sample of the request body (at most ${LIMITS.sampleBytes} bytes are kept): rules for silent problems read it, e.g. a Bullhorn note's candidate_id.`,

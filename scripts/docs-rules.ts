@@ -99,6 +99,7 @@ function duration(seconds: number): string {
 }
 
 function sourceSummary({ source: s }: QuirkRule): string {
+  if (s.url !== undefined) return `${s.page}: [${s.section}](${s.url})`;
   return s.line === undefined
     ? `${s.page}: ${s.section}`
     : `${s.page} line ${s.line}: ${s.section}`;

@@ -11,7 +11,9 @@
  *
  * The StackOne secret and the admin token come from SST's shell
  * (`npx sst shell --stage <stage> -- npm run smoke -- <api url>`), else from
- * STACKONE_WEBHOOK_SECRET and ADMIN_TOKEN. Neither is ever printed.
+ * STACKONE_WEBHOOK_SECRET and ADMIN_TOKEN. For a local stack (`npm run smoke --
+ * http://127.0.0.1:3000`) they are found the way `npm run demo` finds them (the environment,
+ * `.env`, then the development secret). Neither is ever printed.
  *
  * Exit codes: 0 the incident appeared; 1 it did not, or the stack refused; 2 bad usage.
  */
@@ -19,6 +21,7 @@ import { randomUUID } from "node:crypto";
 import { adminToken, stackoneWebhookSecrets } from "../shared/config.ts";
 import { sleep } from "../shared/retry.ts";
 import { STACKONE_SIGNATURE_HEADER, signStackone } from "../shared/sources/stackone/signature.ts";
+import { loadEnv, localAdminToken, localStackoneSecret } from "./local/env.ts";
 
 const SMOKE_ACCOUNT = "quirkwatch-smoke-test";
 /** The processor takes events in batches that wait up to 5 s; a cold start adds a few more. */
@@ -106,15 +109,28 @@ async function findIncident(base: string, token: string | undefined, requestId: 
   );
 }
 
+/** A stack on this machine, which `npm start` runs with development defaults. */
+function isLocal(url: string): boolean {
+  try {
+    return ["127.0.0.1", "localhost", "[::1]"].includes(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
+
+loadEnv();
 const given = process.argv[2];
-const secret = stackoneWebhookSecrets()[0];
+const local = given !== undefined && isLocal(given);
+const secret = stackoneWebhookSecrets()[0] ?? (local ? localStackoneSecret() : undefined);
+const token = adminToken() ?? (local ? localAdminToken() : undefined);
 if (given === undefined || secret === undefined) {
   console.error(`Usage: npm run smoke -- <api url>   (the apiUrl output of npx sst deploy)
 
 It needs the StackOne webhook secret, and the admin token. SST's shell provides both:
   npx sst shell --stage <stage> -- npm run smoke -- <api url>
 or export STACKONE_WEBHOOK_SECRET and ADMIN_TOKEN (\`read -rs ADMIN_TOKEN && export ADMIN_TOKEN\`
-keeps the value out of your shell history).`);
+keeps the value out of your shell history). A local stack needs neither:
+  npm run smoke -- http://127.0.0.1:3000`);
   process.exit(2);
 }
 // The webhookUrl output works too.
@@ -125,7 +141,7 @@ try {
   console.log(`Posting a signed test webhook to ${base}/webhooks/stackone ...`);
   await postTestWebhook(base, secret, requestId);
   console.log("Accepted. Waiting for its incident in the admin API ...");
-  const incident = await findIncident(base, adminToken(), requestId);
+  const incident = await findIncident(base, token, requestId);
   console.log(`Found ${incident.id} (${incident.status}, rule ${incident.rule_id}).
 
 Quirkwatch works end to end: webhook, queue, processor, table and admin API.

@@ -1,11 +1,10 @@
 import { existsSync } from "node:fs";
-import { configuredHost, configuredPort, loadEnv } from "./local/env.ts";
+import { configuredHost, configuredPort, DEV_STACKONE_SECRET, loadEnv } from "./local/env.ts";
 
 // Configuration: the environment, then an optional .env; the defaults are for local development.
 loadEnv();
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 process.env.QUIRKWATCH_LOCAL = "1";
-export const DEV_STACKONE_SECRET = "quirkwatch-dev-secret";
 export const DEV_GENERIC_SECRET = "whsec_cXVpcmt3YXRjaC1sb2NhbC1kZXZlbG9wbWVudC1rZXk=";
 const secretFromEnv =
   process.env.STACKONE_WEBHOOK_SECRET !== undefined && process.env.STACKONE_WEBHOOK_SECRET !== "";
@@ -15,6 +14,9 @@ process.env.GENERIC_WEBHOOK_SECRET ||= DEV_GENERIC_SECRET;
 const {
   adminToken,
   allowLocalUrls,
+  dashboardUrl,
+  pagerdutyEventsUrl,
+  slackSigningSecret,
   genericWebhookSecret,
   reauthUrlTemplate,
   rulesPath,
@@ -84,6 +86,9 @@ try {
     adminToken: adminToken(),
     sweepIntervalMs: Number(process.env.SWEEP_INTERVAL_SECONDS ?? 60) * 1000,
     slackWebhookUrl: slackWebhookUrl(),
+    slackSigningSecret: slackSigningSecret(),
+    pagerdutyEventsUrl: pagerdutyEventsUrl(),
+    publicUrl: dashboardUrl(),
     reauthUrlTemplate: reauthUrlTemplate(),
     allowLocalUrls: allowLocalUrls(),
     stackonePoller: poller,
@@ -114,6 +119,8 @@ console.log(`Quirkwatch is running locally.
   Data          ${storage}
   Alerts        printed here${slack ? `, and posted to Slack at ${redactUrl(slack)}` : " (set SLACK_WEBHOOK_URL to post them to Slack too)"}
   Email outbox  printed here, and GET ${stack.url}/outbox${auth}
+  Health        GET ${stack.url}/healthz; Prometheus metrics at GET ${stack.url}/metrics${auth}
+  Slack buttons ${slackSigningSecret() ? `on: Slack's Request URL is <your public URL>/slack/actions` : "off (set SLACK_SIGNING_SECRET to acknowledge, mute and resolve from Slack)"}
   Rules         ${rules.length} rules${custom ? ` (custom: ${custom})` : ""}
   Request logs  ${poller ? `polled from ${poller.apiUrl} every ${poller.intervalMs / 1000} s` : "not polled (set STACKONE_API_KEY to poll StackOne's request logs)"}
 

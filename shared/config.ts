@@ -53,6 +53,20 @@ export const adminToken = (): string | undefined => secret("AdminToken", "ADMIN_
 export const slackWebhookUrl = (): string | undefined =>
   secret("SlackWebhookUrl", "SLACK_WEBHOOK_URL");
 
+/** Slack's signing secret for `POST /slack/actions`; without it, notices carry no action buttons. */
+export const slackSigningSecret = (): string | undefined =>
+  secret("SlackSigningSecret", "SLACK_SIGNING_SECRET");
+
+/** PagerDuty's Events API v2 endpoint: settable for the EU service region and for tests. */
+export const pagerdutyEventsUrl = (): string =>
+  env("PAGERDUTY_EVENTS_URL") ?? "https://events.pagerduty.com/v2/enqueue";
+
+/** The CloudWatch namespace of the EMF metrics: one per stage (infra sets it), so alarms don't mix them. */
+export const metricsNamespace = (): string => env("QUIRKWATCH_METRICS_NAMESPACE") ?? "Quirkwatch";
+
+/** Where people open the dashboard (deployed: the API's URL), for links in PagerDuty events. */
+export const dashboardUrl = (): string | undefined => env("QUIRKWATCH_URL");
+
 /** e.g. `https://app.example.com/integrations/{account_id}/reconnect` */
 export const reauthUrlTemplate = (): string | undefined => env("REAUTH_URL_TEMPLATE");
 

@@ -8,7 +8,12 @@ const RESOLVED_BY = {
   account_deleted: "the account's deletion",
 } as const;
 
-const MARK = { firing: "🔴 FIRING", reminder: "🟠 STILL FIRING", resolved: "✅ RESOLVED" } as const;
+const MARK = {
+  firing: "🔴 FIRING",
+  reminder: "🟠 STILL FIRING",
+  resolved: "✅ RESOLVED",
+  acknowledged: "👀 ACKNOWLEDGED",
+} as const;
 
 /**
  * A notice as a few readable lines for the local stack's console. Every field is one line of
@@ -26,6 +31,10 @@ export function formatNotice(notice: Notice): string {
     lines.push(`  ${notice.since_last_notice ?? 0} more since the last notice`);
   if (notice.kind === "resolved") {
     lines.push(`  resolved by ${RESOLVED_BY[notice.resolution ?? "quiet"]}`);
+    return lines.join("\n");
+  }
+  if (notice.kind === "acknowledged") {
+    lines.push(`  acknowledged by ${notice.acknowledged_by ?? "admin"}`);
     return lines.join("\n");
   }
   const last = i.last_error;

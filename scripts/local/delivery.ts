@@ -1,6 +1,7 @@
 import type { Subscriber } from "../../shared/incidents/bus.ts";
 import {
   type Log,
+  notifyPagerDuty,
   notifySlack,
   notifyWebhooks,
   RecentDeliveries,
@@ -9,7 +10,7 @@ import { SlackPoster, type SlackPosterOptions } from "../../shared/notify/slack-
 import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
 
 /**
- * Slack and webhook delivery in the local stack: the notifier Lambdas' own code, run as
+ * Slack, webhook and PagerDuty delivery in the local stack: the notifier Lambdas' own code, run as
  * subscribers of the in-process alerts topic. A delivery that throws is retried by the bus and
  * dead-lettered there, as SNS and the notifiers' dead-letter queues do when deployed.
  */
@@ -18,6 +19,10 @@ export type LocalDeliveryOptions = {
   subscriptions: SubscriptionStore;
   /** The default Slack channel (SLACK_WEBHOOK_URL); gets every notice. */
   slackWebhookUrl?: string;
+  /** Slack notices carry action buttons when set. */
+  slackSigningSecret?: string;
+  pagerdutyEventsUrl: string;
+  dashboardUrl?: string;
   reauthUrlTemplate?: string;
   allowLocalUrls: boolean;
   log: (line: string) => void;
@@ -43,6 +48,7 @@ export function deliverySubscribers(options: LocalDeliveryOptions): Subscriber[]
   const poster = new SlackPoster(options.slack);
   const slackRecent = new RecentDeliveries();
   const webhookRecent = new RecentDeliveries();
+  const pagerDutyRecent = new RecentDeliveries();
   return [
     {
       name: "slack",
@@ -54,6 +60,7 @@ export function deliverySubscribers(options: LocalDeliveryOptions): Subscriber[]
             poster,
             defaultUrl: options.slackWebhookUrl,
             reauthUrlTemplate: options.reauthUrlTemplate,
+            actions: options.slackSigningSecret !== undefined,
             recent: slackRecent,
             log: logAs("slack"),
             now: options.now,
@@ -69,6 +76,19 @@ export function deliverySubscribers(options: LocalDeliveryOptions): Subscriber[]
           delivery: { allowLocal: options.allowLocalUrls },
           recent: webhookRecent,
           log: logAs("webhook"),
+          now: options.now,
+        }),
+    },
+    {
+      name: "pagerduty",
+      deliver: (notice) =>
+        notifyPagerDuty([notice], {
+          subscriptions: options.subscriptions,
+          eventsUrl: options.pagerdutyEventsUrl,
+          dashboardUrl: options.dashboardUrl,
+          slack: { poster, defaultUrl: options.slackWebhookUrl },
+          recent: pagerDutyRecent,
+          log: logAs("pagerduty"),
           now: options.now,
         }),
     },

@@ -13,7 +13,7 @@ import { periodicTasks, runPeriodically } from "./background-tasks.ts";
 import { formatNotice } from "./console-notice.ts";
 import { deliverySubscribers } from "./delivery.ts";
 import { startDynalite } from "./dynalite.ts";
-import type { EngineSettings } from "./engine-protocol.ts";
+import { type EngineSettings, STALL_MS } from "./engine-protocol.ts";
 import type { LocalEngine } from "./local-engine.ts";
 import { MemoryBus } from "./memory-bus.ts";
 import { MemoryQueue } from "./memory-queue.ts";
@@ -53,6 +53,9 @@ export async function startDynamoEngine(
     ...deliverySubscribers({
       subscriptions,
       slackWebhookUrl: settings.slackWebhookUrl,
+      slackSigningSecret: settings.slackSigningSecret,
+      pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
+      dashboardUrl: settings.dashboardUrl,
       reauthUrlTemplate: settings.reauthUrlTemplate,
       allowLocalUrls: settings.allowLocalUrls,
       log,
@@ -61,6 +64,7 @@ export async function startDynamoEngine(
     emailSubscriber(subscriptions, emails, log, settings.now),
   ]);
   const mutes = new DynamoMuteStore(client, table);
+  const cursors = new DynamoCursorStore(client, table);
   const processor = createProcessor({
     store,
     mutes,
@@ -82,7 +86,7 @@ export async function startDynamoEngine(
         store,
         bus,
         queue,
-        cursors: new DynamoCursorStore(client, table),
+        cursors,
         mutes,
         now: settings.now ?? (() => new Date()),
         log,
@@ -101,6 +105,8 @@ export async function startDynamoEngine(
     bus,
     page: () => settings.page,
     reauthUrlTemplate: settings.reauthUrlTemplate,
+    slackSigningSecret: settings.slackSigningSecret,
+    pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
     now: settings.now,
     log: (message, detail) => log(`api: ${message} ${JSON.stringify(detail ?? {})}`),
     adminToken: settings.adminToken,
@@ -112,6 +118,8 @@ export async function startDynamoEngine(
     },
   });
   const outbox = outboxHandler(emails, settings.adminToken);
+  /** The queue's progress as last seen, to tell a stalled queue from a busy one. */
+  let progress = { batches: -1, at: Date.now() };
 
   return {
     name: "dynamodb",
@@ -131,6 +139,44 @@ export async function startDynamoEngine(
         writes: { ...writes },
         notices: bus.publishedCount,
         deliveries: { pending: 0, inFlight: bus.inFlightCount(), dead: bus.deadLetters.length },
+      };
+    },
+    async health() {
+      try {
+        await cursors.set("healthz", new Date().toISOString());
+      } catch (error) {
+        return { ok: false, reason: `DynamoDB does not take writes: ${(error as Error).message}` };
+      }
+      const q = queue.stats();
+      if (q.deliveredBatches !== progress.batches || q.pending === 0) {
+        progress = { batches: q.deliveredBatches, at: Date.now() };
+      } else if (Date.now() - progress.at > STALL_MS) {
+        return {
+          ok: false,
+          reason: `the queue is not draining: ${q.pending} event(s) waiting, none processed for ${Math.round((Date.now() - progress.at) / 1000)} s`,
+        };
+      }
+      return { ok: true };
+    },
+    async metrics() {
+      const open = [
+        ...(await store.listIncidents({ status: "pending", limit: 1000 })),
+        ...(await store.listIncidents({ status: "firing", limit: 1000 })),
+      ];
+      const byKey = new Map<string, { provider: string; category: string; count: number }>();
+      for (const { provider, category } of open) {
+        const key = `${provider}\n${category}`;
+        const entry = byKey.get(key) ?? { provider, category, count: 0 };
+        entry.count += 1;
+        byKey.set(key, entry);
+      }
+      const q = queue.stats();
+      return {
+        // This engine runs on the HTTP thread: its counts are in the stack's own totals.
+        totals: { counters: [], gauges: [] },
+        incidentsOpen: [...byKey.values()],
+        queueDepth: q.pending + q.inFlight,
+        outboxPending: bus.inFlightCount(),
       };
     },
     async idle() {

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { QueueMessage } from "../../shared/ingest/queue.ts";
+import type { MetricTotals } from "../../shared/metrics.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
 import type { LocalPollerOptions } from "./poller.ts";
 
@@ -11,6 +12,12 @@ export type EngineSettings = {
   rules: QuirkRule[];
   adminToken?: string;
   slackWebhookUrl?: string;
+  /** Notices carry Acknowledge / Mute 1 h / Resolve buttons; `POST /slack/actions` verifies with it. */
+  slackSigningSecret?: string;
+  /** PAGERDUTY_EVENTS_URL. */
+  pagerdutyEventsUrl: string;
+  /** Where the dashboard is, for links in PagerDuty events. */
+  dashboardUrl?: string;
   reauthUrlTemplate?: string;
   allowLocalUrls: boolean;
   sweepIntervalMs: number;
@@ -34,6 +41,21 @@ export type EngineStats = {
   deliveries: { pending: number; inFlight: number; dead: number };
 };
 
+/** `GET /healthz`'s answer: ok, or why not. */
+export type Health = { ok: true } | { ok: false; reason: string };
+
+/** A queue with events waiting and no progress for this long is not draining. */
+export const STALL_MS = 60_000;
+
+/** What an engine tells `GET /metrics`. */
+export type EngineMetrics = {
+  totals: ReturnType<MetricTotals["snapshot"]>;
+  /** Unresolved incidents (pending or firing) per provider and category. */
+  incidentsOpen: { provider: string; category: string; count: number }[];
+  queueDepth: number;
+  outboxPending: number;
+};
+
 /** The worker's part of the stats; the HTTP thread adds the queue's (pending, rows appended). */
 export type WorkerStats = Omit<EngineStats, "queue" | "writes"> & {
   queue: Omit<EngineStats["queue"], "pending">;
@@ -48,6 +70,10 @@ export type EngineCalls = {
   idle(): boolean;
   /** Runs a periodic task now (`sweeper`, `request-log poller`) and waits for it. */
   runTask(name: string): void;
+  /** Whether quirkwatch.db takes a write, or why not. */
+  health(): Health;
+  /** The worker's metric totals, open incidents and outbox (the queue is the HTTP thread's). */
+  metrics(): Omit<EngineMetrics, "queueDepth">;
   close(): void;
 };
 

@@ -3,9 +3,11 @@ import { ROUTES as API_ROUTES, createHandler as createApi } from "../../function
 import { SqliteBatchProcessor } from "../../shared/adapters/sqlite/batch-processor.ts";
 import { openSqliteEngine } from "../../shared/adapters/sqlite/engine.ts";
 import { OutboxDelivery } from "../../shared/adapters/sqlite/outbox-delivery.ts";
+import { probeWrite } from "../../shared/adapters/sqlite/write-probe.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { Subscriber } from "../../shared/incidents/bus.ts";
 import { type EventQueue, QueueUnavailable } from "../../shared/ingest/queue.ts";
+import { MetricTotals, recordMetricsTo } from "../../shared/metrics.ts";
 import { periodicTasks, runPeriodically } from "./background-tasks.ts";
 import { ManualClock } from "./clock.ts";
 import { formatNotice } from "./console-notice.ts";
@@ -35,7 +37,7 @@ const log = (line: string) => post({ log: line });
 const now = settings.clock ? new ManualClock(settings.clock).now : () => new Date();
 
 /** Who the outbox owes each notice to. */
-const SUBSCRIBERS = ["console", "slack", "webhook", "email"];
+const SUBSCRIBERS = ["console", "slack", "webhook", "email", "pagerduty"];
 const CLEANUP_EVERY_MS = 60_000;
 const OUTBOX_ROUTE = "GET /outbox";
 /** On shutdown, deliveries in flight get this long; what is left is delivered after a restart. */
@@ -49,11 +51,22 @@ try {
   throw error;
 }
 
+/** What this thread counts (deliveries, the poller); the HTTP thread asks at `GET /metrics`. */
+const totals = new MetricTotals();
+recordMetricsTo(totals);
+const openIncidents = engine.db.prepare<[], { provider: string; category: string; count: number }>(
+  `SELECT provider, category, count(*) AS count FROM incidents WHERE status != 'resolved'
+   GROUP BY provider, category`,
+);
+
 const subscribers: Subscriber[] = [
   { name: "console", deliver: async (notice) => log(formatNotice(notice)) },
   ...deliverySubscribers({
     subscriptions: engine.subscriptions,
     slackWebhookUrl: settings.slackWebhookUrl,
+    slackSigningSecret: settings.slackSigningSecret,
+    pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
+    dashboardUrl: settings.dashboardUrl,
     reauthUrlTemplate: settings.reauthUrlTemplate,
     allowLocalUrls: settings.allowLocalUrls,
     log,
@@ -124,6 +137,8 @@ const api = createApi({
   bus: engine.outbox,
   page: () => settings.page,
   reauthUrlTemplate: settings.reauthUrlTemplate,
+  slackSigningSecret: settings.slackSigningSecret,
+  pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
   now,
   log: (message, detail) => log(`api: ${message} ${JSON.stringify(detail ?? {})}`),
   adminToken: settings.adminToken,
@@ -158,6 +173,20 @@ const calls: Async<EngineCalls> = {
   },
   idle: () => delivery.idle(),
   runTask: (name) => tasks.runNow(name),
+  health() {
+    const refused = probeWrite(
+      engine.db,
+      "INSERT OR REPLACE INTO cursors (name, value) VALUES ('healthz', ?)",
+    );
+    return refused === undefined
+      ? { ok: true }
+      : { ok: false, reason: `quirkwatch.db does not take writes: ${refused}` };
+  },
+  metrics: () => ({
+    totals: totals.snapshot(),
+    incidentsOpen: openIncidents.all(),
+    outboxPending: engine.outbox.counts().pending,
+  }),
   async close() {
     processor.stop();
     await tasks.stop();

@@ -8,3 +8,14 @@ export function loadEnv(): void {
 /** The port `npm start` listens on, and `npm run demo` sends to. */
 export const configuredPort = (): number => Number(process.env.PORT || 3000);
 export const configuredHost = (): string => process.env.HOST || "127.0.0.1";
+
+/** The StackOne webhook secret `npm start` checks when STACKONE_WEBHOOK_SECRET is not set. */
+export const DEV_STACKONE_SECRET = "quirkwatch-dev-secret";
+
+/**
+ * What a command talking to the local stack (`npm run demo`, `npm run smoke`) signs webhooks
+ * with and shows the admin API, found as `npm start` finds them (after `loadEnv`).
+ */
+export const localStackoneSecret = (): string =>
+  process.env.STACKONE_WEBHOOK_SECRET || DEV_STACKONE_SECRET;
+export const localAdminToken = (): string | undefined => process.env.ADMIN_TOKEN || undefined;

@@ -1,6 +1,6 @@
 import type { EventQueue } from "../../shared/ingest/queue.ts";
 import type { LocalHandler } from "./api-gateway.ts";
-import type { EngineStats } from "./engine-protocol.ts";
+import type { EngineMetrics, EngineStats, Health } from "./engine-protocol.ts";
 
 /**
  * One engine of the local stack as the HTTP side sees it: the queue ingest hands events to, the
@@ -13,6 +13,10 @@ export interface LocalEngine {
   routes: string[];
   handle: LocalHandler;
   stats(): Promise<EngineStats>;
+  /** `GET /healthz`: the storage takes writes and the queue drains. */
+  health(): Promise<Health>;
+  /** What `GET /metrics` shows of the engine (the HTTP thread adds its own counts). */
+  metrics(): Promise<EngineMetrics>;
   /** Nothing queued or being processed, and no delivery in flight or due now. */
   idle(): Promise<boolean>;
   /** Runs a periodic task now (`sweeper`, `request-log poller`) and waits for it. */

@@ -3,6 +3,7 @@ import { snsEntries } from "../../shared/adapters/aws/sns-bus.ts";
 import { type ApiRequest, type ApiResponse, authorize, json } from "../../shared/api/http.ts";
 import type { Subscriber } from "../../shared/incidents/bus.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
+import { count } from "../../shared/metrics.ts";
 import { emailsFor } from "../../shared/notify/email.ts";
 import {
   ConfirmedAtOnce,
@@ -92,6 +93,7 @@ export function emailSubscriber(
             sent_at: now().toISOString(),
           };
           await outbox.add(sent);
+          count("notices_sent", { kind: "email", outcome: "delivered" });
           log(formatEmail(sent));
         }
       }

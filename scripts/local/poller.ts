@@ -1,4 +1,5 @@
 import type { EventQueue } from "../../shared/ingest/queue.ts";
+import { gauge } from "../../shared/metrics.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
 import type { CursorStore } from "../../shared/sources/cursor-store.ts";
 import {
@@ -50,7 +51,11 @@ export function requestLogPollTask(
     async run() {
       try {
         const report = await poll();
-        if (report.logs > 0 || report.stopped) options.log(`poller: ${summary(report)}`);
+        // A poll rereads the overlap: only what is new is worth a line.
+        if (report.fresh > 0 || report.stopped) options.log(`poller: ${summary(report)}`);
+        if (report.stopped !== "unauthorized" && report.stopped !== "error") {
+          gauge("poller_last_success_timestamp_seconds", Date.now() / 1000);
+        }
       } catch (error) {
         options.log(`poller: the poll failed and is tried again next time: ${String(error)}`);
       }
@@ -59,7 +64,7 @@ export function requestLogPollTask(
 }
 
 function summary(r: PollReport): string {
-  const read = `read ${r.logs} request log(s) in ${r.pages} page(s), ${r.details} detail(s): ${r.enqueued} event(s) in, ${r.unproblematic} no problem`;
+  const read = `read ${r.fresh} new request log(s) in ${r.pages} page(s), ${r.details} detail(s): ${r.enqueued} event(s) in, ${r.unproblematic} no problem`;
   const why = {
     pages: "stopped at the page limit; the next poll carries on",
     time: "stopped at the time limit; the next poll carries on",

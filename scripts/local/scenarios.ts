@@ -176,7 +176,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: "Hibob: service user lacks a permission (403, in Hibob's words)",
-    rule: "stackone.403",
+    rule: "hibob.403",
     repeat: 1,
     ...request("acme_hibob", "hibob", {
       status: 403,

@@ -1,13 +1,15 @@
 import { Worker } from "node:worker_threads";
 import { openEventQueue, type SqliteEventQueue } from "../../shared/adapters/sqlite/event-queue.ts";
+import { probeWrite } from "../../shared/adapters/sqlite/write-probe.ts";
 import type { QueueMessage } from "../../shared/ingest/queue.ts";
 import { QueueUnavailable } from "../../shared/ingest/queue.ts";
-import type {
-  CallMessage,
-  EngineCalls,
-  EngineSettings,
-  MainMessage,
-  WorkerMessage,
+import {
+  type CallMessage,
+  type EngineCalls,
+  type EngineSettings,
+  type MainMessage,
+  STALL_MS,
+  type WorkerMessage,
 } from "./engine-protocol.ts";
 import type { LocalEngine } from "./local-engine.ts";
 import { StartupError } from "./startup-error.ts";
@@ -61,10 +63,16 @@ export async function startSqliteEngine(
         }),
     );
 
+  /** Since when events have waited without the processor moving on; undefined when none wait. */
+  let waitingSince: number | undefined;
+  /** The last append refused for want of room, until one succeeds. */
+  let refused: string | undefined;
   const ready = new Promise<number>((resolve, reject) => {
     worker.on("message", (message: WorkerMessage) => {
-      if ("processed" in message) queue.processed(message.processed);
-      else if ("send" in message) void sendFor(message.send, message.messages);
+      if ("processed" in message) {
+        queue.processed(message.processed);
+        waitingSince = queue.hasPending() ? Date.now() : undefined;
+      } else if ("send" in message) void sendFor(message.send, message.messages);
       else if ("log" in message) log(message.log);
       else if ("ready" in message) {
         routes = message.routes;
@@ -96,7 +104,10 @@ export async function startSqliteEngine(
     queue.close();
     throw error;
   }
-  queue.onAppended = (through) => tell({ appended: through });
+  queue.onAppended = (through) => {
+    waitingSince ??= Date.now();
+    tell({ appended: through });
+  };
 
   const call = <K extends keyof EngineCalls>(
     name: K,
@@ -116,7 +127,35 @@ export async function startSqliteEngine(
     queue: {
       // Nothing would process them: refused, not accepted into a file no one reads.
       send: (messages) =>
-        exited ? Promise.reject(new QueueUnavailable(exited.message)) : queue.send(messages),
+        exited
+          ? Promise.reject(new QueueUnavailable(exited.message))
+          : queue.send(messages).then(
+              () => {
+                refused = undefined;
+              },
+              (error: Error) => {
+                if (error instanceof QueueUnavailable) refused = error.message;
+                throw error;
+              },
+            ),
+    },
+    async health() {
+      if (exited) return { ok: false, reason: exited.message };
+      const full = refused ?? probeWrite(queue.db, "INSERT INTO queue (body) VALUES (?)");
+      if (full !== undefined)
+        return { ok: false, reason: `queue.db does not take writes: ${full}` };
+      const worker = await call("health");
+      if (!worker.ok) return worker;
+      if (waitingSince !== undefined && Date.now() - waitingSince > STALL_MS) {
+        return {
+          ok: false,
+          reason: `the queue is not draining: ${queue.pending()} event(s) waiting, none processed for ${Math.round((Date.now() - waitingSince) / 1000)} s`,
+        };
+      }
+      return { ok: true };
+    },
+    async metrics() {
+      return { ...(await call("metrics")), queueDepth: queue.pending() };
     },
     handle: (event) => call("request", event),
     async stats() {

@@ -3,13 +3,18 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHandler as createIngest } from "../../functions/ingest.ts";
+import { authorize, json } from "../../shared/api/http.ts";
+import { count, MetricTotals, recordMetricsTo } from "../../shared/metrics.ts";
+import { PAGERDUTY_EVENTS_URL } from "../../shared/notify/pagerduty.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
+import { accountStatusLookup } from "../../shared/sources/stackone/linked-accounts.ts";
 import { buildPage } from "../build-page.ts";
 import { createApiGateway, type LocalHandler } from "./api-gateway.ts";
 import type { ManualClock } from "./clock.ts";
 import { lockDataDir } from "./data-lock.ts";
 import type { EngineStats } from "./engine-protocol.ts";
 import type { LocalEngine } from "./local-engine.ts";
+import { localMetrics } from "./metrics.ts";
 import { type LocalPollerOptions, POLLER_TASK } from "./poller.ts";
 import { StartupError } from "./startup-error.ts";
 
@@ -36,6 +41,12 @@ export type StackOptions = {
   log?: (line: string) => void;
   /** The default Slack channel: every notice is posted to it. */
   slackWebhookUrl?: string;
+  /** SLACK_SIGNING_SECRET: notices carry action buttons, and `POST /slack/actions` is answered. */
+  slackSigningSecret?: string;
+  /** PAGERDUTY_EVENTS_URL; PagerDuty's own by default. */
+  pagerdutyEventsUrl?: string;
+  /** QUIRKWATCH_URL: where people reach this stack, when not where it listens (a proxy). */
+  publicUrl?: string;
   reauthUrlTemplate?: string;
   /** Destinations may be http://127.0.0.1 and http://localhost; true unless set false. */
   allowLocalUrls?: boolean;
@@ -58,6 +69,9 @@ export async function startStack(options: StackOptions) {
   const lock = lockDataDir(dataDir);
   if (lock.notice) log(lock.notice);
   let engine: LocalEngine | undefined;
+  // This thread's counts (ingest; every count of the dynamodb engine) for `GET /metrics`.
+  const totals = new MetricTotals();
+  const previousSink = recordMetricsTo(totals);
   try {
     const settings = {
       dataDir,
@@ -65,6 +79,12 @@ export async function startStack(options: StackOptions) {
       rules: options.rules,
       adminToken: options.adminToken,
       slackWebhookUrl: options.slackWebhookUrl,
+      slackSigningSecret: options.slackSigningSecret,
+      pagerdutyEventsUrl: options.pagerdutyEventsUrl ?? PAGERDUTY_EVENTS_URL,
+      // Known before listening only when the port is fixed; a test's port 0 gets no links.
+      dashboardUrl:
+        options.publicUrl ??
+        (options.port ? `http://${options.host ?? "127.0.0.1"}:${options.port}` : undefined),
       reauthUrlTemplate: options.reauthUrlTemplate,
       allowLocalUrls: options.allowLocalUrls ?? true,
       sweepIntervalMs: options.sweepIntervalMs,
@@ -86,12 +106,16 @@ export async function startStack(options: StackOptions) {
     const running = engine;
 
     let rejected = 0;
+    const poller = options.stackonePoller;
     const ingest = createIngest({
       queue: running.queue,
       stackoneSecrets: options.stackoneSecrets,
       genericSecret: options.genericSecret,
       // An event's time is judged on the stack's clock, the one the processor counts with.
       ...(options.clock ? { now: options.clock.now } : {}),
+      // The poller's key also reads an account's status when a webhook does not say it.
+      accountStatus:
+        poller && accountStatusLookup({ apiKey: poller.apiKey, baseUrl: poller.apiUrl }),
     });
     const webhook: LocalHandler = async (event) => {
       const result = await ingest(event);
@@ -106,6 +130,16 @@ export async function startStack(options: StackOptions) {
     };
     const routes: Record<string, LocalHandler> = { "POST /webhooks/{source}": webhook };
     for (const routeKey of running.routes) routes[routeKey] = running.handle;
+    // For a load balancer or an orchestrator: no token, nothing but whether to send traffic.
+    routes["GET /healthz"] = async () => {
+      const health = await running.health();
+      return health.ok
+        ? json(200, { status: "ok" })
+        : json(503, { status: "unavailable", reason: health.reason });
+    };
+    const metrics = localMetrics(running, totals);
+    routes["GET /metrics"] = async (event) =>
+      authorize(event, options.adminToken) ?? (await metrics());
     const stats = async (): Promise<StackStats> => ({
       ...(await running.stats()),
       rejected,
@@ -120,6 +154,7 @@ export async function startStack(options: StackOptions) {
 
     const server = createApiGateway(routes, (_route, params) => {
       rejected += 1;
+      count("events_rejected", { reason: "too_large" });
       log(`webhook rejected: ${sourceOf(params)} 413 the body is too large`);
     });
     await listen(server, options.port, options.host ?? "127.0.0.1");
@@ -149,12 +184,14 @@ export async function startStack(options: StackOptions) {
           server.closeIdleConnections();
         });
         await running.close();
+        recordMetricsTo(previousSink);
         lock.release();
         if (temporary) rmSync(dataDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
     await engine?.close().catch(() => undefined);
+    recordMetricsTo(previousSink);
     lock.release();
     throw error;
   }

@@ -42,7 +42,7 @@ function optionalBody(request: ApiRequest) {
   return request.body ? readJson(request) : { value: {} };
 }
 
-type Decide = (
+export type Decide = (
   current: IncidentRecord,
   now: Date,
   token: string,
@@ -54,12 +54,16 @@ type Decide = (
  * write (again on contention), then publishes the notices it decided. A notice that cannot be
  * published now stays in the outbox: the sweeper publishes it within minutes.
  */
-async function act(
-  request: ApiRequest,
+function act(request: ApiRequest, deps: IncidentActionDeps, decide: Decide): Promise<ApiResponse> {
+  return actOn(request.pathParameters?.id ?? "", deps, decide);
+}
+
+/** One on-call action on incident `id`, from the API or from Slack: 200, 404 or 409. */
+export async function actOn(
+  id: string,
   deps: IncidentActionDeps,
   decide: Decide,
 ): Promise<ApiResponse> {
-  const id = request.pathParameters?.id ?? "";
   if (!INCIDENT_ID.test(id)) return error(404, "no such incident", [{ path: "id", message: id }]);
   const now = deps.now?.() ?? new Date();
   const token = randomBytes(9).toString("base64url");
@@ -109,7 +113,9 @@ export function acknowledgeRoute(request: ApiRequest, deps: IncidentActionDeps) 
   const body = parse(request, AcknowledgeBody, "acknowledgement");
   if ("response" in body) return Promise.resolve(body.response);
   const { by = "admin", note } = body.value;
-  return act(request, deps, (current, now) => acknowledge(current, by, note || undefined, now));
+  return act(request, deps, (current, now, token) =>
+    acknowledge(current, by, note || undefined, now, token),
+  );
 }
 
 /** `POST /incidents/{id}/mute` `{ duration_seconds, comment?, by? }` */
@@ -122,11 +128,16 @@ export function muteRoute(request: ApiRequest, deps: IncidentActionDeps) {
   const body = parse(request, MuteBody, "mute");
   if ("response" in body) return Promise.resolve(body.response);
   const { by = "admin", duration_seconds, comment } = body.value;
-  return act(request, deps, (current, now, token, silences) =>
+  return act(request, deps, muteFor(by, duration_seconds, comment));
+}
+
+/** Mutes the incident for `seconds` from the moment of the write. */
+export function muteFor(by: string, seconds: number, comment?: string): Decide {
+  return (current, now, token, silences) =>
     muteIncident(
       current,
       {
-        until: new Date(now.getTime() + duration_seconds * 1000).toISOString(),
+        until: new Date(now.getTime() + seconds * 1000).toISOString(),
         by,
         at: now.toISOString(),
         ...(comment ? { comment } : {}),
@@ -134,8 +145,7 @@ export function muteRoute(request: ApiRequest, deps: IncidentActionDeps) {
       now,
       token,
       silences,
-    ),
-  );
+    );
 }
 
 /** `DELETE /incidents/{id}/mute` */

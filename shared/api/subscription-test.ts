@@ -1,11 +1,16 @@
 import { deliverCustomerWebhook } from "../notify/customer-webhook.ts";
+import { PAGERDUTY_EVENTS_URL, pagerDutyEvent, sendPagerDuty } from "../notify/pagerduty.ts";
 import { renderSlack } from "../notify/slack.ts";
 import { SlackPoster } from "../notify/slack-delivery.ts";
 import { testNotice } from "../notify/test-notice.ts";
 import { type ApiRequest, type ApiResponse, error, json } from "./http.ts";
 import { SUBSCRIPTION_ID, type SubscriptionApiDeps } from "./subscriptions.ts";
 
-export type SubscriptionTestDeps = SubscriptionApiDeps & { reauthUrlTemplate?: string };
+export type SubscriptionTestDeps = SubscriptionApiDeps & {
+  reauthUrlTemplate?: string;
+  /** PAGERDUTY_EVENTS_URL, for PagerDuty subscriptions. */
+  pagerdutyEventsUrl?: string;
+};
 
 /** One try, answered within the API's own time (API Gateway waits 30 s at most). */
 const TIMEOUT_MS = 5_000;
@@ -54,6 +59,18 @@ export async function testSubscription(
       return answer(true, "delivered", "the endpoint answered 2xx");
     if (result.status === "gone") return answer(false, "gone", "the endpoint answered 410 Gone");
     return answer(false, "failed", result.reason);
+  }
+  if (subscription.kind === "pagerduty") {
+    // A trigger, resolved at once: the service sees the test page and it closes by itself.
+    const url = deps.pagerdutyEventsUrl ?? PAGERDUTY_EVENTS_URL;
+    const options = { timeoutMs: TIMEOUT_MS };
+    const trigger = await sendPagerDuty(url, pagerDutyEvent(notice, subscription.target), options);
+    if (trigger.status !== "delivered") {
+      return answer(false, trigger.status, `PagerDuty answered ${trigger.reason}`);
+    }
+    const resolved = { ...notice, kind: "resolved" as const };
+    await sendPagerDuty(url, pagerDutyEvent(resolved, subscription.target), options);
+    return answer(true, "delivered", "PagerDuty accepted the test event (then resolved it)");
   }
   let confirmation = "unknown";
   try {

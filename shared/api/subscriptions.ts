@@ -7,6 +7,7 @@ import {
   type EmailSubscriptions,
 } from "../notify/email-subscriptions.ts";
 import { SubscriptionFilterSchema, snsFilterPolicy } from "../notify/filter.ts";
+import { ROUTING_KEY, redactRoutingKey } from "../notify/pagerduty.ts";
 import {
   SUBSCRIPTION_KINDS,
   type Subscription,
@@ -50,12 +51,19 @@ const CONCURRENCY = 8;
 
 const newId = () => `sub_${randomBytes(12).toString("base64url")}`;
 
+/** A subscription's target as the API shows it: URLs and routing keys are secrets. */
+function shownTarget(subscription: Subscription): string {
+  if (subscription.kind === "email") return subscription.target;
+  if (subscription.kind === "pagerduty") return redactRoutingKey(subscription.target);
+  return redactUrl(subscription.target);
+}
+
 /** What the API shows: URLs redacted (their path is the secret), never the signing secret. */
 function view(subscription: Subscription, status: SubscriptionStatus) {
   return {
     id: subscription.id,
     kind: subscription.kind,
-    target: subscription.kind === "email" ? subscription.target : redactUrl(subscription.target),
+    target: shownTarget(subscription),
     filter: subscription.filter,
     created_at: subscription.created_at,
     status,
@@ -120,6 +128,12 @@ export async function createSubscription(
     } catch (e) {
       if (e instanceof EmailSubscriptionRejected) return targetError(e.message);
       throw e;
+    }
+  } else if (kind === "pagerduty") {
+    if (!ROUTING_KEY.test(target)) {
+      return targetError(
+        "expected a PagerDuty Events API v2 integration key (routing key): 32 letters and digits",
+      );
     }
   } else {
     try {

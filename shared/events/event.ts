@@ -68,7 +68,18 @@ function isJsonValue(value: unknown, depth = 0): boolean {
   return Object.values(value).every((v) => isJsonValue(v, depth + 1));
 }
 
-export const ProviderError = z.object({ status, url: shortText, raw: text });
+/**
+ * The provider's own answer: text as it is, or JSON (StackOne returns an object) kept as its
+ * JSON text, so the provider's words are read the same way from either.
+ */
+const raw = z.optional(
+  z.pipe(
+    z.union([z.string(), z.record(z.string(), JsonValueSchema), z.array(JsonValueSchema)]),
+    z.transform((v) => (typeof v === "string" ? v : JSON.stringify(v)).slice(0, LIMITS.text)),
+  ),
+);
+
+export const ProviderError = z.object({ status, url: shortText, raw });
 
 export const IntegrationEvent = z.object({
   /** The payload's own id, or a hash of the raw body, so a redelivery has the same id. */

@@ -1,6 +1,10 @@
 import type { Incident, Resolution } from "./incident.ts";
 
-export const NOTICE_KINDS = ["firing", "reminder", "resolved"] as const;
+/**
+ * `acknowledged`: on-call took the incident (internal destinations only); PagerDuty stops
+ * escalating, the others are told who has it.
+ */
+export const NOTICE_KINDS = ["firing", "reminder", "resolved", "acknowledged"] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 /** One state change of an incident, published once to the alerts topic. */
@@ -13,5 +17,7 @@ export type Notice = {
   since_last_notice?: number;
   /** For resolved notices: what resolved it. */
   resolution?: Resolution;
+  /** For acknowledged notices: who acknowledged it. */
+  acknowledged_by?: string;
   created_at: string;
 };

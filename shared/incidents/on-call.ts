@@ -1,5 +1,6 @@
 import type { IncidentMute } from "./mute.ts";
 import {
+  announceAcknowledged,
   type IncidentRecord,
   releaseWithheld,
   resolveIncident,
@@ -18,19 +19,28 @@ export class ActionRefused extends Error {
   override name = "ActionRefused";
 }
 
-/** No reminders until it resolves; its resolved notice still goes. */
+/**
+ * No reminders until it resolves; its resolved notice still goes. An incident that fired gets an
+ * acknowledged notice (PagerDuty's `acknowledge`).
+ */
 export function acknowledge(
   current: IncidentRecord,
   by: string,
   note: string | undefined,
   now: Date,
+  token: string,
 ): IncidentRecord {
   if (current.status === "resolved") throw new ActionRefused("the incident is resolved");
   if (current.acknowledged) {
     const { by: who, at } = current.acknowledged;
     throw new ActionRefused(`already acknowledged by ${who} at ${at}`);
   }
-  return { ...current, acknowledged: { by, at: now.toISOString(), ...(note ? { note } : {}) } };
+  const record: IncidentRecord = {
+    ...current,
+    acknowledged: { by, at: now.toISOString(), ...(note ? { note } : {}) },
+  };
+  announceAcknowledged(record, by, now, token);
+  return record;
 }
 
 /**

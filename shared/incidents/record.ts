@@ -27,6 +27,7 @@ export type PendingNotice = {
   owner: string;
   since_last_notice?: number;
   resolution?: Resolution;
+  acknowledged_by?: string;
 };
 
 /** Who acknowledged an incident, and when. */
@@ -347,8 +348,27 @@ export function toNotice(record: IncidentRecord, pending: PendingNotice): Notice
     incident,
     since_last_notice: pending.since_last_notice,
     resolution: pending.resolution,
+    ...(pending.acknowledged_by === undefined ? {} : { acknowledged_by: pending.acknowledged_by }),
     created_at: pending.created_at,
   };
+}
+
+/**
+ * Tells whoever heard the incident fire that on-call has it: only when its firing notice went
+ * out (not while a mute still withholds it). Reminders are not timed from it.
+ */
+export function announceAcknowledged(
+  record: IncidentRecord,
+  by: string,
+  now: Date,
+  token: string,
+): void {
+  if (record.status !== "firing" || record.notified_at === undefined) return;
+  if (record.withheld?.kind === "firing") return;
+  const { notified_at, notified_count } = record;
+  addNotice(record, "acknowledged", now, token, { acknowledged_by: by });
+  Object.assign(record, { notified_at, notified_count });
+  record.due_at = dueAt(record, now);
 }
 
 function addNotice(
@@ -356,7 +376,7 @@ function addNotice(
   kind: NoticeKind,
   now: Date,
   token: string,
-  extra: Pick<PendingNotice, "since_last_notice" | "resolution"> = {},
+  extra: Pick<PendingNotice, "since_last_notice" | "resolution" | "acknowledged_by"> = {},
 ): void {
   record.notice_seq += 1;
   record.outbox = [

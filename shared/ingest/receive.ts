@@ -1,4 +1,5 @@
 import { eventJson, type IntegrationEvent, type ValidationIssue } from "../events/event.ts";
+import { type AccountStatusLookup, withAccountStatus } from "../sources/stackone/account-status.ts";
 import {
   STACKONE_SIGNATURE_HEADER,
   verifyStackoneSignature,
@@ -25,6 +26,8 @@ export type IngestDeps = {
   stackoneSecrets: string[];
   /** Standard Webhooks `whsec_` secret for the generic source. */
   genericSecret?: string | undefined;
+  /** StackOne's linked accounts, when the poller's key is set: an `account.updated` without a status is looked up. */
+  accountStatus?: AccountStatusLookup | undefined;
   now?: () => Date;
 };
 
@@ -42,7 +45,10 @@ export async function receiveWebhook(
   deps: IngestDeps,
 ): Promise<IngestResult> {
   try {
-    const events = verifiedEvents(request, deps);
+    const verified = verifiedEvents(request, deps);
+    const events = deps.accountStatus
+      ? await withAccountStatus(verified, deps.accountStatus)
+      : verified;
     await enqueue(events, deps.queue);
     return { status: 202, body: { accepted: events.length, ids: events.map((e) => e.id) } };
   } catch (error) {

@@ -5,10 +5,16 @@ import { providerName } from "./text.ts";
 
 /**
  * Who hears of a notice. Internal destinations hear of every one; the customer's admin only of
- * what they must act on, and not of the quiet close of an account that was deleted.
+ * what they must act on, and not of the quiet close of an account that was deleted, nor of an
+ * acknowledgement.
  */
 export function forCustomer(notice: Notice): boolean {
-  return notice.incident.must_act === "customer" && notice.resolution !== "account_deleted";
+  return (
+    notice.incident.must_act === "customer" &&
+    notice.resolution !== "account_deleted" &&
+    // Who on our side took the incident is not the customer's business.
+    notice.kind !== "acknowledged"
+  );
 }
 
 /** Every audience a notice is worded for: internal always, then the customer when it is theirs. */

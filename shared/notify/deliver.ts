@@ -1,7 +1,14 @@
 import { forEachLimit } from "../concurrency.ts";
 import type { Notice } from "../incidents/notice.ts";
+import { count } from "../metrics.ts";
 import { type DeliveryOptions, deliverCustomerWebhook } from "./customer-webhook.ts";
 import { matchesFilter } from "./filter.ts";
+import {
+  type PagerDutyOptions,
+  pagerDutyEvent,
+  redactRoutingKey,
+  sendPagerDuty,
+} from "./pagerduty.ts";
 import { escapeMrkdwn, renderSlack, type SlackMessage } from "./slack.ts";
 import type { RemainingTime, SlackPoster } from "./slack-delivery.ts";
 import type { Subscription } from "./subscription.ts";
@@ -56,6 +63,8 @@ export type SlackNotifierDeps = {
   /** The default channel (the SlackWebhookUrl secret); gets every notice. */
   defaultUrl: string | undefined;
   reauthUrlTemplate?: string;
+  /** Internal messages carry Acknowledge / Mute 1 h / Resolve (Slack's signing secret is set). */
+  actions?: boolean;
   recent: RecentDeliveries;
   log: Log;
   now?: () => Date;
@@ -64,6 +73,20 @@ export type SlackNotifierDeps = {
 export type WebhookNotifierDeps = {
   subscriptions: SubscriptionStore;
   delivery: DeliveryOptions;
+  recent: RecentDeliveries;
+  log: Log;
+  now?: () => Date;
+};
+
+export type PagerDutyNotifierDeps = {
+  subscriptions: SubscriptionStore;
+  /** PAGERDUTY_EVENTS_URL: the Events API v2 endpoint (the EU one, or a test's). */
+  eventsUrl: string;
+  /** Where the dashboard is, for the event's link; none when unknown. */
+  dashboardUrl?: string;
+  /** Where a switched-off destination is reported: the default Slack channel, when there is one. */
+  slack?: { poster: SlackPoster; defaultUrl: string | undefined };
+  pagerDuty?: PagerDutyOptions;
   recent: RecentDeliveries;
   log: Log;
   now?: () => Date;
@@ -107,7 +130,10 @@ export async function notifySlack(
   const failures: string[] = [];
   for (const notice of notices) {
     const messages = {
-      internal: renderSlack(notice, { reauthUrlTemplate: deps.reauthUrlTemplate }),
+      internal: renderSlack(notice, {
+        reauthUrlTemplate: deps.reauthUrlTemplate,
+        actions: deps.actions,
+      }),
       customer: renderSlack(notice, { audience: "customer" }),
     };
     const destinations = slackDestinations(subscriptions, notice, deps.defaultUrl).filter(
@@ -122,6 +148,7 @@ export async function notifySlack(
         destination: destination.id,
         url: redactUrl(destination.url),
       };
+      count("notices_sent", { kind: "slack", outcome: result.status });
       if (result.status === "delivered") {
         deps.recent.add(notice.id, destination.id);
         return;
@@ -162,22 +189,42 @@ async function slackBroken(
     reason,
   };
   deps.log("slack destination broken: nothing more is sent to it", detail);
-  if (!deps.defaultUrl || deps.defaultUrl === subscription.target) return;
-  const result = await deps.poster.post(
-    deps.defaultUrl,
-    brokenMessage(subscription, reason),
+  if (deps.defaultUrl === subscription.target) return;
+  await tellDefaultChannel(
+    { poster: deps.poster, defaultUrl: deps.defaultUrl },
+    brokenMessage(subscription, "Slack", redactUrl(subscription.target), reason),
+    deps.log,
     remaining,
   );
+}
+
+/** An internal notice, posted straight to the default Slack channel when there is one. */
+async function tellDefaultChannel(
+  slack: { poster: SlackPoster; defaultUrl: string | undefined } | undefined,
+  message: SlackMessage,
+  log: Log,
+  remaining: RemainingTime,
+): Promise<void> {
+  if (!slack?.defaultUrl) return;
+  const result = await slack.poster.post(slack.defaultUrl, message, remaining);
   if (result.status !== "delivered") {
-    deps.log("could not tell the default Slack channel about a broken destination", {
-      ...detail,
+    log("could not tell the default Slack channel about a broken destination", {
       error: result.reason,
     });
   }
 }
 
-function brokenMessage(subscription: Subscription, reason: string): SlackMessage {
-  const text = `⚠️ Quirkwatch stopped posting to Slack subscription ${subscription.id} (${redactUrl(subscription.target)}): Slack answered ${reason}. Nothing more is sent to it. Remove it with DELETE /subscriptions/${subscription.id} and add a working webhook with POST /subscriptions.`;
+function brokenMessage(
+  subscription: Subscription,
+  vendor: string,
+  target: string,
+  reason: string,
+): SlackMessage {
+  const replace =
+    subscription.kind === "pagerduty"
+      ? "add one with a working integration key"
+      : "add a working webhook";
+  const text = `⚠️ Quirkwatch stopped sending to ${vendor} subscription ${subscription.id} (${target}): ${vendor} answered ${reason}. Nothing more is sent to it. Remove it with DELETE /subscriptions/${subscription.id} and ${replace} with POST /subscriptions.`;
   return {
     text,
     blocks: [
@@ -213,6 +260,10 @@ export async function notifyWebhooks(notices: Notice[], deps: WebhookNotifierDep
         notice,
         deps.delivery,
       );
+      count("notices_sent", {
+        kind: "webhook",
+        outcome: result.status === "gone" ? "broken" : result.status,
+      });
       if (result.status === "delivered") {
         deps.recent.add(notice.id, subscription.id);
         return;
@@ -231,6 +282,69 @@ export async function notifyWebhooks(notices: Notice[], deps: WebhookNotifierDep
   if (failures.length > 0) {
     throw new DeliveryFailed(
       `webhook delivery failed for ${failures.length}: ${failures.join("; ")}`,
+    );
+  }
+}
+
+/** How long a PagerDuty delivery may take before the caller records what happened. */
+const PAGERDUTY_BUDGET_MS = 10_000;
+
+/**
+ * Sends `notices` to every matching PagerDuty subscription; throws DeliveryFailed if any is owed.
+ * A 400 means PagerDuty will never take this routing key: the subscription is switched off once,
+ * and the default Slack channel told.
+ */
+export async function notifyPagerDuty(
+  notices: Notice[],
+  deps: PagerDutyNotifierDeps,
+): Promise<void> {
+  const subscriptions = await deps.subscriptions.list("pagerduty");
+  const failures: string[] = [];
+  for (const notice of notices) {
+    const destinations = matching(subscriptions, notice).filter(
+      (s) => !deps.recent.has(notice.id, s.id),
+    );
+    await forEachLimit(destinations, CONCURRENCY, async (subscription) => {
+      const where = {
+        notice: notice.id,
+        subscription: subscription.id,
+        routing_key: redactRoutingKey(subscription.target),
+      };
+      const event = pagerDutyEvent(notice, subscription.target, deps.dashboardUrl);
+      const result = await sendPagerDuty(deps.eventsUrl, event, deps.pagerDuty);
+      count("notices_sent", { kind: "pagerduty", outcome: result.status });
+      if (result.status === "delivered") {
+        deps.recent.add(notice.id, subscription.id);
+        return;
+      }
+      if (result.status === "broken") {
+        const at = (deps.now?.() ?? new Date()).toISOString();
+        if (!(await deps.subscriptions.markBroken(subscription.id, result.reason, at))) return;
+        deps.log("pagerduty destination refused (400): switched off", {
+          ...where,
+          reason: result.reason,
+        });
+        const deadline = Date.now() + PAGERDUTY_BUDGET_MS;
+        await tellDefaultChannel(
+          deps.slack,
+          brokenMessage(
+            subscription,
+            "PagerDuty",
+            `routing key ${where.routing_key}`,
+            result.reason,
+          ),
+          deps.log,
+          () => deadline - Date.now(),
+        );
+        return;
+      }
+      deps.log("pagerduty delivery failed", { ...where, reason: result.reason });
+      failures.push(`${subscription.id}: ${result.reason}`);
+    });
+  }
+  if (failures.length > 0) {
+    throw new DeliveryFailed(
+      `PagerDuty delivery failed for ${failures.length}: ${failures.join("; ")}`,
     );
   }
 }

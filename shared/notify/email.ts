@@ -100,7 +100,9 @@ function renderInternal(notice: Notice): Email {
       ? "resolved"
       : notice.kind === "reminder"
         ? "still firing"
-        : incident.severity;
+        : notice.kind === "acknowledged"
+          ? `acknowledged by ${oneLine(truncate(notice.acknowledged_by ?? "admin", 100))}`
+          : incident.severity;
   const subjectText = `[${label}] ${incident.category}: ${oneLine(incident.title)} · ${accountLabel(incident)} · ${oneLine(incident.provider)}`;
 
   const owner = incident.account;

@@ -1,5 +1,5 @@
 import { backoff, sleep } from "../retry.ts";
-import type { SlackMessage } from "./slack.ts";
+import type { SlackMessage, SlackResponseMessage } from "./slack.ts";
 import { oneLine, truncate } from "./text.ts";
 
 /**
@@ -77,7 +77,11 @@ export class SlackPoster {
   }
 
   /** Posts `message` to `url`; never throws for anything Slack or the network does. */
-  post(url: string, message: SlackMessage, remaining: RemainingTime): Promise<SlackPostResult> {
+  post(
+    url: string,
+    message: SlackMessage | SlackResponseMessage,
+    remaining: RemainingTime,
+  ): Promise<SlackPostResult> {
     const previous = this.queues.get(url) ?? Promise.resolve();
     const result = previous.then(() => this.postNow(url, message, remaining));
     const settled = result.catch(() => undefined);
@@ -91,7 +95,7 @@ export class SlackPoster {
 
   private async postNow(
     url: string,
-    message: SlackMessage,
+    message: SlackMessage | SlackResponseMessage,
     remaining: RemainingTime,
   ): Promise<SlackPostResult> {
     const body = JSON.stringify(message);

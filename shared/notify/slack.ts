@@ -19,11 +19,33 @@ import {
  */
 
 export type SlackMessage = { text: string; blocks: KnownBlock[] };
+/** What a `response_url` takes: a message that replaces the original, or one only the clicker sees. */
+export type SlackResponseMessage = {
+  text: string;
+  blocks?: unknown[];
+  replace_original: boolean;
+  response_type?: "ephemeral" | "in_channel";
+};
 export type SlackRenderOptions = {
   reauthUrlTemplate?: string;
   /** `customer`: the customer's wording, without ids, for a channel the customer reads. */
   audience?: Audience;
+  /**
+   * Acknowledge / Mute 1 h / Resolve buttons, answered at `POST /slack/actions` (only when
+   * Slack's signing secret is set, so a click can be verified).
+   */
+  actions?: boolean;
 };
+
+/** The buttons `POST /slack/actions` answers; each button's `value` is the incident id. */
+export const SLACK_ACTIONS = {
+  acknowledge: "Acknowledge",
+  mute_1h: "Mute 1 h",
+  resolve: "Resolve",
+} as const;
+export type SlackActionId = keyof typeof SLACK_ACTIONS;
+/** The block that holds them, so an update can find and replace it. */
+export const ON_CALL_BLOCK_ID = "on_call";
 
 /** Slack's limits, and the budgets we cut to beneath them. */
 export const SLACK_LIMITS = {
@@ -35,6 +57,7 @@ export const SLACK_LIMITS = {
   blockId: 255,
   buttonText: 75,
   buttonUrl: 3_000,
+  buttonValue: 2_000,
   /** Slack fails with `msg_blocks_too_long` somewhere above ~12,000. */
   messageBlockText: 12_000,
   /** Slack cuts at 40,000; notifications show far less. */
@@ -156,7 +179,9 @@ function header(notice: Notice): string {
       ? `✅ Resolved · ${what}`
       : notice.kind === "reminder"
         ? `🔁 Still firing · ${what}`
-        : `${SEVERITY_EMOJI[severity]} ${what}`;
+        : notice.kind === "acknowledged"
+          ? `👀 Acknowledged · ${what}`
+          : `${SEVERITY_EMOJI[severity]} ${what}`;
   return truncate(line, SLACK_LIMITS.headerText);
 }
 
@@ -179,6 +204,9 @@ function statusLine(notice: Notice): string | undefined {
       ? `*Still firing:* ${eventCount(count)} so far`
       : `*Still firing:* ${notice.since_last_notice} more since the last notice (${eventCount(count)} in all)`;
   }
+  if (notice.kind === "acknowledged") {
+    return `*Acknowledged* by ${inline(notice.acknowledged_by ?? "admin", 100)}: no reminders until it resolves.`;
+  }
   if (notice.kind === "resolved") {
     return `*Resolved* after ${humanDuration(incidentDuration(notice))} and ${eventCount(count)}: ${resolvedBy(notice)}.`;
   }
@@ -196,9 +224,11 @@ function plainText(notice: Notice): string {
       ? ` ${notice.since_last_notice} more since the last notice.`
       : "";
   const text =
-    notice.kind === "resolved"
-      ? `✅ Resolved: ${title} for ${who}, after ${humanDuration(incidentDuration(notice))} and ${eventCount(incident.count)} (${resolvedBy(notice)}).`
-      : `${notice.kind === "reminder" ? "🔁 Still firing" : SEVERITY_EMOJI[incident.severity]} ${title}: ${who}.${since}${next}`;
+    notice.kind === "acknowledged"
+      ? `👀 Acknowledged by ${inline(notice.acknowledged_by ?? "admin", 100)}: ${title} for ${who}.`
+      : notice.kind === "resolved"
+        ? `✅ Resolved: ${title} for ${who}, after ${humanDuration(incidentDuration(notice))} and ${eventCount(incident.count)} (${resolvedBy(notice)}).`
+        : `${notice.kind === "reminder" ? "🔁 Still firing" : SEVERITY_EMOJI[incident.severity]} ${title}: ${who}.${since}${next}`;
   return truncate(text, SLACK_LIMITS.text);
 }
 
@@ -221,13 +251,15 @@ function actions(notice: Notice, options: SlackRenderOptions): Button[] {
 function lastErrorSection(incident: Notice["incident"]): string | undefined {
   const last = incident.last_error;
   if (last === undefined) return undefined;
+  // Each part is escaped once, on its own: the date is a Slack token that must stay raw.
+  const request = [last.method, last.path].filter(Boolean).join(" ");
   const parts = [
     last.status === undefined ? undefined : `HTTP ${last.status}`,
-    [last.method, last.path].filter(Boolean).join(" "),
+    request && inline(request, 400),
     last.request_id && `request \`${inline(last.request_id.replaceAll("`", "'"), 120)}\``,
     slackDate(last.at),
   ].filter((p): p is string => typeof p === "string" && p !== "");
-  const lines = [`*Last error* · ${inline(parts.join(" · "), 600)}`];
+  const lines = [`*Last error* · ${parts.join(" · ")}`];
   if (last.message) lines.push(`> StackOne: ${inline(last.message, 500)}`);
   return truncate(lines.join("\n"), BUDGET.lastError);
 }
@@ -305,7 +337,7 @@ export function renderSlack(notice: Notice, options: SlackRenderOptions = {}): S
     ],
   });
 
-  if (notice.kind !== "resolved") {
+  if (notice.kind !== "resolved" && notice.kind !== "acknowledged") {
     const whatHappened =
       escapeMrkdwn(incident.what_happened, BUDGET.whatHappened) || "_not described_";
     blocks.push(section("what_happened", `*What happened*\n${whatHappened}`));
@@ -347,6 +379,19 @@ export function renderSlack(notice: Notice, options: SlackRenderOptions = {}): S
     const buttons = actions(notice, options);
     if (buttons.length > 0)
       blocks.push({ type: "actions", block_id: "actions", elements: buttons });
+    if (options.actions && incident.id.length <= SLACK_LIMITS.buttonValue) {
+      blocks.push({
+        type: "actions",
+        block_id: ON_CALL_BLOCK_ID,
+        elements: Object.entries(SLACK_ACTIONS).map(([actionId, label]) => ({
+          type: "button" as const,
+          action_id: actionId,
+          text: { type: "plain_text" as const, text: label },
+          value: incident.id,
+          ...(actionId === "resolve" ? { style: "primary" as const } : {}),
+        })),
+      });
+    }
   }
 
   const context = `Rule \`${inline(incident.rule_id, 200)}\` · Notice \`${inline(notice.id, 300)}\``;

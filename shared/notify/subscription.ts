@@ -1,19 +1,22 @@
 import type { SubscriptionFilter } from "./filter.ts";
 
 /**
- * A destination an admin added through the API. Slack and webhook ones are delivered by the
- * notifier Lambdas, which read them from the table; email ones are SNS email subscriptions on
+ * A destination an admin added through the API. Slack, webhook and PagerDuty ones are delivered
+ * by the notifier Lambdas, which read them from the table; email ones are SNS email subscriptions on
  * the alerts topic, stored too so the API can list and remove them.
  */
 
-export const SUBSCRIPTION_KINDS = ["slack", "email", "webhook"] as const;
+export const SUBSCRIPTION_KINDS = ["slack", "email", "webhook", "pagerduty"] as const;
 export type SubscriptionKind = (typeof SUBSCRIPTION_KINDS)[number];
 
 export type Subscription = {
   /** `sub_...` */
   id: string;
   kind: SubscriptionKind;
-  /** Slack incoming-webhook URL, webhook URL or email address. URLs are secrets: never logged. */
+  /**
+   * Slack incoming-webhook URL, webhook URL, email address or PagerDuty routing key. URLs and
+   * routing keys are secrets: never logged.
+   */
   target: string;
   filter: SubscriptionFilter;
   created_at: string;

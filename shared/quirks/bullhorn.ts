@@ -120,4 +120,68 @@ export default rules([
     },
     alert: POLICIES.immediate,
   },
+  {
+    id: "bullhorn.401",
+    provider: "bullhorn",
+    match: { status: [401] },
+    category: "reauth_required",
+    severity: "critical",
+    must_act: "customer",
+    customer: {
+      title: "Your Bullhorn connection needs to be reconnected",
+      what_happened:
+        "Bullhorn no longer accepts the API user sign-in this connection uses: its password was changed, the user was disabled, or the OAuth keys were replaced.",
+      remediation: [
+        "Check with your Bullhorn administrator that the API user is active and has its current password (Menu > Tools > Users); new OAuth keys come from Bullhorn support.",
+        "Then reconnect Bullhorn from the integrations page where you first connected it, with the API user's current credentials.",
+      ],
+    },
+    title: "Bullhorn rejected the API user's session",
+    what_happened:
+      "Bullhorn answered 401: the linked account's API user could not sign in (password changed, user disabled) or its OAuth client id and secret no longer match.",
+    remediation: [
+      "Ask the customer's Bullhorn administrator to check the API user (Menu > Tools > Users: active, current password) and, if the OAuth client id or secret changed, to get the current ones from Bullhorn support.",
+      "Then ask them to re-authenticate the linked account through a StackOne connect session (POST /connect_sessions; send them the auth_link_url).",
+    ],
+    retry: { retryable: false, backoff: "none" },
+    docs_url: "https://bullhorn.github.io/Getting-Started-with-REST",
+    source: {
+      page: "provider-docs",
+      section: "Bullhorn: getting started with the REST API (OAuth and the API user)",
+      url: "https://bullhorn.github.io/Getting-Started-with-REST",
+    },
+    alert: POLICIES.immediate,
+  },
+  {
+    id: "bullhorn.403",
+    provider: "bullhorn",
+    match: { status: [403] },
+    category: "missing_permissions",
+    severity: "error",
+    must_act: "customer",
+    customer: {
+      title: "Your Bullhorn API user is missing an entitlement",
+      what_happened:
+        "Bullhorn refused a request because the API user this connection uses is not entitled to read or change that kind of record.",
+      remediation: [
+        "Ask your Bullhorn administrator to give the API user's user type the entitlement for the records Bullhorn refused (the message shown with this alert names them when Bullhorn gives one); Bullhorn support can help.",
+        "No reconnection is needed once the entitlement is granted.",
+      ],
+    },
+    title: "Bullhorn API user lacks an entitlement",
+    what_happened:
+      "Bullhorn answered 403: the linked account's API user is signed in, but its user type is not entitled to the entity or action requested.",
+    remediation: [
+      "Ask the customer's Bullhorn administrator (or Bullhorn support) to grant the API user's user type the entitlements for the entity refused.",
+      "No re-authentication is needed: the API user keeps its session. Retry once the entitlement is granted.",
+    ],
+    retry: { retryable: false, backoff: "none" },
+    docs_url: "https://bullhorn.github.io/rest-api-docs/",
+    source: {
+      page: "provider-docs",
+      section: "Bullhorn REST API reference",
+      url: "https://bullhorn.github.io/rest-api-docs/",
+    },
+    alert: POLICIES.immediate,
+  },
 ]);

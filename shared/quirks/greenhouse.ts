@@ -60,4 +60,68 @@ export default rules([
     source: SOURCE,
     alert: POLICIES.immediate,
   },
+  {
+    id: "greenhouse.401",
+    provider: "greenhouse",
+    match: { status: [401] },
+    category: "reauth_required",
+    severity: "critical",
+    must_act: "customer",
+    customer: {
+      title: "Your Greenhouse connection needs a new Harvest API key",
+      what_happened:
+        "Greenhouse no longer accepts the Harvest API key this connection uses: it was revoked or is not a Harvest key.",
+      remediation: [
+        "In Greenhouse, go to Configure > Dev Center > API Credential Management and create a Harvest API key with the permissions this connection needs.",
+        "Then reconnect Greenhouse from the integrations page where you first connected it, with the new Harvest API key.",
+      ],
+    },
+    title: "Greenhouse rejected the Harvest API key",
+    what_happened:
+      "Greenhouse answered 401: the linked account's Harvest API key is wrong, revoked, or not a Harvest key.",
+    remediation: [
+      "Ask the customer's Greenhouse admin to create a Harvest API key (Configure > Dev Center > API Credential Management) with the endpoint permissions the integration uses.",
+      "Then ask them to re-authenticate the linked account with it through a StackOne connect session (POST /connect_sessions; send them the auth_link_url).",
+    ],
+    retry: { retryable: false, backoff: "none" },
+    docs_url: "https://developers.greenhouse.io/harvest.html#authentication",
+    source: {
+      page: "provider-docs",
+      section: "Greenhouse Harvest API: authentication",
+      url: "https://developers.greenhouse.io/harvest.html#authentication",
+    },
+    alert: POLICIES.immediate,
+  },
+  {
+    id: "greenhouse.403",
+    provider: "greenhouse",
+    match: { status: [403] },
+    category: "missing_permissions",
+    severity: "error",
+    must_act: "customer",
+    customer: {
+      title: "Your Greenhouse API key is missing a permission",
+      what_happened:
+        "Greenhouse refused a request because the Harvest API key this connection uses is not allowed to call that endpoint, or the user it acts on behalf of may not make the change.",
+      remediation: [
+        "In Greenhouse, go to Configure > Dev Center > API Credential Management, edit the Harvest API key this connection uses, and under Manage permissions tick the endpoint Greenhouse refused (the message shown with this alert names it when Greenhouse gives one). The key stays the same, so no reconnection is needed.",
+        "If the refused request was a change (a note, a candidate), check that the Greenhouse user chosen to act on behalf of is active and allowed to make it; if not, reconnect Greenhouse with another user's id.",
+      ],
+    },
+    title: "Greenhouse Harvest API key lacks permission for this endpoint",
+    what_happened:
+      "Greenhouse answered 403: each Harvest API key is granted endpoints one by one, and this key lacks the one called; for writes, the On-Behalf-Of user may also lack the permission.",
+    remediation: [
+      "Ask the customer's Greenhouse admin to edit the linked account's Harvest API key (Configure > Dev Center > API Credential Management > Manage permissions) and grant the endpoint refused; the key is unchanged, so nothing needs re-authenticating.",
+      "For a refused write, check the on-behalf-of user given at linking: it must be an active Greenhouse user allowed to make the change; otherwise re-authenticate the account with another user id through a StackOne connect session.",
+    ],
+    retry: { retryable: false, backoff: "none" },
+    docs_url: "https://developers.greenhouse.io/harvest.html#authentication",
+    source: {
+      page: "provider-docs",
+      section: "Greenhouse Harvest API: API key permissions and On-Behalf-Of",
+      url: "https://developers.greenhouse.io/harvest.html#authentication",
+    },
+    alert: POLICIES.immediate,
+  },
 ]);

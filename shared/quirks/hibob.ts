@@ -76,4 +76,70 @@ export default rules([
     },
     alert: POLICIES.immediate,
   },
+  // Hibob's own refusals: its words name the permission (e.g. "Missing permissions: People >
+  // Payroll"), and the fix is the service user's permission group, not StackOne's key.
+  {
+    id: "hibob.401",
+    provider: "hibob",
+    match: { status: [401] },
+    category: "reauth_required",
+    severity: "critical",
+    must_act: "customer",
+    customer: {
+      title: "Your Hibob connection needs new service user credentials",
+      what_happened:
+        "Hibob no longer accepts the service user ID and token this connection uses: the service user was deleted or its token replaced.",
+      remediation: [
+        "In Hibob, under Settings > Integrations > Service users, create a service user (or use the existing one) and copy its ID and token; add it to the permission group that holds the connection's permissions.",
+        "Then reconnect Hibob from the integrations page where you first connected it, with that ID and token.",
+      ],
+    },
+    title: "Hibob rejected the service user",
+    what_happened:
+      "Hibob answered 401: the service user ID and token of the linked account are wrong, or the service user was deleted.",
+    remediation: [
+      "Ask the customer's Hibob admin for a valid service user ID and token (Settings > Integrations > Service users), in a permission group with the permissions the integration needs.",
+      "Then ask them to re-authenticate the linked account with them through a StackOne connect session (POST /connect_sessions; send them the auth_link_url).",
+    ],
+    retry: { retryable: false, backoff: "none" },
+    docs_url: "https://apidocs.hibob.com/docs/api-service-users",
+    source: {
+      page: "provider-docs",
+      section: "Hibob: API service users",
+      url: "https://apidocs.hibob.com/docs/api-service-users",
+    },
+    alert: POLICIES.immediate,
+  },
+  {
+    id: "hibob.403",
+    provider: "hibob",
+    match: { status: [403] },
+    category: "missing_permissions",
+    severity: "error",
+    must_act: "customer",
+    customer: {
+      title: "Your Hibob connection is missing a permission",
+      what_happened:
+        "Hibob refused a request because the service user this connection uses lacks a permission; Hibob's message shown with this alert names the section (for example People > Payroll).",
+      remediation: [
+        "In Hibob, open Settings > Permission groups, choose the permission group of the service user this connection uses, and on its People's data tab grant view access to the section Hibob's message names (for example People > Payroll).",
+        "No reconnection is needed: the next sync picks up the new permission.",
+      ],
+    },
+    title: "Hibob service user lacks a permission",
+    what_happened:
+      "Hibob answered 403: the linked account's service user is not allowed to read or change the data category the request touches. Hibob grants permissions by category, to the permission group the service user belongs to; its message names the one missing.",
+    remediation: [
+      "Ask the customer's Hibob admin to grant the category Hibob's message names (e.g. \"Missing permissions: People > Payroll\" means the Payroll category) to the service user's permission group (Settings > Permission groups > People's data).",
+      "No re-authentication is needed: the service user keeps its ID and token. Retry once the permission is granted.",
+    ],
+    retry: { retryable: false, backoff: "none" },
+    docs_url: "https://apidocs.hibob.com/reference/permissions",
+    source: {
+      page: "provider-docs",
+      section: "Hibob: permissions of service users",
+      url: "https://apidocs.hibob.com/reference/permissions",
+    },
+    alert: POLICIES.immediate,
+  },
 ]);

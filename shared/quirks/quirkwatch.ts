@@ -1,4 +1,4 @@
-import { rules } from "./rule.ts";
+import { POLICIES, rules } from "./rule.ts";
 
 // Quirkwatch's own events, not a provider's quirks.
 export default rules([
@@ -23,5 +23,27 @@ export default rules([
       repeat_seconds: 4 * 3600,
       resolve_after_quiet_seconds: 30 * 60,
     },
+  },
+  {
+    // The request-log poller sends this when a log that a silent-data rule needs comes back
+    // without its bodies, and a recovery once they arrive, which resolves it (a recovery
+    // resolves missing_permissions, hence the category).
+    id: "quirkwatch.advanced_logs_off",
+    provider: "quirkwatch",
+    match: { type: "^quirkwatch\\.advanced_logs\\.off$", kind: ["data_warning"] },
+    category: "missing_permissions",
+    severity: "warning",
+    must_act: "us",
+    title:
+      "StackOne advanced logs are off: silent data problems (Bullhorn notes, Hibob employment fields) cannot be seen",
+    what_happened:
+      "The request-log poller asked StackOne for a request log's detail with include=advanced_logs and got it without the request and response bodies: the StackOne project keeps no advanced logs (or keeps failed requests only). Rules that look at bodies of successful requests, such as a Bullhorn note created without a valid candidate_id or Hibob employees without employment status, cannot match. Failed requests still become incidents from the list of logs.",
+    remediation: [
+      "In the StackOne dashboard, open the settings of the project whose linked accounts you watch and turn Advanced Logs on, keeping all requests (its error-only mode keeps failed requests only, which these rules cannot use).",
+      "Nothing else: this incident resolves itself on the first poll that reads a log with its bodies.",
+    ],
+    retry: { retryable: false, backoff: "none" },
+    source: { page: "quirkwatch", section: "The request-log poller" },
+    alert: POLICIES.immediate,
   },
 ]);

@@ -121,12 +121,28 @@ export const QuirkRule = z
       backoff: z.enum(["none", "exponential", "retry_after"]),
     }),
     docs_url: z.optional(z.url()),
-    /** Where the rule comes from: the page and the line of it. */
-    source: z.strictObject({
-      page: z.enum(["stackone-integration-quirks", "stackone-error-guide", "quirkwatch"]),
-      section: nonEmpty,
-      line: z.optional(int(1)),
-    }),
+    /**
+     * Where the rule comes from: the page and the line of it, or the provider's own
+     * documentation (`provider-docs`, with its `url`).
+     */
+    source: z
+      .strictObject({
+        page: z.enum([
+          "stackone-integration-quirks",
+          "stackone-error-guide",
+          "provider-docs",
+          "quirkwatch",
+        ]),
+        section: nonEmpty,
+        line: z.optional(int(1)),
+        url: z.optional(z.url({ protocol: /^https$/ })),
+      })
+      .check(
+        z.refine((s) => (s.page === "provider-docs") === (s.url !== undefined), {
+          message: "a url is required exactly when the page is provider-docs",
+          path: ["url"],
+        }),
+      ),
     alert: AlertPolicy,
   })
   .check(

@@ -71,4 +71,68 @@ export default rules([
     },
     alert: POLICIES.silent,
   },
+  {
+    id: "smartrecruiters.401",
+    provider: "smartrecruiters",
+    match: { status: [401] },
+    category: "reauth_required",
+    severity: "critical",
+    must_act: "customer",
+    customer: {
+      title: "Your SmartRecruiters connection needs a new credential",
+      what_happened:
+        "SmartRecruiters no longer accepts the API key or OAuth credential this connection uses: it was revoked, or has expired.",
+      remediation: [
+        "In SmartRecruiters, go to Settings / Admin > Apps & Integrations > Credentials (the Credential Manager) and create a new API key, or an OAuth client credential with the scopes this connection needs.",
+        "Then reconnect SmartRecruiters from the integrations page where you first connected it, with the new credential.",
+      ],
+    },
+    title: "SmartRecruiters rejected the credential",
+    what_happened:
+      "SmartRecruiters answered 401: the linked account's API key or OAuth credential was revoked in its Credential Manager, or has expired.",
+    remediation: [
+      "Ask the customer's SmartRecruiters administrator to create a new credential in the Credential Manager (Settings / Admin > Apps & Integrations > Credentials): an API key, or an OAuth client credential with the scopes the integration needs.",
+      "Then ask them to re-authenticate the linked account with it through a StackOne connect session (POST /connect_sessions; send them the auth_link_url).",
+    ],
+    retry: { retryable: false, backoff: "none" },
+    docs_url: "https://developers.smartrecruiters.com/docs/authentication",
+    source: {
+      page: "provider-docs",
+      section: "SmartRecruiters: authentication (API keys and OAuth client credentials)",
+      url: "https://developers.smartrecruiters.com/docs/authentication",
+    },
+    alert: POLICIES.immediate,
+  },
+  {
+    id: "smartrecruiters.403",
+    provider: "smartrecruiters",
+    match: { status: [403] },
+    category: "missing_permissions",
+    severity: "error",
+    must_act: "customer",
+    customer: {
+      title: "Your SmartRecruiters credential is missing access",
+      what_happened:
+        "SmartRecruiters refused a request because the credential this connection uses lacks a scope, or its system role or access group does not cover the data.",
+      remediation: [
+        "In SmartRecruiters' Credential Manager (Settings / Admin > Apps & Integrations > Credentials), give the connection's OAuth credential the missing scope and a system role and access group that cover the data, or create an API key, which has every scope.",
+        "Then reconnect SmartRecruiters from the integrations page where you first connected it if you created a new credential.",
+      ],
+    },
+    title: "SmartRecruiters credential lacks a scope or role",
+    what_happened:
+      "SmartRecruiters answered 403: the linked account's OAuth client credential does not have the scope for this endpoint, or its system role or access group does not reach the record.",
+    remediation: [
+      "Ask the customer's SmartRecruiters administrator to add the missing scope to the credential in the Credential Manager, or to set a system role and access group that cover the data; an API key has every scope.",
+      "If they create a new credential, ask them to re-authenticate the linked account with it through a StackOne connect session.",
+    ],
+    retry: { retryable: false, backoff: "none" },
+    docs_url: "https://developers.smartrecruiters.com/docs/authentication",
+    source: {
+      page: "provider-docs",
+      section: "SmartRecruiters: credential scopes, system roles and access groups",
+      url: "https://developers.smartrecruiters.com/docs/authentication",
+    },
+    alert: POLICIES.immediate,
+  },
 ]);

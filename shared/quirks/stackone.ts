@@ -62,9 +62,9 @@ export default rules([
     customer: RECONNECT,
     title: "Credentials rejected",
     what_happened:
-      "The StackOne API key or the linked account's access token was rejected, so every request for this account fails.",
+      "StackOne answered 401 and no provider rule names the cause: either your StackOne API key (StackOne's, not the provider's) was rejected, or the linked account's provider credentials no longer work. Every request for this account fails.",
     remediation: [
-      "Check that your service sends a valid StackOne API key for this project.",
+      "First check your side: your service must send a valid StackOne API key for this project (a StackOne key, created in the StackOne dashboard; the provider's error, if any, is shown with this alert).",
       RE_AUTHENTICATE,
     ],
     retry: { retryable: false, backoff: "none" },
@@ -81,10 +81,10 @@ export default rules([
     customer: GRANT_PERMISSION,
     title: "Permission denied",
     what_happened:
-      "The StackOne API key or the linked account's token lacks a permission this request needs.",
+      "StackOne answered 403 and no provider rule names the cause: either your StackOne API key (StackOne's, not the provider's) may not call this endpoint, or the linked account lacks a permission in the provider.",
     remediation: [
-      "Check the scopes of your StackOne API key and that requests carry a valid User-Agent header.",
-      "Ask the customer's admin to grant the missing permission in the provider and re-authenticate the linked account through a StackOne connect session.",
+      "First check your side: the scopes of your StackOne API key (a StackOne key, set in the StackOne dashboard) and that requests carry a User-Agent header, which StackOne requires.",
+      "If the provider's error shown with this alert names a permission, ask the customer's admin to grant it in the provider and re-authenticate the linked account through a StackOne connect session.",
     ],
     retry: { retryable: false, backoff: "none" },
     docs_url: ERROR_GUIDE,
@@ -269,7 +269,7 @@ export default rules([
     customer: RECONNECT,
     title: "Linked account moved to an error state",
     what_happened:
-      "StackOne updated the linked account to a failed status (error, expired, inactive, suspended or revoked).",
+      "StackOne updated the linked account to a failed status (inactive, suspended, expired or error).",
     remediation: [
       RE_AUTHENTICATE,
       "StackOne sends account.updated with status active once the customer has re-authenticated.",
@@ -301,6 +301,20 @@ export default rules([
     title: "Linked account deleted",
     what_happened:
       "StackOne deleted the linked account. Quirkwatch resolves the account's open incidents (resolution account_deleted) and tells no customer.",
+    remediation: ["Nothing to do: stop sending requests for this account."],
+    retry: { retryable: false, backoff: "none" },
+    source: ACCOUNT_EVENTS,
+    alert: POLICIES.silent,
+  },
+  {
+    id: "stackone.account_archived",
+    match: { type: "^account\\.updated$", kind: ["account_deleted"] },
+    category: "expected_behaviour",
+    severity: "info",
+    must_act: "nobody",
+    title: "Linked account archived",
+    what_happened:
+      "StackOne reports the linked account as archived. Like a deleted account, Quirkwatch resolves its open incidents (resolution account_deleted) and tells no customer.",
     remediation: ["Nothing to do: stop sending requests for this account."],
     retry: { retryable: false, backoff: "none" },
     source: ACCOUNT_EVENTS,

@@ -134,6 +134,13 @@ describe("npm start under faults", () => {
         else refused = { status: response.status, error: body.error ?? "" };
       }
       expect(refused).toMatchObject({ status: 503, error: expect.stringMatching(/full/) });
+      // A load balancer asking now is told, without a token, and why.
+      const health = await fetch(`${full.url}/healthz`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toEqual({
+        status: "unavailable",
+        reason: expect.stringMatching(/^queue\.db does not take writes: .*full/),
+      });
     } finally {
       await full.stop();
     }

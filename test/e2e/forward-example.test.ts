@@ -101,7 +101,7 @@ describe("forwarding errors from the StackOne SDK", () => {
       incidents: Record<string, unknown>[];
     };
     const byRule = Object.fromEntries(incidents.map((i) => [i.rule_id, i]));
-    expect(byRule["stackone.403"]).toMatchObject({
+    expect(byRule["hibob.403"]).toMatchObject({
       account_id: "acme_hibob",
       provider: "hibob",
       request_ids: ["req_hibob_403"],

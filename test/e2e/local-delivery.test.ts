@@ -174,12 +174,12 @@ for (const engine of ENGINES)
       expect(customer.notice_id).toBe(internal.notice_id);
 
       expect(customer.subject).toBe(
-        "Hibob · Acme GmbH: Your Hibob connection needs to be reconnected",
+        "Hibob · Acme GmbH: Your Hibob connection needs new service user credentials",
       );
       expect(customer.body).toContain('Hibob said: "Service user token was revoked"');
-      expect(customer.body).toContain("Reconnect Hibob from the integrations page");
+      expect(customer.body).toContain("reconnect Hibob from the integrations page");
       for (const internalWord of [
-        "stackone.401",
+        "hibob.401",
         "req_evt_1",
         "acc_9",
         "connect_sessions",
@@ -190,10 +190,10 @@ for (const engine of ENGINES)
       }
 
       expect(internal.subject).toBe(
-        "[critical] reauth_required: Credentials rejected · Acme GmbH (acc_9) · hibob",
+        "[critical] reauth_required: Hibob rejected the service user · Acme GmbH (acc_9) · hibob",
       );
       for (const detail of [
-        "Rule: stackone.401",
+        "Rule: hibob.401",
         "Must act: the customer",
         "Request id: req_evt_1",
         "StackOne: Unauthorized",
@@ -239,8 +239,8 @@ for (const engine of ENGINES)
       );
       expect(customer.map((e: { subject: string }) => e.subject)).toEqual([
         "Hibob · Acme GmbH: your connection is working again",
-        "Reminder · Hibob · Acme GmbH: Your Hibob connection needs to be reconnected",
-        "Hibob · Acme GmbH: Your Hibob connection needs to be reconnected",
+        "Reminder · Hibob · Acme GmbH: Your Hibob connection needs new service user credentials",
+        "Hibob · Acme GmbH: Your Hibob connection needs new service user credentials",
       ]);
       const internal = outbox.body.emails.filter(
         (e: { to: string }) => e.to === "oncall@example.com",

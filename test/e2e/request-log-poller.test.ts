@@ -101,7 +101,7 @@ describe("npm start with STACKONE_API_KEY", () => {
       return [...problems].every((p) => keys.has(p)) ? all : undefined;
     });
     expect(listed).toHaveLength(problems.size);
-    const hibob = listed.find((i) => i.rule_id === "stackone.403");
+    const hibob = listed.find((i) => i.rule_id === "hibob.403");
     expect(hibob?.account_name).toBe("Acme GmbH");
     expect(hibob?.last_error).toMatchObject({
       status: 403,

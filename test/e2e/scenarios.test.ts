@@ -63,7 +63,7 @@ describe("the demo's scenarios", () => {
   });
 
   it("shows the provider's own words in GET /incidents and GET /incidents/{id}", async () => {
-    const hibob403 = (await incidents()).find((i) => i.rule_id === "stackone.403");
+    const hibob403 = (await incidents()).find((i) => i.rule_id === "hibob.403");
     expect(hibob403).toMatchObject({
       must_act: "customer",
       provider_messages: ["Missing permissions: People > Payroll"],

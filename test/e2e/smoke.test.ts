@@ -100,9 +100,21 @@ describe("npm run smoke", () => {
     expect(result.stdout + result.stderr).not.toContain("not-the-token");
   });
 
-  it("explains what it needs when it has no secret", async () => {
-    const result = await smoke([stack.url], {});
+  it("explains what it needs when it has no secret for a stack elsewhere", async () => {
+    const result = await smoke(["https://quirkwatch.example.invalid"], {});
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("npx sst shell");
+  });
+
+  it("works against a local stack started with the defaults, with nothing set", async () => {
+    const defaults = await startLocalStack({ STACKONE_WEBHOOK_SECRET: "" });
+    try {
+      const result = await smoke([defaults.url], {});
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain("Quirkwatch works end to end");
+    } finally {
+      await defaults.stop();
+    }
   });
 });

@@ -34,3 +34,37 @@ it("fire on Ops when any function fails", () => {
     });
   }
 });
+
+it("watch Quirkwatch's own counters, which the functions write as EMF in the stage's namespace", () => {
+  const namespace = "Quirkwatch/dev";
+  for (const fn of dev.functions()) {
+    expect(fn.lambda.inputs.environment?.variables?.QUIRKWATCH_METRICS_NAMESPACE, fn.name).toBe(
+      namespace,
+    );
+  }
+  const failing = alarms.find((a) => a.name === "NoticesFailing");
+  expect(failing?.inputs).toMatchObject({
+    namespace,
+    metricName: "notices_sent",
+    // One of the dimension sets shared/metrics-emf.ts publishes notices_sent under.
+    dimensions: { outcome: "failed" },
+    statistic: "Sum",
+    comparisonOperator: "GreaterThanThreshold",
+    alarmActions: [ops.state.arn],
+  });
+  const rejected = alarms.find((a) => a.name === "EventsRejected");
+  expect(rejected?.inputs).toMatchObject({
+    namespace,
+    metricName: "events_rejected",
+    statistic: "Sum",
+    alarmActions: [ops.state.arn],
+  });
+  // Published without dimensions too: an alarm with none matches that set.
+  expect(rejected?.inputs.dimensions ?? {}).toEqual({});
+});
+
+it("route PagerDuty's events with a link to this stage's dashboard", () => {
+  const fn = dev.function("functions/notify-pagerduty.handler");
+  const api = dev.childOf("Api", "aws:apigatewayv2/api:Api");
+  expect(fn.lambda.inputs.environment?.variables?.QUIRKWATCH_URL).toBe(api.state.apiEndpoint);
+});

@@ -8,7 +8,11 @@ import { evaluate } from "./support/evaluate.ts";
 
 const dev = new Deployment(inject("dev"));
 const alerts = dev.childOf("Alerts", "aws:sns/topic:Topic");
-const NOTIFIERS = ["functions/notify-slack.handler", "functions/notify-webhook.handler"];
+const NOTIFIERS = [
+  "functions/notify-pagerduty.handler",
+  "functions/notify-slack.handler",
+  "functions/notify-webhook.handler",
+];
 
 function subscriptionsTo(deployment: Deployment, topicArn: unknown) {
   return deployment

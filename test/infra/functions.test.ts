@@ -57,6 +57,10 @@ const AWS_CALLS: Record<string, Record<string, string[]>> = {
   // Lambda sends an event the function failed on to its dead-letter queue with the function's role.
   "functions/notify-slack.handler": { Table: TABLE_CALLS, NotifySlackDlq: ["sqs:SendMessage"] },
   "functions/notify-webhook.handler": { Table: TABLE_CALLS, NotifyWebhookDlq: ["sqs:SendMessage"] },
+  "functions/notify-pagerduty.handler": {
+    Table: TABLE_CALLS,
+    NotifyPagerdutyDlq: ["sqs:SendMessage"],
+  },
 };
 
 /** Functions a flood of webhooks or admin calls must not starve: they get reserved concurrency. */
@@ -64,6 +68,7 @@ const RESERVED = [
   "functions/process.handler",
   "functions/notify-slack.handler",
   "functions/notify-webhook.handler",
+  "functions/notify-pagerduty.handler",
 ];
 
 /**

@@ -23,6 +23,11 @@ it("every other secret may stay unset", () => {
     .map((s) => s.name)
     .filter((name) => !(name in REQUIRED_SECRETS));
   expect(optional).toEqual(
-    expect.arrayContaining(["SlackWebhookUrl", "GenericWebhookSecret", "StackoneApiKey"]),
+    expect.arrayContaining([
+      "SlackWebhookUrl",
+      "SlackSigningSecret",
+      "GenericWebhookSecret",
+      "StackoneApiKey",
+    ]),
   );
 });

@@ -3,15 +3,35 @@ import type { AddressInfo } from "node:net";
 import type { RequestLogRecord } from "../../scripts/local/scenarios.ts";
 
 /**
- * StackOne on 127.0.0.1. Its request logs API, as webhook-sources.md describes it: `GET
- * /requests/logs` (HTTP Basic with the API key as user name; `filter[...]`, oldest first with
- * `order_direction=asc`, `page_size`, `next`) answers `{data, next}` with each log's summary;
- * `GET /requests/logs/{id}` answers `{data}` with its request and response. Tests add logs
- * (`add`), script failures for the next calls (`fail`), and read what was asked (`calls`). Its
- * unified API answers what a test sets for a route (`answer("GET /unified/hris/employees", ...)`).
+ * StackOne on 127.0.0.1, reading requests the way StackOne's TypeScript SDK sends them
+ * (`@stackone/stackone-client-ts`; test/contract/stackone-wire.test.ts holds it to that):
+ * - `GET /requests/logs` (HTTP Basic with the API key as user name) reads its filters as bare
+ *   parameters (`start_date`, `end_date`, `success`, `providers`, `http_methods`, `resources`,
+ *   `status_codes`; lists comma-separated), oldest first with `order_direction=asc`, `page_size`,
+ *   `next`, and ignores what it does not know, `filter[...]` included, as a real server does. It
+ *   answers `{data, next}` with each log's summary.
+ * - `GET /requests/logs/{id}` answers `{data}` with its request and response; their bodies and
+ *   `provider_errors` are advanced-log data, there only with `include=advanced_logs` and while
+ *   the project keeps them (`advancedLogs("off")` turns that off, `"errors"` keeps failed
+ *   requests' only, like StackOne's error-only mode).
+ * - `GET /accounts/{id}` answers a linked account set with `account`.
+ * Tests add logs (`add`), script failures for the next calls (`fail`), and read what was asked
+ * (`calls`, each with its raw query and headers; `transcript()` as lines). Its unified API
+ * answers what a test sets for a route (`answer("GET /unified/hris/employees", ...)`).
  */
 
-export type Call = { path: string; query: URLSearchParams; authorized: boolean };
+export type Call = {
+  method: string;
+  path: string;
+  /** The query string as sent, without `?`: how the parameters were encoded. */
+  rawQuery: string;
+  query: URLSearchParams;
+  headers: Record<string, string | string[] | undefined>;
+  authorized: boolean;
+};
+
+/** Whether the StackOne project keeps advanced logs: on, off, or for failed requests only. */
+export type AdvancedLogs = "on" | "off" | "errors";
 export type Failure = { status: number; body?: unknown; headers?: Record<string, string> };
 
 export const STACKONE_KEY = "stackone-test-key";
@@ -23,6 +43,7 @@ export async function startStackoneServer(key = STACKONE_KEY) {
   const answers = new Map<string, Failure>();
   const accounts = new Map<string, Record<string, unknown>>();
   const expected = `Basic ${Buffer.from(`${key}:`).toString("base64")}`;
+  let advanced: AdvancedLogs = "on";
 
   function reply(res: ServerResponse, status: number, body: unknown, headers = {}) {
     res.writeHead(status, { "content-type": "application/json", ...headers });
@@ -30,13 +51,13 @@ export async function startStackoneServer(key = STACKONE_KEY) {
   }
 
   function list(query: URLSearchParams): { data: unknown[]; next: string | null } {
-    const start = Date.parse(query.get("filter[start_date]") ?? "");
-    const end = Date.parse(query.get("filter[end_date]") ?? "");
+    const start = Date.parse(query.get("start_date") ?? "");
+    const end = Date.parse(query.get("end_date") ?? "");
     const inList = (name: string, value: unknown) => {
-      const wanted = query.get(`filter[${name}]`);
+      const wanted = query.get(name);
       return wanted === null || wanted.split(",").includes(String(value));
     };
-    const success = query.get("filter[success]");
+    const success = query.get("success");
     const matching = logs
       .filter((log) => {
         const at = Date.parse(String(log.event_datetime));
@@ -56,10 +77,30 @@ export async function startStackoneServer(key = STACKONE_KEY) {
     return { data: page.map(({ request: _, response: __, ...summary }) => summary), next };
   }
 
+  /** A log's detail: its bodies and provider errors only when asked for and kept. */
+  function detailOf(log: RequestLogRecord, include: string | null): RequestLogRecord {
+    const kept = advanced === "on" || (advanced === "errors" && log.success === false);
+    if (include === "advanced_logs" && kept) return log;
+    const { request, response, ...summary } = log as RequestLogRecord & {
+      request?: Record<string, unknown>;
+      response?: Record<string, unknown>;
+    };
+    const { body: _, ...plainRequest } = request ?? {};
+    const { body: __, provider_errors: ___, ...plainResponse } = response ?? {};
+    return { ...summary, request: plainRequest, response: plainResponse };
+  }
+
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const authorized = req.headers.authorization === expected;
-    calls.push({ path: url.pathname, query: url.searchParams, authorized });
+    calls.push({
+      method: req.method ?? "GET",
+      path: url.pathname,
+      rawQuery: url.search.slice(1),
+      query: url.searchParams,
+      headers: req.headers,
+      authorized,
+    });
     const detail = /^\/requests\/logs\/([^/]+)$/.exec(url.pathname);
     const kind = url.pathname === "/requests/logs" ? "list" : detail ? "detail" : undefined;
     const scripted = failures.findIndex((f) => f.on === "any" || f.on === kind);
@@ -83,7 +124,7 @@ export async function startStackoneServer(key = STACKONE_KEY) {
     if (detail) {
       const log = logs.find((l) => l.request_id === decodeURIComponent(String(detail[1])));
       return log
-        ? reply(res, 200, { data: log })
+        ? reply(res, 200, { data: detailOf(log, url.searchParams.get("include")) })
         : reply(res, 404, { statusCode: 404, message: "Log not found" });
     }
     return reply(res, 404, { statusCode: 404, message: "Not found" });
@@ -99,6 +140,13 @@ export async function startStackoneServer(key = STACKONE_KEY) {
     add(...added: RequestLogRecord[]) {
       logs.push(...added);
     },
+    /** Whether the project keeps advanced logs (bodies, provider errors); "on" at first. */
+    advancedLogs(mode: AdvancedLogs) {
+      advanced = mode;
+    },
+    /** The calls as the server logged them: `METHOD /path?query`, one a line. */
+    transcript: () =>
+      calls.map((c) => `${c.method} ${c.path}${c.rawQuery ? `?${c.rawQuery}` : ""}`).join("\n"),
     /** The next calls of a kind answer these failures, in order. */
     fail(on: "list" | "detail" | "any", ...next: Failure[]) {
       failures.push(...next.map((failure) => ({ on, failure })));
@@ -121,6 +169,7 @@ export async function startStackoneServer(key = STACKONE_KEY) {
       failures.length = 0;
       answers.clear();
       accounts.clear();
+      advanced = "on";
     },
     async close() {
       server.closeAllConnections();

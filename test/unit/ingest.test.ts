@@ -3,14 +3,16 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { mockClient } from "aws-sdk-client-mock";
 import { build } from "esbuild";
 import { Webhook } from "standardwebhooks";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createHandler, handler } from "../../functions/ingest.ts";
 import { MemoryQueue } from "../../scripts/local/memory-queue.ts";
 import type { IntegrationEvent } from "../../shared/events/event.ts";
 import type { EventQueue, QueueMessage } from "../../shared/ingest/queue.ts";
 import type { IngestDeps } from "../../shared/ingest/receive.ts";
+import { accountStatusLookup } from "../../shared/sources/stackone/linked-accounts.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { generateSecret, sign } from "../../shared/standard-webhooks.ts";
+import { type StackoneServer, startStackoneServer } from "../support/stackone-server.ts";
 
 const STACKONE_SECRET = "stackone-current";
 const STACKONE_PREVIOUS = "stackone-previous";
@@ -612,5 +614,88 @@ describe("event time is evidence", () => {
     const { event_date: _, ...undated } = stackonePayload;
     expect(parse(await handle(stackoneRequest(JSON.stringify(undated)))).status).toBe(202);
     expect(queue.events()[0]?.occurred_at).toBe(NOW.toISOString());
+  });
+});
+
+describe("account.updated without a status", () => {
+  const updated = (account: string) =>
+    JSON.stringify({
+      event: "account.updated",
+      event_date: "2025-06-01T11:58:00Z",
+      account_id: account,
+      provider: "lever",
+      data: { id: account, provider: "lever", origin_owner_name: "Acme" },
+    });
+  let stackone: StackoneServer;
+  beforeAll(async () => {
+    stackone = await startStackoneServer();
+  });
+  afterAll(async () => {
+    await stackone?.close();
+  });
+
+  it("reads the account's status from StackOne (GET /accounts/{id}) and acts on it", async () => {
+    stackone.reset();
+    stackone.account("acc_active", { status: "active" });
+    stackone.account("acc_suspended", { status: "suspended" });
+    stackone.account("acc_archived", { status: "archived" });
+    const { queue, handle } = setup({
+      accountStatus: accountStatusLookup({ baseUrl: stackone.url, apiKey: stackone.key }),
+    });
+    for (const account of ["acc_active", "acc_suspended", "acc_archived", "acc_unknown"]) {
+      expect(parse(await handle(stackoneRequest(updated(account)))).status).toBe(202);
+    }
+    expect(queue.events().map((e) => [e.account.id, e.kind])).toEqual([
+      ["acc_active", "recovery"],
+      ["acc_suspended", "error"],
+      ["acc_archived", "account_deleted"],
+      ["acc_unknown", "info"],
+    ]);
+    expect(stackone.accountCalls().map((c) => c.path)).toEqual([
+      "/accounts/acc_active",
+      "/accounts/acc_suspended",
+      "/accounts/acc_archived",
+      "/accounts/acc_unknown",
+    ]);
+  });
+
+  it("accepts it as it is when no key is configured, or StackOne does not answer", async () => {
+    stackone.reset();
+    const { queue, handle } = setup();
+    expect(parse(await handle(stackoneRequest(updated("acc_1")))).status).toBe(202);
+    const refused = setup({
+      accountStatus: accountStatusLookup({ baseUrl: stackone.url, apiKey: "wrong" }),
+    });
+    expect(parse(await refused.handle(stackoneRequest(updated("acc_1")))).status).toBe(202);
+    expect([...queue.events(), ...refused.queue.events()].map((e) => e.kind)).toEqual([
+      "info",
+      "info",
+    ]);
+  });
+});
+
+describe("provider errors from the generic source", () => {
+  it("accepts raw as StackOne returns it, an object or a string, and keeps its text", async () => {
+    const { queue, handle } = setup();
+    const body = JSON.stringify([
+      genericEvent({
+        id: "evt_object",
+        error: {
+          message: "Forbidden",
+          provider_errors: [
+            { status: 403, raw: { message: "Missing permissions: People > Payroll" } },
+          ],
+        },
+      }),
+      genericEvent({
+        id: "evt_string",
+        error: { provider_errors: [{ status: 403, raw: "Missing permissions: People > Payroll" }] },
+      }),
+    ]);
+    expect(parse(await handle(genericRequest(body))).status).toBe(202);
+    expect(queue.events().map((e) => e.error?.provider_errors?.[0]?.raw)).toEqual([
+      '{"message":"Missing permissions: People > Payroll"}',
+      "Missing permissions: People > Payroll",
+    ]);
   });
 });

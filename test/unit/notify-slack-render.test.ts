@@ -163,6 +163,48 @@ describe("renderSlack: what depends on the notice", () => {
     );
   });
 
+  it("keeps the last error's date a raw Slack date token and escapes a request id once", () => {
+    const message = renderSlack(
+      notice(
+        {},
+        { last_error: { at: "2024-05-01T12:05:00.000Z", status: 401, request_id: "req_<1>&2" } },
+      ),
+    );
+    // The Block Kit payload as Slack receives it: the token must reach Slack unescaped.
+    const wire = JSON.stringify(message);
+    const last = texts(block(message, "last_error"))[0];
+    expect(last).toContain("<!date^1714565100^{date_short_pretty} {time}|2024-05-01 12:05 UTC>");
+    expect(wire).not.toContain("&lt;!date");
+    expect(last).toContain("request `req_&lt;1&gt;&amp;2`");
+    expect(last).not.toContain("&amp;lt;");
+  });
+
+  it("carries Acknowledge / Mute 1 h / Resolve only when Slack actions are on, for our channels", () => {
+    const ids = (message: SlackMessage) => {
+      const buttons = message.blocks.find((b) => b.block_id === "on_call") as
+        | { elements: { action_id: string; value: string }[] }
+        | undefined;
+      return (buttons?.elements ?? []).map((e) => [e.action_id, e.value]);
+    };
+    expect(ids(renderSlack(notice(), { actions: true }))).toEqual([
+      ["acknowledge", "inc_01"],
+      ["mute_1h", "inc_01"],
+      ["resolve", "inc_01"],
+    ]);
+    expect(ids(renderSlack(notice()))).toEqual([]);
+    expect(ids(renderSlack(notice(), { actions: true, audience: "customer" }))).toEqual([]);
+    expect(ids(renderSlack(notice({ kind: "resolved" }), { actions: true }))).toEqual([]);
+  });
+
+  it("says who acknowledged, without repeating the details", () => {
+    const message = renderSlack(notice({ kind: "acknowledged", acknowledged_by: "dana" }), {
+      actions: true,
+    });
+    expect(message.text).toContain("Acknowledged by dana");
+    expect(texts(block(message, "status"))[0]).toContain("*Acknowledged* by dana");
+    expect(message.blocks.map((b) => b.block_id)).toEqual(["header", "status", "facts", "context"]);
+  });
+
   it("shows the sender's messages when the provider said nothing", () => {
     const message = renderSlack(notice({}, { provider_messages: [] }));
     expect(texts(block(message, "messages"))[0]).toBe(

@@ -118,15 +118,18 @@ describe("acknowledge", () => {
       at: "2026-11-24T10:05:00.000Z",
       note: "on it",
     });
+    // Whoever heard it fire (PagerDuty above all) hears who took it.
+    expect(acked.body.notices).toEqual(["acknowledged"]);
+    expect(w.kinds()).toEqual(["ack:firing", "ack:acknowledged"]);
     // Past the 4-hour repeat interval: an unacknowledged incident would remind now.
     await w.at("2026-11-24T15:00:00Z").events(event("ack"));
-    expect(w.kinds()).toEqual(["ack:firing"]);
+    expect(w.kinds()).toEqual(["ack:firing", "ack:acknowledged"]);
     await w.at("2026-11-24T15:10:00Z").events(event("ack", "recovery"));
-    expect(w.kinds()).toEqual(["ack:firing", "ack:resolved"]);
+    expect(w.kinds()).toEqual(["ack:firing", "ack:acknowledged", "ack:resolved"]);
     // It happens again: a new occurrence, not acknowledged, announced again.
     await w.at("2026-11-24T16:00:00Z").events(event("ack"));
     expect((await w.incident("ack")).acknowledged).toBeUndefined();
-    expect(w.kinds()).toEqual(["ack:firing", "ack:resolved", "ack:firing"]);
+    expect(w.kinds()).toEqual(["ack:firing", "ack:acknowledged", "ack:resolved", "ack:firing"]);
   });
 
   it("is `admin` when nobody is named, and takes no body at all", async () => {

@@ -522,7 +522,7 @@ describe("StackOne status codes for any provider", () => {
   it.each([
     [400, "stackone.400", "invalid_request", /Fix the request/],
     [401, "stackone.401", "reauth_required", /re-authenticate/],
-    [403, "stackone.403", "missing_permissions", /grant the missing permission/],
+    [403, "stackone.403", "missing_permissions", /StackOne API key.*grant it in the provider/],
     [404, "stackone.404", "not_found", /record ids/],
     [408, "stackone.408", "provider_unavailable", /Retry-After .*60 seconds/],
     [412, "stackone.412", "account_disabled", /enable it/],
@@ -585,18 +585,91 @@ describe("StackOne status codes for any provider", () => {
   });
 });
 
+describe("provider 401 and 403", () => {
+  const refused = (provider: string, status: number, raw: unknown = "Forbidden") =>
+    classifyPayload({
+      event: "request.failed",
+      account_id: "acc_42",
+      provider,
+      data: {
+        statusCode: status,
+        message: status === 401 ? "Unauthorized" : "Forbidden",
+        provider_errors: [{ status, raw }],
+      },
+    }).result;
+
+  it("Hibob's 403 'Missing permissions: People > Payroll' names Hibob's fix, in both wordings", () => {
+    const result = refused("hibob", 403, { message: "Missing permissions: People > Payroll" });
+    expect(result.rule_id).toBe("hibob.403");
+    expect(result.remediation.join(" ")).toMatch(/permission group/);
+    expect(result.remediation.join(" ")).not.toMatch(/User-Agent|StackOne API key/);
+    expect(result.customer?.remediation.join(" ")).toMatch(/Hibob.*permission group/);
+  });
+
+  it.each([
+    ["hibob", /service user/],
+    ["greenhouse", /Harvest API key/],
+    ["smartrecruiters", /Credential/],
+    ["lever", /Lever/],
+    ["bullhorn", /API user/],
+    ["teamtailor", /API key/],
+  ])("%s has its own 401 and 403 rules, with its own remediation", (provider, words) => {
+    for (const status of [401, 403]) {
+      const result = refused(provider, status);
+      expect(result.rule_id).toBe(`${provider}.${status}`);
+      expect(result.must_act).toBe("customer");
+      expect(result.remediation.join(" ")).toMatch(words);
+      expect(result.customer?.remediation.join(" ")).toMatch(words);
+    }
+  });
+
+  it("other providers fall back to the generic rules, which say the key is StackOne's", () => {
+    for (const status of [401, 403]) {
+      const result = refused("workday", status);
+      expect(result.rule_id).toBe(`stackone.${status}`);
+      expect(result.remediation[0]).toMatch(/StackOne API key/);
+    }
+  });
+
+  it("cites each provider rule's source: the quirks page or the provider's own documentation", () => {
+    const providerRules = BUILTIN_RULES.filter((r) => /^[a-z]+\.(401|403)$/.test(r.id));
+    expect(providerRules.length).toBeGreaterThanOrEqual(12);
+    for (const rule of providerRules.filter((r) => r.provider !== undefined)) {
+      const { source } = rule;
+      if (source.page === "provider-docs") expect(source.url, rule.id).toMatch(/^https:\/\//);
+      else expect(source.page, rule.id).toBe("stackone-integration-quirks");
+    }
+  });
+});
+
 describe("account events", () => {
   it.each([
     ["account.error", "error", "stackone.account_error"],
     ["account.expired", "expired", "stackone.account_error"],
     ["account.updated", "error", "stackone.account_updated_error"],
     ["account.updated", "expired", "stackone.account_updated_error"],
+    ["account.updated", "inactive", "stackone.account_updated_error"],
+    ["account.updated", "suspended", "stackone.account_updated_error"],
   ])("%s with status %s needs re-authentication", (type, status, ruleId) => {
     const { result } = classifyPayload(accountEvent(type, "bamboohr", status));
     expect(result.rule_id).toBe(ruleId);
     expect(result.category).toBe("reauth_required");
     expect(result.remediation.join(" ")).toMatch(/connect session/);
     expect(result.alert.threshold.count).toBe(1);
+  });
+
+  it("account.updated to archived resolves quietly, like account.deleted", () => {
+    const { event, result } = classifyPayload(
+      accountEvent("account.updated", "bamboohr", "archived"),
+    );
+    expect(event.kind).toBe("account_deleted");
+    expect(result.rule_id).toBe("stackone.account_archived");
+    expect(result.must_act).toBe("nobody");
+  });
+
+  it("a status StackOne does not have, such as revoked, is no failure", () => {
+    const { event } = classifyPayload(accountEvent("account.updated", "bamboohr", "revoked"));
+    expect(event.kind).toBe("info");
   });
 
   it("account.updated back to active is a silent recovery", () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { requestLogPollTask } from "../../scripts/local/poller.ts";
 import { requestLog } from "../../scripts/local/scenarios.ts";
 import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
@@ -104,17 +105,15 @@ describe("reading the request logs", () => {
     server.add(...logs);
     const report = await poll();
     expect(report).toMatchObject({ logs: 250, enqueued: 250 });
-    const failedPages = server
-      .listCalls()
-      .filter((c) => c.query.get("filter[success]") === "false");
+    const failedPages = server.listCalls().filter((c) => c.query.get("success") === "false");
     expect(failedPages.map((c) => c.query.get("next"))).toEqual([null, "100", "200"]);
     expect(report.stopped).toBeUndefined();
     expect(new Set(queue.ids())).toEqual(new Set(logs.map((l) => l.request_id)));
     const [first] = server.listCalls();
     expect(Object.fromEntries(first?.query ?? [])).toMatchObject({
-      "filter[success]": "false",
-      "filter[start_date]": minutesAgo(2),
-      "filter[end_date]": clock.toISOString(),
+      success: "false",
+      start_date: minutesAgo(2),
+      end_date: clock.toISOString(),
       order_by: "eventDatetime",
       order_direction: "asc",
       page_size: "100",
@@ -124,15 +123,13 @@ describe("reading the request logs", () => {
 
   it("also asks for the successful requests the silent-problem rules look at", async () => {
     await poll();
-    const filters = server
-      .listCalls()
-      .map((c) =>
-        [...c.query].filter(([k]) => k.startsWith("filter[") && !k.includes("date")).join("&"),
-      );
+    const filters = server.listCalls().map((c) => c.rawQuery.replace(/&next=.*|&order_by=.*/, ""));
+    const window = `start_date=${encodeURIComponent(minutesAgo(2))}`;
+    const end = `end_date=${encodeURIComponent(clock.toISOString())}`;
     expect(filters).toEqual([
-      "filter[success],false",
-      "filter[success],true&filter[providers],hibob&filter[resources],employees",
-      "filter[success],true&filter[providers],bullhorn&filter[http_methods],POST",
+      `${end}&${window}&success=false`,
+      `${end}&providers=hibob&resources=employees&${window}&success=true`,
+      `${end}&http_methods=POST&providers=bullhorn&${window}&success=true`,
     ]);
   });
 
@@ -146,20 +143,72 @@ describe("reading the request logs", () => {
     server.add(late);
     const report = await poll();
     expect(report.stopped).toBeUndefined();
-    expect(server.listCalls().at(-3)?.query.get("filter[start_date]")).toBe(minutesAgo(3));
-    // Read again in the overlap: the one enqueued with its detail is not fetched again; the
-    // other is enqueued again with the same id, which the processor counts once.
-    expect(queue.ids()).toEqual([
-      worded.request_id,
-      plain.request_id,
-      plain.request_id,
-      late.request_id,
-    ]);
+    expect(server.listCalls().at(-3)?.query.get("start_date")).toBe(minutesAgo(3));
+    // Read again in the overlap, the two handled are skipped: no detail, nothing enqueued.
+    expect(queue.ids()).toEqual([worded.request_id, plain.request_id, late.request_id]);
+    expect(report).toMatchObject({ logs: 3, fresh: 1, details: 1 });
   });
 
   it("overlaps by the configured margin", async () => {
     await poll({ overlapMs: 300_000 });
-    expect(server.listCalls()[0]?.query.get("filter[start_date]")).toBe(minutesAgo(5));
+    expect(server.listCalls()[0]?.query.get("start_date")).toBe(minutesAgo(5));
+  });
+});
+
+describe("as StackOne's own client reads it", () => {
+  it("creates nothing from logs 3 days old: the window is read with the SDK's bare filters", async () => {
+    const old = [1, 2, 3].map((n) => leverFailure(n, 3 * 24 * 60 + n, 401));
+    server.add(...old, note(9, { content: "x" }, 3 * 24 * 60));
+    const report = await poll();
+    expect(report).toMatchObject({ logs: 0, enqueued: 0, details: 0 });
+    expect(queue.events).toEqual([]);
+  });
+
+  it("finds the silent Bullhorn note through include=advanced_logs, and logs each request", async () => {
+    const bad = note(1, { content: "Called", author_id: "12" });
+    server.add(bad);
+    await poll();
+    expect(server.detailCalls().map((c) => c.rawQuery)).toEqual(["include=advanced_logs"]);
+    expect(queue.events.map((e) => classifier.classify(e).rule_id)).toEqual([
+      "bullhorn.note_missing_candidate_id",
+    ]);
+    const end = encodeURIComponent(clock.toISOString());
+    const start = encodeURIComponent(minutesAgo(2));
+    const page = "order_by=eventDatetime&order_direction=asc&page_size=100";
+    expect(server.transcript()).toBe(
+      [
+        `GET /requests/logs?end_date=${end}&start_date=${start}&success=false&${page}`,
+        `GET /requests/logs?end_date=${end}&providers=hibob&resources=employees&start_date=${start}&success=true&${page}`,
+        `GET /requests/logs?end_date=${end}&http_methods=POST&providers=bullhorn&start_date=${start}&success=true&${page}`,
+        `GET /requests/logs/${bad.request_id}?include=advanced_logs`,
+        "GET /accounts/hooli_bullhorn",
+      ].join("\n"),
+    );
+  });
+});
+
+describe("the local poller's console line", () => {
+  it("appears only when a poll brought something new", async () => {
+    const lines: string[] = [];
+    const task = requestLogPollTask({
+      apiKey: server.key,
+      apiUrl: server.url,
+      intervalMs: 60_000,
+      overlapSeconds: 3600,
+      rules: BUILTIN_RULES,
+      queue,
+      cursors,
+      log: (line) => lines.push(line),
+    });
+    // The task polls at the real time.
+    clock = new Date();
+    server.add(leverFailure(1, 0.5), leverFailure(2, 0.4));
+    await task.run();
+    await task.run();
+    await task.run();
+    expect(lines).toEqual([
+      "poller: read 2 new request log(s) in 3 page(s), 1 detail(s): 2 event(s) in, 0 no problem",
+    ]);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   sample,
 } from "../../events/event.ts";
 import { parseRetryAfter } from "../../retry.ts";
+import { accountStatusKind } from "./account-status.ts";
 
 /**
  * Turns any StackOne payload into one IntegrationEvent: `account.*` and `request.failed`-style
@@ -111,8 +112,6 @@ export function normalizeStackone(
   return parseEvent(event);
 }
 
-const FAILED_ACCOUNT_STATUSES = new Set(["error", "expired", "inactive", "suspended", "revoked"]);
-
 function kindOf(
   type: string | undefined,
   accountStatus: string | undefined,
@@ -122,10 +121,10 @@ function kindOf(
   if (type?.startsWith("account.")) {
     if (type === "account.deleted") return "account_deleted";
     if (type === "account.error" || type === "account.expired") return "error";
-    const s = accountStatus?.toLowerCase();
-    if (s && FAILED_ACCOUNT_STATUSES.has(s)) return "error";
-    if (type === "account.updated" && s === "active") return "recovery";
-    return "info";
+    const kind = accountStatusKind(accountStatus);
+    // Only an update says the account came back; a new account that is active is news to nobody.
+    if (kind === "recovery") return type === "account.updated" ? "recovery" : "info";
+    return kind ?? "info";
   }
   if (type === "request.failed" || success === false) return "error";
   if (status !== undefined) return status >= 400 ? "error" : "info";

@@ -1,4 +1,4 @@
-import { type Classifier, createClassifier } from "../../classify/classifier.ts";
+import { type Classifier, createClassifier, type DetailNeed } from "../../classify/classifier.ts";
 import { EventValidationError, type IntegrationEvent, parseEvent } from "../../events/event.ts";
 import { providerMessage } from "../../events/provider-message.ts";
 import { effectOf } from "../../incidents/batch.ts";
@@ -9,13 +9,18 @@ import { StackoneUnauthorized } from "./api-errors.ts";
 import { type LogQuery, logQueries } from "./log-queries.ts";
 import { normalizeStackone } from "./normalize.ts";
 import {
-  DETAILED_MAX,
+  HANDLED_MAX,
   POLL_STATE_NAME,
   type PollState,
   readPollState,
   windowStart,
 } from "./poll-state.ts";
-import { readableEvent, unreadableEvent } from "./poller-health.ts";
+import {
+  advancedLogsOffEvent,
+  advancedLogsOnEvent,
+  readableEvent,
+  unreadableEvent,
+} from "./poller-health.ts";
 import {
   type LogFilter,
   type LogPage,
@@ -30,9 +35,10 @@ import {
  * count nothing twice. A cursor moves only past logs that were enqueued, and is saved after
  * every page.
  *
- * The detail of a log (`GET /requests/logs/{id}`: request and response bodies, the provider's
- * error) is fetched only when it can change the answer or is the only source of the provider's
- * words, within `maxDetails` per run:
+ * The detail of a log (`GET /requests/logs/{id}?include=advanced_logs`: request and response
+ * bodies, the provider's error, all advanced-log data) is fetched only when it can change the
+ * answer or is the only source of the provider's words, within `maxDetails` per run, and once per
+ * log: a log read again in the overlap is skipped (it was enqueued, or found no problem):
  * - when a rule that could match needs a request body or the provider's error: every such log;
  * - when one needs only a response body (what the provider returns for an account, e.g. Hibob
  *   employees without employment status): one log per account and endpoint per run;
@@ -40,6 +46,10 @@ import {
  *   words of the newest event that had them).
  * A log that needs its detail once the budget is spent waits for the next run, and so does
  * everything after it in its query.
+ *
+ * When a log that a silent-data rule needs comes back without its bodies, StackOne's advanced
+ * logs are off (or keep failed requests only): one internal incident says so
+ * (`quirkwatch.advanced_logs_off`), and resolves on the first run whose details have them.
  */
 
 /** The API calls a poll makes; RequestLogsClient is the real one. */
@@ -105,6 +115,8 @@ export type Stop =
 
 export type PollReport = {
   logs: number;
+  /** Logs no earlier run handled: what this run brought that is new. */
+  fresh: number;
   enqueued: number;
   /** Logs that are no problem (no rule anyone must act on): not enqueued. */
   unproblematic: number;
@@ -112,6 +124,8 @@ export type PollReport = {
   pages: number;
   /** Logs that are not events (no account or provider). */
   skipped: number;
+  /** Whether details a rule needed came with their bodies (advanced logs), when any was read. */
+  advancedLogs?: "on" | "off";
   stopped?: Stop;
   error?: string;
 };
@@ -146,6 +160,7 @@ export async function pollRequestLogs(deps: PollDeps): Promise<PollReport> {
 class Run {
   readonly report: PollReport = {
     logs: 0,
+    fresh: 0,
     enqueued: 0,
     unproblematic: 0,
     details: 0,
@@ -178,11 +193,9 @@ class Run {
       };
       await this.save();
     }
-    // Logs already enqueued with their detail, that this window reads again.
-    const detailed = new Map(
-      (this.state.queries[query.name]?.detailed ?? []).filter(
-        ([, at]) => at >= start.toISOString(),
-      ),
+    // Logs an earlier run handled, that this window reads again: skipped.
+    const handled = new Map(
+      (this.state.queries[query.name]?.handled ?? []).filter(([, at]) => at >= start.toISOString()),
     );
     const filter: LogFilter = {
       ...query.filter,
@@ -206,7 +219,7 @@ class Run {
       this.report.pages += 1;
       next = page.next;
       const events: IntegrationEvent[] = [];
-      const withDetail: [string, string][] = [];
+      const done: [string, string][] = [];
       let reached: string | undefined;
       try {
         for (const entry of page.logs) {
@@ -214,14 +227,14 @@ class Run {
           const at = timeOf(entry);
           const id = typeof entry.request_id === "string" ? entry.request_id : undefined;
           passed(at);
-          if (id !== undefined && detailed.has(id)) {
+          if (id !== undefined && handled.has(id)) {
             reached = at ?? reached;
             continue;
           }
-          const event = await this.eventOf(entry);
-          if (event?.request_body !== undefined || event?.response_body !== undefined) {
-            if (id !== undefined && at !== undefined) withDetail.push([id, at]);
-          }
+          this.report.fresh += 1;
+          const { event } = await this.eventOf(entry);
+          // Handled once: read again in the overlap, it is neither fetched nor enqueued again.
+          if (id !== undefined && at !== undefined) done.push([id, at]);
           reached = at ?? reached;
           // What is no problem would be dropped by the processor: it need not travel.
           if (event && effectOf(event, this.deps.classifier).kind !== "none") events.push(event);
@@ -230,35 +243,43 @@ class Run {
       } finally {
         // Whatever stopped the page, what was read before it is enqueued and the cursor saved.
         await this.enqueue(events);
-        for (const [id, at] of withDetail) detailed.set(id, at);
-        if (reached !== undefined && ordered) await this.advance(query.name, reached, detailed);
+        for (const [id, at] of done) handled.set(id, at);
+        if (reached !== undefined && ordered) await this.advance(query.name, reached, handled);
       }
     } while (next !== undefined);
-    await this.advance(query.name, this.now.toISOString(), detailed);
+    await this.advance(query.name, this.now.toISOString(), handled);
   }
 
-  /** The event for one log, with its detail when needed; throws Stopped when it must wait. */
-  private async eventOf(entry: RequestLog): Promise<IntegrationEvent | undefined> {
+  /**
+   * The event for one log, with its detail when needed (`fetched`: a detail call was made);
+   * throws Stopped when it must wait.
+   */
+  private async eventOf(
+    entry: RequestLog,
+  ): Promise<{ event: IntegrationEvent | undefined; fetched: boolean }> {
     const summary = this.normalize(entry);
-    if (summary === undefined) return undefined;
+    if (summary === undefined) return { event: undefined, fetched: false };
     const need = this.deps.classifier.needsDetail(summary);
     if (need !== undefined) {
       const onlyResponse = !need.request_body && !need.provider_error;
       const endpoint = `${summary.account.id}\n${summary.provider}\n${summary.resource ?? summary.http?.path}`;
-      if (onlyResponse && this.sampled.has(endpoint)) return summary;
+      if (onlyResponse && this.sampled.has(endpoint)) return { event: summary, fetched: false };
       if (this.report.details >= this.limits.maxDetails) throw new Stopped("details");
       this.sampled.add(endpoint);
-      return (await this.detailed(summary)) ?? summary;
+      const detailed = await this.detailed(summary);
+      if (detailed !== undefined) this.sawBodies(need, detailed);
+      return { event: detailed ?? summary, fetched: true };
     }
     const effect = effectOf(summary, this.deps.classifier);
+    const plain = { event: summary, fetched: false };
     // Only a failed request has the provider's words to fetch.
-    if (effect.kind !== "count" || summary.kind !== "error") return summary;
-    if (providerMessage(summary) !== undefined) return summary;
+    if (effect.kind !== "count" || summary.kind !== "error") return plain;
+    if (providerMessage(summary) !== undefined) return plain;
     if (this.worded.has(effect.incidentId) || this.report.details >= this.limits.maxDetails) {
-      return summary;
+      return plain;
     }
     this.worded.add(effect.incidentId);
-    return (await this.detailed(summary)) ?? summary;
+    return { event: (await this.detailed(summary)) ?? summary, fetched: true };
   }
 
   private async detailed(summary: IntegrationEvent): Promise<IntegrationEvent | undefined> {
@@ -266,6 +287,16 @@ class Run {
     const detail = await this.deps.api.getLog(summary.id);
     // Gone since it was listed: the summary is all there is.
     return detail === undefined ? undefined : this.normalize({ ...detail, request_id: summary.id });
+  }
+
+  /** Whether a detail has the bodies a rule asked it for: advanced logs are on, or off. */
+  private sawBodies(need: DetailNeed, detail: IntegrationEvent): void {
+    const missing =
+      (need.request_body && detail.request_body === undefined) ||
+      (need.response_body && detail.response_body === undefined);
+    if (!need.request_body && !need.response_body) return;
+    // One log without its bodies in a run is enough to say so.
+    this.report.advancedLogs = missing || this.report.advancedLogs === "off" ? "off" : "on";
   }
 
   /** A log as an event whose id is its request id; undefined (and counted) when it is not one. */
@@ -327,20 +358,22 @@ class Run {
     return parseEvent({ ...event, account: { ...names, ...withoutUndefined(event.account) } });
   }
 
-  private async advance(query: string, cursor: string, detailed: Map<string, string>) {
+  private async advance(query: string, cursor: string, handled: Map<string, string>) {
     this.state.queries[query] = {
       cursor,
       read_at: this.now.toISOString(),
-      detailed: [...detailed].sort((a, b) => a[1].localeCompare(b[1])).slice(-DETAILED_MAX),
+      handled: [...handled].sort((a, b) => a[1].localeCompare(b[1])).slice(-HANDLED_MAX),
     };
     await this.save();
   }
 
   /**
    * A run that read logs and was not refused after a refused one resolves the poller's incident
-   * (at the end, so a key that may list but not read a log's detail does not flap).
+   * (at the end, so a key that may list but not read a log's detail does not flap). Advanced logs
+   * seen off count into their incident, once a run; seen on again, they resolve it.
    */
   async finish(): Promise<void> {
+    await this.reportAdvancedLogs();
     if (!this.state.unreadable || this.report.pages === 0) return;
     if (this.report.stopped === "unauthorized") return;
     try {
@@ -350,6 +383,26 @@ class Run {
       this.deps.log?.("StackOne request logs are readable again");
     } catch (error) {
       // The next run tries again: the state still says unreadable.
+      this.report.error ??= error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  private async reportAdvancedLogs(): Promise<void> {
+    const seen = this.report.advancedLogs;
+    if (seen === undefined || (seen === "on" && !this.state.advanced_logs_off)) return;
+    try {
+      await this.enqueue([
+        seen === "off" ? advancedLogsOffEvent(this.now) : advancedLogsOnEvent(this.now),
+      ]);
+      if (seen === "off" && !this.state.advanced_logs_off) {
+        this.deps.log?.(
+          "StackOne advanced logs are off: details come without request and response bodies",
+        );
+      }
+      this.state.advanced_logs_off = seen === "off";
+      await this.save();
+    } catch (error) {
+      // The next run that reads a detail tells again.
       this.report.error ??= error instanceof Error ? error.message : String(error);
     }
   }

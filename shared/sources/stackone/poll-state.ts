@@ -14,19 +14,22 @@ const QueryState = z.object({
   cursor: Iso,
   read_at: Iso,
   /**
-   * Logs enqueued with their detail, as [request id, time], while they may be read again (in
-   * the overlap): their detail is not fetched twice. At most DETAILED_MAX, the newest.
+   * Logs handled (enqueued, or found no problem; a detail fetched or not), as [request id, time],
+   * while they may be read again (in the overlap): skipped then, so no detail is fetched twice
+   * and nothing is enqueued twice. At most HANDLED_MAX, the newest (about 70 KB).
    */
-  detailed: z.optional(z.array(z.tuple([z.string(), Iso]))),
+  handled: z.optional(z.array(z.tuple([z.string(), Iso]))),
 });
 export type QueryState = z.infer<typeof QueryState>;
 
-export const DETAILED_MAX = 1_000;
+export const HANDLED_MAX = 1_000;
 
 const PollStateSchema = z.object({
   queries: z.record(z.string(), QueryState),
   /** StackOne refused the key on the last poll: the next that works sends a recovery. */
   unreadable: z.optional(z.boolean()),
+  /** A detail came without the bodies a rule needed: the next that has them sends a recovery. */
+  advanced_logs_off: z.optional(z.boolean()),
 });
 export type PollState = z.infer<typeof PollStateSchema>;
 

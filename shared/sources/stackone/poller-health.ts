@@ -4,12 +4,18 @@ import type { StackoneUnauthorized } from "./api-errors.ts";
 /**
  * The poller's own trouble as events through the same pipeline as every other: a refused key is
  * an error event that the rule `stackone.request_logs_unreadable` makes an internal incident;
- * the next poll that works sends a recovery event, which resolves it. Both engines, the
- * processor and the sweeper treat them like any other events.
+ * the next poll that works sends a recovery event, which resolves it. Advanced logs seen off are
+ * the same, with `quirkwatch.advanced_logs_off`. Both engines, the processor and the sweeper
+ * treat them like any other events.
  */
 
 /** The "account" the poller's own incidents belong to. */
 export const POLLER_ACCOUNT = { id: "quirkwatch", name: "Quirkwatch request-log poller" };
+/**
+ * Advanced logs are Quirkwatch's own provider: a recovery resolves incidents of its provider, so
+ * bodies arriving again do not resolve a refused key's incident, nor a readable key this one.
+ */
+const ADVANCED_LOGS_PROVIDER = "quirkwatch";
 const SOURCE = "stackone-poller";
 const PROVIDER = "stackone";
 const PATH = "/requests/logs";
@@ -40,5 +46,31 @@ export function readableEvent(at: Date): IntegrationEvent {
     occurred_at: at.toISOString(),
     account: POLLER_ACCOUNT,
     provider: PROVIDER,
+  });
+}
+
+/** A log a silent-data rule needs came without its bodies: StackOne keeps no advanced logs. */
+export function advancedLogsOffEvent(at: Date): IntegrationEvent {
+  return parseEvent({
+    id: `advanced-logs-off-${at.toISOString()}`,
+    source: SOURCE,
+    kind: "data_warning",
+    type: "quirkwatch.advanced_logs.off",
+    occurred_at: at.toISOString(),
+    account: POLLER_ACCOUNT,
+    provider: ADVANCED_LOGS_PROVIDER,
+    http: { method: "GET", path: `${PATH}/{id}` },
+  });
+}
+
+export function advancedLogsOnEvent(at: Date): IntegrationEvent {
+  return parseEvent({
+    id: `advanced-logs-on-${at.toISOString()}`,
+    source: SOURCE,
+    kind: "recovery",
+    type: "quirkwatch.advanced_logs.on",
+    occurred_at: at.toISOString(),
+    account: POLLER_ACCOUNT,
+    provider: ADVANCED_LOGS_PROVIDER,
   });
 }
