@@ -20,6 +20,7 @@ export default $config({
     await import("./infra/secrets.ts");
     await import("./infra/storage.ts");
     const { alerts } = await import("./infra/alerts.ts");
+    await import("./infra/email.ts");
     await import("./infra/queue.ts");
     await import("./infra/poller.ts");
     const { api } = await import("./infra/api.ts");

@@ -29,6 +29,7 @@ const CLIENT_CLASSES: Record<string, string> = {
   "@aws-sdk/client-dynamodb": "DynamoDBClient",
   "@aws-sdk/client-sqs": "SQSClient",
   "@aws-sdk/client-sns": "SNSClient",
+  "@aws-sdk/client-sesv2": "SESv2Client",
 };
 
 const INGEST_FORBIDDEN = ["@aws-sdk/client-dynamodb", "@aws-sdk/client-sns"];
@@ -43,6 +44,7 @@ const BENCH_ENV = {
   ALERTS_TOPIC_ARN: "arn:aws:sns:us-east-1:000000000000:quirkwatch-bench",
   STACKONE_WEBHOOK_SECRET: "bench-secret",
   ADMIN_TOKEN: "bench-token",
+  EMAIL_FROM: "Quirkwatch <alerts@bench.example>",
 };
 
 async function buildBaseline(name: string, clients: string[]) {

@@ -30,9 +30,11 @@ import {
   adminToken,
   alertsTopicArn,
   allowLocalUrls,
+  emailFrom,
   pageDir,
   pagerdutyEventsUrl,
   reauthUrlTemplate,
+  sesConfigurationSet,
   slackSigningSecret,
   tableName,
 } from "../shared/config.ts";
@@ -40,6 +42,8 @@ import type { AlertBus } from "../shared/incidents/bus.ts";
 import type { MuteStore } from "../shared/incidents/mute.ts";
 import type { IncidentStore } from "../shared/incidents/store.ts";
 import { emailsFor } from "../shared/notify/email.ts";
+import type { EmailSender } from "../shared/notify/email-sender.ts";
+import { ConfirmedAtOnce } from "../shared/notify/email-subscriptions.ts";
 
 export type ApiDeps = {
   store: IncidentStore;
@@ -128,6 +132,27 @@ function packagedPage(): PageSource {
   };
 }
 
+/**
+ * SES for "send test" of an email subscription, loaded on first use: every cold start of the API
+ * would otherwise load the SES client for a button pressed now and then.
+ */
+function sesOnFirstUse(configurationSet: string | undefined): EmailSender {
+  let loaded: Promise<EmailSender> | undefined;
+  return {
+    name: "Amazon SES",
+    async send(email) {
+      loaded ??= Promise.all([
+        import("@aws-sdk/client-sesv2"),
+        import("../shared/adapters/aws/ses-sender.ts"),
+      ]).then(
+        ([{ SESv2Client }, { SesEmailSender }]) =>
+          new SesEmailSender(new SESv2Client({}), { configurationSet }),
+      );
+      return (await loaded).send(email);
+    },
+  };
+}
+
 let deployed: ReturnType<typeof createHandler> | undefined;
 export const handler = (async (request: ApiRequest) => {
   const token = adminToken();
@@ -138,11 +163,20 @@ export const handler = (async (request: ApiRequest) => {
   if (deployed === undefined) {
     const dynamo = createDynamoClient();
     const sns = new SNSClient({});
+    const snsEmail = new SnsEmailSubscriptions(sns, alertsTopicArn());
+    // With EMAIL_FROM, email goes through SES (notify-email); without it, SNS email subscriptions.
+    const from = emailFrom();
     deployed = createHandler({
       ...incidentPorts(dynamo, sns, emailsFor),
       subscriptions: {
         subscriptions: new DynamoSubscriptionStore(dynamo, tableName()),
-        email: new SnsEmailSubscriptions(sns, alertsTopicArn()),
+        email: from ? new ConfirmedAtOnce(snsEmail) : snsEmail,
+        ...(from && {
+          emailSending: {
+            from,
+            sender: sesOnFirstUse(sesConfigurationSet()),
+          },
+        }),
         allowLocalUrls: allowLocalUrls(),
       },
       adminToken: token,

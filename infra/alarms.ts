@@ -1,6 +1,7 @@
 import { notifySlack, notifyWebhook, ops } from "./alerts.ts";
 import { apiHandler, ingest } from "./api.ts";
 import { sweeper } from "./cron.ts";
+import { notifyEmail } from "./email.ts";
 import { metricsNamespace } from "./function-defaults.ts";
 import { notifyPagerduty } from "./pagerduty.ts";
 import { poller } from "./poller.ts";
@@ -17,6 +18,9 @@ const deadLetterQueues = {
   NotifySlackDlq: { queue: notifySlack.dlq, meaning: "Notices Slack delivery lost" },
   NotifyWebhookDlq: { queue: notifyWebhook.dlq, meaning: "Notices webhook delivery lost" },
   NotifyPagerdutyDlq: { queue: notifyPagerduty.dlq, meaning: "Notices PagerDuty delivery lost" },
+  ...(notifyEmail && {
+    NotifyEmailDlq: { queue: notifyEmail.dlq, meaning: "Notices email delivery lost" },
+  }),
 };
 
 for (const [name, { queue, meaning }] of Object.entries(deadLetterQueues)) {
@@ -43,6 +47,7 @@ const functions = {
   NotifySlack: notifySlack.fn,
   NotifyWebhook: notifyWebhook.fn,
   NotifyPagerduty: notifyPagerduty.fn,
+  ...(notifyEmail && { NotifyEmail: notifyEmail.fn }),
   ApiHandler: apiHandler,
   RequestLogPoller: poller,
 };

@@ -1,6 +1,7 @@
 import { deadLetterQueue } from "./dead-letter-queue.ts";
 import {
   ITEM_READS_WRITES,
+  type Permission,
   type QuirkwatchFunctionArgs,
   quirkwatchFunction,
   tableAccess,
@@ -34,12 +35,19 @@ if (opsEmail) {
   });
 }
 
+export type { Permission };
+
 /**
  * A notifier subscribed to Alerts with its own dead-letter queue, which catches both ways a
  * notice can be lost: SNS failing to invoke the function (the subscription's redrive policy) and
  * the function failing after Lambda's two retries (the function's dead-letter config).
  */
-export function alertSubscriber(name: string, args: Omit<QuirkwatchFunctionArgs, "permissions">) {
+/** `permissions`: what the notifier may do besides the table and its dead-letter queue. */
+export function alertSubscriber(
+  name: string,
+  args: Omit<QuirkwatchFunctionArgs, "permissions">,
+  permissions: Permission[] = [],
+) {
   const dlq = deadLetterQueue(`${name}Dlq`);
   const fn = quirkwatchFunction(name, {
     ...args,
@@ -48,6 +56,7 @@ export function alertSubscriber(name: string, args: Omit<QuirkwatchFunctionArgs,
       ...tableAccess(table, [...ITEM_READS_WRITES, "dynamodb:Query"]),
       // Lambda sends an event the function failed on to its dead-letter queue with its role.
       { actions: ["sqs:SendMessage"], resources: [dlq.arn] },
+      ...permissions,
     ],
     transform: {
       function: {

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { PACKAGED_PAGE_DIR } from "../shared/config.ts";
 import { alerts, pagerdutyEventsUrl, reauthUrlTemplate } from "./alerts.ts";
+import { emailSending } from "./email.ts";
 import { ITEM_READS_WRITES, quirkwatchFunction, tableAccess } from "./function-defaults.ts";
 import { stackoneApiKey } from "./poller.ts";
 import { events } from "./queue.ts";
@@ -44,8 +45,9 @@ function dashboard(): Pick<sst.aws.FunctionArgs, "copyFiles"> {
 }
 
 /**
- * Admin API, dashboard and Slack's action clicks; email subscriptions become SNS subscriptions on Alerts, and the
- * notices on-call actions decide (resolve, a mute ending) are published there.
+ * Admin API, dashboard and Slack's action clicks; email subscriptions become SNS subscriptions on
+ * Alerts (or, with EMAIL_FROM, are sent through SES, and "send test" sends one), and the notices
+ * on-call actions decide (resolve, a mute ending) are published there.
  */
 export const apiHandler = quirkwatchFunction("ApiHandler", {
   handler: "functions/api.handler",
@@ -65,10 +67,13 @@ export const apiHandler = quirkwatchFunction("ApiHandler", {
       ],
       resources: [alerts.arn],
     },
+    // "Send test" on an email subscription, when email goes through SES.
+    ...emailSending.permissions,
   ],
   environment: {
     QUIRKWATCH_PAGE_DIR: PACKAGED_PAGE_DIR,
     ...(reauthUrlTemplate ? { REAUTH_URL_TEMPLATE: reauthUrlTemplate } : {}),
+    ...emailSending.environment,
     // A PagerDuty subscription's "send test".
     ...(pagerdutyEventsUrl ? { PAGERDUTY_EVENTS_URL: pagerdutyEventsUrl } : {}),
   },

@@ -14,6 +14,7 @@ process.env.GENERIC_WEBHOOK_SECRET ||= DEV_GENERIC_SECRET;
 const {
   adminToken,
   allowLocalUrls,
+  emailFrom,
   dashboardUrl,
   pagerdutyEventsUrl,
   slackSigningSecret,
@@ -21,6 +22,7 @@ const {
   reauthUrlTemplate,
   rulesPath,
   slackWebhookUrl,
+  smtpUrl,
   stackoneApiKey,
   stackoneApiUrl,
   stackonePollOverlapSeconds,
@@ -28,6 +30,7 @@ const {
   stackoneWebhookSecrets,
 } = await import("../shared/config.ts");
 const { redactUrl } = await import("../shared/notify/url-guard.ts");
+const { checkSmtpUrl, describeSmtpUrl } = await import("../shared/adapters/smtp/smtp-sender.ts");
 const { loadRules } = await import("../shared/quirks/custom.ts");
 const { ENGINES, startStack } = await import("./local/stack.ts");
 const { StartupError } = await import("./local/startup-error.ts");
@@ -70,6 +73,19 @@ try {
   process.exit(2);
 }
 
+// SMTP_URL holds a password: it is checked and named by host only, never printed.
+const smtp = smtpUrl();
+const from = emailFrom();
+if (smtp !== undefined) {
+  const problem = checkSmtpUrl(smtp);
+  if (problem) cannotStart(problem);
+  if (from === undefined)
+    cannotStart(
+      "SMTP_URL is set but EMAIL_FROM is not: set the sender, e.g. EMAIL_FROM='Quirkwatch <alerts@example.com>'",
+    );
+}
+const email = smtp !== undefined && from !== undefined ? { smtpUrl: smtp, from } : undefined;
+
 const dataDir = process.env.DATA_DIR || ".data";
 let stack: Awaited<ReturnType<typeof startStack>>;
 try {
@@ -90,6 +106,7 @@ try {
     pagerdutyEventsUrl: pagerdutyEventsUrl(),
     publicUrl: dashboardUrl(),
     reauthUrlTemplate: reauthUrlTemplate(),
+    email,
     allowLocalUrls: allowLocalUrls(),
     stackonePoller: poller,
   });
@@ -115,10 +132,10 @@ console.log(`Quirkwatch is running locally.
   Webhook URL   ${stack.url}/webhooks/stackone   (generic Standard Webhooks: ${stack.url}/webhooks/generic)
   Signing       ${secretFromEnv ? "STACKONE_WEBHOOK_SECRET from the environment" : `the development secret "${DEV_STACKONE_SECRET}" (set STACKONE_WEBHOOK_SECRET to change it)`}
   Incidents     GET ${stack.url}/incidents${auth}
-  Subscriptions POST/GET ${stack.url}/subscriptions   (Slack, webhook: http://127.0.0.1 allowed locally; email: to the outbox)
+  Subscriptions POST/GET ${stack.url}/subscriptions   (Slack, webhook: http://127.0.0.1 allowed locally; email: ${email ? "sent" : "to the outbox"})
   Data          ${storage}
   Alerts        printed here${slack ? `, and posted to Slack at ${redactUrl(slack)}` : " (set SLACK_WEBHOOK_URL to post them to Slack too)"}
-  Email outbox  printed here, and GET ${stack.url}/outbox${auth}
+  Email         ${email ? `sent through ${describeSmtpUrl(email.smtpUrl)} from ${email.from}, and kept at GET ${stack.url}/outbox${auth}` : `not sent: printed here and kept at GET ${stack.url}/outbox${auth} (set SMTP_URL and EMAIL_FROM to send it)`}
   Health        GET ${stack.url}/healthz; Prometheus metrics at GET ${stack.url}/metrics${auth}
   Slack buttons ${slackSigningSecret() ? `on: Slack's Request URL is <your public URL>/slack/actions` : "off (set SLACK_SIGNING_SECRET to acknowledge, mute and resolve from Slack)"}
   Rules         ${rules.length} rules${custom ? ` (custom: ${custom})` : ""}

@@ -53,6 +53,14 @@ export const adminToken = (): string | undefined => secret("AdminToken", "ADMIN_
 export const slackWebhookUrl = (): string | undefined =>
   secret("SlackWebhookUrl", "SLACK_WEBHOOK_URL");
 
+/** The sender of every email, e.g. `Quirkwatch <alerts@example.com>`; deployed, SES's identity. */
+export const emailFrom = (): string | undefined => env("EMAIL_FROM");
+
+/** One machine: the SMTP server email goes through (`smtp://user:pass@host:587`). A secret. */
+export const smtpUrl = (): string | undefined => env("SMTP_URL");
+
+/** Deployed: the SES configuration set each email names, when one is configured. */
+export const sesConfigurationSet = (): string | undefined => env("SES_CONFIGURATION_SET");
 /** Slack's signing secret for `POST /slack/actions`; without it, notices carry no action buttons. */
 export const slackSigningSecret = (): string | undefined =>
   secret("SlackSigningSecret", "SLACK_SIGNING_SECRET");

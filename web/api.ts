@@ -17,6 +17,8 @@ export type Subscription = {
   filter: Record<string, unknown>;
   created_at: string;
   status: string;
+  /** Whether "Send test" can reach it alone (email: once SMTP or SES sends it). */
+  testable: boolean;
   broken_reason?: string;
 };
 

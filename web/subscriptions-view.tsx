@@ -46,9 +46,16 @@ function SubscriptionCard({
         <span>Added {absolute(s.created_at)}</span>
         {s.broken_reason && <span>Stopped: {s.broken_reason}</span>}
       </p>
-      <button type="button" disabled={busy} onClick={send}>
-        Send test
-      </button>
+      {s.testable ? (
+        <button type="button" disabled={busy} onClick={send}>
+          Send test
+        </button>
+      ) : (
+        <p class="summary">
+          No test: email is sent once <code>SMTP_URL</code> (one machine) or <code>EMAIL_FROM</code>{" "}
+          (deployed, SES) is set.
+        </p>
+      )}
       <p class={`result ${result ? (result.ok ? "ok" : "fail") : ""}`} role="status">
         {result?.text ?? ""}
       </p>

@@ -17,7 +17,13 @@ import { type EngineSettings, STALL_MS } from "./engine-protocol.ts";
 import type { LocalEngine } from "./local-engine.ts";
 import { MemoryBus } from "./memory-bus.ts";
 import { MemoryQueue } from "./memory-queue.ts";
-import { emailSubscriber, MemoryEmailOutbox, outboxHandler } from "./outbox.ts";
+import {
+  emailSubscriber,
+  localEmail,
+  MemoryEmailOutbox,
+  outboxHandler,
+  sendingEmailSubscriber,
+} from "./outbox.ts";
 import { countWrites } from "./write-counter.ts";
 
 export const TABLE_NAME = "quirkwatch";
@@ -48,6 +54,7 @@ export async function startDynamoEngine(
   const store = new DynamoIncidentStore(client, table);
   const subscriptions = new DynamoSubscriptionStore(client, table);
   const emails = new MemoryEmailOutbox();
+  const email = localEmail(settings.email);
   const bus = new MemoryBus([
     { name: "console", deliver: async (notice) => log(formatNotice(notice)) },
     ...deliverySubscribers({
@@ -61,7 +68,9 @@ export async function startDynamoEngine(
       log,
       now: settings.now,
     }),
-    emailSubscriber(subscriptions, emails, log, settings.now),
+    email
+      ? sendingEmailSubscriber(subscriptions, emails, email, log, settings.now)
+      : emailSubscriber(subscriptions, emails, log, settings.now),
   ]);
   const mutes = new DynamoMuteStore(client, table);
   const cursors = new DynamoCursorStore(client, table);
@@ -113,6 +122,7 @@ export async function startDynamoEngine(
     subscriptions: {
       subscriptions,
       email: emails,
+      emailSending: email,
       allowLocalUrls: settings.allowLocalUrls,
       now: settings.now,
     },

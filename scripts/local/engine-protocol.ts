@@ -19,6 +19,8 @@ export type EngineSettings = {
   /** Where the dashboard is, for links in PagerDuty events. */
   dashboardUrl?: string;
   reauthUrlTemplate?: string;
+  /** SMTP_URL and EMAIL_FROM: email is sent through that server; printed when absent. */
+  email?: { smtpUrl: string; from: string };
   allowLocalUrls: boolean;
   sweepIntervalMs: number;
   /** StackOne's request logs, polled when STACKONE_API_KEY is set. */

@@ -20,7 +20,7 @@ import type {
   WorkerMessage,
   WorkerStats,
 } from "./engine-protocol.ts";
-import { emailSubscriber, outboxHandler } from "./outbox.ts";
+import { emailSubscriber, localEmail, outboxHandler, sendingEmailSubscriber } from "./outbox.ts";
 
 /**
  * The SQLite engine's thread: it alone writes quirkwatch.db, so writes never wait for a lock.
@@ -51,6 +51,7 @@ try {
   throw error;
 }
 
+const email = localEmail(settings.email);
 /** What this thread counts (deliveries, the poller); the HTTP thread asks at `GET /metrics`. */
 const totals = new MetricTotals();
 recordMetricsTo(totals);
@@ -72,7 +73,9 @@ const subscribers: Subscriber[] = [
     log,
     now,
   }),
-  emailSubscriber(engine.subscriptions, engine.emails, log, now),
+  email
+    ? sendingEmailSubscriber(engine.subscriptions, engine.emails, email, log, now)
+    : emailSubscriber(engine.subscriptions, engine.emails, log, now),
 ];
 
 const processor = new SqliteBatchProcessor(engine, {
@@ -145,6 +148,7 @@ const api = createApi({
   subscriptions: {
     subscriptions: engine.subscriptions,
     email: engine.emails,
+    emailSending: email,
     allowLocalUrls: settings.allowLocalUrls,
     now,
   },

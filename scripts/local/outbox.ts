@@ -1,10 +1,14 @@
 import type { MessageAttributeValue } from "@aws-sdk/client-sns";
 import { snsEntries } from "../../shared/adapters/aws/sns-bus.ts";
+import { SmtpEmailSender } from "../../shared/adapters/smtp/smtp-sender.ts";
 import { type ApiRequest, type ApiResponse, authorize, json } from "../../shared/api/http.ts";
 import type { Subscriber } from "../../shared/incidents/bus.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { count } from "../../shared/metrics.ts";
+import { RecentDeliveries } from "../../shared/notify/deliver.ts";
 import { emailsFor } from "../../shared/notify/email.ts";
+import { notifyEmail } from "../../shared/notify/email-delivery.ts";
+import type { EmailSender } from "../../shared/notify/email-sender.ts";
 import {
   ConfirmedAtOnce,
   type EmailOutbox,
@@ -14,10 +18,12 @@ import { snsFilterPolicy } from "../../shared/notify/filter.ts";
 import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
 
 /**
- * The local stack's stand-in for SNS email: email subscriptions are confirmed at once, and each
- * notice an email subscription would receive is printed and kept (in memory here, in the
- * database with the SQLite engine), with the very subject and body SNS would send, selected by
- * the same filter policy SNS would apply.
+ * Email on one machine. With SMTP_URL, each email is sent through that server (one message per
+ * subscription, email-delivery.ts) and kept. Without it, the local stack's stand-in for SNS
+ * email: each notice an email subscription would receive is printed and kept, with the very
+ * subject and body SNS would send, selected by the same filter policy SNS would apply. Either
+ * way subscriptions are confirmed at once, and what was sent or printed is kept (in memory here,
+ * in the database with the SQLite engine) for `GET /outbox`.
  */
 
 /** Email subscriptions and kept emails in memory: nobody has to click a confirmation link. */
@@ -98,6 +104,56 @@ export function emailSubscriber(
         }
       }
     },
+  };
+}
+
+/** Where email goes on one machine: an SMTP server, from EMAIL_FROM. */
+export type LocalEmail = { sender: EmailSender; from: string };
+
+/** The SMTP sender for SMTP_URL and EMAIL_FROM; undefined (print instead) without them. */
+export function localEmail(
+  settings: { smtpUrl: string; from: string } | undefined,
+): LocalEmail | undefined {
+  return settings && { sender: new SmtpEmailSender(settings.smtpUrl), from: settings.from };
+}
+
+/**
+ * The alerts-topic subscriber that sends email through `email.sender`: each message sent is
+ * kept in the outbox and named in one console line.
+ */
+export function sendingEmailSubscriber(
+  subscriptions: SubscriptionStore,
+  outbox: EmailOutbox,
+  email: LocalEmail,
+  log: (line: string) => void,
+  now: () => Date = () => new Date(),
+): Subscriber {
+  const recent = new RecentDeliveries();
+  const via = email.sender.name;
+  return {
+    name: "email",
+    deliver: (notice: Notice) =>
+      notifyEmail([notice], {
+        subscriptions,
+        sender: email.sender,
+        from: email.from,
+        recent,
+        log: (message, detail) =>
+          log(`email: ${message}${detail ? ` ${JSON.stringify(detail)}` : ""}`),
+        async sent(subscription, message) {
+          await outbox.add({
+            to: message.to,
+            subscription_id: subscription.id,
+            notice_id: notice.id,
+            subject: message.subject,
+            body: message.text,
+            sent_at: now().toISOString(),
+          });
+          log(
+            `📧 EMAIL sent to ${message.to} (${subscription.id}) through ${via}: ${message.subject}`,
+          );
+        },
+      }),
   };
 }
 

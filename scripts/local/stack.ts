@@ -48,6 +48,8 @@ export type StackOptions = {
   /** QUIRKWATCH_URL: where people reach this stack, when not where it listens (a proxy). */
   publicUrl?: string;
   reauthUrlTemplate?: string;
+  /** SMTP_URL and EMAIL_FROM: email is sent through that server; printed when absent. */
+  email?: { smtpUrl: string; from: string };
   /** Destinations may be http://127.0.0.1 and http://localhost; true unless set false. */
   allowLocalUrls?: boolean;
   /** StackOne's request logs, polled when STACKONE_API_KEY is set. */
@@ -86,6 +88,7 @@ export async function startStack(options: StackOptions) {
         options.publicUrl ??
         (options.port ? `http://${options.host ?? "127.0.0.1"}:${options.port}` : undefined),
       reauthUrlTemplate: options.reauthUrlTemplate,
+      email: options.email,
       allowLocalUrls: options.allowLocalUrls ?? true,
       sweepIntervalMs: options.sweepIntervalMs,
       stackonePoller: options.stackonePoller,

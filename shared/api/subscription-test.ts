@@ -1,10 +1,12 @@
 import { deliverCustomerWebhook } from "../notify/customer-webhook.ts";
+import { emailFor } from "../notify/email-message.ts";
+import { deliveredBySns } from "../notify/email-subscriptions.ts";
 import { PAGERDUTY_EVENTS_URL, pagerDutyEvent, sendPagerDuty } from "../notify/pagerduty.ts";
 import { renderSlack } from "../notify/slack.ts";
 import { SlackPoster } from "../notify/slack-delivery.ts";
 import { testNotice } from "../notify/test-notice.ts";
 import { type ApiRequest, type ApiResponse, error, json } from "./http.ts";
-import { SUBSCRIPTION_ID, type SubscriptionApiDeps } from "./subscriptions.ts";
+import { SUBSCRIPTION_ID, type SubscriptionApiDeps, testable } from "./subscriptions.ts";
 
 export type SubscriptionTestDeps = SubscriptionApiDeps & {
   reauthUrlTemplate?: string;
@@ -18,8 +20,9 @@ const poster = new SlackPoster({ attempts: 1, timeoutMs: TIMEOUT_MS });
 
 /**
  * `POST /subscriptions/{id}/test`: sends a sample notice to that one destination, once, and
- * answers with what the destination answered. Email cannot be tested alone: SNS delivers a
- * topic's message to every matching subscriber and has no way to address one of them.
+ * answers with what the destination answered. Email can be tested once Quirkwatch sends it
+ * itself (SMTP, SES): SNS delivers a topic's message to every matching subscriber and has no
+ * way to address one of them.
  */
 export async function testSubscription(
   request: ApiRequest,
@@ -46,7 +49,11 @@ export async function testSubscription(
       ]);
     }
     const result = await deliverCustomerWebhook(
-      { url: subscription.target, secret: subscription.secret },
+      {
+        url: subscription.target,
+        secret: subscription.secret,
+        audience: subscription.filter.audience,
+      },
       notice,
       {
         allowLocal: deps.allowLocalUrls,
@@ -72,6 +79,26 @@ export async function testSubscription(
     await sendPagerDuty(url, pagerDutyEvent(resolved, subscription.target), options);
     return answer(true, "delivered", "PagerDuty accepted the test event (then resolved it)");
   }
+  if (
+    subscription.kind === "email" &&
+    deps.emailSending &&
+    testable(subscription, deps.emailSending)
+  ) {
+    const { sender, from } = deps.emailSending;
+    const result = await sender.send(emailFor(notice, subscription, from));
+    return result.status === "sent"
+      ? answer(true, "delivered", `${sender.name} accepted the message`)
+      : answer(false, result.status, `${sender.name} answered ${result.reason}`);
+  }
+  if (!deliveredBySns(subscription)) {
+    return error(422, "email is not sent from here, so it cannot be tested", [
+      {
+        path: "kind",
+        message:
+          "Quirkwatch sends email once SMTP_URL (one machine) or EMAIL_FROM (deployed, through SES) is set; until then it is printed and kept at GET /outbox",
+      },
+    ]);
+  }
   let confirmation = "unknown";
   try {
     confirmation = await deps.email.confirmation(subscription.sns_subscription_arn ?? "");
@@ -81,7 +108,7 @@ export async function testSubscription(
   return error(422, "an email subscription cannot be tested alone", [
     {
       path: "kind",
-      message: `SNS sends each message to every matching subscriber of the topic and cannot address one; SNS reports this subscription as ${confirmation}`,
+      message: `SNS sends each message to every matching subscriber of the topic and cannot address one; SNS reports this subscription as ${confirmation}. Email sent through SES can be tested: set EMAIL_FROM, deploy, and create the subscription again`,
     },
   ]);
 }

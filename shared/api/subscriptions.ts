@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
 import { forEachLimit } from "../concurrency.ts";
+import type { EmailSender } from "../notify/email-sender.ts";
 import {
+  deliveredBySns,
   type EmailConfirmation,
   EmailSubscriptionRejected,
   type EmailSubscriptions,
@@ -26,14 +28,19 @@ import { type ApiRequest, type ApiResponse, error, json, readJson } from "./http
 
 export type SubscriptionApiDeps = {
   subscriptions: SubscriptionStore;
-  /** SNS email subscriptions on the alerts topic; the outbox in the local stack. */
+  /** SNS email subscriptions on the alerts topic; confirmed at once where Quirkwatch sends email. */
   email: EmailSubscriptions;
+  /** How Quirkwatch sends email itself (SMTP, SES), when it does: `send test` uses it. */
+  emailSending?: EmailSending;
   /** Only the local stack may use http://127.0.0.1 and http://localhost destinations. */
   allowLocalUrls: boolean;
   /** Resolves destination hosts; the system resolver when absent. */
   lookup?: HostLookup;
   now?: () => Date;
 };
+
+/** A sender and EMAIL_FROM. */
+export type EmailSending = { sender: EmailSender; from: string };
 
 const CreateSubscription = z.strictObject({
   kind: z.enum(SUBSCRIPTION_KINDS),
@@ -51,6 +58,16 @@ const CONCURRENCY = 8;
 
 const newId = () => `sub_${randomBytes(12).toString("base64url")}`;
 
+/**
+ * Whether `POST /subscriptions/{id}/test` can reach this destination alone: Slack and webhooks
+ * always; email once Quirkwatch sends it itself (SMTP or SES), not what SNS delivers.
+ */
+export function testable(subscription: Subscription, emailSending: EmailSending | undefined) {
+  return (
+    subscription.kind !== "email" || (emailSending !== undefined && !deliveredBySns(subscription))
+  );
+}
+
 /** A subscription's target as the API shows it: URLs and routing keys are secrets. */
 function shownTarget(subscription: Subscription): string {
   if (subscription.kind === "email") return subscription.target;
@@ -59,7 +76,7 @@ function shownTarget(subscription: Subscription): string {
 }
 
 /** What the API shows: URLs redacted (their path is the secret), never the signing secret. */
-function view(subscription: Subscription, status: SubscriptionStatus) {
+function view(subscription: Subscription, status: SubscriptionStatus, deps: SubscriptionApiDeps) {
   return {
     id: subscription.id,
     kind: subscription.kind,
@@ -67,6 +84,7 @@ function view(subscription: Subscription, status: SubscriptionStatus) {
     filter: subscription.filter,
     created_at: subscription.created_at,
     status,
+    testable: testable(subscription, deps.emailSending),
     ...(subscription.broken_reason
       ? { broken_reason: subscription.broken_reason, broken_at: subscription.broken_at }
       : {}),
@@ -153,7 +171,7 @@ export async function createSubscription(
   const status = await statusOf(subscription, deps.email);
   // The signing secret is shown here, once; it is never returned again.
   return json(201, {
-    ...view(subscription, status),
+    ...view(subscription, status, deps),
     ...(subscription.secret ? { secret: subscription.secret } : {}),
   });
 }
@@ -169,7 +187,7 @@ export async function listSubscriptions(
     statuses.set(subscription, await statusOf(subscription, deps.email));
   });
   return json(200, {
-    subscriptions: subscriptions.map((s) => view(s, statuses.get(s) ?? "unknown")),
+    subscriptions: subscriptions.map((s) => view(s, statuses.get(s) ?? "unknown", deps)),
   });
 }
 
@@ -206,7 +224,7 @@ export async function updateSubscription(
   }
   const updated = await deps.subscriptions.updateFilter(id, filter);
   if (!updated) return error(404, "no such subscription", [{ path: "id", message: id }]);
-  return json(200, view(updated, await statusOf(updated, deps.email)));
+  return json(200, view(updated, await statusOf(updated, deps.email), deps));
 }
 
 /** `DELETE /subscriptions/{id}`: a confirmed email subscription is removed from SNS too. */

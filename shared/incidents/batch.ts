@@ -3,6 +3,7 @@ import type { IntegrationEvent } from "../events/event.ts";
 import { RESOLVED_BY_RECOVERY } from "../quirks/rule.ts";
 import type { Resolution } from "./incident.ts";
 import { incidentId } from "./incident-key.ts";
+import { type Mute, mutedUntil } from "./mute.ts";
 import type { IncidentRecord } from "./record.ts";
 
 /**
@@ -43,6 +44,47 @@ export function resolutionFor(
   if (event.kind === "account_deleted") return "account_deleted";
   if (event.kind !== "recovery" || incident.provider !== event.provider) return undefined;
   return RESOLVED_BY_RECOVERY.has(incident.category) ? "recovery" : undefined;
+}
+
+/**
+ * A reconnect resolves every re-auth and permission problem of the account at once; the
+ * customer should hear "working again" once, not once per problem. Of the incidents the
+ * recovery resolves that told the customer they fired (and whose resolved notice no mute holds
+ * back), the first by id is the one whose notice tells them; undefined when one or none would.
+ */
+export function customerTeller(
+  event: IntegrationEvent,
+  open: IncidentRecord[],
+  mutes: readonly Mute[],
+  now: Date,
+): string | undefined {
+  const tellers = open
+    .filter(
+      (i) =>
+        resolutionFor(event, i) === "recovery" &&
+        i.must_act === "customer" &&
+        i.status === "firing" &&
+        i.withheld?.kind !== "firing" &&
+        mutedUntil(i, mutes, now) === undefined,
+    )
+    .map((i) => i.id)
+    .sort();
+  return tellers.length > 1 ? tellers[0] : undefined;
+}
+
+/** Names the teller on the resolved notice this write (`token`) decided. */
+export function withCustomerTeller(
+  record: IncidentRecord | undefined,
+  teller: string | undefined,
+  token: string,
+): IncidentRecord | undefined {
+  if (record === undefined || teller === undefined) return record;
+  const outbox = record.outbox.map((n) =>
+    n.owner === token && n.kind === "resolved" && n.resolution === "recovery"
+      ? { ...n, customer_told_by: teller }
+      : n,
+  );
+  return { ...record, outbox };
 }
 
 export type Plan<T> = {

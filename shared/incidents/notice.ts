@@ -17,6 +17,11 @@ export type Notice = {
   since_last_notice?: number;
   /** For resolved notices: what resolved it. */
   resolution?: Resolution;
+  /**
+   * A reconnect that resolved several problems the customer was told of: the incident whose
+   * resolved notice tells the customer, once for the account (notify/audience.ts).
+   */
+  customer_told_by?: string;
   /** For acknowledged notices: who acknowledged it. */
   acknowledged_by?: string;
   created_at: string;

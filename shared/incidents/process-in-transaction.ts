@@ -1,6 +1,12 @@
 import type { Classifier } from "../classify/classifier.ts";
 import type { IntegrationEvent } from "../events/event.ts";
-import { changesIncidents, planBatch, resolutionFor } from "./batch.ts";
+import {
+  changesIncidents,
+  customerTeller,
+  planBatch,
+  resolutionFor,
+  withCustomerTeller,
+} from "./batch.ts";
 import type { Mute } from "./mute.ts";
 import type { Notice } from "./notice.ts";
 import { isOrphaned } from "./process.ts";
@@ -73,11 +79,17 @@ export function processInTransaction(
     write(current, applyEvents(current, group, now, token, { ...silences, recordApplied: false }));
   }
   for (const event of plan.resolving) {
-    for (const incident of tx.openIncidentsForAccount(event.account.id)) {
+    const open = tx.openIncidentsForAccount(event.account.id);
+    const teller = customerTeller(event, open, deps.mutes, now);
+    for (const incident of open) {
       const resolution = resolutionFor(event, incident);
       const next =
         resolution &&
-        resolveIncident(incident, resolution, now, token, silences, undefined, event.occurred_at);
+        withCustomerTeller(
+          resolveIncident(incident, resolution, now, token, silences, undefined, event.occurred_at),
+          teller,
+          token,
+        );
       if (next) write(incident, next);
     }
   }

@@ -3,7 +3,13 @@ import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import type { Classifier } from "../classify/classifier.ts";
 import { forEachLimit } from "../concurrency.ts";
 import { type IntegrationEvent, parseEvent } from "../events/event.ts";
-import { changesIncidents, planBatch, resolutionFor } from "./batch.ts";
+import {
+  changesIncidents,
+  customerTeller,
+  planBatch,
+  resolutionFor,
+  withCustomerTeller,
+} from "./batch.ts";
 import type { AlertBus } from "./bus.ts";
 import { changeIncident, IncidentContended, MAX_WRITE_ATTEMPTS } from "./change.ts";
 import type { Resolution } from "./incident.ts";
@@ -185,6 +191,7 @@ async function resolveFor(
   silences: Silences,
 ): Promise<IncidentRecord[]> {
   const open = await deps.store.openIncidentsForAccount(event.account.id);
+  const teller = customerTeller(event, open, silences.mutes, now);
   const out: IncidentRecord[] = [];
   for (const incident of open) {
     const resolution = resolutionFor(event, incident);
@@ -193,6 +200,7 @@ async function resolveFor(
       token,
       now,
       silences,
+      teller,
       at: event.occurred_at,
     });
     if (record) out.push(record);
@@ -209,12 +217,30 @@ export async function resolveWithRetry(
   store: IncidentStore,
   id: string,
   resolution: Resolution,
-  { token, now, silences, at }: { token: string; now: Date; silences: Silences; at?: string },
+  {
+    token,
+    now,
+    silences,
+    teller,
+    at,
+  }: {
+    token: string;
+    now: Date;
+    silences: Silences;
+    /** customerTeller's */
+    teller?: string;
+    /** When the problem ended: a resolving event's own time (default now). */
+    at?: string;
+  },
   stillDue: (current: IncidentRecord) => boolean = () => true,
 ): Promise<{ record: IncidentRecord | undefined; resolved: boolean }> {
   const { record, changed } = await changeIncident(store, id, (current) =>
     stillDue(current)
-      ? resolveIncident(current, resolution, now, token, silences, undefined, at)
+      ? withCustomerTeller(
+          resolveIncident(current, resolution, now, token, silences, undefined, at),
+          teller,
+          token,
+        )
       : undefined,
   );
   return { record, resolved: changed };

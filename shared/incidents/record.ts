@@ -27,6 +27,7 @@ export type PendingNotice = {
   owner: string;
   since_last_notice?: number;
   resolution?: Resolution;
+  customer_told_by?: string;
   acknowledged_by?: string;
 };
 
@@ -348,6 +349,7 @@ export function toNotice(record: IncidentRecord, pending: PendingNotice): Notice
     incident,
     since_last_notice: pending.since_last_notice,
     resolution: pending.resolution,
+    ...(pending.customer_told_by ? { customer_told_by: pending.customer_told_by } : {}),
     ...(pending.acknowledged_by === undefined ? {} : { acknowledged_by: pending.acknowledged_by }),
     created_at: pending.created_at,
   };

@@ -5,15 +5,17 @@ import { providerName } from "./text.ts";
 
 /**
  * Who hears of a notice. Internal destinations hear of every one; the customer's admin only of
- * what they must act on, and not of the quiet close of an account that was deleted, nor of an
- * acknowledgement.
+ * what they must act on, not of the quiet close of an account that was deleted, nor of an
+ * acknowledgement; and of a reconnect that fixed several problems once, through the notice
+ * chosen to tell them.
  */
 export function forCustomer(notice: Notice): boolean {
   return (
     notice.incident.must_act === "customer" &&
     notice.resolution !== "account_deleted" &&
     // Who on our side took the incident is not the customer's business.
-    notice.kind !== "acknowledged"
+    notice.kind !== "acknowledged" &&
+    (notice.customer_told_by === undefined || notice.customer_told_by === notice.incident.id)
   );
 }
 

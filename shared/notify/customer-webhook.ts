@@ -3,8 +3,10 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isIPv6, type LookupFunction } from "node:net";
 import type { Notice } from "../incidents/notice.ts";
+import type { Audience } from "../quirks/rule.ts";
 import { backoff, sleep } from "../retry.ts";
 import { sign } from "../standard-webhooks.ts";
+import { customerPayload } from "./customer-payload.ts";
 import {
   assertPublicAddress,
   DestinationUrlError,
@@ -14,12 +16,13 @@ import {
 
 /**
  * Delivers a notice to a customer's webhook, signed with Standard Webhooks. The webhook id is the
- * notice id, so a receiver can drop a redelivery. Redirects are not followed (they could lead
+ * notice id, so a receiver can drop a redelivery. An internal destination gets the whole notice;
+ * a customer-audience one the customer's payload (customer-payload.ts), with none of our ids. Redirects are not followed (they could lead
  * anywhere); the URL and its addresses are checked again before every attempt, and the address
  * actually connected to is checked as well, so DNS cannot answer differently the second time.
  */
 
-export type WebhookDestination = { url: string; secret: string };
+export type WebhookDestination = { url: string; secret: string; audience?: Audience };
 
 export type DeliveryResult =
   | { status: "delivered" }
@@ -159,7 +162,9 @@ export async function deliverCustomerWebhook(
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
   const baseDelayMs = options.baseDelayMs ?? DEFAULTS.baseDelayMs;
   const wait = options.sleep ?? sleep;
-  const body = JSON.stringify(notice);
+  const body = JSON.stringify(
+    destination.audience === "customer" ? customerPayload(notice) : notice,
+  );
   let reason = "not attempted";
 
   for (let attempt = 1; attempt <= attempts; attempt++) {

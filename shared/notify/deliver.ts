@@ -256,7 +256,11 @@ export async function notifyWebhooks(notices: Notice[], deps: WebhookNotifierDep
         return;
       }
       const result = await deliverCustomerWebhook(
-        { url: subscription.target, secret: subscription.secret },
+        {
+          url: subscription.target,
+          secret: subscription.secret,
+          audience: subscription.filter.audience,
+        },
         notice,
         deps.delivery,
       );

@@ -1,9 +1,13 @@
 import { randomUUID } from "node:crypto";
+import type { Subscription } from "./subscription.ts";
 
 /** What SNS says of an email subscription. */
 export type EmailConfirmation = "pending_confirmation" | "confirmed" | "unsubscribed";
 
-/** Email subscriptions on the alerts topic: SNS when deployed, the local email outbox on one machine. */
+/**
+ * Email subscriptions: SNS subscriptions on the alerts topic when deployed without SES; otherwise
+ * (SES, SMTP, or the local outbox) kept only in the store and sent by Quirkwatch itself.
+ */
 export interface EmailSubscriptions {
   /** Subscribes `email` with a filter policy; returns the subscription ARN. */
   subscribe(email: string, filterPolicy: Record<string, unknown>): Promise<string>;
@@ -36,15 +40,37 @@ export interface EmailOutbox {
   list(): Promise<OutboxEmail[]>;
 }
 
-/** Email subscriptions where there is no SNS (one machine): confirmed at once, no link to click. */
+/** Marks a subscription Quirkwatch sends itself, in place of an SNS subscription ARN. */
+const OWN_ARN_PREFIX = "arn:quirkwatch:";
+
+/** Whether SNS delivers this email subscription (it was made while email went through SNS). */
+export function deliveredBySns(subscription: Subscription): boolean {
+  const arn = subscription.sns_subscription_arn;
+  return arn !== undefined && !arn.startsWith(OWN_ARN_PREFIX);
+}
+
+/**
+ * Email subscriptions Quirkwatch sends itself (SES, SMTP, or the local outbox): confirmed at
+ * once, no link to click. `earlier`: the SNS subscriptions made before SES was set up, which
+ * SNS still delivers; they are asked about and removed there.
+ */
 export class ConfirmedAtOnce implements EmailSubscriptions {
+  constructor(private readonly earlier?: EmailSubscriptions) {}
+
   async subscribe(): Promise<string> {
-    return `arn:quirkwatch:local:email:${randomUUID()}`;
+    return `${OWN_ARN_PREFIX}email:${randomUUID()}`;
   }
-  async confirmation(): Promise<EmailConfirmation> {
-    return "confirmed";
+  async confirmation(arn: string): Promise<EmailConfirmation> {
+    return this.earlier && !arn.startsWith(OWN_ARN_PREFIX)
+      ? this.earlier.confirmation(arn)
+      : "confirmed";
   }
-  /** The outbox reads each subscription's filter from the store: nothing else to change. */
-  async setFilterPolicy(): Promise<void> {}
-  async unsubscribe(): Promise<void> {}
+  /** Ours read each subscription's filter from the store: nothing else to change. */
+  async setFilterPolicy(arn: string, filterPolicy: Record<string, unknown>): Promise<void> {
+    if (this.earlier && !arn.startsWith(OWN_ARN_PREFIX))
+      await this.earlier.setFilterPolicy(arn, filterPolicy);
+  }
+  async unsubscribe(arn: string): Promise<void> {
+    if (this.earlier && !arn.startsWith(OWN_ARN_PREFIX)) await this.earlier.unsubscribe(arn);
+  }
 }

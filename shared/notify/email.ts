@@ -61,9 +61,15 @@ function renderCustomer(notice: Notice): Email {
 
   if (notice.kind === "resolved") {
     headline = "your connection is working again";
+    // One reconnect fixed several problems: this email speaks for all of them.
+    const forAll = notice.customer_told_by === incident.id;
     lines.push(
-      `Good news: the problem with your ${provider} connection has been resolved.`,
-      `Problem: ${oneLine(wording.title)}`,
+      ...(forAll
+        ? [`Good news: every problem with your ${provider} connection has been resolved.`]
+        : [
+            `Good news: the problem with your ${provider} connection has been resolved.`,
+            `Problem: ${oneLine(wording.title)}`,
+          ]),
       notice.resolution === "quiet"
         ? "We have not seen it happen for a while, so we consider it resolved."
         : notice.resolution === "manual"

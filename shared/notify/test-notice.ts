@@ -18,6 +18,12 @@ export function testNotice(subscriptionId: string, now: Date): Notice {
       category: "unknown",
       severity: "info",
       must_act: "us",
+      // What a destination with the customer audience shows.
+      customer: {
+        title: "Test notice from Quirkwatch",
+        what_happened: "Someone sent this test to check that alerts reach you. Nothing is broken.",
+        remediation: ["Nothing to do: alerts about your connections reach you here."],
+      },
       status: "firing",
       title: "Test notice from Quirkwatch",
       what_happened:

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { IntegrationEventInput } from "../../shared/events/event.ts";
+import { forCustomer } from "../../shared/notify/audience.ts";
 import { forEachEngine } from "./engines.ts";
 
 /** Times the processor, on the real clock, takes as live (within every rule's quiet period). */
@@ -81,6 +82,25 @@ forEachEngine((engine) => {
       const kinds = (await processing.published()).map((n) => `${n.incident.rule_id} ${n.kind}`);
       expect(kinds.filter((k) => k === "lever.401 firing")).toHaveLength(1);
       expect(kinds.filter((k) => k === "lever.401 resolved")).toHaveLength(1);
+    });
+
+    it("tells the customer once when one reconnect resolves several of the account's problems", async () => {
+      const processing = await engine().processing();
+      const forbidden = { ...pooled(0), id: "evt_403", http: { status: 403, method: "GET" } };
+      await processing.process([pooled(0), forbidden, pooled(3)]);
+      await processing.process([recovery("acct_0")]);
+      const resolved = (await processing.published()).filter((n) => n.kind === "resolved");
+      expect(resolved.map((n) => n.incident.rule_id).sort()).toEqual(["lever.401", "lever.403"]);
+      // On-call hears of each; the customer's admin once, for the account.
+      expect(resolved.filter(forCustomer)).toHaveLength(1);
+
+      // A reconnect that resolves one problem tells the customer of it, as before.
+      await processing.process([{ ...pooled(6), id: "evt_again" }]);
+      await processing.process([{ ...recovery("acct_0"), id: "recovered_again" }]);
+      const again = (await processing.published()).filter(
+        (n) => n.kind === "resolved" && !resolved.some((r) => r.id === n.id),
+      );
+      expect(again.map(forCustomer)).toEqual([true]);
     });
   });
 });

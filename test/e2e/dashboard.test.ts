@@ -389,6 +389,21 @@ describe("the dashboard", () => {
     await page.close();
   });
 
+  it("offers no test for email the stack does not send, and says why", async () => {
+    const created = await fetch(`${stack.url}/subscriptions`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ kind: "email", target: "oncall@example.com" }),
+    });
+    const { id } = (await created.json()) as { id: string };
+    const page = await browser.page();
+    await signIn(page, "/?view=subscriptions");
+    const subscription = page.locator(`article[data-subscription="${id}"]`);
+    await expect.poll(() => subscription.textContent()).toContain("No test: email is sent once");
+    expect(await subscription.getByRole("button", { name: "Send test" }).count()).toBe(0);
+    await page.close();
+  });
+
   it("creates and ends a mute by matcher in the mutes view", async () => {
     const page = await browser.page();
     await signIn(page, "/?view=mutes");

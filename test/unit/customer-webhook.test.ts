@@ -90,6 +90,64 @@ describe("deliverCustomerWebhook", () => {
     expect(new Webhook(secret).verify(request.body, asRecord(request.headers))).toEqual(notice);
   });
 
+  it("gives a customer-audience webhook the customer's words and none of our internals", async () => {
+    const withError: Notice = {
+      ...notice,
+      incident: {
+        ...notice.incident,
+        customer: {
+          title: "Your Lever connection needs to be reconnected",
+          what_happened: "Lever no longer accepts the key this connection uses.",
+          remediation: ["Reconnect Lever from the integrations page."],
+        },
+        last_error: {
+          status: 401,
+          method: "GET",
+          path: "/unified/ats/candidates",
+          message: "StackOne: unauthorized",
+          provider_status: 401,
+          provider_message: "Invalid API key",
+          request_id: "req_1",
+          at: "2024-05-01T12:05:00.000Z",
+        },
+      },
+    };
+    const customer = { url: `${base}/hook`, secret, audience: "customer" as const };
+    expect(await deliverCustomerWebhook(customer, withError, fast)).toEqual({
+      status: "delivered",
+    });
+    const [request] = received;
+    if (!request) throw new Error("nothing received");
+    expect(request.headers["webhook-id"]).toBe(notice.id);
+    expect(new Webhook(secret).verify(request.body, asRecord(request.headers))).toEqual({
+      id: notice.id,
+      audience: "customer",
+      kind: "firing",
+      created_at: notice.created_at,
+      incident: {
+        id: "inc_01HX",
+        account: { id: "acct_1", name: "Acme Corp" },
+        provider: "lever",
+        provider_name: "Lever",
+        title: "Your Lever connection needs to be reconnected",
+        what_happened: "Lever no longer accepts the key this connection uses.",
+        what_to_do: ["Reconnect Lever from the integrations page."],
+        provider_message: "Invalid API key",
+        status: "firing",
+        first_seen: "2024-05-01T12:00:00.000Z",
+        last_seen: "2024-05-01T12:05:00.000Z",
+      },
+    });
+    for (const internal of ["rule_id", "req_1", "/unified/", "StackOne", 'Reconnect Lever"']) {
+      expect(request.body).not.toContain(internal);
+    }
+
+    // The same notice to an internal webhook: every detail, as before.
+    received = [];
+    await deliverCustomerWebhook({ url: `${base}/hook`, secret }, withError, fast);
+    expect(JSON.parse(received[0]?.body ?? "")).toEqual(withError);
+  });
+
   it("fails verification with another secret (the check above can fail)", async () => {
     await deliverCustomerWebhook({ url: `${base}/hook`, secret }, notice, fast);
     const [request] = received;

@@ -3,6 +3,7 @@ import { createClassifier } from "../../shared/classify/classifier.ts";
 import { parseEvent } from "../../shared/events/event.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { applyEvents, toNotice } from "../../shared/incidents/record.ts";
+import { CustomerNoticeSchema, customerPayload } from "../../shared/notify/customer-payload.ts";
 import { renderEmail } from "../../shared/notify/email.ts";
 import { renderSlack } from "../../shared/notify/slack.ts";
 import { providerName } from "../../shared/notify/text.ts";
@@ -69,7 +70,27 @@ describe("customer wording", () => {
         const notice = noticeFor(rule, kind);
         const email = renderEmail(notice, "customer");
         const slack = renderSlack(notice, { audience: "customer" });
+        const webhook = customerPayload(notice);
+        expect(CustomerNoticeSchema.safeParse(webhook).success).toBe(true);
         const text = [email.subject, email.body, JSON.stringify(slack)].join("\n");
+        // The webhook names the account by id (the receiver's own key) and says who it is
+        // worded for: both are checked apart from the words.
+        const { id: accountId, ...webhookAccount } = webhook.incident.account;
+        expect(accountId).toBe("acct_7731");
+        const { audience, ...words } = webhook;
+        expect(audience).toBe("customer");
+        const json = JSON.stringify({
+          ...words,
+          incident: { ...webhook.incident, account: webhookAccount },
+        });
+        for (const [what, pattern] of FORBIDDEN) {
+          expect(json, `${id} (${kind}) webhook holds ${what}`).not.toMatch(pattern);
+        }
+        for (const key of ["rule_id", "request_id", "path", "remediation", "category"]) {
+          expect(json, `${id} (${kind}) webhook holds ${key}`).not.toContain(`"${key}"`);
+        }
+        expect(json).not.toContain(id);
+        expect(json).not.toContain(notice.incident.what_happened);
         for (const [what, pattern] of FORBIDDEN) {
           expect(text, `${id} (${kind}) mentions ${what}`).not.toMatch(pattern);
         }

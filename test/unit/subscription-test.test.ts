@@ -79,12 +79,14 @@ describe("POST /subscriptions/{id}/test", () => {
     expect(failed.body.detail).toMatch(/HTTP 500/);
   });
 
-  it("says plainly that an email subscription cannot be tested alone", async () => {
+  it("says plainly that email is not sent, and offers no test, until SMTP or SES is set", async () => {
     const email = await subscribe("email", "oncall@example.com");
+    expect(email.testable).toBe(false);
+    expect((await subscribe("slack", `${receiver.base}/services/one`)).testable).toBe(true);
     const answer = await test(email.id);
     expect(answer.status).toBe(422);
     expect(answer.body.details[0].path).toBe("kind");
-    expect(answer.body.details[0].message).toMatch(/every matching subscriber/);
+    expect(answer.body.details[0].message).toMatch(/SMTP_URL .* EMAIL_FROM/);
   });
 
   it("answers 404 for an unknown subscription", async () => {

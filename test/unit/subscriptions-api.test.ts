@@ -209,6 +209,7 @@ describe("Slack and webhook subscriptions", () => {
       filter: { providers: ["hibob"], min_severity: "error" },
       created_at: "2025-06-01T12:00:01.000Z",
       status: "active",
+      testable: true,
     });
     expect(JSON.stringify(response.body)).not.toContain("SECRET");
     // The full URL is stored, for delivery.

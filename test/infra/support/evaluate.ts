@@ -34,6 +34,8 @@ const SETTINGS = [
   "STACKONE_POLL_SECONDS",
   "STACKONE_API_URL",
   "STACKONE_POLL_OVERLAP_SECONDS",
+  "EMAIL_FROM",
+  "SES_CONFIGURATION_SET",
 ];
 
 /** Rejects with the deploy's own error when `sst deploy` would fail. */

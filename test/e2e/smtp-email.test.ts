@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ENGINES, type Stack, startStack } from "../../scripts/local/stack.ts";
+import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
+import { signStackone } from "../../shared/sources/stackone/signature.ts";
+import {
+  header,
+  part,
+  type ReceivedMail,
+  startSmtpServer,
+  type TestSmtpServer,
+} from "../support/smtp-server.ts";
+
+/**
+ * `npm start` with SMTP_URL and EMAIL_FROM: email leaves through a real SMTP server on
+ * 127.0.0.1, one message per subscription, and "send test" reaches one address.
+ */
+
+const SECRET = "stackone-smtp-test";
+const TOKEN = "smtp-admin";
+const FROM = "Quirkwatch <alerts@quirkwatch.example>";
+
+for (const engine of ENGINES)
+  describe(`email through SMTP in the local stack (${engine})`, () => {
+    let stack: Stack;
+    let smtp: TestSmtpServer;
+    const lines: string[] = [];
+
+    async function api(method: string, path: string, body?: unknown) {
+      const response = await fetch(`${stack.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read as the test expects it.
+      return { status: response.status, body: (await response.json()) as any };
+    }
+
+    async function stackone(payload: Record<string, unknown>) {
+      const body = JSON.stringify({ event_date: new Date().toISOString(), ...payload });
+      const response = await fetch(`${stack.url}/webhooks/stackone`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-stackone-signature": signStackone(SECRET, body),
+        },
+        body,
+      });
+      expect(response.status).toBe(202);
+      await stack.settle();
+    }
+
+    const failed = (id: string, status: number) =>
+      stackone({
+        id,
+        event: "request.failed",
+        account_id: "acc_9",
+        origin_owner_name: "Acme GmbH",
+        provider: "hibob",
+        data: { statusCode: status, message: "Refused", request_id: `req_${id}` },
+      });
+
+    const to = (address: string) => (m: ReceivedMail) => m.to.includes(address);
+    const subjects = (messages: ReceivedMail[]) => messages.map((m) => header(m.raw, "subject"));
+
+    beforeAll(async () => {
+      smtp = await startSmtpServer();
+      stack = await startStack({
+        engine,
+        port: 0,
+        rules: BUILTIN_RULES,
+        stackoneSecrets: [SECRET],
+        adminToken: TOKEN,
+        sweepIntervalMs: 24 * 3600_000,
+        email: { smtpUrl: smtp.url, from: FROM },
+        log: (line) => lines.push(line),
+      });
+    });
+
+    afterAll(async () => {
+      await stack?.close();
+      await smtp?.close();
+    });
+
+    let customerId = "";
+    it("subscribes email at once and sends a test to that one address", async () => {
+      const oncall = await api("POST", "/subscriptions", {
+        kind: "email",
+        target: "oncall@example.com",
+      });
+      const customer = await api("POST", "/subscriptions", {
+        kind: "email",
+        target: "hr@customer.example",
+        filter: { account_ids: ["acc_9"], audience: "customer" },
+      });
+      expect(oncall.body).toMatchObject({ status: "confirmed", testable: true });
+      customerId = customer.body.id;
+
+      const answer = await api("POST", `/subscriptions/${customerId}/test`);
+      expect(answer).toMatchObject({
+        status: 200,
+        body: { delivered: true, outcome: "delivered" },
+      });
+      expect(answer.body.detail).toMatch(/^SMTP at 127\.0\.0\.1:\d+ accepted the message$/);
+      const [test] = await smtp.waitFor(1);
+      expect(test?.to).toEqual(["hr@customer.example"]);
+      expect(header(test?.raw ?? "", "subject")).toMatch(/Test notice from Quirkwatch/);
+      smtp.received.length = 0;
+    });
+
+    it("emails each problem to on-call and to the customer's admin, each in their words", async () => {
+      await failed("evt_401", 401);
+      await failed("evt_403", 403);
+      const received = await smtp.waitFor(4);
+      expect(subjects(received.filter(to("hr@customer.example"))).sort()).toEqual([
+        "Hibob · Acme GmbH: Your Hibob connection is missing a permission",
+        "Hibob · Acme GmbH: Your Hibob connection needs new service user credentials",
+      ]);
+      for (const message of received.filter(to("hr@customer.example"))) {
+        expect(part(message.raw, "text/plain")).not.toMatch(/stackone|req_evt|acc_9/i);
+        expect(part(message.raw, "text/html")).toContain("<p>Hello,</p>");
+      }
+      expect(
+        subjects(received.filter(to("oncall@example.com"))).every((s) => s?.startsWith("[")),
+      ).toBe(true);
+      expect(lines.some((l) => l.startsWith("📧 EMAIL sent to hr@customer.example"))).toBe(true);
+      // What was sent is kept, as printed email was (a test is answered, not kept).
+      const outbox = await api("GET", "/outbox");
+      expect(outbox.body.emails).toHaveLength(4);
+      smtp.received.length = 0;
+    });
+
+    it("tells the customer once when the reconnect fixes both, and on-call of each", async () => {
+      await stackone({
+        event: "account.updated",
+        account_id: "acc_9",
+        provider: "hibob",
+        data: { id: "acc_9", status: "active" },
+      });
+      // The stack settled: every delivery the reconnect caused is done.
+      const received = await smtp.waitFor(3);
+      expect(smtp.received).toHaveLength(3);
+      const customer = received.filter(to("hr@customer.example"));
+      expect(subjects(customer)).toEqual(["Hibob · Acme GmbH: your connection is working again"]);
+      expect(part(customer[0]?.raw ?? "", "text/plain")).toContain(
+        "Good news: every problem with your Hibob connection has been resolved.",
+      );
+      expect(
+        subjects(received.filter(to("oncall@example.com"))).map((s) => s?.split(" ")[0]),
+      ).toEqual(["[resolved]", "[resolved]"]);
+    });
+  });
