@@ -94,9 +94,13 @@ forEachEngine((engine) => {
       // On-call hears of each; the customer's admin once, for the account.
       expect(resolved.filter(forCustomer)).toHaveLength(1);
 
-      // A reconnect that resolves one problem tells the customer of it, as before.
-      await processing.process([{ ...pooled(6), id: "evt_again" }]);
-      await processing.process([{ ...recovery("acct_0"), id: "recovered_again" }]);
+      // A reconnect that resolves one problem tells the customer of it, as before (each event
+      // after the last: an older one would be history).
+      const since = (ms: number) => new Date(Date.now() - ms).toISOString();
+      await processing.process([{ ...pooled(6), id: "evt_again", occurred_at: since(120_000) }]);
+      await processing.process([
+        { ...recovery("acct_0"), id: "recovered_again", occurred_at: since(60_000) },
+      ]);
       const again = (await processing.published()).filter(
         (n) => n.kind === "resolved" && !resolved.some((r) => r.id === n.id),
       );
