@@ -172,15 +172,19 @@ async function load(url: string, s: Scenario, run: string) {
   };
 }
 
+/** The stacks run with this admin token; stats and incidents are behind it. */
+const ADMIN_TOKEN = "bench-admin-token";
+const admin = { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
+
 const stats = async (url: string) =>
-  (await (await fetch(`${url}/_local/stats`)).json()) as StackStats;
+  (await (await fetch(`${url}/_local/stats`, admin)).json()) as StackStats;
 
 /** Waits until every event is counted; gives up once the queue is idle and nothing moves for 10 s. */
 async function counted(url: string, expected: number) {
   let last = -1;
   let stillSince = performance.now();
   for (;;) {
-    const { incidents } = (await (await fetch(`${url}/incidents?limit=1000`)).json()) as {
+    const { incidents } = (await (await fetch(`${url}/incidents?limit=1000`, admin)).json()) as {
       incidents: { count: number }[];
     };
     const total = incidents.reduce((a, i) => a + i.count, 0);
@@ -232,6 +236,7 @@ try {
           DATA_DIR: dir,
           QUIRKWATCH_ENGINE: engine,
           STACKONE_WEBHOOK_SECRET: SECRET,
+          ADMIN_TOKEN,
           SWEEP_INTERVAL_SECONDS: "3600",
         },
         /Webhook URL\s+(http:\/\/\S+)\/webhooks\/stackone/,

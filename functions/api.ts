@@ -17,6 +17,8 @@ import {
 import { getIncident, listIncidents } from "../shared/api/incidents.ts";
 import { createMute, deleteMute, listMutes } from "../shared/api/mutes.ts";
 import { type PageSource, servePage } from "../shared/api/page.ts";
+import { refuseUnsafeRequest } from "../shared/api/request-guards.ts";
+import { ADMIN_BODY_BYTES, byKey, NO_BODY, type Route, route } from "../shared/api/route.ts";
 import { slackActionRoute } from "../shared/api/slack-actions.ts";
 import { testSubscription } from "../shared/api/subscription-test.ts";
 import {
@@ -63,46 +65,52 @@ export type ApiDeps = {
   log?: (message: string, detail?: Record<string, unknown>) => void;
 };
 
-type Route = (request: ApiRequest, deps: ApiDeps) => Promise<ApiResponse> | ApiResponse;
+type Handler = (request: ApiRequest, deps: ApiDeps) => Promise<ApiResponse> | ApiResponse;
+export type ApiRoute = Route<Handler>;
 
 /** Route keys as API Gateway names them; `infra/api.ts` declares the same. */
-export const ROUTES: Record<string, Route> = {
-  "GET /": (_request, deps) => servePage(deps.page),
-  "GET /incidents": listIncidents,
-  "GET /incidents/{id}": getIncident,
-  "POST /incidents/{id}/acknowledge": acknowledgeRoute,
-  "POST /incidents/{id}/mute": muteRoute,
-  "DELETE /incidents/{id}/mute": unmuteRoute,
-  "POST /incidents/{id}/resolve": resolveRoute,
-  "GET /accounts/{account_id}": getAccount,
-  "POST /mutes": createMute,
-  "GET /mutes": listMutes,
-  "DELETE /mutes/{id}": deleteMute,
-  "POST /subscriptions": (request, deps) => createSubscription(request, subscriptionDeps(deps)),
-  "GET /subscriptions": (request, deps) => listSubscriptions(request, subscriptionDeps(deps)),
-  "PATCH /subscriptions/{id}": (request, deps) =>
+export const ROUTES: Record<string, ApiRoute> = byKey([
+  // The page itself is public; what it shows comes from the routes behind the token.
+  route("GET /", "none", NO_BODY, (_request, deps) => servePage(deps.page)),
+  route("GET /incidents", "token", NO_BODY, listIncidents),
+  route("GET /incidents/{id}", "token", NO_BODY, getIncident),
+  route("POST /incidents/{id}/acknowledge", "token", ADMIN_BODY_BYTES, acknowledgeRoute),
+  route("POST /incidents/{id}/mute", "token", ADMIN_BODY_BYTES, muteRoute),
+  route("DELETE /incidents/{id}/mute", "token", NO_BODY, unmuteRoute),
+  route("POST /incidents/{id}/resolve", "token", ADMIN_BODY_BYTES, resolveRoute),
+  route("GET /accounts/{account_id}", "token", NO_BODY, getAccount),
+  route("POST /mutes", "token", ADMIN_BODY_BYTES, createMute),
+  route("GET /mutes", "token", NO_BODY, listMutes),
+  route("DELETE /mutes/{id}", "token", NO_BODY, deleteMute),
+  route("POST /subscriptions", "token", ADMIN_BODY_BYTES, (request, deps) =>
+    createSubscription(request, subscriptionDeps(deps)),
+  ),
+  route("GET /subscriptions", "token", NO_BODY, (request, deps) =>
+    listSubscriptions(request, subscriptionDeps(deps)),
+  ),
+  route("PATCH /subscriptions/{id}", "token", ADMIN_BODY_BYTES, (request, deps) =>
     updateSubscription(request, subscriptionDeps(deps)),
-  "DELETE /subscriptions/{id}": (request, deps) =>
+  ),
+  route("DELETE /subscriptions/{id}", "token", NO_BODY, (request, deps) =>
     deleteSubscription(request, subscriptionDeps(deps)),
-  "POST /subscriptions/{id}/test": (request, deps) =>
+  ),
+  route("POST /subscriptions/{id}/test", "token", ADMIN_BODY_BYTES, (request, deps) =>
     testSubscription(request, {
       ...subscriptionDeps(deps),
       reauthUrlTemplate: deps.reauthUrlTemplate,
       pagerdutyEventsUrl: deps.pagerdutyEventsUrl,
     }),
-  "POST /slack/actions": (request, deps) =>
+  ),
+  // Slack's clicks carry Slack's signature instead of the token, checked by their route; a
+  // form-encoded payload holds the whole message, so it gets a webhook's room.
+  route("POST /slack/actions", "signature", 256 * 1024, (request, deps) =>
     slackActionRoute(request, {
       ...deps,
       signingSecret: deps.slackSigningSecret,
       allowLocalUrls: deps.subscriptions.allowLocalUrls,
     }),
-};
-
-/**
- * Routes without the bearer token: the page is public (what it shows comes from the routes
- * behind the token); Slack's clicks carry Slack's signature instead, checked by their route.
- */
-export const WITHOUT_TOKEN = new Set(["GET /", "POST /slack/actions"]);
+  ),
+]);
 
 const subscriptionDeps = (deps: ApiDeps): SubscriptionApiDeps => ({
   now: deps.now,
@@ -112,10 +120,10 @@ const subscriptionDeps = (deps: ApiDeps): SubscriptionApiDeps => ({
 /** The admin API (incidents, on-call actions, mutes, subscriptions) and the dashboard. */
 export function createHandler(deps: ApiDeps) {
   return async (request: ApiRequest): Promise<ApiResponse> => {
-    const route = ROUTES[request.routeKey];
-    if (!route) return error(404, "no such route", [{ path: "route", message: request.routeKey }]);
-    if (WITHOUT_TOKEN.has(request.routeKey)) return route(request, deps);
-    return authorize(request, deps.adminToken) ?? route(request, deps);
+    const found = ROUTES[request.routeKey];
+    if (!found) return error(404, "no such route", [{ path: "route", message: request.routeKey }]);
+    if (found.auth !== "token") return found.handler(request, deps);
+    return authorize(request, deps.adminToken) ?? found.handler(request, deps);
   };
 }
 
@@ -156,10 +164,13 @@ function sesOnFirstUse(configurationSet: string | undefined): EmailSender {
 let deployed: ReturnType<typeof createHandler> | undefined;
 export const handler = (async (request: ApiRequest) => {
   const token = adminToken();
+  const found = ROUTES[request.routeKey];
   // Deployed, the API is never open: without a token nobody gets in.
-  if (token === undefined && !WITHOUT_TOKEN.has(request.routeKey)) {
+  if (token === undefined && found?.auth === "token") {
     return error(401, "the admin token is not configured");
   }
+  const refused = found && refuseUnsafeRequest(found, request.headers ?? {});
+  if (refused) return refused;
   if (deployed === undefined) {
     const dynamo = createDynamoClient();
     const sns = new SNSClient({});

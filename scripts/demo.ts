@@ -17,6 +17,7 @@ const base = (process.argv[2] ?? `http://${configuredHost()}:${configuredPort()}
   "",
 );
 const secret = localStackoneSecret();
+// ADMIN_TOKEN, else the token the stack keeps in DATA_DIR.
 const token = localAdminToken();
 const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
 
@@ -49,7 +50,7 @@ const response = await fetch(`${base}/incidents?limit=100`, { headers });
 if (!response.ok) {
   const hint =
     response.status === 401
-      ? " (the stack has an ADMIN_TOKEN: run the demo with the same one)"
+      ? " (run the demo with the stack's ADMIN_TOKEN, or with its DATA_DIR, where it keeps its token)"
       : "";
   console.error(`GET /incidents answered ${response.status}${hint}: ${await response.text()}`);
   process.exit(1);

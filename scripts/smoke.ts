@@ -13,7 +13,8 @@
  * (`npx sst shell --stage <stage> -- npm run smoke -- <api url>`), else from
  * STACKONE_WEBHOOK_SECRET and ADMIN_TOKEN. For a local stack (`npm run smoke --
  * http://127.0.0.1:3000`) they are found the way `npm run demo` finds them (the environment,
- * `.env`, then the development secret). Neither is ever printed.
+ * `.env`, then the development secret, and the admin token kept in DATA_DIR). Neither is ever
+ * printed.
  *
  * Exit codes: 0 the incident appeared; 1 it did not, or the stack refused; 2 bad usage.
  */

@@ -1,15 +1,9 @@
 import { existsSync } from "node:fs";
-import { configuredHost, configuredPort, DEV_STACKONE_SECRET, loadEnv } from "./local/env.ts";
+import { configuredDataDir, configuredHost, configuredPort, loadEnv } from "./local/env.ts";
 
 // Configuration: the environment, then an optional .env; the defaults are for local development.
 loadEnv();
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-process.env.QUIRKWATCH_LOCAL = "1";
-export const DEV_GENERIC_SECRET = "whsec_cXVpcmt3YXRjaC1sb2NhbC1kZXZlbG9wbWVudC1rZXk=";
-const secretFromEnv =
-  process.env.STACKONE_WEBHOOK_SECRET !== undefined && process.env.STACKONE_WEBHOOK_SECRET !== "";
-process.env.STACKONE_WEBHOOK_SECRET ||= DEV_STACKONE_SECRET;
-process.env.GENERIC_WEBHOOK_SECRET ||= DEV_GENERIC_SECRET;
 
 const {
   adminToken,
@@ -31,6 +25,8 @@ const {
 } = await import("../shared/config.ts");
 const { redactUrl } = await import("../shared/notify/url-guard.ts");
 const { checkSmtpUrl, describeSmtpUrl } = await import("../shared/adapters/smtp/smtp-sender.ts");
+const { adminTokenPath } = await import("./local/admin-token.ts");
+const { DEV_STACKONE_SECRET, isLoopbackHost, webhookSecrets } = await import("./local/exposure.ts");
 const { loadRules } = await import("../shared/quirks/custom.ts");
 const { ENGINES, startStack } = await import("./local/stack.ts");
 const { StartupError } = await import("./local/startup-error.ts");
@@ -73,6 +69,17 @@ try {
   process.exit(2);
 }
 
+const dataDir = configuredDataDir();
+const host = configuredHost();
+const secrets = webhookSecrets(host, {
+  stackone: stackoneWebhookSecrets(),
+  generic: genericWebhookSecret(),
+});
+const allowedHosts = (process.env.ALLOWED_HOSTS ?? "")
+  .split(",")
+  .map((name) => name.trim())
+  .filter((name) => name !== "");
+
 // SMTP_URL holds a password: it is checked and named by host only, never printed.
 const smtp = smtpUrl();
 const from = emailFrom();
@@ -86,20 +93,21 @@ if (smtp !== undefined) {
 }
 const email = smtp !== undefined && from !== undefined ? { smtpUrl: smtp, from } : undefined;
 
-const dataDir = process.env.DATA_DIR || ".data";
 let stack: Awaited<ReturnType<typeof startStack>>;
 try {
   stack = await startStack({
     port: configuredPort(),
-    host: configuredHost(),
+    host,
     dataDir,
     engine: known,
     dynamoEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
     maxBytes: maxMb === undefined ? undefined : maxMb * 1024 * 1024,
     rules,
-    stackoneSecrets: stackoneWebhookSecrets(),
-    genericSecret: genericWebhookSecret(),
+    stackoneSecrets: secrets.stackone,
+    genericSecret: secrets.generic,
+    webhooksOff: secrets.off,
     adminToken: adminToken(),
+    allowedHosts,
     sweepIntervalMs: Number(process.env.SWEEP_INTERVAL_SECONDS ?? 60) * 1000,
     slackWebhookUrl: slackWebhookUrl(),
     slackSigningSecret: slackSigningSecret(),
@@ -115,24 +123,39 @@ try {
   throw error;
 }
 const slack = slackWebhookUrl();
-const auth = adminToken() ? "   (Authorization: Bearer $ADMIN_TOKEN)" : "";
+const auth = "   (Authorization: Bearer <token>)";
 const storage =
   stack.engine === "sqlite"
     ? `${dataDir}/queue.db and quirkwatch.db (SQLite; nothing accepted is lost, even on a crash)`
     : `DynamoDB ${process.env.DYNAMODB_ENDPOINT ? `at ${process.env.DYNAMODB_ENDPOINT}` : `(dynalite in ${dataDir}/dynamo)`}, with the queue and alerts in memory`;
 // `npm run demo` finds this stack by itself when it listens where PORT and HOST say.
 const demo =
-  stack.port === configuredPort() && stack.url === `http://${configuredHost()}:${stack.port}`
+  stack.port === configuredPort() && stack.url === `http://${host}:${stack.port}`
     ? "npm run demo"
     : `npm run demo -- ${stack.url}`;
+// The link carries the token in its fragment, which the browser never sends: the page keeps it.
+const dashboard = stack.adminTokenKept
+  ? `${stack.url}/#token=${stack.adminToken}   (admin token ${stack.adminTokenCreated ? "made now and " : ""}kept in ${adminTokenPath(dataDir)})`
+  : `${stack.url}/   (sign in with ADMIN_TOKEN)`;
+const signing = secrets.development.includes("stackone")
+  ? `the development secret "${DEV_STACKONE_SECRET}" (set STACKONE_WEBHOOK_SECRET to change it)`
+  : secrets.off.stackone
+    ? "off (below)"
+    : "STACKONE_WEBHOOK_SECRET from the environment";
+const off = Object.entries(secrets.off).map(
+  ([source, reason]) => `\n  Off           POST /webhooks/${source}: ${reason}`,
+);
+const network = isLoopbackHost(host)
+  ? ""
+  : `\n  Network       HOST=${host}: answers for loopback, ${host}${allowedHosts.length > 0 ? `, ${allowedHosts.join(", ")}` : ""}${["0.0.0.0", "::"].includes(host) ? " and this machine's addresses" : ""} (set ALLOWED_HOSTS to add the names clients use)`;
 
 console.log(`Quirkwatch is running locally.
 
-  Dashboard     ${stack.url}/${adminToken() ? "   (sign in with ADMIN_TOKEN)" : ""}
+  Dashboard     ${dashboard}
   Webhook URL   ${stack.url}/webhooks/stackone   (generic Standard Webhooks: ${stack.url}/webhooks/generic)
-  Signing       ${secretFromEnv ? "STACKONE_WEBHOOK_SECRET from the environment" : `the development secret "${DEV_STACKONE_SECRET}" (set STACKONE_WEBHOOK_SECRET to change it)`}
+  Signing       ${signing}${off.join("")}${network}
   Incidents     GET ${stack.url}/incidents${auth}
-  Subscriptions POST/GET ${stack.url}/subscriptions   (Slack, webhook: http://127.0.0.1 allowed locally; email: ${email ? "sent" : "to the outbox"})
+  Subscriptions POST/GET ${stack.url}/subscriptions   (Slack, webhook${allowLocalUrls() ? ": loopback and private addresses allowed (ALLOW_PRIVATE_DESTINATIONS=1)" : ""}; email: ${email ? "sent" : "to the outbox"})
   Data          ${storage}
   Alerts        printed here${slack ? `, and posted to Slack at ${redactUrl(slack)}` : " (set SLACK_WEBHOOK_URL to post them to Slack too)"}
   Email         ${email ? `sent through ${describeSmtpUrl(email.smtpUrl)} from ${email.from}, and kept at GET ${stack.url}/outbox${auth}` : `not sent: printed here and kept at GET ${stack.url}/outbox${auth} (set SMTP_URL and EMAIL_FROM to send it)`}

@@ -84,8 +84,11 @@ export const pageDir = (): string => env("QUIRKWATCH_PAGE_DIR") ?? PACKAGED_PAGE
 
 export const rulesPath = (): string | undefined => env("QUIRKWATCH_RULES");
 
-/** Only the local stack may deliver to http://127.0.0.1 and http://localhost. */
-export const allowLocalUrls = (): boolean => env("QUIRKWATCH_LOCAL") === "1";
+/**
+ * ALLOW_PRIVATE_DESTINATIONS=1: subscriptions may point at loopback and private addresses
+ * (http only for 127.0.0.1 and localhost). Off unless the operator opts in, on either engine.
+ */
+export const allowLocalUrls = (): boolean => env("ALLOW_PRIVATE_DESTINATIONS") === "1";
 
 /** The StackOne API key the request-log poller reads logs with; the poller is off without it. */
 export const stackoneApiKey = (): string | undefined =>

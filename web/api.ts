@@ -44,6 +44,18 @@ export const savedToken = () => sessionStorage.getItem(TOKEN_KEY) ?? undefined;
 export const saveToken = (token: string) => sessionStorage.setItem(TOKEN_KEY, token);
 export const forgetToken = () => sessionStorage.removeItem(TOKEN_KEY);
 
+/**
+ * `npm start` prints the dashboard's link as `/#token=<token>`: a fragment, which the browser
+ * never sends to a server. The page keeps the token for this tab and takes it out of the
+ * address bar, so it is not left in history, bookmarks or a shared screen.
+ */
+export function takeTokenFromAddress(): void {
+  const token = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (!token) return;
+  saveToken(token);
+  history.replaceState(null, "", `${location.pathname}${location.search}`);
+}
+
 /** Calls the admin API on this origin with the token, if any (a local stack may be open). */
 export async function call<T>(
   token: string | undefined,

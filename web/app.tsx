@@ -93,7 +93,7 @@ export function App() {
     }
   }, [api]);
 
-  // First load: a saved token, or none (a local stack may run without ADMIN_TOKEN).
+  // First load: the token saved in this tab (or just taken from the link `npm start` printed).
   useEffect(() => {
     const saved = savedToken();
     call(saved, "GET", "/mutes")

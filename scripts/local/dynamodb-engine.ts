@@ -8,6 +8,7 @@ import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
 import { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
 import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
+import { specOf } from "../../shared/api/route.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { periodicTasks, runPeriodically } from "./background-tasks.ts";
 import { formatNotice } from "./console-notice.ts";
@@ -21,6 +22,7 @@ import {
   emailSubscriber,
   localEmail,
   MemoryEmailOutbox,
+  OUTBOX_ROUTE,
   outboxHandler,
   sendingEmailSubscriber,
 } from "./outbox.ts";
@@ -134,7 +136,7 @@ export async function startDynamoEngine(
   return {
     name: "dynamodb",
     queue,
-    routes: [...Object.keys(API_ROUTES), "GET /outbox"],
+    routes: [...Object.values(API_ROUTES).map(specOf), OUTBOX_ROUTE],
     handle: (event) => (event.routeKey in API_ROUTES ? api(event) : outbox(event)),
     async stats() {
       const q = queue.stats();

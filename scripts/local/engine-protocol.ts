@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type { RouteSpec } from "../../shared/api/route.ts";
 import type { QueueMessage } from "../../shared/ingest/queue.ts";
 import type { MetricTotals } from "../../shared/metrics.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
@@ -100,7 +101,7 @@ export type WorkerMessage =
   | { id: number; ok: false; error: string }
   | { log: string }
   /** Started; these are the routes it answers (`request`), and its processed mark. */
-  | { ready: true; routes: string[]; processedThrough: number }
+  | { ready: true; routes: RouteSpec[]; processedThrough: number }
   | { failed: string }
   /** Every row of queue.db up to this seq is processed and on disk: it may be deleted. */
   | { processed: number }

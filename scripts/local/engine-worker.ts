@@ -4,6 +4,7 @@ import { SqliteBatchProcessor } from "../../shared/adapters/sqlite/batch-process
 import { openSqliteEngine } from "../../shared/adapters/sqlite/engine.ts";
 import { OutboxDelivery } from "../../shared/adapters/sqlite/outbox-delivery.ts";
 import { probeWrite } from "../../shared/adapters/sqlite/write-probe.ts";
+import { specOf } from "../../shared/api/route.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { Subscriber } from "../../shared/incidents/bus.ts";
 import { type EventQueue, QueueUnavailable } from "../../shared/ingest/queue.ts";
@@ -20,7 +21,13 @@ import type {
   WorkerMessage,
   WorkerStats,
 } from "./engine-protocol.ts";
-import { emailSubscriber, localEmail, outboxHandler, sendingEmailSubscriber } from "./outbox.ts";
+import {
+  emailSubscriber,
+  localEmail,
+  OUTBOX_ROUTE,
+  outboxHandler,
+  sendingEmailSubscriber,
+} from "./outbox.ts";
 
 /**
  * The SQLite engine's thread: it alone writes quirkwatch.db, so writes never wait for a lock.
@@ -39,7 +46,6 @@ const now = settings.clock ? new ManualClock(settings.clock).now : () => new Dat
 /** Who the outbox owes each notice to. */
 const SUBSCRIBERS = ["console", "slack", "webhook", "email", "pagerduty"];
 const CLEANUP_EVERY_MS = 60_000;
-const OUTBOX_ROUTE = "GET /outbox";
 /** On shutdown, deliveries in flight get this long; what is left is delivered after a restart. */
 const CLOSE_DELIVERY_MS = 2_000;
 
@@ -221,6 +227,6 @@ processor.start();
 delivery.wake();
 post({
   ready: true,
-  routes: [...Object.keys(API_ROUTES), OUTBOX_ROUTE],
+  routes: [...Object.values(API_ROUTES).map(specOf), OUTBOX_ROUTE],
   processedThrough: processor.processedThrough(),
 });

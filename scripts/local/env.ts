@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { savedAdminToken } from "./admin-token.ts";
 
 /** The environment, then an optional `.env` (which never overrides what is already set). */
 export function loadEnv(): void {
@@ -8,6 +9,7 @@ export function loadEnv(): void {
 /** The port `npm start` listens on, and `npm run demo` sends to. */
 export const configuredPort = (): number => Number(process.env.PORT || 3000);
 export const configuredHost = (): string => process.env.HOST || "127.0.0.1";
+export const configuredDataDir = (): string => process.env.DATA_DIR || ".data";
 
 /** The StackOne webhook secret `npm start` checks when STACKONE_WEBHOOK_SECRET is not set. */
 export const DEV_STACKONE_SECRET = "quirkwatch-dev-secret";
@@ -18,4 +20,6 @@ export const DEV_STACKONE_SECRET = "quirkwatch-dev-secret";
  */
 export const localStackoneSecret = (): string =>
   process.env.STACKONE_WEBHOOK_SECRET || DEV_STACKONE_SECRET;
-export const localAdminToken = (): string | undefined => process.env.ADMIN_TOKEN || undefined;
+/** ADMIN_TOKEN, else the token a stack started without it keeps in DATA_DIR. */
+export const localAdminToken = (): string | undefined =>
+  process.env.ADMIN_TOKEN || savedAdminToken(configuredDataDir());

@@ -1,3 +1,4 @@
+import type { RouteSpec } from "../../shared/api/route.ts";
 import type { EventQueue } from "../../shared/ingest/queue.ts";
 import type { LocalHandler } from "./api-gateway.ts";
 import type { EngineMetrics, EngineStats, Health } from "./engine-protocol.ts";
@@ -9,8 +10,8 @@ import type { EngineMetrics, EngineStats, Health } from "./engine-protocol.ts";
 export interface LocalEngine {
   name: "sqlite" | "dynamodb";
   queue: EventQueue;
-  /** The route keys `handle` answers: the admin API's and `GET /outbox`. */
-  routes: string[];
+  /** The routes `handle` answers: the admin API's and `GET /outbox`. */
+  routes: RouteSpec[];
   handle: LocalHandler;
   stats(): Promise<EngineStats>;
   /** `GET /healthz`: the storage takes writes and the queue drains. */

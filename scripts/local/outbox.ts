@@ -2,6 +2,7 @@ import type { MessageAttributeValue } from "@aws-sdk/client-sns";
 import { snsEntries } from "../../shared/adapters/aws/sns-bus.ts";
 import { SmtpEmailSender } from "../../shared/adapters/smtp/smtp-sender.ts";
 import { type ApiRequest, type ApiResponse, authorize, json } from "../../shared/api/http.ts";
+import { NO_BODY, type RouteSpec } from "../../shared/api/route.ts";
 import type { Subscriber } from "../../shared/incidents/bus.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { count } from "../../shared/metrics.ts";
@@ -158,6 +159,14 @@ export function sendingEmailSubscriber(
 }
 
 /** `GET /outbox`, admin-token protected like the rest of the API. */
+/** The emails the local stack kept, newest first. */
+export const OUTBOX_ROUTE: RouteSpec = {
+  method: "GET",
+  path: "/outbox",
+  auth: "token",
+  maxBodyBytes: NO_BODY,
+};
+
 export function outboxHandler(outbox: EmailOutbox, adminToken: string | undefined) {
   return async (request: ApiRequest): Promise<ApiResponse> =>
     authorize(request, adminToken) ?? json(200, { emails: await outbox.list() });

@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { openEventQueue, type SqliteEventQueue } from "../../shared/adapters/sqlite/event-queue.ts";
 import { probeWrite } from "../../shared/adapters/sqlite/write-probe.ts";
+import type { RouteSpec } from "../../shared/api/route.ts";
 import type { QueueMessage } from "../../shared/ingest/queue.ts";
 import { QueueUnavailable } from "../../shared/ingest/queue.ts";
 import {
@@ -96,7 +97,7 @@ export async function startSqliteEngine(
       pending.clear();
     });
   });
-  let routes: string[] = [];
+  let routes: RouteSpec[] = [];
   try {
     queue.resumeAfter(await ready);
   } catch (error) {

@@ -3,16 +3,20 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHandler as createIngest } from "../../functions/ingest.ts";
-import { authorize, json } from "../../shared/api/http.ts";
-import { count, MetricTotals, recordMetricsTo } from "../../shared/metrics.ts";
+import { error, json } from "../../shared/api/http.ts";
+import { NO_BODY, route } from "../../shared/api/route.ts";
+import { MAX_BODY_BYTES } from "../../shared/ingest/receive.ts";
+import { count, MetricTotals, recordMetricsTo, rejectionReason } from "../../shared/metrics.ts";
 import { PAGERDUTY_EVENTS_URL } from "../../shared/notify/pagerduty.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
 import { accountStatusLookup } from "../../shared/sources/stackone/linked-accounts.ts";
 import { buildPage } from "../build-page.ts";
-import { createApiGateway, type LocalHandler } from "./api-gateway.ts";
+import { ensureAdminToken } from "./admin-token.ts";
+import { createApiGateway, type LocalHandler, type LocalRoute } from "./api-gateway.ts";
 import type { ManualClock } from "./clock.ts";
 import { lockDataDir } from "./data-lock.ts";
 import type { EngineStats } from "./engine-protocol.ts";
+import { allowedHostNames } from "./exposure.ts";
 import type { LocalEngine } from "./local-engine.ts";
 import { localMetrics } from "./metrics.ts";
 import { type LocalPollerOptions, POLLER_TASK } from "./poller.ts";
@@ -36,7 +40,12 @@ export type StackOptions = {
   rules: QuirkRule[];
   stackoneSecrets: string[];
   genericSecret?: string;
+  /** Webhook sources switched off, with the reason their route answers (404). */
+  webhooksOff?: Partial<Record<string, string>>;
+  /** The admin API's token; without one, the token kept in the data folder (made on first start). */
   adminToken?: string;
+  /** Host header names answered besides loopback and the bound host (ALLOWED_HOSTS). */
+  allowedHosts?: string[];
   sweepIntervalMs: number;
   log?: (line: string) => void;
   /** The default Slack channel: every notice is posted to it. */
@@ -50,7 +59,7 @@ export type StackOptions = {
   reauthUrlTemplate?: string;
   /** SMTP_URL and EMAIL_FROM: email is sent through that server; printed when absent. */
   email?: { smtpUrl: string; from: string };
-  /** Destinations may be http://127.0.0.1 and http://localhost; true unless set false. */
+  /** Subscriptions may point at loopback and private addresses (ALLOW_PRIVATE_DESTINATIONS). */
   allowLocalUrls?: boolean;
   /** StackOne's request logs, polled when STACKONE_API_KEY is set. */
   stackonePoller?: LocalPollerOptions;
@@ -75,11 +84,15 @@ export async function startStack(options: StackOptions) {
   const totals = new MetricTotals();
   const previousSink = recordMetricsTo(totals);
   try {
+    const token =
+      options.adminToken !== undefined
+        ? { token: options.adminToken, created: false, kept: false }
+        : { ...ensureAdminToken(dataDir), kept: true };
     const settings = {
       dataDir,
       maxBytes: options.maxBytes,
       rules: options.rules,
-      adminToken: options.adminToken,
+      adminToken: token.token,
       slackWebhookUrl: options.slackWebhookUrl,
       slackSigningSecret: options.slackSigningSecret,
       pagerdutyEventsUrl: options.pagerdutyEventsUrl ?? PAGERDUTY_EVENTS_URL,
@@ -89,7 +102,7 @@ export async function startStack(options: StackOptions) {
         (options.port ? `http://${options.host ?? "127.0.0.1"}:${options.port}` : undefined),
       reauthUrlTemplate: options.reauthUrlTemplate,
       email: options.email,
-      allowLocalUrls: options.allowLocalUrls ?? true,
+      allowLocalUrls: options.allowLocalUrls ?? false,
       sweepIntervalMs: options.sweepIntervalMs,
       stackonePoller: options.stackonePoller,
       // Built fresh at every start: the page is always the one in web/.
@@ -131,18 +144,30 @@ export async function startStack(options: StackOptions) {
       }
       return result;
     };
-    const routes: Record<string, LocalHandler> = { "POST /webhooks/{source}": webhook };
-    for (const routeKey of running.routes) routes[routeKey] = running.handle;
-    // For a load balancer or an orchestrator: no token, nothing but whether to send traffic.
-    routes["GET /healthz"] = async () => {
-      const health = await running.health();
-      return health.ok
-        ? json(200, { status: "ok" })
-        : json(503, { status: "unavailable", reason: health.reason });
-    };
-    const metrics = localMetrics(running, totals);
-    routes["GET /metrics"] = async (event) =>
-      authorize(event, options.adminToken) ?? (await metrics());
+    const off = options.webhooksOff ?? {};
+    const routes: LocalRoute[] = [
+      {
+        ...route("POST /webhooks/{source}", "signature", MAX_BODY_BYTES, webhook),
+        // A source switched off is refused before its body is read.
+        precheck: ({ pathParameters }) => {
+          const reason = off[pathParameters.source ?? ""];
+          return reason === undefined
+            ? undefined
+            : error(404, `webhooks from ${sourceOf(pathParameters)} are off`, [
+                { path: "source", message: reason },
+              ]);
+        },
+      },
+      ...running.routes.map((spec) => ({ ...spec, handler: running.handle })),
+      // For a load balancer or an orchestrator: no token, nothing but whether to send traffic.
+      route("GET /healthz", "none", NO_BODY, async () => {
+        const health = await running.health();
+        return health.ok
+          ? json(200, { status: "ok" })
+          : json(503, { status: "unavailable", reason: health.reason });
+      }),
+      route("GET /metrics", "token", NO_BODY, localMetrics(running, totals)),
+    ];
     const stats = async (): Promise<StackStats> => ({
       ...(await running.stats()),
       rejected,
@@ -150,22 +175,35 @@ export async function startStack(options: StackOptions) {
       peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
     });
     // Local only: what the pipeline did, for tests and the bench.
-    routes["GET /_local/stats"] = async () => ({
-      statusCode: 200,
-      body: JSON.stringify(await stats()),
-    });
+    routes.push(
+      route("GET /_local/stats", "token", NO_BODY, async () => ({
+        statusCode: 200,
+        body: JSON.stringify(await stats()),
+      })),
+    );
 
-    const server = createApiGateway(routes, (_route, params) => {
-      rejected += 1;
-      count("events_rejected", { reason: "too_large" });
-      log(`webhook rejected: ${sourceOf(params)} 413 the body is too large`);
+    const host = options.host ?? "127.0.0.1";
+    const server = createApiGateway(routes, {
+      adminToken: token.token,
+      allowedHosts: allowedHostNames(host, options.allowedHosts ?? []),
+      onRefused: (refused, params, answer) => {
+        if (refused.path !== "/webhooks/{source}") return;
+        rejected += 1;
+        count("events_rejected", { reason: rejectionReason(answer.statusCode ?? 0) });
+        log(`webhook rejected: ${sourceOf(params)} ${answer.statusCode} ${reasonOf(answer.body)}`);
+      },
     });
-    await listen(server, options.port, options.host ?? "127.0.0.1");
+    await listen(server, options.port, host);
     const { port } = server.address() as AddressInfo;
 
     return {
-      url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+      url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
       port,
+      /** The admin token every admin route requires. */
+      adminToken: token.token,
+      /** Whether the token is the one kept in the data folder, and whether this start made it. */
+      adminTokenKept: token.kept,
+      adminTokenCreated: token.created,
       engine: running.name,
       dataDir,
       stats,

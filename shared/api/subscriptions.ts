@@ -32,7 +32,7 @@ export type SubscriptionApiDeps = {
   email: EmailSubscriptions;
   /** How Quirkwatch sends email itself (SMTP, SES), when it does: `send test` uses it. */
   emailSending?: EmailSending;
-  /** Only the local stack may use http://127.0.0.1 and http://localhost destinations. */
+  /** ALLOW_PRIVATE_DESTINATIONS: loopback and private destinations are allowed. */
   allowLocalUrls: boolean;
   /** Resolves destination hosts; the system resolver when absent. */
   lookup?: HostLookup;

@@ -5,6 +5,7 @@ import {
   type ValidationIssue,
 } from "../events/event.ts";
 import { eventTimeIssue } from "../events/event-time.ts";
+import { JsonTooDeep, MAX_JSON_DEPTH, parseBoundedJson } from "../json-depth.ts";
 import {
   normalizeStackone,
   type RawBody,
@@ -111,8 +112,13 @@ function decodeUtf8(body: Buffer): string {
 
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseBoundedJson(text);
   } catch (error) {
+    if (error instanceof JsonTooDeep) {
+      throw new IngestRejection(422, error.message, [
+        { path: "", message: `at most ${MAX_JSON_DEPTH} levels of arrays and objects` },
+      ]);
+    }
     throw new IngestRejection(400, "the body is not valid JSON", [
       { path: "", message: error instanceof Error ? error.message : "unparseable" },
     ]);

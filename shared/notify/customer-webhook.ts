@@ -11,6 +11,7 @@ import {
   assertPublicAddress,
   DestinationUrlError,
   type HostLookup,
+  isPrivateAddress,
   validateDestinationUrl,
 } from "./url-guard.ts";
 
@@ -53,16 +54,11 @@ function failed(reason: string): { done: DeliveryResult } {
   return { done: { status: "failed", reason } };
 }
 
-/** Loopback, which the local stack may reach through `localhost`. */
-function isLoopback(address: string): boolean {
-  return /^127\./.test(address) || address === "::1" || address === "::ffff:127.0.0.1";
-}
-
 /**
  * A `lookup` for node:http that checks the address actually connected to, so a host that
  * resolved to a public address when validated cannot switch to a private one (DNS rebinding).
  */
-function guardedLookup(resolveHost: HostLookup, allowLoopback: boolean): LookupFunction {
+function guardedLookup(resolveHost: HostLookup, allowPrivate: boolean): LookupFunction {
   return (hostname, options, callback) => {
     resolveHost(hostname).then(
       (addresses) => {
@@ -71,7 +67,7 @@ function guardedLookup(resolveHost: HostLookup, allowLoopback: boolean): LookupF
             throw new DestinationUrlError("unresolvable", `the host ${hostname} has no address`);
           }
           for (const address of addresses) {
-            if (!(allowLoopback && isLoopback(address))) assertPublicAddress(address);
+            if (!(allowPrivate && isPrivateAddress(address))) assertPublicAddress(address);
           }
         } catch (error) {
           callback(error as Error, "", 0);
@@ -148,9 +144,9 @@ function classify(status: number): Attempt {
   return failed(`HTTP ${status}`);
 }
 
-/** Only `localhost` in the local stack may resolve to loopback; nothing else may. */
-function allowLoopback(url: URL, options: DeliveryOptions): boolean {
-  return options.allowLocal && url.hostname === "localhost";
+/** With ALLOW_PRIVATE_DESTINATIONS, loopback and private addresses may be connected to. */
+function allowPrivate(options: DeliveryOptions): boolean {
+  return options.allowLocal;
 }
 
 export async function deliverCustomerWebhook(
@@ -203,7 +199,7 @@ export async function deliverCustomerWebhook(
       { ...signature, "content-type": "application/json", "user-agent": "Quirkwatch-Webhooks/1" },
       {
         timeoutMs,
-        lookup: guardedLookup(options.lookup ?? systemLookup, allowLoopback(url, options)),
+        lookup: guardedLookup(options.lookup ?? systemLookup, allowPrivate(options)),
       },
     );
     if ("done" in outcome) return outcome.done;

@@ -1,6 +1,5 @@
 import { backoff, sleep } from "../retry.ts";
 import type { SlackMessage, SlackResponseMessage } from "./slack.ts";
-import { oneLine, truncate } from "./text.ts";
 
 /**
  * Posts messages to Slack incoming webhooks: at most one a second per webhook, retrying what
@@ -48,10 +47,45 @@ export function retryAfterMs(header: string | null): number {
   return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds * 1000) : 1_000;
 }
 
-/** Slack's plain-text error (`no_service`), made safe to store and log. */
+/**
+ * Slack's documented error words (plain-text bodies, alerting-facts.md). Only these are
+ * repeated: anything else a destination answers is not ours to show or store.
+ */
+const SLACK_ERRORS = new Set([
+  "invalid_payload",
+  "no_text",
+  "action_prohibited",
+  "invalid_token",
+  "channel_not_found",
+  "no_service",
+  "no_service_id",
+  "no_team",
+  "team_disabled",
+  "channel_is_archived",
+  "rollup_error",
+  "posting_to_general_channel_denied",
+  "too_many_attachments",
+  "msg_too_long",
+  "msg_blocks_too_long",
+]);
+/** Enough for any of Slack's error words; the rest of a body is never read. */
+const ERROR_READ_BYTES = 64;
+
+/** Slack's error word (`no_service`), or "" when the answer is anything else. */
 async function errorText(response: Response): Promise<string> {
-  const text = await response.text().catch(() => "");
-  return truncate(oneLine(text), 100);
+  let text = "";
+  try {
+    const reader = response.body?.getReader();
+    const first = reader ? await reader.read() : undefined;
+    await reader?.cancel();
+    text = Buffer.from(first?.value ?? [])
+      .subarray(0, ERROR_READ_BYTES)
+      .toString("utf8")
+      .trim();
+  } catch {
+    return "";
+  }
+  return SLACK_ERRORS.has(text) ? text : "";
 }
 
 export class SlackPoster {

@@ -4,7 +4,8 @@ import { BlockList, isIPv4, isIPv6 } from "node:net";
 /**
  * Destination URLs come from admins and customers; we POST to them from inside AWS. Only public
  * https hosts are allowed, so a destination cannot reach the metadata service, the VPC, or the
- * machine itself (SSRF). The local stack may also use http://127.0.0.1 and http://localhost.
+ * machine itself (SSRF). With ALLOW_PRIVATE_DESTINATIONS the operator allows loopback and private
+ * addresses too, and http for 127.0.0.1 and localhost.
  */
 
 export type DestinationKind = "slack" | "webhook";
@@ -112,6 +113,34 @@ function privateAddress(address: string): DestinationUrlError {
   );
 }
 
+/**
+ * Loopback and private networks: what ALLOW_PRIVATE_DESTINATIONS opens. Link-local (the
+ * metadata service), multicast and reserved addresses stay closed even then.
+ */
+const privateV4 = new BlockList();
+for (const [network, prefix] of [
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["172.16.0.0", 12],
+  ["192.168.0.0", 16],
+] as const)
+  privateV4.addSubnet(network, prefix, "ipv4");
+const privateV6 = new BlockList();
+privateV6.addAddress("::1", "ipv6");
+privateV6.addSubnet("fc00::", 7, "ipv6"); // unique local
+
+/** True when `address` (an IP literal) is loopback or on a private network. */
+export function isPrivateAddress(address: string): boolean {
+  const bare = (address.startsWith("[") ? address.slice(1, -1) : address).split("%")[0] ?? "";
+  if (isIPv4(bare)) return privateV4.check(bare, "ipv4");
+  if (!isIPv6(bare)) return false;
+  const groups = ipv6Groups(bare);
+  const embedded = embeddedIPv4(groups);
+  if (embedded !== undefined && groups[0] !== 0x2002) return privateV4.check(embedded, "ipv4");
+  return privateV6.check(bare, "ipv6");
+}
+
 /** Throws DestinationUrlError unless `address` (an IP literal) is a public internet address. */
 export function assertPublicAddress(address: string): void {
   const bare = address.startsWith("[") && address.endsWith("]") ? address.slice(1, -1) : address;
@@ -176,7 +205,7 @@ export async function validateDestinationUrl(url: string, options: UrlGuardOptio
 
   const host = parsed.hostname;
   if (isIPv4(host) || host.startsWith("[")) {
-    assertPublicAddress(host);
+    if (!(options.allowLocal && isPrivateAddress(host))) assertPublicAddress(host);
     return parsed;
   }
 
@@ -189,7 +218,9 @@ export async function validateDestinationUrl(url: string, options: UrlGuardOptio
   if (addresses.length === 0) {
     throw new DestinationUrlError("unresolvable", `the host ${host} has no address`);
   }
-  for (const address of addresses) assertPublicAddress(address);
+  for (const address of addresses) {
+    if (!(options.allowLocal && isPrivateAddress(address))) assertPublicAddress(address);
+  }
   return parsed;
 }
 

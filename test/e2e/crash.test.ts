@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StackStats } from "../../scripts/local/stack.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";
 import {
+  adminJson,
   eventually,
-  getJson,
   postStackone,
   type RunningStack,
   startLocalStack,
@@ -108,10 +108,10 @@ describe("npm start, killed with SIGKILL and started again", () => {
 
     // Every 202 was committed: once the queue is empty, everything is counted.
     await eventually(async () => {
-      const stats = await getJson<StackStats>(`${last.url}/_local/stats`);
+      const stats = await adminJson<StackStats>(last, "/_local/stats");
       return stats.queue.pending === 0 ? true : undefined;
     }, 60_000);
-    const { incidents } = await getJson<{ incidents: Incident[] }>(`${last.url}/incidents`);
+    const { incidents } = await adminJson<{ incidents: Incident[] }>(last, "/incidents");
     expect(incidents).toHaveLength(ACCOUNTS);
     for (const incident of incidents) {
       expect(incident).toMatchObject({ count: EVENTS / ACCOUNTS, status: "firing" });

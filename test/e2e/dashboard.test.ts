@@ -2,7 +2,7 @@ import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { request } from "../../scripts/local/scenarios.ts";
 import { type Browser, screenshot, startBrowser } from "../support/browser.ts";
-import { startReceiver } from "../support/http-receiver.ts";
+import { startReceiver, status } from "../support/http-receiver.ts";
 import {
   eventually,
   getJson,
@@ -421,19 +421,59 @@ describe("the dashboard", () => {
   });
 });
 
-describe("the dashboard on a local stack without ADMIN_TOKEN", () => {
-  it("opens without asking for a token", async () => {
-    const open = await startLocalStack({ ADMIN_TOKEN: "" });
+describe("the dashboard on a local stack started without ADMIN_TOKEN", () => {
+  it("opens from the link npm start prints, keeps its token for the tab and hides it", async () => {
+    const own = await startLocalStack({ ADMIN_TOKEN: "" });
     try {
-      await postStackone(open.url, [leverDown("br_open")]);
+      await postStackone(own.url, [leverDown("br_link")]);
+      const link = /Dashboard\s+(http:\/\/\S+\/#token=\S+)/.exec(own.output())?.[1];
+      expect(link).toBe(`${own.url}/#token=${own.adminToken}`);
       const page = await browser.page();
-      await page.goto(open.url);
-      await expect.poll(() => card(page, "br_open").count()).toBe(1);
+      await page.goto(link ?? "");
+      await expect.poll(() => card(page, "br_link").count()).toBe(1);
       expect(await page.getByLabel("Admin token").count()).toBe(0);
-      await screenshot(page, "open-stack");
+      // Out of the address bar and history; kept in this tab only.
+      expect(page.url()).toBe(`${own.url}/`);
+      expect(await page.evaluate(() => sessionStorage.getItem("quirkwatch.admin-token"))).toBe(
+        own.adminToken,
+      );
+      await page.reload();
+      await expect.poll(() => card(page, "br_link").count()).toBe(1);
+      await screenshot(page, "token-link");
       await page.close();
+
+      // Another tab, without the link, asks for the token: sessionStorage is per tab.
+      const other = await browser.page();
+      await other.goto(own.url);
+      await expect.poll(() => other.getByLabel("Admin token").count()).toBe(1);
+      await other.close();
     } finally {
-      await open.stop();
+      await own.stop();
+    }
+  }, 120_000);
+});
+
+describe("the dashboard's API against other sites", () => {
+  it("refuses a form a page of another origin submits to create a subscription", async () => {
+    const attacker = await startReceiver();
+    try {
+      // A page on another origin auto-submits a text/plain form whose body is JSON to the stack.
+      const html = `<form id="f" method="POST" action="${stack.url}/subscriptions" enctype="text/plain">
+        <input name='{"kind":"webhook","target":"${attacker.base}/loot","x":"' value='"}'></form>
+        <script>document.getElementById("f").submit()</script>`;
+      attacker.script("/attack", status(200, html, { "content-type": "text/html" }));
+      const page = await browser.page();
+      const answered = page.waitForResponse((r) => r.url() === `${stack.url}/subscriptions`);
+      await page.goto(`${attacker.base}/attack`);
+      expect((await answered).status()).toBe(403);
+      await page.close();
+      const { subscriptions } = await getJson<{ subscriptions: { target: string }[] }>(
+        `${stack.url}/subscriptions`,
+        { headers: auth },
+      );
+      expect(subscriptions.filter((s) => s.target.startsWith(attacker.base))).toEqual([]);
+    } finally {
+      await attacker.close();
     }
   });
 });

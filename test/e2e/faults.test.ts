@@ -8,9 +8,10 @@ import type { StackStats } from "../../scripts/local/stack.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { type Reply, startReceiver } from "../support/http-receiver.ts";
 import {
+  adminJson,
   eventually,
-  getJson,
   postStackone,
+  type RunningStack,
   SECRET,
   startExpectingFailure,
   startLocalStack,
@@ -26,11 +27,11 @@ const revoked = (id: string, account = "acct-fault", pad = "") => ({
 });
 
 type Incident = { account_id: string; count: number };
-const incidents = async (url: string, query = "") =>
-  (await getJson<{ incidents: Incident[] }>(`${url}/incidents?limit=1000${query}`)).incidents;
-const idle = (url: string) =>
+const incidents = async (stack: RunningStack, query = "") =>
+  (await adminJson<{ incidents: Incident[] }>(stack, `/incidents?limit=1000${query}`)).incidents;
+const idle = (stack: RunningStack) =>
   eventually(async () => {
-    const stats = await getJson<StackStats>(`${url}/_local/stats`);
+    const stats = await adminJson<StackStats>(stack, "/_local/stats");
     return stats.queue.pending === 0 ? stats : undefined;
   }, 60_000);
 
@@ -61,7 +62,7 @@ describe("npm start under faults", () => {
       // One firing notice: after it got through, nothing more was posted for it.
       await new Promise((r) => setTimeout(r, 2_000));
       expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
-      const [incident] = await incidents(stack.url);
+      const [incident] = await incidents(stack);
       expect(incident?.count).toBeGreaterThan(20);
     } finally {
       await stack.stop();
@@ -147,8 +148,8 @@ describe("npm start under faults", () => {
     // With room again, every event that got a 202 is counted, once; none of the refused ones.
     const roomy = await startLocalStack({}, dataDir);
     try {
-      await idle(roomy.url);
-      const counted = (await incidents(roomy.url)).reduce((sum, i) => sum + i.count, 0);
+      await idle(roomy);
+      const counted = (await incidents(roomy)).reduce((sum, i) => sum + i.count, 0);
       expect(counted).toBe(accepted.size);
     } finally {
       await roomy.stop();

@@ -7,6 +7,7 @@ import { type Stack, startStack } from "../../scripts/local/stack.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { generateSecret } from "../../shared/standard-webhooks.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";
+import { adminJson } from "../support/local-stack.ts";
 import { type StackoneServer, startStackoneServer } from "../support/stackone-server.ts";
 
 /**
@@ -97,7 +98,7 @@ describe("forwarding errors from the StackOne SDK", () => {
     await expect(createNote(client)).resolves.toMatchObject({ statusCode: 201 });
     await stack.settle();
 
-    const { incidents } = (await (await fetch(`${stack.url}/incidents`)).json()) as {
+    const { incidents } = (await adminJson(stack, "/incidents")) as {
       incidents: Record<string, unknown>[];
     };
     const byRule = Object.fromEntries(incidents.map((i) => [i.rule_id, i]));

@@ -89,6 +89,8 @@ for (const engine of ENGINES)
         rules: BUILTIN_RULES,
         stackoneSecrets: [SECRET],
         adminToken: TOKEN,
+        // The receivers here are on 127.0.0.1.
+        allowLocalUrls: true,
         sweepIntervalMs: 24 * HOUR_MS,
         slackWebhookUrl: `${slack.base}${DEFAULT_SLACK}`,
         reauthUrlTemplate: "https://app.example.com/reconnect/{account_id}",

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ORGS, SCENARIOS } from "../../scripts/local/scenarios.ts";
 import { type Stack, startStack } from "../../scripts/local/stack.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
-import { eventually, getJson, type RunningStack, startLocalStack } from "../support/local-stack.ts";
+import {
+  adminJson,
+  eventually,
+  type RunningStack,
+  startLocalStack,
+} from "../support/local-stack.ts";
 import { type StackoneServer, startStackoneServer } from "../support/stackone-server.ts";
 
 /** StackOne's request logs in, incidents out: the poller in the local stack. */
@@ -19,8 +24,8 @@ type View = {
   provider_messages: string[];
 };
 
-async function incidents(url: string, query = ""): Promise<View[]> {
-  return (await getJson<{ incidents: View[] }>(`${url}/incidents?limit=1000${query}`)).incidents;
+async function incidents(stack: { url: string; adminToken: string }, query = ""): Promise<View[]> {
+  return (await adminJson<{ incidents: View[] }>(stack, `/incidents?limit=1000${query}`)).incidents;
 }
 
 let server: StackoneServer;
@@ -52,7 +57,7 @@ describe("the poller's own 401", () => {
     });
     const opened = await eventually(async () => {
       await stack.settle();
-      return (await incidents(stack.url, "&account_id=quirkwatch"))[0];
+      return (await incidents(stack, "&account_id=quirkwatch"))[0];
     });
     expect(opened).toMatchObject({
       rule_id: "stackone.request_logs_unreadable",
@@ -62,7 +67,7 @@ describe("the poller's own 401", () => {
     });
     await stack.pollNow();
     await stack.settle();
-    const [resolved] = await incidents(stack.url, "&account_id=quirkwatch");
+    const [resolved] = await incidents(stack, "&account_id=quirkwatch");
     expect(resolved).toMatchObject({ id: opened.id, status: "resolved" });
   });
 });
@@ -94,7 +99,7 @@ describe("npm start with STACKONE_API_KEY", () => {
       ).map((r) => r.incident ?? r.id),
     );
     const listed = await eventually(async () => {
-      const all = await incidents(running.url);
+      const all = await incidents(running);
       const keys = new Set(
         all.map((i) => BUILTIN_RULES.find((r) => r.id === i.rule_id)?.incident ?? i.rule_id),
       );

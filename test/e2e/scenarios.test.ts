@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SCENARIOS } from "../../scripts/local/scenarios.ts";
 import { type Stack, startStack } from "../../scripts/local/stack.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
-import { postStackone } from "../support/local-stack.ts";
+import { adminJson, postStackone } from "../support/local-stack.ts";
 
 /** Every scenario of `npm run demo` through the local stack: exactly the problems open incidents. */
 
@@ -33,8 +33,7 @@ const incidentKey = (ruleId: string) => ruleById.get(ruleId)?.incident ?? ruleId
 type View = { id: string; rule_id: string; account_id: string; [key: string]: unknown };
 
 async function incidents(): Promise<View[]> {
-  const response = await fetch(`${stack.url}/incidents?limit=1000`);
-  return ((await response.json()) as { incidents: View[] }).incidents;
+  return (await adminJson<{ incidents: View[] }>(stack, "/incidents?limit=1000")).incidents;
 }
 
 describe("the demo's scenarios", () => {
@@ -78,7 +77,7 @@ describe("the demo's scenarios", () => {
       },
       customer: { title: "Your Hibob connection is missing a permission" },
     });
-    const one = await (await fetch(`${stack.url}/incidents/${hibob403?.id}`)).json();
+    const one = await adminJson(stack, `/incidents/${hibob403?.id}`);
     expect(one).toEqual(hibob403);
   });
 });

@@ -109,7 +109,8 @@ describe("npm run smoke", () => {
   it("works against a local stack started with the defaults, with nothing set", async () => {
     const defaults = await startLocalStack({ STACKONE_WEBHOOK_SECRET: "" });
     try {
-      const result = await smoke([defaults.url], {});
+      // The stack's data folder, as `.data` is for both commands by default: the token is there.
+      const result = await smoke([defaults.url], { DATA_DIR: defaults.dataDir });
       expect(result.stderr).toBe("");
       expect(result.code).toBe(0);
       expect(result.stdout).toContain("Quirkwatch works end to end");

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startStack } from "../../scripts/local/stack.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
-import { getJson, postStackone } from "../support/local-stack.ts";
+import { adminJson, postStackone } from "../support/local-stack.ts";
 
 /**
  * queue.db (appended by the HTTP thread) beside quirkwatch.db (the processed mark, with the
@@ -36,8 +36,9 @@ async function run(dataDir: string, ids: string[]): Promise<number> {
     for (const id of ids)
       expect((await postStackone(stack.url, revoked(id), SECRET)).status).toBe(202);
     await stack.settle();
-    const { incidents } = await getJson<{ incidents: { count: number }[] }>(
-      `${stack.url}/incidents?account_id=acct-queue-file`,
+    const { incidents } = await adminJson<{ incidents: { count: number }[] }>(
+      stack,
+      "/incidents?account_id=acct-queue-file",
     );
     return incidents.reduce((sum, i) => sum + i.count, 0);
   } finally {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { StackStats } from "../../scripts/local/stack.ts";
-import { eventually, getJson, postStackone, startLocalStack } from "../support/local-stack.ts";
+import { adminJson, eventually, postStackone, startLocalStack } from "../support/local-stack.ts";
 
 const EVENTS = Number(process.env.STORM_EVENTS ?? 100_000);
 const PER_REQUEST = 100;
@@ -47,14 +47,15 @@ describe("a storm on one incident", () => {
 
       const incident = await eventually(async () => {
         // Idle first, then the incident: the other order can read it before the last batch lands.
-        const stats = await getJson<StackStats>(`${stack.url}/_local/stats`);
+        const stats = await adminJson<StackStats>(stack, "/_local/stats");
         const idle = stats.queue.pending === 0 && stats.queue.inFlight === 0;
-        const { incidents } = await getJson<{ incidents: { count: number; status: string }[] }>(
-          `${stack.url}/incidents?account_id=acct-storm`,
+        const { incidents } = await adminJson<{ incidents: { count: number; status: string }[] }>(
+          stack,
+          "/incidents?account_id=acct-storm",
         );
         return idle && incidents[0] ? incidents[0] : undefined;
       }, 400_000);
-      const stats = await getJson<StackStats>(`${stack.url}/_local/stats`);
+      const stats = await adminJson<StackStats>(stack, "/_local/stats");
 
       expect(incident).toMatchObject({ count: EVENTS, status: "firing" });
       expect(stats.notices).toBe(1);

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { savedAdminToken } from "../../scripts/local/admin-token.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { leakedSecrets, secretsOf } from "./log-secrets.ts";
 
@@ -10,6 +11,10 @@ export const SECRET = "e2e-secret";
 export type RunningStack = {
   url: string;
   dataDir: string;
+  /** ADMIN_TOKEN as given, else the token the stack made and keeps in its data folder. */
+  adminToken: string;
+  /** `Authorization: Bearer <token>`, for the admin API. */
+  auth: Record<string, string>;
   output: () => string;
   /**
    * The output once it holds `text` (the stack prints some lines a moment after answering, e.g.
@@ -23,7 +28,10 @@ export type RunningStack = {
   stop(signal?: NodeJS.Signals): Promise<void>;
 };
 
-/** Starts `npm start` as a user would, on a free port, and waits for its banner. */
+/**
+ * Starts `npm start` as a user would, on a free port, and waits for its banner. Tests may point
+ * subscriptions at receivers on 127.0.0.1 (ALLOW_PRIVATE_DESTINATIONS=1) unless `env` says not.
+ */
 export async function startLocalStack(
   env: Record<string, string> = {},
   dataDir?: string,
@@ -34,6 +42,7 @@ export async function startLocalStack(
     PORT: "0",
     DATA_DIR: dir,
     STACKONE_WEBHOOK_SECRET: SECRET,
+    ALLOW_PRIVATE_DESTINATIONS: "1",
     ...env,
   };
   const child: ChildProcess = spawn("npm", ["start", "--silent"], {
@@ -64,9 +73,14 @@ export async function startLocalStack(
       reject(new Error(`npm start exited:\n${output}`));
     });
   });
+  const given = "ADMIN_TOKEN" in env ? env.ADMIN_TOKEN : process.env.ADMIN_TOKEN;
+  const token = given || savedAdminToken(dir);
+  if (token === undefined) throw new Error(`npm start kept no admin token in ${dir}`);
   return {
     url,
     dataDir: dir,
+    adminToken: token,
+    auth: { authorization: `Bearer ${token}` },
     output: () => output,
     async printed(text, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
@@ -76,7 +90,12 @@ export async function startLocalStack(
       return output;
     },
     async stop(signal = "SIGTERM") {
-      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, signal);
+      try {
+        if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, signal);
+      } catch (error) {
+        // Stopped already: the group is gone.
+        if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+      }
       await exited;
       const leaked = leakedSecrets(output, secretsOf(childEnv, dir));
       if (leaked.length > 0) throw new Error(`npm start logged ${leaked.join(", ")}`);
@@ -102,6 +121,16 @@ export async function getJson<T = Record<string, unknown>>(
 ): Promise<T> {
   const response = await fetch(url, init);
   return (await response.json()) as T;
+}
+
+/** A GET on a stack's admin API (`npm start`'s or `startStack`'s), with its token. */
+export function adminJson<T = Record<string, unknown>>(
+  stack: { url: string; adminToken: string },
+  path: string,
+): Promise<T> {
+  return getJson<T>(`${stack.url}${path}`, {
+    headers: { authorization: `Bearer ${stack.adminToken}` },
+  });
 }
 
 /** Polls until `check` returns a value, or fails after `timeoutMs`. */

@@ -6,10 +6,11 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createHandler, handler } from "../../functions/ingest.ts";
 import { MemoryQueue } from "../../scripts/local/memory-queue.ts";
-import type { IntegrationEvent } from "../../shared/events/event.ts";
+import { EventValidationError, type IntegrationEvent } from "../../shared/events/event.ts";
 import type { EventQueue, QueueMessage } from "../../shared/ingest/queue.ts";
 import type { IngestDeps } from "../../shared/ingest/receive.ts";
 import { accountStatusLookup } from "../../shared/sources/stackone/linked-accounts.ts";
+import { normalizeStackone } from "../../shared/sources/stackone/normalize.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { generateSecret, sign } from "../../shared/standard-webhooks.ts";
 import { type StackoneServer, startStackoneServer } from "../support/stackone-server.ts";
@@ -426,6 +427,28 @@ describe("bodies", () => {
     );
     expectError(single, 422, /schema/);
     expect(single.body.details).toEqual([expect.objectContaining({ path: "provider" })]);
+  });
+
+  it("answers a signed StackOne batch nested 100,000 levels deep with 422 naming the limit", async () => {
+    const { queue, handle } = setup();
+    const depth = 100_000;
+    // One event without an id (so its id is a hash of it) that holds the deep value.
+    const body = `[{"account_id":"a","provider":"hibob","x":${"[".repeat(depth)}${"]".repeat(depth)}}]`;
+    const response = parse(await handle(stackoneRequest(body)));
+    expectError(response, 422, /deeper than 64 levels/);
+    expect(queue.messages).toEqual([]);
+    // Up to the limit is fine.
+    const ok = `[{"account_id":"a","provider":"hibob","x":${"[".repeat(62)}${"]".repeat(62)}}]`;
+    expect(parse(await handle(stackoneRequest(ok))).status).toBe(202);
+  });
+
+  it("answers an event too deep to hash with 422, whichever way it arrives", () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const payload = { account_id: "a", provider: "hibob", x: deep };
+    expect(() => normalizeStackone(payload, () => JSON.stringify(payload))).toThrow(
+      EventValidationError,
+    );
   });
 
   it("answers an unknown source with 404", async () => {

@@ -61,6 +61,18 @@ describe("POST /subscriptions/{id}/test", () => {
     expect(listed.status).toBe("active");
   });
 
+  it("repeats Slack's documented error words and nothing else a host answered", async () => {
+    const slack = await subscribe("slack", `${receiver.base}/services/internal`);
+    // A host that is not Slack answers with a page of its own: none of it is repeated.
+    receiver.script("/services/internal", status(404, "admin-console secret=hunter2"));
+    const answer = await test(slack.id);
+    expect(answer.body).toMatchObject({ delivered: false, outcome: "broken" });
+    expect(answer.body.detail).toMatch(/HTTP 404/);
+    expect(JSON.stringify(answer.body)).not.toMatch(/admin-console|hunter2/);
+    const [listed] = (await call("GET /subscriptions")).body.subscriptions;
+    expect(JSON.stringify(listed)).not.toMatch(/admin-console|hunter2/);
+  });
+
   it("signs the sample for a webhook with its own secret, and reports a failing endpoint", async () => {
     const hook = await subscribe("webhook", `${receiver.base}/hook`);
     const answer = await test(hook.id);

@@ -151,7 +151,7 @@ describe("validateDestinationUrl rejects", () => {
   });
 });
 
-describe("allowLocal", () => {
+describe("allowLocal (ALLOW_PRIVATE_DESTINATIONS)", () => {
   const local = (kind: "slack" | "webhook"): UrlGuardOptions => ({
     kind,
     allowLocal: true,
@@ -177,11 +177,25 @@ describe("allowLocal", () => {
     );
   });
 
+  it("allows private networks over https, and never link-local, multicast or reserved", async () => {
+    for (const url of [
+      "https://10.0.0.1/x",
+      "https://192.168.1.9/x",
+      "https://[::1]/x",
+      "https://[fd00::5]/x",
+    ]) {
+      await expect(validateDestinationUrl(url, local("webhook")), url).resolves.toBeInstanceOf(URL);
+    }
+    for (const url of ["https://169.254.169.254/x", "https://224.0.0.1/x", "https://[fe80::1]/x"]) {
+      expect(await reason(url, local("webhook")), url).toBe("private_address");
+    }
+    const metadata = { ...local("webhook"), lookup: async () => ["169.254.169.254"] };
+    expect(await reason("https://rebind.example.com/x", metadata)).toBe("private_address");
+  });
+
   it("relaxes nothing else", async () => {
     expect(await reason("http://hooks.example.com/x", local("webhook"))).toBe("insecure_scheme");
     expect(await reason("http://10.0.0.1/x", local("webhook"))).toBe("insecure_scheme");
-    expect(await reason("https://10.0.0.1/x", local("webhook"))).toBe("private_address");
-    expect(await reason("https://[::1]/x", local("webhook"))).toBe("private_address");
     expect(await reason("https://example.com/services/x", local("slack"))).toBe(
       "not_slack_webhook",
     );

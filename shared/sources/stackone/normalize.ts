@@ -132,7 +132,14 @@ function kindOf(
 }
 
 function hashId(rawBody: RawBody): string {
-  const text = typeof rawBody === "string" ? rawBody : rawBody();
+  let text: string;
+  try {
+    text = typeof rawBody === "string" ? rawBody : rawBody();
+  } catch (error) {
+    // Serializing a payload nested deeper than the stack allows: the sender's mistake, not ours.
+    if (!(error instanceof RangeError)) throw error;
+    throw new EventValidationError([{ path: "", message: "the payload nests too deeply to read" }]);
+  }
   return `sha256_${createHash("sha256").update(text).digest("base64url")}`;
 }
 
