@@ -117,16 +117,32 @@ export const stackonePollSeconds = (): number => positiveSeconds("STACKONE_POLL_
 export const stackonePollOverlapSeconds = (): number =>
   positiveSeconds("STACKONE_POLL_OVERLAP_SECONDS", 120);
 
+/** Provider incidents: how many distinct accounts within the window open one. */
+export const providerIncidentAccounts = (): number =>
+  positiveSeconds("PROVIDER_INCIDENT_ACCOUNTS", 5);
+
+/** Provider incidents: the window, in seconds, the accounts are counted over. */
+export const providerIncidentWindowSeconds = (): number =>
+  positiveSeconds("PROVIDER_INCIDENT_WINDOW_SECONDS", 600);
+
+/** How long a provider-side firing notice waits for a provider incident to form. */
+export const providerGroupWaitSeconds = (): number =>
+  positiveSeconds("PROVIDER_GROUP_WAIT_SECONDS", 60);
+
+/** Notices each destination gets on its own per minute; the rest of the minute go in a digest. */
+export const digestAfterPerMinute = (): number => positiveSeconds("DIGEST_AFTER_PER_MINUTE", 5);
+
 /** A configuration value the operator got wrong; names the variable. */
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/** A whole number, at least 1 (of seconds, accounts or notices, as `name` says). */
 function positiveSeconds(name: string, fallback: number): number {
   const value = env(name);
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
-    throw new ConfigError(`${name} must be a whole number of seconds, at least 1 (got "${value}")`);
+    throw new ConfigError(`${name} must be a whole number, at least 1 (got "${value}")`);
   }
   return Number(value);
 }

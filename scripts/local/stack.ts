@@ -208,6 +208,8 @@ export async function startStack(options: StackOptions) {
       dataDir,
       stats,
       sweepNow: () => running.runTask("sweeper"),
+      /** Runs any periodic task now (`digests`, `clean-up`) and waits for it. */
+      runTask: (name: string) => running.runTask(name),
       /** Polls StackOne's request logs now (when configured) and waits for it. */
       pollNow: () => running.runTask(POLLER_TASK),
       /** Resolves once everything accepted so far is processed and delivered (or waiting on a retry). */

@@ -9,6 +9,12 @@ export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
  */
 export type Resolution = "recovery" | "quiet" | "manual" | "account_deleted";
 
+/**
+ * `account`: one customer's problem. `provider`: one provider failing for many accounts at once
+ * (provider-incident.ts), which holds back the notices of the account incidents it covers.
+ */
+export type Scope = "account" | "provider";
+
 export type Account = {
   id: string;
   name?: string;
@@ -47,6 +53,11 @@ export type Incident = {
   /** The last few distinct messages of the provider itself, newest last. */
   provider_messages: string[];
   resolved_at?: string;
+  /** Absent on incidents stored before scopes existed: `account`. */
+  scope?: Scope;
+  /** Provider incidents: how many accounts it has hit, and the names of the first few. */
+  affected_accounts?: number;
+  sample_accounts?: string[];
 };
 
 /**

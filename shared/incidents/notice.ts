@@ -25,4 +25,6 @@ export type Notice = {
   /** For acknowledged notices: who acknowledged it. */
   acknowledged_by?: string;
   created_at: string;
+  /** Provider incidents' reminders: how many accounts it had hit at the previous notice. */
+  affected_before?: number;
 };

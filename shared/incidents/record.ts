@@ -5,8 +5,9 @@ import { providerMessage, providerStatus } from "../events/provider-message.ts";
 import { wordingFor } from "../notify/audience.ts";
 import type { AlertPolicy } from "../quirks/rule.ts";
 import type { Account, Incident, LastError, Resolution } from "./incident.ts";
-import { type IncidentMute, type Mute, mutedUntil } from "./mute.ts";
+import type { IncidentMute, Mute } from "./mute.ts";
 import type { Notice, NoticeKind } from "./notice.ts";
+import { heldUntil, markOutage } from "./outage-hold.ts";
 
 /** How many recent request ids and messages an incident keeps. */
 const RECENT = 5;
@@ -27,6 +28,7 @@ export type PendingNotice = {
   owner: string;
   since_last_notice?: number;
   resolution?: Resolution;
+  affected_before?: number;
   customer_told_by?: string;
   acknowledged_by?: string;
 };
@@ -37,8 +39,14 @@ export type Acknowledgement = { by: string; at: string; note?: string };
 /** A notice a mute kept back and still owes; looked at again at `until` (epoch seconds). */
 export type Withheld = { kind: "firing" | "resolved"; until: number };
 
-/** What decisions about notices need besides the record: the matcher mutes active now. */
-export type Silences = { mutes: readonly Mute[] };
+/**
+ * What decisions about notices need besides the record: the matcher mutes active now, and the
+ * provider incidents (by id) of the account incidents being decided, which may hold them back.
+ */
+export type Silences = {
+  mutes: readonly Mute[];
+  outages?: ReadonlyMap<string, IncidentRecord | undefined>;
+};
 
 /** The incident as stored: what users see, plus the state that drives notices. */
 export type IncidentRecord = Incident & {
@@ -75,6 +83,16 @@ export type IncidentRecord = Incident & {
    */
   due_at?: number;
   expires_at?: number;
+  /** Account incidents: the provider incident generation it counts toward (`id#generation`). */
+  outage?: string;
+  /** A provider-side firing notice waits until then (epoch seconds) for a provider incident. */
+  group_until?: number;
+  /** Provider incidents: accounts joining per epoch minute, within the window. */
+  joins?: Record<string, number>;
+  /** Provider incidents: `affected_accounts` when the last notice was decided. */
+  notified_affected?: number;
+  /** Provider incidents: affected accounts whose own incident has resolved since. */
+  recovered?: number;
 };
 
 export type EventGroup = {
@@ -198,19 +216,25 @@ export function applyEvents(
   };
 
   const inWindow = Object.values(record.minutes).reduce((a, b) => a + b, 0);
+  markOutage(record, silences, now);
   if (record.status === "pending" && inWindow >= c.alert.threshold.count) {
     record.status = "firing";
+    markOutage(record, silences, now);
     announce(record, "firing", now, token, silences);
   } else if (
     record.status === "firing" &&
     record.notified_at !== undefined &&
     record.acknowledged === undefined &&
-    mutedUntil(record, silences.mutes, now) === undefined &&
+    heldUntil(record, silences, now, "reminder") === undefined &&
     epoch(now) - epoch(new Date(record.notified_at)) >= c.alert.repeat_seconds
   ) {
     addNotice(record, "reminder", now, token, {
       since_last_notice: record.count - record.notified_count,
     });
+  }
+  // A firing notice held back for a provider incident goes once its hold is over.
+  if (record.withheld?.kind === "firing" && record.status === "firing" && !reopened) {
+    Object.assign(record, releaseWithheld(record, now, token, silences) ?? {});
   }
   record.due_at = dueAt(record, now);
   return record;
@@ -275,7 +299,7 @@ export function releaseWithheld(
 ): IncidentRecord | undefined {
   const held = current.withheld;
   if (held === undefined) return undefined;
-  const until = mutedUntil(current, silences.mutes, now);
+  const until = heldUntil(current, silences, now, held.kind);
   const record: IncidentRecord = { ...current };
   if (until !== undefined) {
     if (epochCeil(until) === held.until) return undefined;
@@ -292,8 +316,8 @@ export function releaseWithheld(
   return record;
 }
 
-/** Decides a notice, or withholds it while a mute holds the incident. */
-function announce(
+/** Decides a notice, or withholds it while a mute (or a provider incident) holds the incident. */
+export function announce(
   record: IncidentRecord,
   kind: Withheld["kind"],
   now: Date,
@@ -301,7 +325,7 @@ function announce(
   silences: Silences,
   extra: Pick<PendingNotice, "resolution"> = {},
 ): void {
-  const until = mutedUntil(record, silences.mutes, now);
+  const until = heldUntil(record, silences, now, kind);
   if (until === undefined) addNotice(record, kind, now, token, extra);
   else record.withheld = { kind, until: epochCeil(until) };
 }
@@ -342,6 +366,9 @@ export function toNotice(record: IncidentRecord, pending: PendingNotice): Notice
     last_error: record.last_error,
     provider_messages: record.provider_messages ?? [],
     resolved_at: record.resolved_at,
+    scope: record.scope,
+    affected_accounts: record.affected_accounts,
+    sample_accounts: record.sample_accounts,
   };
   return {
     id: pending.id,
@@ -352,6 +379,7 @@ export function toNotice(record: IncidentRecord, pending: PendingNotice): Notice
     ...(pending.customer_told_by ? { customer_told_by: pending.customer_told_by } : {}),
     ...(pending.acknowledged_by === undefined ? {} : { acknowledged_by: pending.acknowledged_by }),
     created_at: pending.created_at,
+    affected_before: pending.affected_before,
   };
 }
 
@@ -373,12 +401,15 @@ export function announceAcknowledged(
   record.due_at = dueAt(record, now);
 }
 
-function addNotice(
+export function addNotice(
   record: IncidentRecord,
   kind: NoticeKind,
   now: Date,
   token: string,
-  extra: Pick<PendingNotice, "since_last_notice" | "resolution" | "acknowledged_by"> = {},
+  extra: Pick<
+    PendingNotice,
+    "since_last_notice" | "resolution" | "acknowledged_by" | "affected_before"
+  > = {},
 ): void {
   record.notice_seq += 1;
   record.outbox = [
@@ -393,6 +424,7 @@ function addNotice(
   ];
   record.notified_at = now.toISOString();
   record.notified_count = record.count;
+  if (record.affected_accounts !== undefined) record.notified_affected = record.affected_accounts;
 }
 
 /**
@@ -456,9 +488,9 @@ const clampToNow = (iso: string, nowIso: string) =>
   earlier(UTC_ISO.test(iso) ? iso : new Date(iso).toISOString(), nowIso);
 
 const hourKey = (iso: string) => iso.slice(0, 13).replace(/\D/g, "");
-const minuteKey = (iso: string) => String(Math.floor(new Date(iso).getTime() / 60_000));
+export const minuteKey = (iso: string) => String(Math.floor(new Date(iso).getTime() / 60_000));
 
-function addBuckets(
+export function addBuckets(
   buckets: Record<string, number>,
   times: string[],
   key: (iso: string) => string,

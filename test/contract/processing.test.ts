@@ -53,7 +53,9 @@ forEachEngine((engine) => {
               const key = `${e.account.id} ${e.http?.status}`;
               expected.set(key, (expected.get(key) ?? 0) + 1);
             }
-            const incidents = await processing.incidents.listIncidents({ limit: 100 });
+            const incidents = (await processing.incidents.listIncidents({ limit: 100 })).filter(
+              (i) => i.scope !== "provider",
+            );
             const counted = new Map(
               incidents.map((i) => [`${i.account.id} ${i.rule_id.split(".")[1]}`, i.count]),
             );

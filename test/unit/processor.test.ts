@@ -90,8 +90,15 @@ describe("processor", () => {
     expect(incident).toMatchObject({ status: "pending", count: 9 });
     expect(bus.published).toEqual([]);
     await processBatch([record(leverEvent("rl9", 429))], deps);
-    [incident] = await store.listIncidents({ category: "rate_limited", limit: 10 });
+    [incident] = await store.listIncidents({
+      category: "rate_limited",
+      scope: "account",
+      limit: 10,
+    });
     expect(incident).toMatchObject({ status: "firing", count: 10 });
+    // A provider-side notice waits a minute for other accounts (a provider incident), then goes.
+    expect(bus.published).toEqual([]);
+    await sweep({ store, mutes, bus, now: at("2026-11-24T10:01:06Z") });
     expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
   });
 
@@ -196,14 +203,17 @@ describe("processor", () => {
       deps,
     );
     await processBatch([record(leverEvent("p1", 429))], deps);
+    // After the minute a provider-side notice waits for other accounts.
+    await sweep({ store: s, mutes, bus, now: at("2026-11-24T10:01:00Z") });
     expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
     expect(await sweep({ store: s, mutes, bus, now: at("2026-11-24T10:20:00Z") })).toEqual({
       resolved: 0,
       released: 0,
       published: 0,
     });
+    // The two, and (silently) the provider incident their one account started: not enough accounts.
     expect(await sweep({ store: s, mutes, bus, now: at("2026-11-24T10:31:00Z") })).toEqual({
-      resolved: 2,
+      resolved: 3,
       released: 0,
       published: 1,
     });

@@ -3,6 +3,7 @@ import { SqliteAlertOutbox } from "./alert-outbox.ts";
 import { cleanUp } from "./cleanup.ts";
 import { SqliteCursorStore } from "./cursor-store.ts";
 import { DATABASE_FILE, type DatabaseOptions, openDatabase, QUEUE_FILE } from "./database.ts";
+import { SqliteDigestLedger } from "./digest-ledger.ts";
 import { SqliteEmailOutbox } from "./email-outbox.ts";
 import { SqliteIncidentStore } from "./incident-store.ts";
 import { MIGRATIONS } from "./migrations.ts";
@@ -47,6 +48,7 @@ export function openSqliteEngine(
     mutes: new SqliteMuteStore(db),
     cursors: new SqliteCursorStore(db),
     emails: new SqliteEmailOutbox(db),
+    digests: new SqliteDigestLedger(db),
     cleanUp: (nowMs?: number) => cleanUp(db, nowMs),
     close: () => {
       consumer.close();
