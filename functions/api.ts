@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { APIGatewayProxyHandlerV2 } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
+import { DynamoDigestLedger } from "../shared/adapters/aws/dynamo-digests.ts";
 import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscriptions.ts";
 import { incidentPorts } from "../shared/adapters/aws/incident-ports.ts";
 import { SnsEmailSubscriptions } from "../shared/adapters/aws/sns-subscriptions.ts";
@@ -45,6 +46,7 @@ import {
 import type { AlertBus } from "../shared/incidents/bus.ts";
 import type { MuteStore } from "../shared/incidents/mute.ts";
 import type { IncidentStore } from "../shared/incidents/store.ts";
+import type { DigestLedger } from "../shared/notify/digest.ts";
 import { emailsFor } from "../shared/notify/email.ts";
 import type { EmailSender } from "../shared/notify/email-sender.ts";
 import { ConfirmedAtOnce } from "../shared/notify/email-subscriptions.ts";
@@ -60,6 +62,8 @@ import { reconnectStackone } from "../shared/reconnect/stackone.ts";
 
 export type ApiDeps = {
   store: IncidentStore;
+  /** Which notices went into a digest (`delivery`). */
+  digests?: Pick<DigestLedger, "folded">;
   mutes: MuteStore;
   /** Actions that decide a notice (resolve, a mute ending) publish it here. */
   bus: AlertBus;
@@ -210,6 +214,7 @@ export const handler = (async (request: ApiRequest) => {
     const from = emailFrom();
     deployed = createHandler({
       ...incidentPorts(dynamo, sns, emailsFor),
+      digests: new DynamoDigestLedger(dynamo, tableName()),
       subscriptions: {
         subscriptions: new DynamoSubscriptionStore(dynamo, tableName()),
         email: from ? new ConfirmedAtOnce(snsEmail) : snsEmail,

@@ -65,10 +65,16 @@ function sourceFromPath(path: string | undefined): string {
   return /^\/webhooks\/([^/]+)\/?$/.exec(path ?? "")?.[1] ?? "";
 }
 
+/** A sender told 503 (the queue is full or down) retries after this long. */
+const RETRY_AFTER_SECONDS = "30";
+
 function toResponse(result: IngestResult): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: result.status,
-    headers: { "content-type": "application/json" },
+    headers: {
+      "content-type": "application/json",
+      ...(result.status === 503 ? { "retry-after": RETRY_AFTER_SECONDS } : {}),
+    },
     body: JSON.stringify(result.body),
   };
 }

@@ -1,7 +1,10 @@
 import type { Context, SNSEvent } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
+import { DynamoDigestLedger } from "../shared/adapters/aws/dynamo-digests.ts";
 import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscriptions.ts";
 import {
+  dashboardUrl,
+  digestAfterPerMinute,
   reauthUrlTemplate,
   slackSigningSecret,
   slackWebhookUrl,
@@ -10,6 +13,7 @@ import {
 import { recordMetricsTo } from "../shared/metrics.ts";
 import { emfSink } from "../shared/metrics-emf.ts";
 import { type Log, noticesOf, notifySlack, RecentDeliveries } from "../shared/notify/deliver.ts";
+import { type DigestLedger, flushDigests } from "../shared/notify/digest.ts";
 import { SlackPoster } from "../shared/notify/slack-delivery.ts";
 import type { SubscriptionStore } from "../shared/notify/subscription-store.ts";
 
@@ -29,16 +33,24 @@ export type NotifySlackDeps = {
   recent?: RecentDeliveries;
   log?: Log;
   now?: () => Date;
+  /** The budget per channel and minute; the digests of minutes that are over go out here too. */
+  digest?: { ledger: DigestLedger; budget: number; dashboardUrl?: string };
 };
 
 const logJson: Log = (message, detail) => console.error(JSON.stringify({ message, ...detail }));
 
 export function createHandler(deps: NotifySlackDeps) {
   const recent = deps.recent ?? new RecentDeliveries();
+  const log = deps.log ?? logJson;
   return async (event: SNSEvent, context: Pick<Context, "getRemainingTimeInMillis">) => {
-    await notifySlack(noticesOf(event), { ...deps, recent, log: deps.log ?? logJson }, () =>
-      context.getRemainingTimeInMillis(),
-    );
+    const remaining = () => context.getRemainingTimeInMillis();
+    await notifySlack(noticesOf(event), { ...deps, recent, log }, remaining);
+    // Whichever invocation comes after a minute with folded notices sends its digests.
+    if (deps.digest) {
+      await flushDigests({ ...deps, ...deps.digest, log }, remaining).catch((error: unknown) =>
+        log("digest flush failed", { error: String(error) }),
+      );
+    }
   };
 }
 
@@ -46,12 +58,22 @@ export function createHandler(deps: NotifySlackDeps) {
 let deployed: ReturnType<typeof createHandler> | undefined;
 export const handler = (event: SNSEvent, context: Context) => {
   if (deployed === undefined) recordMetricsTo(emfSink());
-  deployed ??= createHandler({
-    subscriptions: new DynamoSubscriptionStore(createDynamoClient(), tableName()),
+  deployed ??= deploy();
+  return deployed(event, context);
+};
+
+function deploy() {
+  const dynamo = createDynamoClient();
+  return createHandler({
+    subscriptions: new DynamoSubscriptionStore(dynamo, tableName()),
+    digest: {
+      ledger: new DynamoDigestLedger(dynamo, tableName()),
+      budget: digestAfterPerMinute(),
+      dashboardUrl: dashboardUrl(),
+    },
     poster: new SlackPoster(),
     defaultUrl: slackWebhookUrl(),
     reauthUrlTemplate: reauthUrlTemplate(),
     actions: slackSigningSecret() !== undefined,
   });
-  return deployed(event, context);
-};
+}

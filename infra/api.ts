@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { PACKAGED_PAGE_DIR } from "../shared/config.ts";
 import { alerts, pagerdutyEventsUrl, reauthUrlTemplate } from "./alerts.ts";
 import { emailSending } from "./email.ts";
-import { quirkwatchFunction } from "./function-defaults.ts";
+import { ITEM_READS_WRITES, quirkwatchFunction, tableAccess } from "./function-defaults.ts";
 import { api } from "./http-api.ts";
 import { events } from "./queue.ts";
 import { reconnectEnvironment, reconnectLinks } from "./reconnect.ts";
@@ -31,6 +31,8 @@ export const ingest = quirkwatchFunction("Ingest", {
     genericWebhookSecret,
     stackoneApiKey,
   ],
+  // Internet-facing: it may put events on the queue, and nothing else.
+  permissions: [{ actions: ["sqs:SendMessage"], resources: [events.arn] }],
 });
 
 /**
@@ -55,6 +57,22 @@ export const apiHandler = quirkwatchFunction("ApiHandler", {
   memory: "512 MB",
   timeout: "10 seconds",
   link: [table, adminToken, alerts, slackSigningSecret, stackoneApiKey, ...reconnectLinks],
+  permissions: [
+    ...tableAccess(table, [...ITEM_READS_WRITES, "dynamodb:Query"]),
+    {
+      // Email subscriptions are SNS subscriptions; on-call actions publish what they decide.
+      actions: [
+        "sns:Subscribe",
+        "sns:Unsubscribe",
+        "sns:GetSubscriptionAttributes",
+        "sns:SetSubscriptionAttributes",
+        "sns:Publish",
+      ],
+      resources: [alerts.arn],
+    },
+    // "Send test" on an email subscription, when email goes through SES.
+    ...emailSending.permissions,
+  ],
   environment: {
     QUIRKWATCH_PAGE_DIR: PACKAGED_PAGE_DIR,
     ...reconnectEnvironment(),
@@ -63,7 +81,6 @@ export const apiHandler = quirkwatchFunction("ApiHandler", {
     // A PagerDuty subscription's "send test".
     ...(pagerdutyEventsUrl ? { PAGERDUTY_EVENTS_URL: pagerdutyEventsUrl } : {}),
   },
-  permissions: emailSending.permissions,
   ...dashboard(),
 });
 

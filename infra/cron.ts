@@ -1,5 +1,5 @@
 import { alerts } from "./alerts.ts";
-import { quirkwatchFunction } from "./function-defaults.ts";
+import { ITEM_READS_WRITES, quirkwatchFunction, tableAccess } from "./function-defaults.ts";
 import { reconnectEnvironment, reconnectLinks } from "./reconnect.ts";
 import { table } from "./storage.ts";
 
@@ -10,6 +10,10 @@ export const sweeper = quirkwatchFunction("Sweeper", {
   timeout: "60 seconds",
   link: [table, alerts, ...reconnectLinks],
   environment: reconnectEnvironment(),
+  permissions: [
+    ...tableAccess(table, [...ITEM_READS_WRITES, "dynamodb:Query"]),
+    { actions: ["sns:Publish"], resources: [alerts.arn] },
+  ],
 });
 
 new sst.aws.Cron("Sweep", { function: sweeper.arn, schedule: "rate(5 minutes)" });

@@ -1,5 +1,5 @@
 import { stackonePollSeconds } from "../shared/config.ts";
-import { quirkwatchFunction } from "./function-defaults.ts";
+import { quirkwatchFunction, tableAccess } from "./function-defaults.ts";
 import { customRules, events } from "./queue.ts";
 import { stackoneApiKey } from "./secrets.ts";
 import { table } from "./storage.ts";
@@ -31,6 +31,10 @@ export const poller = quirkwatchFunction("RequestLogPoller", {
   timeout: "60 seconds",
   // The table keeps its cursor; it enqueues like ingest does.
   link: [table, events, stackoneApiKey],
+  permissions: [
+    ...tableAccess(table, ["dynamodb:GetItem", "dynamodb:PutItem"]),
+    { actions: ["sqs:SendMessage"], resources: [events.arn] },
+  ],
   environment,
   ...(rules.copyFiles ? { copyFiles: rules.copyFiles } : {}),
 });

@@ -6,22 +6,23 @@ import {
   localAdminToken,
   localStackoneSecret,
 } from "./local/env.ts";
-import { SCENARIOS } from "./local/scenarios.ts";
+import { LEVER_OUTAGE, SCENARIOS } from "./local/scenarios.ts";
 
 // Posts a signed webhook for every scenario on the quirks page to a running stack, then shows
-// the incidents. Usage: npm run demo [URL]   (default: where `npm start` listens, from the
-// environment and .env as it reads them: http://127.0.0.1:3000 unless PORT or HOST say otherwise)
+// the incidents. Usage: npm run demo [-- --outage] [URL]   (default: where `npm start` listens,
+// from the environment and .env as it reads them: http://127.0.0.1:3000 unless PORT or HOST say
+// otherwise). `--outage` plays a Lever outage across 12 customers instead: one provider
+// incident, one Slack message, then its resolution.
 loadEnv();
-const base = (process.argv[2] ?? `http://${configuredHost()}:${configuredPort()}`).replace(
-  /\/$/,
-  "",
-);
+const outage = process.argv.includes("--outage");
+const target = process.argv.slice(2).find((a) => !a.startsWith("--"));
+const base = (target ?? `http://${configuredHost()}:${configuredPort()}`).replace(/\/$/, "");
 const secret = localStackoneSecret();
 // ADMIN_TOKEN, else the token the stack keeps in DATA_DIR.
 const token = localAdminToken();
 const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
 
-for (const scenario of SCENARIOS) {
+for (const scenario of outage ? LEVER_OUTAGE : SCENARIOS) {
   const body = JSON.stringify(
     Array.from({ length: scenario.repeat }, (_, n) => scenario.payload(n)),
   );
@@ -46,6 +47,7 @@ for (const scenario of SCENARIOS) {
 }
 
 await new Promise((resolve) => setTimeout(resolve, 1000));
+if (outage) await playOutage();
 const response = await fetch(`${base}/incidents?limit=100`, { headers });
 if (!response.ok) {
   const hint =
@@ -69,5 +71,35 @@ console.log(`\n${incidents.length} incident(s):`);
 for (const i of incidents) {
   console.log(
     `  ${i.status.padEnd(8)} ${String(i.count).padStart(4)}×  ${i.rule_id.padEnd(38)} ${(i.account_name ?? i.account_id).padEnd(20)} ${i.title}`,
+  );
+}
+
+/**
+ * The outage's provider incident, then its end: deployed or left alone it resolves after 30 quiet
+ * minutes (or once most accounts recover); here it is resolved by hand after a short look.
+ */
+async function playOutage() {
+  const answer = await fetch(`${base}/incidents?scope=provider&provider=lever&status=firing`, {
+    headers,
+  });
+  const { incidents = [] } = (await answer.json()) as {
+    incidents?: { id: string; title: string; affected_accounts: number }[];
+  };
+  const incident = incidents[0];
+  if (!incident) {
+    console.error("No Lever provider incident opened (is PROVIDER_INCIDENT_ACCOUNTS above 12?)");
+    return;
+  }
+  console.log(`\nProvider incident: ${incident.title}`);
+  console.log("One notice went out for it (see the console or Slack); the 12 accounts' own wait.");
+  console.log("Lever comes back in 15 s: on its own it resolves after 30 quiet minutes.");
+  await new Promise((resolve) => setTimeout(resolve, 15_000));
+  const resolved = await fetch(`${base}/incidents/${incident.id}/resolve`, {
+    method: "POST",
+    headers: { ...headers, "content-type": "application/json" },
+    body: JSON.stringify({ by: "npm run demo -- --outage" }),
+  });
+  console.log(
+    `Resolved: ${resolved.status}; one resolved notice says how long and how many accounts.`,
   );
 }

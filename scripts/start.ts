@@ -33,6 +33,7 @@ const { DEV_STACKONE_SECRET, isLoopbackHost, webhookSecrets } = await import("./
 const { loadRules } = await import("../shared/quirks/custom.ts");
 const { ENGINES, startStack } = await import("./local/stack.ts");
 const { StartupError } = await import("./local/startup-error.ts");
+const { defaultDataMaxMb } = await import("./local/data-bounds.ts");
 
 /** A problem the user can fix: one line on stderr, exit code 2. */
 function cannotStart(reason: string): never {
@@ -44,8 +45,11 @@ const engine = process.env.QUIRKWATCH_ENGINE || "sqlite";
 const known = ENGINES.find((e) => e === engine);
 if (!known)
   cannotStart(`QUIRKWATCH_ENGINE=${engine} is not an engine: use ${ENGINES.join(" or ")}`);
-const maxMb = process.env.DATA_MAX_MB ? Number(process.env.DATA_MAX_MB) : undefined;
-if (maxMb !== undefined && !(maxMb >= 1))
+const dataDir = configuredDataDir();
+const maxMb = process.env.DATA_MAX_MB
+  ? Number(process.env.DATA_MAX_MB)
+  : defaultDataMaxMb(dataDir, ["queue.db", "quirkwatch.db"]);
+if (!(maxMb >= 1))
   cannotStart(`DATA_MAX_MB=${process.env.DATA_MAX_MB} is not a size in megabytes (1 or more)`);
 const custom = rulesPath();
 if (custom !== undefined && !existsSync(custom))
@@ -76,7 +80,6 @@ try {
   process.exit(2);
 }
 
-const dataDir = configuredDataDir();
 const host = configuredHost();
 const secrets = webhookSecrets(host, {
   stackone: stackoneWebhookSecrets(),
@@ -108,7 +111,7 @@ try {
     dataDir,
     engine: known,
     dynamoEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
-    maxBytes: maxMb === undefined ? undefined : maxMb * 1024 * 1024,
+    maxBytes: maxMb * 1024 * 1024,
     rules,
     stackoneSecrets: secrets.stackone,
     genericSecret: secrets.generic,
@@ -135,7 +138,7 @@ const slack = slackWebhookUrl();
 const auth = "   (Authorization: Bearer <token>)";
 const storage =
   stack.engine === "sqlite"
-    ? `${dataDir}/queue.db and quirkwatch.db (SQLite; nothing accepted is lost, even on a crash)`
+    ? `${dataDir}/queue.db and quirkwatch.db (SQLite; nothing accepted is lost, even on a crash; at most ${maxMb} MB each, DATA_MAX_MB)`
     : `DynamoDB ${process.env.DYNAMODB_ENDPOINT ? `at ${process.env.DYNAMODB_ENDPOINT}` : `(dynalite in ${dataDir}/dynamo)`}, with the queue and alerts in memory`;
 // `npm run demo` finds this stack by itself when it listens where PORT and HOST say.
 const demo =

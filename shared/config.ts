@@ -94,7 +94,21 @@ export const allowLocalUrls = (): boolean => env("ALLOW_PRIVATE_DESTINATIONS") =
 export const stackoneApiKey = (): string | undefined =>
   secret("StackoneApiKey", "STACKONE_API_KEY");
 
-export const stackoneApiUrl = (): string => env("STACKONE_API_URL") ?? "https://api.stackone.com";
+/** https, or http on a loopback address (a test server): the API key must not cross a network in clear text. */
+export function stackoneApiUrl(): string {
+  const value = env("STACKONE_API_URL") ?? "https://api.stackone.com";
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {}
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url?.hostname ?? "");
+  if (url?.protocol !== "https:" && !(url?.protocol === "http:" && loopback)) {
+    throw new ConfigError(
+      `STACKONE_API_URL must be https (or http on 127.0.0.1, localhost or [::1]): the API key is sent with every request (got "${value}")`,
+    );
+  }
+  return value;
+}
 
 /**
  * Whether StackOne's API key is set, for deployed functions that publish notices without
@@ -128,16 +142,32 @@ export const stackonePollSeconds = (): number => positiveSeconds("STACKONE_POLL_
 export const stackonePollOverlapSeconds = (): number =>
   positiveSeconds("STACKONE_POLL_OVERLAP_SECONDS", 120);
 
+/** Provider incidents: how many distinct accounts within the window open one. */
+export const providerIncidentAccounts = (): number =>
+  positiveSeconds("PROVIDER_INCIDENT_ACCOUNTS", 5);
+
+/** Provider incidents: the window, in seconds, the accounts are counted over. */
+export const providerIncidentWindowSeconds = (): number =>
+  positiveSeconds("PROVIDER_INCIDENT_WINDOW_SECONDS", 600);
+
+/** How long a provider-side firing notice waits for a provider incident to form. */
+export const providerGroupWaitSeconds = (): number =>
+  positiveSeconds("PROVIDER_GROUP_WAIT_SECONDS", 60);
+
+/** Notices each destination gets on its own per minute; the rest of the minute go in a digest. */
+export const digestAfterPerMinute = (): number => positiveSeconds("DIGEST_AFTER_PER_MINUTE", 5);
+
 /** A configuration value the operator got wrong; names the variable. */
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/** A whole number, at least 1 (of seconds, accounts or notices, as `name` says). */
 function positiveSeconds(name: string, fallback: number): number {
   const value = env(name);
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
-    throw new ConfigError(`${name} must be a whole number of seconds, at least 1 (got "${value}")`);
+    throw new ConfigError(`${name} must be a whole number, at least 1 (got "${value}")`);
   }
   return Number(value);
 }

@@ -8,6 +8,10 @@ export type { Mute } from "../shared/incidents/mute.ts";
  */
 export type Incident = IncidentView & {
   last_error?: { provider_message?: string; message?: string };
+  /** The open provider incident this account incident is part of. */
+  part_of?: { id: string; title: string };
+  /** How its latest notice went out: on its own, or in a channel's digest. */
+  delivery?: "sent" | "digest";
 };
 
 export type Subscription = {

@@ -18,6 +18,8 @@ import { SubscriptionsView } from "./subscriptions-view.tsx";
 import { type Filters, readUrl, type View, writeUrl } from "./url-state.ts";
 
 const REFRESH_MS = 15_000;
+/** A flood of 20,000 incidents is still listed; past that, filters narrow it. */
+const MAX_PAGES = 20;
 const VIEW_LABEL: Record<View, string> = {
   incidents: "Incidents",
   mutes: "Mutes",
@@ -64,6 +66,23 @@ export function App() {
     [],
   );
 
+  /** Every page of `GET /incidents`, up to `MAX_PAGES` of 1,000 (the newest first). */
+  const allIncidents = useCallback(async () => {
+    const incidents: Incident[] = [];
+    let next: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const query = next ? `&cursor=${encodeURIComponent(next)}` : "";
+      const answer = await api<{ incidents: Incident[]; next?: string }>(
+        "GET",
+        `/incidents?limit=1000${query}`,
+      );
+      incidents.push(...answer.incidents);
+      next = answer.next;
+      if (!next) break;
+    }
+    return { incidents };
+  }, [api]);
+
   const viewRef = useRef(view);
   viewRef.current = view;
 
@@ -72,7 +91,7 @@ export function App() {
       // Subscriptions only when shown: listing them asks SNS about each email address.
       const showSubscriptions = viewRef.current === "subscriptions";
       const [incidents, mutes, subscriptions] = await Promise.all([
-        api<{ incidents: Incident[] }>("GET", "/incidents?limit=1000"),
+        allIncidents(),
         api<{ mutes: Mute[] }>("GET", "/mutes"),
         showSubscriptions
           ? api<{ subscriptions: Subscription[] }>("GET", "/subscriptions")
@@ -91,7 +110,7 @@ export function App() {
         setProblem(`Could not refresh: ${(error as Error).message}`);
       }
     }
-  }, [api]);
+  }, [api, allIncidents]);
 
   // First load: the token saved in this tab (or just taken from the link `npm start` printed).
   useEffect(() => {

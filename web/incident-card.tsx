@@ -136,6 +136,13 @@ export function IncidentCard({
             Acknowledged by {incident.acknowledged.by}
           </span>
         )}
+        {incident.part_of && (
+          <span class="tag outage" title={incident.part_of.title}>
+            part of the {incident.provider.charAt(0).toUpperCase() + incident.provider.slice(1)}{" "}
+            outage
+          </span>
+        )}
+        {incident.delivery === "digest" && <span class="tag">notice in a digest</span>}
         {incident.muted_until && (
           <span class="tag muted">
             Muted until {absolute(incident.muted_until)} ({relative(incident.muted_until)})

@@ -94,8 +94,11 @@ export function IncidentsView({
     .filter((i) => i.status === "resolved" && Date.parse(i.resolved_at ?? "") >= since)
     .sort((a, b) => (b.resolved_at ?? "").localeCompare(a.resolved_at ?? ""));
 
+  // Provider incidents first, each with the accounts it covers; then the accounts.
+  const outages = open.filter((i) => i.scope === "provider" && i.status === "firing");
   const groups = new Map<string, Incident[]>();
-  for (const i of open) groups.set(i.account_id, [...(groups.get(i.account_id) ?? []), i]);
+  for (const i of open)
+    if (i.scope !== "provider") groups.set(i.account_id, [...(groups.get(i.account_id) ?? []), i]);
   const card = (i: Incident) => (
     <IncidentCard
       key={i.id}
@@ -156,6 +159,32 @@ export function IncidentsView({
         {groups.size === 1 ? "account" : "accounts"}
       </p>
       {open.length === 0 && <p class="empty">Nothing open matches these filters.</p>}
+      {outages.length > 0 && (
+        <section class="outages" aria-labelledby="outages">
+          <h2 id="outages">Provider incidents</h2>
+          {outages.map((outage) => {
+            const covered = open.filter((i) => i.part_of?.id === outage.id);
+            return (
+              <div key={outage.id} class="outage">
+                {card(outage)}
+                <details class="affected">
+                  <summary>
+                    Affected accounts ({outage.affected_accounts ?? covered.length})
+                  </summary>
+                  <ul>
+                    {covered.map((i) => (
+                      <li key={i.id}>
+                        {i.account_name ? `${i.account_name} (${i.account_id})` : i.account_id} ·{" "}
+                        {i.count} {i.count === 1 ? "event" : "events"}
+                      </li>
+                    ))}
+                  </ul>
+                </details>
+              </div>
+            );
+          })}
+        </section>
+      )}
       {[...groups].map(([accountId, list]) => (
         <section class="account" key={accountId} aria-labelledby={`a-${accountId}`}>
           <h2 id={`a-${accountId}`}>

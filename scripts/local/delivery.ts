@@ -6,6 +6,7 @@ import {
   notifyWebhooks,
   RecentDeliveries,
 } from "../../shared/notify/deliver.ts";
+import { type DigestLedger, flushDigests } from "../../shared/notify/digest.ts";
 import { SlackPoster, type SlackPosterOptions } from "../../shared/notify/slack-delivery.ts";
 import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
 
@@ -29,6 +30,8 @@ export type LocalDeliveryOptions = {
   now?: () => Date;
   /** Tests make Slack's retries fast. */
   slack?: SlackPosterOptions;
+  /** The budget per Slack channel and minute, and where it is counted. */
+  digest?: { ledger: DigestLedger; budget: number; dashboardUrl?: string };
 };
 
 /** Each delivery gets as long as a notifier Lambda would (its timeout). */
@@ -40,6 +43,14 @@ function budget(): () => number {
 }
 
 export function deliverySubscribers(options: LocalDeliveryOptions): Subscriber[] {
+  return localDelivery(options).subscribers;
+}
+
+/**
+ * The Slack and webhook subscribers, and the task that sends the digests of minutes that are
+ * over (with the same Slack poster, so pacing holds across both).
+ */
+export function localDelivery(options: LocalDeliveryOptions) {
   const logAs =
     (who: string): Log =>
     (message, detail) =>
@@ -48,8 +59,24 @@ export function deliverySubscribers(options: LocalDeliveryOptions): Subscriber[]
   const poster = new SlackPoster(options.slack);
   const slackRecent = new RecentDeliveries();
   const webhookRecent = new RecentDeliveries();
+  const digest = options.digest;
+  const flush = async () =>
+    digest
+      ? flushDigests(
+          {
+            ledger: digest.ledger,
+            subscriptions: options.subscriptions,
+            poster,
+            defaultUrl: options.slackWebhookUrl,
+            dashboardUrl: digest.dashboardUrl ?? options.dashboardUrl,
+            log: logAs("digest"),
+            now: options.now,
+          },
+          budget(),
+        )
+      : 0;
   const pagerDutyRecent = new RecentDeliveries();
-  return [
+  const subscribers: Subscriber[] = [
     {
       name: "slack",
       deliver: (notice) =>
@@ -64,6 +91,7 @@ export function deliverySubscribers(options: LocalDeliveryOptions): Subscriber[]
             recent: slackRecent,
             log: logAs("slack"),
             now: options.now,
+            digest,
           },
           budget(),
         ),
@@ -93,4 +121,8 @@ export function deliverySubscribers(options: LocalDeliveryOptions): Subscriber[]
         }),
     },
   ];
+  return { subscribers, flush };
 }
+
+/** How often the local stack looks for digests to send: a minute's digest follows within it. */
+export const DIGEST_FLUSH_MS = 5_000;

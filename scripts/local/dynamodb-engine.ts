@@ -5,16 +5,18 @@ import { createHandler as createProcessor } from "../../functions/process.ts";
 import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
 import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
+import { DynamoDigestLedger } from "../../shared/adapters/aws/dynamo-digests.ts";
 import { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
 import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
 import { specOf } from "../../shared/api/route.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
+import { digestAfterPerMinute } from "../../shared/config.ts";
 import { ReconnectLinks } from "../../shared/reconnect/links.ts";
 import { reconnectStackone } from "../../shared/reconnect/stackone.ts";
 import { periodicTasks, runPeriodically } from "./background-tasks.ts";
 import { formatNotice } from "./console-notice.ts";
-import { deliverySubscribers } from "./delivery.ts";
+import { DIGEST_FLUSH_MS, localDelivery } from "./delivery.ts";
 import { startDynalite } from "./dynalite.ts";
 import { type EngineSettings, STALL_MS } from "./engine-protocol.ts";
 import type { LocalEngine } from "./local-engine.ts";
@@ -64,19 +66,22 @@ export async function startDynamoEngine(
       ? reconnectStackone(settings.stackonePoller.apiKey, settings.stackonePoller.apiUrl)
       : undefined;
   const email = localEmail(settings.email);
+  const digests = new DynamoDigestLedger(client, table);
+  const delivering = localDelivery({
+    subscriptions,
+    slackWebhookUrl: settings.slackWebhookUrl,
+    slackSigningSecret: settings.slackSigningSecret,
+    pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
+    dashboardUrl: settings.dashboardUrl,
+    reauthUrlTemplate: settings.reauthUrlTemplate,
+    allowLocalUrls: settings.allowLocalUrls,
+    log,
+    now: settings.now,
+    digest: { ledger: digests, budget: digestAfterPerMinute() },
+  });
   const bus = new MemoryBus([
     { name: "console", deliver: async (notice) => log(formatNotice(notice)) },
-    ...deliverySubscribers({
-      subscriptions,
-      slackWebhookUrl: settings.slackWebhookUrl,
-      slackSigningSecret: settings.slackSigningSecret,
-      pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
-      dashboardUrl: settings.dashboardUrl,
-      reauthUrlTemplate: settings.reauthUrlTemplate,
-      allowLocalUrls: settings.allowLocalUrls,
-      log,
-      now: settings.now,
-    }),
+    ...delivering.subscribers,
     email
       ? sendingEmailSubscriber(subscriptions, emails, email, log, settings.now)
       : emailSubscriber(subscriptions, emails, log, settings.now),
@@ -100,26 +105,30 @@ export async function startDynamoEngine(
       log(`events queue: message ${m.messageId} dead-lettered after ${m.receiveCount} receives`),
   });
   const tasks = runPeriodically(
-    periodicTasks(
-      {
-        store,
-        bus,
-        queue,
-        cursors,
-        mutes,
-        links,
-        now: settings.now ?? (() => new Date()),
-        log,
-      },
-      {
-        sweepIntervalMs: settings.sweepIntervalMs,
-        rules: settings.rules,
-        stackonePoller: settings.stackonePoller,
-      },
-    ),
+    [
+      ...periodicTasks(
+        {
+          store,
+          bus,
+          queue,
+          cursors,
+          mutes,
+          links,
+          now: settings.now ?? (() => new Date()),
+          log,
+        },
+        {
+          sweepIntervalMs: settings.sweepIntervalMs,
+          rules: settings.rules,
+          stackonePoller: settings.stackonePoller,
+        },
+      ),
+      { name: "digests", everyMs: DIGEST_FLUSH_MS, run: delivering.flush },
+    ],
     log,
   );
   const api = createApi({
+    digests,
     store,
     mutes,
     bus,

@@ -1,11 +1,13 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { ROUTES as API_ROUTES, createHandler as createApi } from "../../functions/api.ts";
 import { SqliteBatchProcessor } from "../../shared/adapters/sqlite/batch-processor.ts";
+import { DATABASE_FILE, QUEUE_FILE } from "../../shared/adapters/sqlite/database.ts";
 import { openSqliteEngine } from "../../shared/adapters/sqlite/engine.ts";
 import { OutboxDelivery } from "../../shared/adapters/sqlite/outbox-delivery.ts";
 import { probeWrite } from "../../shared/adapters/sqlite/write-probe.ts";
 import { specOf } from "../../shared/api/route.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
+import { digestAfterPerMinute } from "../../shared/config.ts";
 import type { Subscriber } from "../../shared/incidents/bus.ts";
 import { type EventQueue, QueueUnavailable } from "../../shared/ingest/queue.ts";
 import { MetricTotals, recordMetricsTo } from "../../shared/metrics.ts";
@@ -14,7 +16,8 @@ import { reconnectStackone } from "../../shared/reconnect/stackone.ts";
 import { periodicTasks, runPeriodically } from "./background-tasks.ts";
 import { ManualClock } from "./clock.ts";
 import { formatNotice } from "./console-notice.ts";
-import { deliverySubscribers } from "./delivery.ts";
+import { nearlyFullEvents } from "./data-bounds.ts";
+import { DIGEST_FLUSH_MS, localDelivery } from "./delivery.ts";
 import type {
   EngineCalls,
   EngineSettings,
@@ -73,19 +76,21 @@ const openIncidents = engine.db.prepare<[], { provider: string; category: string
    GROUP BY provider, category`,
 );
 
+const delivering = localDelivery({
+  subscriptions: engine.subscriptions,
+  slackWebhookUrl: settings.slackWebhookUrl,
+  slackSigningSecret: settings.slackSigningSecret,
+  pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
+  dashboardUrl: settings.dashboardUrl,
+  reauthUrlTemplate: settings.reauthUrlTemplate,
+  allowLocalUrls: settings.allowLocalUrls,
+  log,
+  now,
+  digest: { ledger: engine.digests, budget: digestAfterPerMinute() },
+});
 const subscribers: Subscriber[] = [
   { name: "console", deliver: async (notice) => log(formatNotice(notice)) },
-  ...deliverySubscribers({
-    subscriptions: engine.subscriptions,
-    slackWebhookUrl: settings.slackWebhookUrl,
-    slackSigningSecret: settings.slackSigningSecret,
-    pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
-    dashboardUrl: settings.dashboardUrl,
-    reauthUrlTemplate: settings.reauthUrlTemplate,
-    allowLocalUrls: settings.allowLocalUrls,
-    log,
-    now,
-  }),
+  ...delivering.subscribers,
   email
     ? sendingEmailSubscriber(engine.subscriptions, engine.emails, email, log, now)
     : emailSubscriber(engine.subscriptions, engine.emails, log, now),
@@ -145,11 +150,21 @@ const tasks = runPeriodically(
       },
     ),
     { name: "clean-up", everyMs: CLEANUP_EVERY_MS, run: async () => engine.cleanUp() },
+    { name: "digests", everyMs: DIGEST_FLUSH_MS, run: delivering.flush },
+    {
+      name: "data-check",
+      everyMs: CLEANUP_EVERY_MS,
+      run: () =>
+        queue.send(
+          nearlyFullEvents(settings.dataDir, [QUEUE_FILE, DATABASE_FILE], settings.maxBytes, now()),
+        ),
+    },
   ],
   log,
 );
 
 const api = createApi({
+  digests: engine.digests,
   store: engine.incidents,
   mutes: engine.mutes,
   bus: engine.outbox,

@@ -139,6 +139,37 @@ export const ORGS: Record<string, string> = {
 
 const API = "https://api.stackone.com/unified";
 
+/** `npm run demo -- --outage`: Lever down for 12 demo customers, three failed requests each. */
+export const LEVER_OUTAGE: Scenario[] = [
+  "Soylent Foods",
+  "Cyberdyne Systems",
+  "Tyrell Corporation",
+  "Wonka Industries",
+  "Oscorp",
+  "Massive Dynamic",
+  "Aperture Science",
+  "Gringotts",
+  "Vandelay Industries",
+  "Dunder Mifflin",
+  "Pied Piper",
+  "Los Pollos Hermanos",
+].map((name, i) => {
+  const account = `outage_lever_${i + 1}`;
+  ORGS[account] = name;
+  return {
+    name: `Lever down for ${name}`,
+    rule: "lever.503",
+    repeat: 3,
+    ...request(account, "lever", {
+      status: 503,
+      url: `${API}/ats/candidates`,
+      resource: "candidates",
+      message: "Service Unavailable",
+      providerRaw: { message: "Lever is down for scheduled maintenance" },
+    }),
+  };
+});
+
 /** A Bullhorn note create that Bullhorn accepted (201), at `path` with this body. */
 const bullhornNote = (path: string, requestBody: unknown) =>
   request("hooli_bullhorn", "bullhorn", {

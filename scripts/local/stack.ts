@@ -88,6 +88,7 @@ export async function startStack(options: StackOptions) {
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "quirkwatch-"));
   const lock = lockDataDir(dataDir);
+  if (lock.notice) log(lock.notice);
   let engine: LocalEngine | undefined;
   // This thread's counts (ingest; every count of the dynamodb engine) for `GET /metrics`.
   const totals = new MetricTotals();
@@ -147,6 +148,8 @@ export async function startStack(options: StackOptions) {
       queue: running.queue,
       stackoneSecrets: options.stackoneSecrets,
       genericSecret: options.genericSecret,
+      // An event's time is judged on the stack's clock, the one the processor counts with.
+      ...(options.clock ? { now: options.clock.now } : {}),
       // The poller's key also reads an account's status when a webhook does not say it.
       accountStatus:
         poller && accountStatusLookup({ apiKey: poller.apiKey, baseUrl: poller.apiUrl }),
@@ -237,6 +240,8 @@ export async function startStack(options: StackOptions) {
           : { on: false as const, why: reconnect.off },
       stats,
       sweepNow: () => running.runTask("sweeper"),
+      /** Runs any periodic task now (`digests`, `clean-up`) and waits for it. */
+      runTask: (name: string) => running.runTask(name),
       /** Polls StackOne's request logs now (when configured) and waits for it. */
       pollNow: () => running.runTask(POLLER_TASK),
       /** Resolves once everything accepted so far is processed and delivered (or waiting on a retry). */

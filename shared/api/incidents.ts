@@ -4,6 +4,7 @@ import { type Mute, type MuteStore, mutedUntil } from "../incidents/mute.ts";
 import type { IncidentRecord } from "../incidents/record.ts";
 import type { IncidentStore } from "../incidents/store.ts";
 import { customerWording } from "../notify/audience.ts";
+import type { DigestLedger } from "../notify/digest.ts";
 import { reauthUrl } from "../notify/reauth.ts";
 import { CATEGORIES } from "../quirks/rule.ts";
 import { offersReconnect, type ReconnectLinks } from "../reconnect/links.ts";
@@ -12,6 +13,8 @@ import { type ApiRequest, type ApiResponse, error, json } from "./http.ts";
 
 export type IncidentReadDeps = {
   store: IncidentStore;
+  /** Which notices went into a digest: the view's `delivery`. */
+  digests?: Pick<DigestLedger, "folded">;
   mutes: MuteStore;
   reauthUrlTemplate?: string;
   /** Reconnect links, when configured. */
@@ -33,6 +36,9 @@ export const INCIDENT_ID = /^inc_[\w-]{1,64}$/;
 const filterValue = z.optional(z.string().check(z.minLength(1), z.maxLength(256)));
 const ListQuery = z.object({
   status: z.optional(z.enum(INCIDENT_STATUSES)),
+  scope: z.optional(z.enum(["account", "provider"])),
+  /** The `next` of the previous page. */
+  cursor: z.optional(z.string().check(z.maxLength(1024))),
   account_id: filterValue,
   provider: filterValue,
   category: z.optional(z.enum(CATEGORIES)),
@@ -83,8 +89,12 @@ export function incidentView(
     acknowledged: r.acknowledged,
     mute: r.mute && Date.parse(r.mute.until) > now.getTime() ? r.mute : undefined,
     muted_until: mutedUntil(r, mutes, now),
-    /** A notice a mute kept back, sent when the mute ends. */
+    /** A notice a mute (or a provider incident) kept back. */
     withheld: r.withheld?.kind,
+    scope: r.scope ?? "account",
+    /** Provider incidents: how many accounts it hit, and a few of their names. */
+    affected_accounts: r.affected_accounts,
+    sample_accounts: r.sample_accounts,
   };
 }
 
@@ -97,13 +107,83 @@ export async function listIncidents(
 ): Promise<ApiResponse> {
   const query = ListQuery.safeParse(request.queryStringParameters ?? {});
   if (!query.success) return error(422, "invalid query", issuesOf(query.error));
+  const { cursor, ...filter } = query.data;
+  const after = cursor === undefined ? undefined : readCursor(cursor);
+  if (after === null)
+    return error(422, "invalid query", [{ path: "cursor", message: "not a cursor this API gave" }]);
   const now = deps.now?.() ?? new Date();
   const [records, mutes] = await Promise.all([
-    deps.store.listIncidents(query.data),
+    deps.store.listIncidents({ ...filter, after }),
     deps.mutes.active(now),
   ]);
   const context = { mutes, now, reauthUrlTemplate: deps.reauthUrlTemplate, links: deps.links };
-  return json(200, { incidents: records.map((r) => incidentView(r, context)) });
+  const outages = await openOutages(deps.store, records);
+  const delivery = await deliveries(deps.digests, records);
+  const last = records.at(-1);
+  return json(200, {
+    incidents: records.map((r) => ({
+      ...incidentView(r, context),
+      part_of: outages(r),
+      delivery: delivery(r),
+    })),
+    // A full page may have more behind it. Keyed on (last_seen, id): an incident that changes
+    // while you page moves to the first page, and no other is skipped or repeated.
+    next: last && records.length === filter.limit ? writeCursor(last) : undefined,
+  });
+}
+
+/** The latest notice of the incident's current occurrence, when one was decided. */
+const latestNotice = (r: IncidentRecord) =>
+  r.notified_at === undefined ? undefined : `${r.id}.${r.generation}.${r.notice_seq}`;
+
+/**
+ * How each incident's latest notice went out: `sent` on its own, or `digest` when a channel past
+ * its budget got it in the minute's digest; absent while no notice was decided.
+ */
+async function deliveries(digests: IncidentReadDeps["digests"], records: IncidentRecord[]) {
+  const latest = records.flatMap((r) => latestNotice(r) ?? []);
+  const folded = digests && latest.length > 0 ? await digests.folded(latest) : new Set<string>();
+  return (r: IncidentRecord): "sent" | "digest" | undefined => {
+    const notice = latestNotice(r);
+    return notice === undefined ? undefined : folded.has(notice) ? "digest" : "sent";
+  };
+}
+
+const writeCursor = (r: IncidentRecord) =>
+  Buffer.from(JSON.stringify([r.last_seen, r.id])).toString("base64url");
+
+/** The position a cursor names; null when it is not one this API gave. */
+function readCursor(cursor: string): { last_seen: string; id: string } | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === "string" &&
+      typeof value[1] === "string" &&
+      INCIDENT_ID.test(value[1])
+    )
+      return { last_seen: value[0], id: value[1] };
+  } catch {}
+  return null;
+}
+
+/**
+ * Which open provider incident each account incident is part of ("part of the Lever outage"):
+ * the one it counts toward, while that generation is open.
+ */
+async function openOutages(store: IncidentStore, records: IncidentRecord[]) {
+  const marks = new Set(
+    records.flatMap((r) => (r.outage && r.status !== "resolved" ? [r.outage] : [])),
+  );
+  const open = new Map<string, { id: string; title: string }>();
+  for (const mark of marks) {
+    const id = mark.slice(0, mark.lastIndexOf("#"));
+    const outage = await store.getIncident(id);
+    if (outage?.status === "firing" && `${id}#${outage.generation}` === mark)
+      open.set(mark, { id, title: outage.title });
+  }
+  return (r: IncidentRecord) => (r.outage ? open.get(r.outage) : undefined);
 }
 
 /**
@@ -125,6 +205,9 @@ export async function getIncident(
     reauthUrlTemplate: deps.reauthUrlTemplate,
     links: deps.links,
   });
+  const outages = await openOutages(deps.store, [record]);
+  const delivery = await deliveries(deps.digests, [record]);
+  const full = { ...view, part_of: outages(record), delivery: delivery(record) };
   const link = deps.adminToken !== undefined && view.reconnect_link && deps.links;
-  return json(200, link ? { ...view, reconnect_url: link.url(record, now) } : view);
+  return json(200, link ? { ...full, reconnect_url: link.url(record, now) } : full);
 }

@@ -10,6 +10,12 @@ export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
  */
 export type Resolution = "recovery" | "quiet" | "manual" | "account_deleted";
 
+/**
+ * `account`: one customer's problem. `provider`: one provider failing for many accounts at once
+ * (provider-incident.ts), which holds back the notices of the account incidents it covers.
+ */
+export type Scope = "account" | "provider";
+
 export type Account = {
   id: string;
   name?: string;
@@ -50,6 +56,11 @@ export type Incident = {
   resolved_at?: string;
   /** The reconnect link of this occurrence: sent, opened, reconnected (no link in it). */
   reconnect?: ReconnectTrail;
+  /** Absent on incidents stored before scopes existed: `account`. */
+  scope?: Scope;
+  /** Provider incidents: how many accounts it has hit, and the names of the first few. */
+  affected_accounts?: number;
+  sample_accounts?: string[];
 };
 
 /**

@@ -31,4 +31,6 @@ export type Notice = {
    * text, never logged.
    */
   reconnect_url?: string;
+  /** Provider incidents' reminders: how many accounts it had hit at the previous notice. */
+  affected_before?: number;
 };

@@ -12,9 +12,11 @@ import {
 import type { Mute } from "./mute.ts";
 import type { Notice } from "./notice.ts";
 import { isOrphaned } from "./process.ts";
+import { applyOutage, contributions, outageIds } from "./provider-incident.ts";
 import {
   applyEvents,
   type IncidentRecord,
+  liveEvents,
   resolveIncident,
   toNotice,
   withoutNotices,
@@ -58,11 +60,20 @@ export function processInTransaction(
   },
 ): BatchOutcome {
   const { now, token } = deps;
-  const silences = { mutes: deps.mutes };
   // An event that changes no incident (a success no rule flags) needs no claim.
   const relevant = events.filter((e) => changesIncidents(e, deps.classifier));
   const fresh = relevant.filter((e) => tx.claim({ source: e.source, id: e.id }));
   const plan = planBatch(fresh, (e) => e, deps.classifier);
+  const ids = outageIds(
+    [...plan.counted.values()].map(({ classification, items }) => ({
+      provider: (items[0] as IntegrationEvent).provider,
+      category: classification.category,
+    })),
+  );
+  const silences = {
+    mutes: deps.mutes,
+    outages: new Map(ids.map((id) => [id, tx.getIncident(id)])),
+  };
   let notices = 0;
 
   const write = (current: IncidentRecord | undefined, next: IncidentRecord) => {
@@ -78,11 +89,25 @@ export function processInTransaction(
     tx.saveIncident(saved, current?.version);
   };
 
+  const written = [];
   for (const [incidentId, { classification, items }] of plan.counted) {
     const current = tx.getIncident(incidentId);
-    const group = { incidentId, classification, events: items };
+    // Claimed all the same: a history event is never looked at again.
+    const events = liveEvents(current, items, classification.alert, now);
+    if (events.length === 0) continue;
+    const group = { incidentId, classification, events };
     // The claims commit with the count: no batch token needs remembering on the record.
-    write(current, applyEvents(current, group, now, token, { ...silences, recordApplied: false }));
+    const next = applyEvents(current, group, now, token, { ...silences, recordApplied: false });
+    write(current, next);
+    written.push({ before: current, after: next, events: items });
+  }
+  // Then the provider incidents the account incidents count toward, in the same transaction.
+  for (const [id, joining] of contributions(silences.outages, written)) {
+    const current = tx.getIncident(id);
+    write(
+      current,
+      applyOutage(current, id, joining, now, token, { ...silences, recordApplied: false }),
+    );
   }
   for (const event of plan.resolving) {
     const open = tx.openIncidentsForAccount(event.account.id);
@@ -92,7 +117,7 @@ export function processInTransaction(
       const next =
         resolution &&
         withCustomerTeller(
-          resolveIncident(incident, resolution, now, token, silences),
+          resolveIncident(incident, resolution, now, token, silences, undefined, event.occurred_at),
           teller,
           token,
         );

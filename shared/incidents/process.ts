@@ -18,9 +18,17 @@ import type { Resolution } from "./incident.ts";
 import type { MuteStore } from "./mute.ts";
 import type { Notice } from "./notice.ts";
 import {
+  applyOutage,
+  type Contribution,
+  contributions,
+  outageIds,
+  readOutages,
+} from "./provider-incident.ts";
+import {
   applyEvents,
   type EventGroup,
   type IncidentRecord,
+  liveEvents,
   type PendingNotice,
   resolveIncident,
   type Silences,
@@ -113,17 +121,42 @@ export async function processBatch(
     return { group, items, reclaims: all.filter((item) => reclaims.has(item)) };
   });
 
+  try {
+    const ids = outageIds(
+      groups
+        .map(({ group }) => ({ event: group.events[0], category: group.classification.category }))
+        .flatMap(({ event, category }) => (event ? [{ provider: event.provider, category }] : [])),
+    );
+    silences.outages = await readOutages(ids, (id) => deps.store.getIncident(id));
+  } catch (error) {
+    log("reading provider incidents failed", { error: String(error) });
+    return { batchItemFailures: items.map((i) => ({ itemIdentifier: i.record.messageId })) };
+  }
+
   // Incidents are independent items: write them side by side.
   const touched: IncidentRecord[] = [];
+  const written: Parameters<typeof contributions>[1] = [];
   await forEachLimit(groups, WRITE_CONCURRENCY, async (entry) => {
     try {
-      const record = await applyGroup(deps, entry, reclaims, { token, now, silences });
-      if (record) touched.push(record);
+      const result = await applyGroup(deps, entry, reclaims, { token, now, silences });
+      if (result.record) touched.push(result.record);
+      if (result.written) written.push(result.written);
     } catch (error) {
       log("incident write failed", { incident: entry.group.incidentId, error: String(error) });
       for (const item of [...entry.items, ...entry.reclaims]) failed.add(item.record.messageId);
     }
   });
+
+  // Then each provider incident the account incidents count toward, once per batch. Its count
+  // is derived from theirs: a batch that fails here is retried, and finds its events counted.
+  for (const [id, joining] of contributions(silences.outages, written)) {
+    try {
+      const record = await applyOutageWithRetry(deps.store, id, joining, token, now, silences);
+      if (record) touched.push(record);
+    } catch (error) {
+      log("provider incident write failed", { incident: id, error: String(error) });
+    }
+  }
 
   for (const item of plan.resolving) {
     try {
@@ -152,7 +185,14 @@ async function applyGroup(
   { group, reclaims: reclaimItems }: { group: EventGroup; reclaims: Item[] },
   earlier: Map<Item, { token: string; claimedAt: number }>,
   { token, now, silences }: { token: string; now: Date; silences: Silences },
-): Promise<IncidentRecord | undefined> {
+): Promise<{
+  record: IncidentRecord | undefined;
+  written?: {
+    before: IncidentRecord | undefined;
+    after: IncidentRecord;
+    events: IntegrationEvent[];
+  };
+}> {
   const reclaimed: IntegrationEvent[] = [];
   let unchecked = reclaimItems;
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
@@ -167,16 +207,42 @@ async function applyGroup(
       if (await deps.store.reclaimEvent(key, previous.token, token)) reclaimed.push(item.event);
     }
     unchecked = [];
-    const events = [...group.events, ...reclaimed];
-    if (events.length === 0) return current;
+    // Claimed all the same: a history event is never looked at again.
+    const events = liveEvents(
+      current,
+      [...group.events, ...reclaimed],
+      group.classification.alert,
+      now,
+    );
+    if (events.length === 0) return { record: current };
     // Our write landed, but its answer was lost and the SDK's retry found the new version.
-    if (current?.applied.some(([t]) => t === token)) return current;
+    if (current?.applied.some(([t]) => t === token)) return { record: current };
     const next = applyEvents(current, { ...group, events }, now, token, silences);
     if (await deps.store.saveIncident(next, current?.version)) {
-      return { ...next, version: (current?.version ?? 0) + 1 };
+      const record = { ...next, version: (current?.version ?? 0) + 1 };
+      return { record, written: { before: current, after: record, events } };
     }
   }
   throw new IncidentContended(group.incidentId);
+}
+
+/** One conditional write of a batch's contributions into a provider incident, retried. */
+async function applyOutageWithRetry(
+  store: IncidentStore,
+  id: string,
+  joining: Contribution[],
+  token: string,
+  now: Date,
+  silences: Silences,
+): Promise<IncidentRecord | undefined> {
+  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+    const current = await store.getIncident(id);
+    if (current?.applied.some(([t]) => t === token)) return current;
+    const next = applyOutage(current, id, joining, now, token, silences);
+    if (await store.saveIncident(next, current?.version))
+      return { ...next, version: (current?.version ?? 0) + 1 };
+  }
+  throw new IncidentContended(id);
 }
 
 /** Resolves the open incidents of the event's account that it speaks for (`resolutionFor`). */
@@ -198,6 +264,7 @@ async function resolveFor(
       now,
       silences,
       teller,
+      at: event.occurred_at,
     });
     if (record) out.push(record);
   }
@@ -218,13 +285,22 @@ export async function resolveWithRetry(
     now,
     silences,
     teller,
-  }: { token: string; now: Date; silences: Silences /** customerTeller's */; teller?: string },
+    at,
+  }: {
+    token: string;
+    now: Date;
+    silences: Silences;
+    /** customerTeller's */
+    teller?: string;
+    /** When the problem ended: a resolving event's own time (default now). */
+    at?: string;
+  },
   stillDue: (current: IncidentRecord) => boolean = () => true,
 ): Promise<{ record: IncidentRecord | undefined; resolved: boolean }> {
   const { record, changed } = await changeIncident(store, id, (current) =>
     stillDue(current)
       ? withCustomerTeller(
-          resolveIncident(current, resolution, now, token, silences),
+          resolveIncident(current, resolution, now, token, silences, undefined, at),
           teller,
           token,
         )

@@ -1,13 +1,15 @@
 import type { Classification } from "../classify/classifier.ts";
 import type { IntegrationEvent } from "../events/event.ts";
+import { pastRetention } from "../events/event-time.ts";
 import { providerMessage, providerStatus } from "../events/provider-message.ts";
 import { wordingFor } from "../notify/audience.ts";
 import type { AlertPolicy } from "../quirks/rule.ts";
 import type { ReconnectLinks } from "../reconnect/links.ts";
 import { noticeLink, type ReconnectSession, reconnectedThroughLink } from "../reconnect/trail.ts";
 import type { Account, Incident, LastError, Resolution } from "./incident.ts";
-import { type IncidentMute, type Mute, mutedUntil } from "./mute.ts";
+import type { IncidentMute, Mute } from "./mute.ts";
 import type { Notice, NoticeKind } from "./notice.ts";
+import { heldUntil, markOutage } from "./outage-hold.ts";
 
 /** How many recent request ids and messages an incident keeps. */
 const RECENT = 5;
@@ -28,6 +30,7 @@ export type PendingNotice = {
   owner: string;
   since_last_notice?: number;
   resolution?: Resolution;
+  affected_before?: number;
   customer_told_by?: string;
   acknowledged_by?: string;
 };
@@ -38,8 +41,14 @@ export type Acknowledgement = { by: string; at: string; note?: string };
 /** A notice a mute kept back and still owes; looked at again at `until` (epoch seconds). */
 export type Withheld = { kind: "firing" | "resolved"; until: number };
 
-/** What decisions about notices need besides the record: the matcher mutes active now. */
-export type Silences = { mutes: readonly Mute[] };
+/**
+ * What decisions about notices need besides the record: the matcher mutes active now, and the
+ * provider incidents (by id) of the account incidents being decided, which may hold them back.
+ */
+export type Silences = {
+  mutes: readonly Mute[];
+  outages?: ReadonlyMap<string, IncidentRecord | undefined>;
+};
 
 /** The incident as stored: what users see, plus the state that drives notices. */
 export type IncidentRecord = Incident & {
@@ -67,8 +76,8 @@ export type IncidentRecord = Incident & {
   applied: [string, number][];
   /** The newest time of a token dropped from `applied`: older claims can no longer be told apart. */
   applied_floor: number;
-  /** When we last received an event of it (epoch seconds): quiet is measured from here, since a
-   * sender's own timestamps may be old (replays, retries). */
+  /** When we last received an event of it (epoch seconds). Quiet is measured from `last_seen`,
+   * the events' own time: ingest accepts only times within the dedup retention. */
   received_at: number;
   /**
    * Epoch seconds when the sweeper should look at this incident again. Set exactly while the
@@ -78,6 +87,16 @@ export type IncidentRecord = Incident & {
   expires_at?: number;
   /** The last connect session a reconnect link made (shared/reconnect/click.ts). */
   reconnect_session?: ReconnectSession;
+  /** Account incidents: the provider incident generation it counts toward (`id#generation`). */
+  outage?: string;
+  /** A provider-side firing notice waits until then (epoch seconds) for a provider incident. */
+  group_until?: number;
+  /** Provider incidents: accounts joining per epoch minute, within the window. */
+  joins?: Record<string, number>;
+  /** Provider incidents: `affected_accounts` when the last notice was decided. */
+  notified_affected?: number;
+  /** Provider incidents: affected accounts whose own incident has resolved since. */
+  recovered?: number;
 };
 
 export type EventGroup = {
@@ -183,10 +202,11 @@ export function applyEvents(
       hourKey,
       hourKey(new Date(now.getTime() - HOUR_BUCKETS * 3600e3).toISOString()),
     ),
-    // Thresholds count events as they arrive: a late or replayed event still counts.
+    // Thresholds count events as they arrive, so a log read a minute late still counts; an
+    // event whose quiet period has passed is history and does not help fire.
     minutes: addBuckets(
       base.minutes,
-      group.events.map(() => nowIso),
+      group.events.filter((e) => !pastQuiet(e, c.alert, now)).map(() => nowIso),
       minuteKey,
       minuteKey(new Date(now.getTime() - c.alert.threshold.window_seconds * 1000).toISOString()),
     ),
@@ -200,19 +220,25 @@ export function applyEvents(
   };
 
   const inWindow = Object.values(record.minutes).reduce((a, b) => a + b, 0);
+  markOutage(record, silences, now);
   if (record.status === "pending" && inWindow >= c.alert.threshold.count) {
     record.status = "firing";
+    markOutage(record, silences, now);
     announce(record, "firing", now, token, silences);
   } else if (
     record.status === "firing" &&
     record.notified_at !== undefined &&
     record.acknowledged === undefined &&
-    mutedUntil(record, silences.mutes, now) === undefined &&
+    heldUntil(record, silences, now, "reminder") === undefined &&
     epoch(now) - epoch(new Date(record.notified_at)) >= c.alert.repeat_seconds
   ) {
     addNotice(record, "reminder", now, token, {
       since_last_notice: record.count - record.notified_count,
     });
+  }
+  // A firing notice held back for a provider incident goes once its hold is over.
+  if (record.withheld?.kind === "firing" && record.status === "firing" && !reopened) {
+    Object.assign(record, releaseWithheld(record, now, token, silences) ?? {});
   }
   record.due_at = dueAt(record, now);
   return record;
@@ -237,7 +263,7 @@ export function wasApplied(record: IncidentRecord | undefined, token: string, cl
 /**
  * Resolves an open incident. A firing one gets a resolved notice (withheld while muted); a
  * pending one, or a firing one whose firing notice a mute withheld, goes quietly: nobody was
- * told it fired.
+ * told it fired. `at` is when the problem ended: a resolving event's own time, else now.
  */
 export function resolveIncident(
   current: IncidentRecord,
@@ -246,12 +272,13 @@ export function resolveIncident(
   token: string,
   silences: Silences,
   by?: string,
+  at: string = now.toISOString(),
 ): IncidentRecord | undefined {
   if (current.status === "resolved") return undefined;
   const record: IncidentRecord = {
     ...current,
     status: "resolved",
-    resolved_at: now.toISOString(),
+    resolved_at: clampToNow(at, now.toISOString()),
     resolution,
     resolved_by: by,
     expires_at: epoch(now) + RESOLVED_RETENTION_SECONDS,
@@ -277,7 +304,7 @@ export function releaseWithheld(
 ): IncidentRecord | undefined {
   const held = current.withheld;
   if (held === undefined) return undefined;
-  const until = mutedUntil(current, silences.mutes, now);
+  const until = heldUntil(current, silences, now, held.kind);
   const record: IncidentRecord = { ...current };
   if (until !== undefined) {
     if (epochCeil(until) === held.until) return undefined;
@@ -294,8 +321,8 @@ export function releaseWithheld(
   return record;
 }
 
-/** Decides a notice, or withholds it while a mute holds the incident. */
-function announce(
+/** Decides a notice, or withholds it while a mute (or a provider incident) holds the incident. */
+export function announce(
   record: IncidentRecord,
   kind: Withheld["kind"],
   now: Date,
@@ -303,7 +330,7 @@ function announce(
   silences: Silences,
   extra: Pick<PendingNotice, "resolution"> = {},
 ): void {
-  const until = mutedUntil(record, silences.mutes, now);
+  const until = heldUntil(record, silences, now, kind);
   if (until === undefined) addNotice(record, kind, now, token, extra);
   else record.withheld = { kind, until: epochCeil(until) };
 }
@@ -350,6 +377,9 @@ export function toNotice(
     provider_messages: record.provider_messages ?? [],
     resolved_at: record.resolved_at,
     reconnect: record.reconnect,
+    scope: record.scope,
+    affected_accounts: record.affected_accounts,
+    sample_accounts: record.sample_accounts,
   };
   return {
     id: pending.id,
@@ -361,6 +391,7 @@ export function toNotice(
     ...(pending.acknowledged_by === undefined ? {} : { acknowledged_by: pending.acknowledged_by }),
     created_at: pending.created_at,
     reconnect_url: noticeLink(record, pending, links),
+    affected_before: pending.affected_before,
   };
 }
 
@@ -382,12 +413,15 @@ export function announceAcknowledged(
   record.due_at = dueAt(record, now);
 }
 
-function addNotice(
+export function addNotice(
   record: IncidentRecord,
   kind: NoticeKind,
   now: Date,
   token: string,
-  extra: Pick<PendingNotice, "since_last_notice" | "resolution" | "acknowledged_by"> = {},
+  extra: Pick<
+    PendingNotice,
+    "since_last_notice" | "resolution" | "acknowledged_by" | "affected_before"
+  > = {},
 ): void {
   record.notice_seq += 1;
   record.outbox = [
@@ -402,6 +436,7 @@ function addNotice(
   ];
   record.notified_at = now.toISOString();
   record.notified_count = record.count;
+  if (record.affected_accounts !== undefined) record.notified_affected = record.affected_accounts;
 }
 
 /**
@@ -416,9 +451,41 @@ function dueAt(record: IncidentRecord, now: Date): number | undefined {
   return times.length === 0 ? undefined : Math.min(...times);
 }
 
-/** When an incident with no further events may be resolved for quiet. */
+/**
+ * When an incident with no further events may be resolved for quiet: counted from the time of its
+ * newest event, not from when that event arrived, so a late event does not keep it open longer.
+ */
 export function quietUntil(record: IncidentRecord): number {
-  return record.received_at + record.policy.resolve_after_quiet_seconds;
+  return (
+    Math.floor(Date.parse(record.last_seen) / 1000) + record.policy.resolve_after_quiet_seconds
+  );
+}
+
+/** An event whose rule would already have resolved it for quiet by now. */
+const pastQuiet = (event: IntegrationEvent, policy: AlertPolicy, now: Date) =>
+  Date.parse(event.occurred_at) + policy.resolve_after_quiet_seconds * 1000 <= now.getTime();
+
+/**
+ * The events of a group that may still change their incident; the rest are history (README,
+ * "Time rules"). None older than the dedup retention: its id may be forgotten, so it could be
+ * counted twice. Into an open incident, every other event counts: it is the same ongoing
+ * problem. A closed or new incident opens again only for an event that happened after it was
+ * resolved and whose quiet period has not passed: an old failure replayed or backfilled today
+ * is not a problem today.
+ */
+export function liveEvents(
+  current: IncidentRecord | undefined,
+  events: IntegrationEvent[],
+  policy: AlertPolicy,
+  now: Date,
+): IntegrationEvent[] {
+  const open = current !== undefined && current.status !== "resolved";
+  const resolvedAt = current?.resolved_at === undefined ? 0 : Date.parse(current.resolved_at);
+  return events.filter((e) => {
+    if (pastRetention(e.occurred_at, now)) return false;
+    if (open) return true;
+    return Date.parse(e.occurred_at) > resolvedAt && !pastQuiet(e, policy, now);
+  });
 }
 
 /** ISO-8601 UTC timestamps of one format sort as strings (code units, not a locale's order). */
@@ -433,9 +500,9 @@ const clampToNow = (iso: string, nowIso: string) =>
   earlier(UTC_ISO.test(iso) ? iso : new Date(iso).toISOString(), nowIso);
 
 const hourKey = (iso: string) => iso.slice(0, 13).replace(/\D/g, "");
-const minuteKey = (iso: string) => String(Math.floor(new Date(iso).getTime() / 60_000));
+export const minuteKey = (iso: string) => String(Math.floor(new Date(iso).getTime() / 60_000));
 
-function addBuckets(
+export function addBuckets(
   buckets: Record<string, number>,
   times: string[],
   key: (iso: string) => string,

@@ -1,4 +1,4 @@
-import type { IncidentStatus } from "./incident.ts";
+import type { IncidentStatus, Scope } from "./incident.ts";
 import type { IncidentRecord } from "./record.ts";
 
 /** How long a counted event id is remembered: a redelivery within it is never counted twice. */
@@ -16,6 +16,9 @@ export type IncidentFilter = {
   account_id?: string;
   provider?: string;
   category?: string;
+  scope?: Scope;
+  /** Paging: only incidents after this one, in the list's order (newest `last_seen` first). */
+  after?: { last_seen: string; id: string };
   limit: number;
 };
 

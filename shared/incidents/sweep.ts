@@ -3,7 +3,9 @@ import type { ReconnectLinks } from "../reconnect/links.ts";
 import type { AlertBus } from "./bus.ts";
 import { changeIncident } from "./change.ts";
 import type { MuteStore } from "./mute.ts";
+import { outageOf } from "./outage-hold.ts";
 import { isOrphaned, publishOutboxes, resolveWithRetry } from "./process.ts";
+import { countRecoveries, readOutages } from "./provider-incident.ts";
 import { type IncidentRecord, quietUntil, releaseWithheld, type Silences } from "./record.ts";
 import type { IncidentStore } from "./store.ts";
 
@@ -30,8 +32,12 @@ export async function sweep(
   const nowEpoch = Math.floor(now.getTime() / 1000);
   const token = randomBytes(9).toString("base64url");
   const due = await deps.store.dueIncidents(nowEpoch, PAGE);
-  const context = { token, now, silences: { mutes: await deps.mutes.active(now) } };
+  // The provider incidents that may hold back the due account incidents' notices.
+  const ids = new Set(due.flatMap((r) => outageOf(r) ?? []));
+  const outages = await readOutages([...ids], (id) => deps.store.getIncident(id));
+  const context = { token, now, silences: { mutes: await deps.mutes.active(now), outages } };
   const records: IncidentRecord[] = [];
+  const recovered: IncidentRecord[] = [];
   let resolved = 0;
   let released = 0;
   for (const incident of due) {
@@ -40,6 +46,7 @@ export async function sweep(
       const result = await resolveWithRetry(deps.store, incident.id, "quiet", context, quiet);
       if (result.resolved) resolved += 1;
       if (result.record) records.push(result.record);
+      if (result.resolved && result.record) recovered.push(result.record);
     } else if (incident.withheld && incident.withheld.until <= nowEpoch) {
       const result = await releaseWithRetry(deps.store, incident.id, context);
       if (result.changed) released += 1;
@@ -48,6 +55,8 @@ export async function sweep(
       records.push(incident);
     }
   }
+  // Provider incidents most of whose accounts have recovered resolve now.
+  records.push(...(await countRecoveries(deps.store, recovered, context)));
   const published = await publishOutboxes(
     deps,
     records,

@@ -2,6 +2,7 @@ import { forEachLimit } from "../concurrency.ts";
 import type { Notice } from "../incidents/notice.ts";
 import { count } from "../metrics.ts";
 import { type DeliveryOptions, deliverCustomerWebhook } from "./customer-webhook.ts";
+import { type DigestLedger, digestEntry, minuteOf } from "./digest.ts";
 import { matchesFilter } from "./filter.ts";
 import {
   type PagerDutyOptions,
@@ -68,6 +69,8 @@ export type SlackNotifierDeps = {
   recent: RecentDeliveries;
   log: Log;
   now?: () => Date;
+  /** The budget per channel and minute; past it, notices wait for the minute's digest. */
+  digest?: { ledger: DigestLedger; budget: number };
 };
 
 export type WebhookNotifierDeps = {
@@ -142,6 +145,17 @@ export async function notifySlack(
     await forEachLimit(destinations, CONCURRENCY, async (destination) => {
       // The default channel is ours; a subscription filtered to the customer gets their words.
       const audience = destination.subscription?.filter.audience ?? "internal";
+      // A channel of ours past its budget gets this notice in the minute's digest instead (a
+      // customer's channel never does: it hears only of its own account, each on its own).
+      if (audience === "internal" && deps.digest) {
+        const minute = minuteOf(deps.now?.() ?? new Date());
+        const entry = digestEntry(notice);
+        const { ledger, budget } = deps.digest;
+        if ((await ledger.admit(destination.id, minute, entry, budget)) === "fold") {
+          deps.recent.add(notice.id, destination.id);
+          return;
+        }
+      }
       const result = await deps.poster.post(destination.url, messages[audience], remaining);
       const where = {
         notice: notice.id,

@@ -1,5 +1,6 @@
 import type { LastError } from "../incidents/incident.ts";
 import type { Notice } from "../incidents/notice.ts";
+import { defangUrls, plainText } from "../outside-text.ts";
 import { audiencesOf, customerWording } from "./audience.ts";
 import { emailHtml } from "./email-html.ts";
 import {
@@ -29,12 +30,8 @@ export type Email = { subject: string; body: string; html: string };
 export const SUBJECT_MAX = 99;
 const MESSAGE_MAX = 1_000;
 
-// Keeps newlines and tabs, drops the other control characters.
-const NOT_PLAIN_TEXT = /[^\P{Cc}\n\t]|[\u202a-\u202e\u2066-\u2069]/gu;
-
-function plain(text: string): string {
-  return text.replace(/\r\n?/g, "\n").replace(NOT_PLAIN_TEXT, "");
-}
+/** Our own wording (rules) keeps its lines; words from outside are one line each (`oneLine`). */
+const plain = plainText;
 
 function subject(text: string): string {
   return truncate(oneLine(text), SUBJECT_MAX);
@@ -92,7 +89,9 @@ function renderCustomer(notice: Notice): Email {
     lines.push(`${plain(wording.title)}.`);
     if (notice.kind === "reminder") lines.push("This problem is still happening.");
     const words = incident.last_error?.provider_message;
-    if (words) lines.push("", `${provider} said: "${truncate(plain(words), MESSAGE_MAX)}"`);
+    // The provider's words, one line, its links made plain text: not ours to vouch for.
+    if (words)
+      lines.push("", `${provider} said: "${truncate(defangUrls(oneLine(words)), MESSAGE_MAX)}"`);
     lines.push("", "What happened", plain(wording.what_happened), "");
     lines.push("What to do", numbered(wording.remediation));
     if (notice.reconnect_url) {
@@ -183,12 +182,12 @@ function renderInternal(notice: Notice): Email {
   if (incident.provider_messages.length > 0) {
     lines.push("", `What ${oneLine(incident.provider)} said (newest last)`);
     for (const message of incident.provider_messages)
-      lines.push(`- ${truncate(plain(message), MESSAGE_MAX)}`);
+      lines.push(`- ${truncate(oneLine(message), MESSAGE_MAX)}`);
   }
   if (incident.messages.length > 0) {
     lines.push("", "Recent messages (newest last)");
     for (const message of incident.messages)
-      lines.push(`- ${truncate(plain(message), MESSAGE_MAX)}`);
+      lines.push(`- ${truncate(oneLine(message), MESSAGE_MAX)}`);
   }
   if (incident.request_ids.length > 0) {
     lines.push("", "Request ids (newest last)");
@@ -215,16 +214,16 @@ export function emailsFor(notice: Notice): { audience: EmailAudience; email: Ema
 function lastErrorLines(provider: string, last: LastError): string[] {
   const request = [
     last.status === undefined ? undefined : `HTTP ${last.status}`,
-    last.method,
+    last.method && oneLine(last.method),
     last.path && oneLine(truncate(last.path, 300)),
   ].filter(Boolean);
   const lines = [`${request.join(" ") || "No HTTP request"} at ${formatTime(last.at)}`];
   if (last.request_id) lines.push(`Request id: ${oneLine(truncate(last.request_id, 256))}`);
-  if (last.message) lines.push(`StackOne: ${truncate(plain(last.message), MESSAGE_MAX)}`);
+  if (last.message) lines.push(`StackOne: ${truncate(oneLine(last.message), MESSAGE_MAX)}`);
   if (last.provider_message) {
     const status = last.provider_status === undefined ? "" : ` (${last.provider_status})`;
     lines.push(
-      `${oneLine(provider)}${status}: ${truncate(plain(last.provider_message), MESSAGE_MAX)}`,
+      `${oneLine(provider)}${status}: ${truncate(oneLine(last.provider_message), MESSAGE_MAX)}`,
     );
   }
   return lines;

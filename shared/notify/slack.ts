@@ -201,7 +201,26 @@ function eventCount(count: number): string {
   return count === 1 ? "1 event" : `${count} events`;
 }
 
+/** A provider incident's notices say how many accounts it hit, and how that number moved. */
+function outageLine(notice: Notice): string | undefined {
+  const { affected_accounts: n = 0, scope } = notice.incident;
+  if (scope !== "provider") return undefined;
+  const accounts = n === 1 ? "1 account" : `${n} accounts`;
+  if (notice.kind === "reminder") {
+    const before = notice.affected_before;
+    const moved = before === undefined || before === n ? "unchanged" : `was ${before}`;
+    return `*Still failing* for ${accounts} (${moved})`;
+  }
+  if (notice.kind === "resolved") {
+    const why = notice.resolution === "recovery" ? "most accounts recovered" : resolvedBy(notice);
+    return `*Resolved* after ${humanDuration(incidentDuration(notice))}: ${accounts} were hit; ${why}.`;
+  }
+  return undefined;
+}
+
 function statusLine(notice: Notice): string | undefined {
+  const outage = outageLine(notice);
+  if (outage) return outage;
   const { count } = notice.incident;
   if (notice.kind === "reminder") {
     return notice.since_last_notice === undefined
@@ -227,12 +246,15 @@ function plainText(notice: Notice): string {
     notice.kind === "reminder" && notice.since_last_notice !== undefined
       ? ` ${notice.since_last_notice} more since the last notice.`
       : "";
+  const outage = notice.kind === "acknowledged" ? undefined : outageLine(notice);
   const text =
     notice.kind === "acknowledged"
       ? `👀 Acknowledged by ${inline(notice.acknowledged_by ?? "admin", 100)}: ${title} for ${who}.`
-      : notice.kind === "resolved"
-        ? `✅ Resolved: ${title} for ${who}, after ${humanDuration(incidentDuration(notice))} and ${eventCount(incident.count)} (${resolvedBy(notice)}).`
-        : `${notice.kind === "reminder" ? "🔁 Still firing" : SEVERITY_EMOJI[incident.severity]} ${title}: ${who}.${since}${next}`;
+      : outage
+        ? `${notice.kind === "firing" ? SEVERITY_EMOJI[incident.severity] : ""} ${title}. ${outage.replaceAll("*", "")}`.trim()
+        : notice.kind === "resolved"
+          ? `✅ Resolved: ${title} for ${who}, after ${humanDuration(incidentDuration(notice))} and ${eventCount(incident.count)} (${resolvedBy(notice)}).`
+          : `${notice.kind === "reminder" ? "🔁 Still firing" : SEVERITY_EMOJI[incident.severity]} ${title}: ${who}.${since}${next}`;
   return truncate(text, SLACK_LIMITS.text);
 }
 
@@ -345,7 +367,15 @@ export function renderSlack(notice: Notice, options: SlackRenderOptions = {}): S
     type: "section",
     block_id: "facts",
     fields: [
-      field("Customer account", escapeMrkdwn(accountLabel(incident), BUDGET.account)),
+      incident.scope === "provider"
+        ? field(
+            "Accounts hit",
+            escapeMrkdwn(
+              `${incident.affected_accounts ?? 0}: ${(incident.sample_accounts ?? []).join(", ")}`,
+              BUDGET.account,
+            ),
+          )
+        : field("Customer account", escapeMrkdwn(accountLabel(incident), BUDGET.account)),
       field("Provider", inline(incident.provider, BUDGET.provider)),
       field("Category", incident.category),
       field("Severity", incident.severity),

@@ -64,6 +64,17 @@ export const AlertPolicy = z.strictObject({
   repeat_seconds: int(1),
   /** A firing incident with no event for this long is resolved by the sweeper. */
   resolve_after_quiet_seconds: int(1),
+  /**
+   * Provider-side rules (server errors, unavailable, sustained rate limits): how many accounts
+   * within how long open one provider incident instead of one per account (default: the
+   * PROVIDER_INCIDENT_* settings); `false` opts the rule out.
+   */
+  provider_incident: z.optional(
+    z.union([
+      z.literal(false),
+      z.strictObject({ accounts: z.optional(int(2)), window_seconds: z.optional(int(60)) }),
+    ]),
+  ),
 });
 export type AlertPolicy = z.infer<typeof AlertPolicy>;
 

@@ -15,6 +15,7 @@ import { MemoryBus } from "../../scripts/local/memory-bus.ts";
 import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
 import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
+import { DynamoDigestLedger } from "../../shared/adapters/aws/dynamo-digests.ts";
 import { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
 import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
@@ -30,7 +31,9 @@ import type { MuteStore } from "../../shared/incidents/mute.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { processBatch } from "../../shared/incidents/process.ts";
 import type { IncidentStore } from "../../shared/incidents/store.ts";
+import { sweep } from "../../shared/incidents/sweep.ts";
 import type { EventQueue } from "../../shared/ingest/queue.ts";
+import type { DigestLedger } from "../../shared/notify/digest.ts";
 import { emailsFor } from "../../shared/notify/email.ts";
 import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
@@ -40,6 +43,7 @@ import { sqsRecord } from "../support/sqs-record.ts";
 /** The stores of one engine, on fresh, empty storage. */
 export type Stores = {
   incidents: IncidentStore;
+  digests: DigestLedger;
   subscriptions: SubscriptionStore;
   mutes: MuteStore;
   cursors: CursorStore;
@@ -66,7 +70,10 @@ export type Pipes = {
  * or one SQLite transaction per batch. `process` runs each batch to the end, in order.
  */
 export type Processing = {
-  process(batch: IntegrationEventInput[]): Promise<void>;
+  /** `now`: the processor's clock for this batch (default: the real one). */
+  process(batch: IntegrationEventInput[], now?: Date): Promise<void>;
+  /** One run of the engine's sweeper at `now`. */
+  sweep(now: Date): Promise<void>;
   incidents: IncidentStore;
   /** Every notice published, in order. */
   published(): Promise<Notice[]>;
@@ -77,7 +84,8 @@ export type Engine = {
   name: string;
   fresh(): Promise<Stores>;
   pipes(): Promise<Pipes>;
-  processing(): Promise<Processing>;
+  /** `now`: the processor's clock (the real one by default). */
+  processing(options?: { now?: () => Date }): Promise<Processing>;
   close(): Promise<void>;
 };
 
@@ -92,6 +100,7 @@ export async function dynamoEngine(): Promise<Engine> {
     await createTable(client, table);
     return {
       incidents: new DynamoIncidentStore(client, table),
+      digests: new DynamoDigestLedger(client, table),
       subscriptions: new DynamoSubscriptionStore(client, table),
       mutes: new DynamoMuteStore(client, table),
       cursors: new DynamoCursorStore(client, table),
@@ -143,21 +152,25 @@ export async function dynamoEngine(): Promise<Engine> {
         },
       };
     },
-    async processing() {
+    async processing(options = {}) {
       const { incidents, mutes } = await fresh();
       const bus = new MemoryBus();
       let message = 0;
       return {
         incidents,
-        async process(batch) {
+        async process(batch, now) {
           const records = batch.map((event) => sqsRecord(event, 1, `m${++message}`));
           const { batchItemFailures } = await processBatch(records, {
             store: incidents,
             mutes,
             bus,
             classifier,
+            now: now ? () => now : options.now,
           });
           if (batchItemFailures.length > 0) throw new Error("the batch failed");
+        },
+        async sweep(now) {
+          await sweep({ store: incidents, mutes, bus, now: () => now });
         },
         published: async () => [...bus.published],
       };
@@ -195,6 +208,7 @@ export async function sqliteEngine(): Promise<Engine> {
       const engine = open(join(root, randomUUID()));
       return {
         incidents: engine.incidents,
+        digests: engine.digests,
         subscriptions: engine.subscriptions,
         mutes: engine.mutes,
         cursors: engine.cursors,
@@ -248,22 +262,33 @@ export async function sqliteEngine(): Promise<Engine> {
         },
       };
     },
-    async processing() {
+    async processing(options = {}) {
       const engine = open(join(root, randomUUID()));
+      let clock: Date | undefined;
       const processor = new SqliteBatchProcessor(engine, {
         classifier,
         mutes: engine.mutes,
         log: () => {},
         batchSize: 100_000,
+        now: () => clock ?? options.now?.() ?? new Date(),
       });
       processor.onProcessed = (through) => engine.queue.processed(through);
       return {
         incidents: engine.incidents,
-        async process(batch) {
+        async process(batch, now) {
           await engine.queue.send(
             batch.map((event, i) => ({ id: String(i), body: JSON.stringify(parseEvent(event)) })),
           );
+          clock = now;
           processor.processOnce();
+        },
+        async sweep(now) {
+          await sweep({
+            store: engine.incidents,
+            mutes: engine.mutes,
+            bus: engine.outbox,
+            now: () => now,
+          });
         },
         published: async () =>
           engine.outbox

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { listIncidents } from "../../shared/api/incidents.ts";
 import type { IncidentRecord } from "../../shared/incidents/record.ts";
 import { EVENT_RETENTION_SECONDS } from "../../shared/incidents/store.ts";
 import { forEachEngine } from "./engines.ts";
@@ -197,6 +198,69 @@ forEachEngine((engine) => {
       expect(await list({ category: "rate_limited" })).toEqual(["inc_3"]);
       expect(await list({ account_id: "acct_1", provider: "lever" })).toEqual(["inc_1"]);
       expect(await list({ provider: "nobody" })).toEqual([]);
+    });
+
+    it("pages GET /incidents with a next cursor, filters scope, and no page repeats or skips one", async () => {
+      const { incidents, mutes } = await engine().fresh();
+      const at = (n: number) => new Date(Date.parse("2026-11-24T10:00:00.000Z") + n * 1000);
+      for (let n = 0; n < 25; n++) {
+        const provider = n % 5 === 0;
+        await incidents.saveIncident(
+          record(`inc_p${String(n).padStart(2, "0")}`, {
+            last_seen: at(n).toISOString(),
+            ...(provider ? { scope: "provider", account: { id: "provider:lever" } } : {}),
+          }),
+          undefined,
+        );
+      }
+      const page = async (query: Record<string, string>) => {
+        const response = await listIncidents(
+          { routeKey: "GET /incidents", queryStringParameters: query } as never,
+          { store: incidents, mutes },
+        );
+        return JSON.parse(String(response.body)) as {
+          incidents: { id: string; scope: string }[];
+          next?: string;
+        };
+      };
+      const seen: string[] = [];
+      let query: Record<string, string> = { limit: "7" };
+      for (let pages = 0; pages < 10; pages++) {
+        const body = await page(query);
+        seen.push(...body.incidents.map((i) => i.id));
+        // A write during paging: an incident already listed becomes the newest.
+        if (pages === 1) {
+          const moved = await incidents.getIncident("inc_p24");
+          if (moved)
+            await incidents.saveIncident(
+              { ...moved, last_seen: at(100).toISOString() },
+              moved.version,
+            );
+        }
+        if (body.next === undefined) break;
+        query = { limit: "7", cursor: body.next };
+      }
+      expect(seen).toHaveLength(25);
+      expect(new Set(seen).size).toBe(25);
+      expect(seen[0]).toBe("inc_p24");
+      expect(seen.at(-1)).toBe("inc_p00");
+
+      const providers = await page({ scope: "provider" });
+      expect(providers.incidents.map((i) => i.id)).toEqual([
+        "inc_p20",
+        "inc_p15",
+        "inc_p10",
+        "inc_p05",
+        "inc_p00",
+      ]);
+      expect(providers.incidents.every((i) => i.scope === "provider")).toBe(true);
+      expect((await page({ scope: "account", limit: "100" })).incidents).toHaveLength(20);
+      const bad = await listIncidents(
+        { routeKey: "GET /incidents", queryStringParameters: { cursor: "nope" } } as never,
+        { store: incidents, mutes },
+      );
+      expect(bad.statusCode).toBe(422);
+      expect(String(bad.body)).toContain("cursor");
     });
 
     it("hides an expired record everywhere, and lets a new incident take its id", async () => {

@@ -1,7 +1,8 @@
+import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { request } from "../../scripts/local/scenarios.ts";
-import { type Browser, screenshot, startBrowser } from "../support/browser.ts";
+import { type Browser, SHOTS_DIR, screenshot, startBrowser } from "../support/browser.ts";
 import { startReceiver, status } from "../support/http-receiver.ts";
 import {
   eventually,
@@ -417,6 +418,44 @@ describe("the dashboard", () => {
     await screenshot(page, "mutes");
     await mute.getByRole("button", { name: "End mute now" }).click();
     await expect.poll(() => mute.count()).toBe(0);
+    await page.close();
+  });
+});
+
+describe("the dashboard in a provider outage", () => {
+  it("shows the provider incident on top, its accounts expandable, each account's card part of it", async () => {
+    const accounts = ["Acme Corp", "Globex", "Initech", "Umbrella", "Hooli", "Stark"];
+    await post(
+      ...accounts.flatMap((name, i) =>
+        [0, 1, 2].map((n) => ({
+          ...(request(`br_outage_${i}`, "lever", {
+            status: 503,
+            url: "https://api.stackone.com/unified/ats/candidates",
+            resource: "candidates",
+            message: "Service Unavailable",
+            providerRaw: { message: "Lever is down for scheduled maintenance" },
+          }).payload(n) as object),
+          origin_owner_name: name,
+        })),
+      ),
+    );
+    const page = await browser.page({ height: 1100 });
+    await signIn(page, "/?provider=lever");
+    const outages = page.locator("section.outages");
+    await expect.poll(() => outages.locator("article").count()).toBe(1);
+    expect(await outages.locator("h3").textContent()).toMatch(
+      /^Lever is failing for 6 accounts \(unavailable since \d\d:\d\d UTC\)$/,
+    );
+    await outages.getByText("Affected accounts (6)").click();
+    expect(await outages.locator(".affected li").count()).toBe(6);
+    await expect
+      .poll(() => card(page, "br_outage_0").locator(".tag.outage").textContent())
+      .toBe("part of the Lever outage");
+    expect(await lowContrast(page)).toEqual([]);
+    await screenshot(page, "provider-incident");
+    // The README's picture (docs/dashboard.png): what the first screen shows.
+    await outages.getByText("Affected accounts (6)").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS_DIR, "dashboard.png") });
     await page.close();
   });
 });

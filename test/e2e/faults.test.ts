@@ -122,7 +122,7 @@ describe("npm start under faults", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "quirkwatch-full-"));
     const full = await startLocalStack({ DATA_MAX_MB: "1" }, dataDir);
     const accepted = new Set<string>();
-    let refused: { status: number; error: string } | undefined;
+    let refused: { status: number; error: string; retryAfter: string | null } | undefined;
     try {
       // Each request 100 events of about 1 KB; claims and the queue fill 1 MB within a few hundred.
       for (let r = 0; r < 400 && refused === undefined; r++) {
@@ -132,9 +132,19 @@ describe("npm start under faults", () => {
         const response = await postStackone(full.url, events);
         const body = (await response.json()) as { error?: string };
         if (response.status === 202) for (const e of events) accepted.add(e.id);
-        else refused = { status: response.status, error: body.error ?? "" };
+        else
+          refused = {
+            status: response.status,
+            error: body.error ?? "",
+            retryAfter: response.headers.get("retry-after"),
+          };
       }
-      expect(refused).toMatchObject({ status: 503, error: expect.stringMatching(/full/) });
+      // The sender is told why, and when to try again.
+      expect(refused).toMatchObject({
+        status: 503,
+        error: expect.stringMatching(/full/),
+        retryAfter: "30",
+      });
       // A load balancer asking now is told, without a token, and why.
       const health = await fetch(`${full.url}/healthz`);
       expect(health.status).toBe(503);

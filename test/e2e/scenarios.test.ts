@@ -49,7 +49,9 @@ describe("the demo's scenarios", () => {
         "stackone.account_deleted",
       ]),
     );
-    const listed = await incidents();
+    // The accounts' own incidents (a provider incident the demo's one Lever account started is
+    // pending beside them, and is no scenario of its own).
+    const listed = (await incidents()).filter((i) => i.scope !== "provider");
     expect(new Set(listed.map((i) => incidentKey(i.rule_id)))).toEqual(
       new Set(problems.map((s) => incidentKey(s.rule))),
     );

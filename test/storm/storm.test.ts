@@ -7,11 +7,14 @@ const PER_REQUEST = 100;
 const CONCURRENCY = 8;
 const DELIVERIES = EVENTS + EVENTS / 10;
 
+/** When the storm happens: now, as ingest accepts only recent events. */
+const AT = new Date().toISOString();
+
 function rateLimited(i: number) {
   return {
     id: `storm-${i}`,
     event: "request.failed",
-    event_date: "2026-11-24T10:00:00Z",
+    event_date: AT,
     account_id: "acct-storm",
     provider: "lever",
     data: { request_id: `req-${i}`, status: 429, message: "Too many requests" },
@@ -20,7 +23,12 @@ function rateLimited(i: number) {
 
 describe("a storm on one incident", () => {
   it("counts 100,000 events exactly, with 10% delivered twice, one notice and one write per batch", async () => {
-    const stack = await startLocalStack();
+    // A rate limit is a provider-side problem: its firing notice waits (here a second) for a
+    // provider incident of other accounts, then the sweeper (every second) sends it.
+    const stack = await startLocalStack({
+      PROVIDER_GROUP_WAIT_SECONDS: "1",
+      SWEEP_INTERVAL_SECONDS: "1",
+    });
     try {
       // Every event once, and every tenth event again later in the stream, as a sender's retry.
       const deliveries = Array.from({ length: EVENTS }, (_, i) => i);
@@ -52,12 +60,16 @@ describe("a storm on one incident", () => {
         );
         return idle && incidents[0] ? incidents[0] : undefined;
       }, 400_000);
-      const stats = await adminJson<StackStats>(stack, "/_local/stats");
+      const stats = await eventually(async () => {
+        const now = await adminJson<StackStats>(stack, "/_local/stats");
+        return now.notices >= 1 ? now : undefined;
+      }, 30_000);
 
       expect(incident).toMatchObject({ count: EVENTS, status: "firing" });
       expect(stats.notices).toBe(1);
-      // One incident write per batch: the notice is written in the same transaction.
-      expect(stats.writes.incident).toBeLessThanOrEqual(stats.queue.batches);
+      // One incident write per batch: the notice is written in the same transaction (and once,
+      // the provider incident the sustained rate limit starts: one account does not open it).
+      expect(stats.writes.incident).toBeLessThanOrEqual(stats.queue.batches + 1);
       expect(stats.writes.event).toBe(DELIVERIES);
       // The single-node engine stays small under the storm.
       expect(stats.peak_rss_bytes).toBeLessThan(200 * 2 ** 20);

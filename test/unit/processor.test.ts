@@ -90,8 +90,15 @@ describe("processor", () => {
     expect(incident).toMatchObject({ status: "pending", count: 9 });
     expect(bus.published).toEqual([]);
     await processBatch([record(leverEvent("rl9", 429))], deps);
-    [incident] = await store.listIncidents({ category: "rate_limited", limit: 10 });
+    [incident] = await store.listIncidents({
+      category: "rate_limited",
+      scope: "account",
+      limit: 10,
+    });
     expect(incident).toMatchObject({ status: "firing", count: 10 });
+    // A provider-side notice waits a minute for other accounts (a provider incident), then goes.
+    expect(bus.published).toEqual([]);
+    await sweep({ store, mutes, bus, now: at("2026-11-24T10:01:06Z") });
     expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
   });
 
@@ -172,6 +179,7 @@ describe("processor", () => {
       kind: "recovery",
       type: "account.updated",
       http: {},
+      occurred_at: "2026-11-24T15:00:00.000Z",
     });
     await processBatch([record(recovery)], {
       store: s,
@@ -195,14 +203,17 @@ describe("processor", () => {
       deps,
     );
     await processBatch([record(leverEvent("p1", 429))], deps);
+    // After the minute a provider-side notice waits for other accounts.
+    await sweep({ store: s, mutes, bus, now: at("2026-11-24T10:01:00Z") });
     expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
     expect(await sweep({ store: s, mutes, bus, now: at("2026-11-24T10:20:00Z") })).toEqual({
       resolved: 0,
       released: 0,
       published: 0,
     });
+    // The two, and (silently) the provider incident their one account started: not enough accounts.
     expect(await sweep({ store: s, mutes, bus, now: at("2026-11-24T10:31:00Z") })).toEqual({
-      resolved: 2,
+      resolved: 3,
       released: 0,
       published: 1,
     });
@@ -229,7 +240,8 @@ describe("processor", () => {
     const racing = Object.create(s) as typeof s;
     racing.dueIncidents = async (nowEpoch, limit) => {
       const due = await s.dueIncidents(nowEpoch, limit);
-      await processBatch([record(leverEvent("race2", 401))], { ...first, now: later });
+      const race2 = leverEvent("race2", 401, { occurred_at: "2026-11-25T10:00:00.000Z" });
+      await processBatch([record(race2)], { ...first, now: later });
       return due;
     };
     expect(await sweep({ store: racing, mutes, bus, now: later })).toEqual({
@@ -291,7 +303,12 @@ describe("processor", () => {
       return s.openIncidentsForAccount(id);
     };
     const recovery = record(
-      leverEvent("rec-f1", 200, { kind: "recovery", type: "account.updated", http: {} }),
+      leverEvent("rec-f1", 200, {
+        kind: "recovery",
+        type: "account.updated",
+        http: {},
+        occurred_at: "2026-11-24T11:00:00.000Z",
+      }),
     );
     const deps = { store: flaky, mutes, bus, classifier, now: at("2026-11-24T11:00:00Z") };
     expect((await processBatch([recovery], deps)).batchItemFailures).toHaveLength(1);
@@ -405,6 +422,7 @@ describe("only problems become incidents", () => {
       kind: "account_deleted",
       type: "account.deleted",
       http: undefined,
+      occurred_at: "2026-11-24T11:00:00.000Z",
     });
     const result = await processBatch([record(deleted)], {
       ...deps,

@@ -58,8 +58,8 @@ describe("the SQLite engine's clean-up", () => {
       created_by: "a",
       created_at: new Date(now).toISOString(),
     });
-    expect(engine.cleanUp(now)).toEqual({ claims: 1, incidents: 0, mutes: 1 });
-    expect(engine.cleanUp(now)).toEqual({ claims: 0, incidents: 0, mutes: 0 });
+    expect(engine.cleanUp(now)).toEqual({ claims: 1, incidents: 0, mutes: 1, digests: 0 });
+    expect(engine.cleanUp(now)).toEqual({ claims: 0, incidents: 0, mutes: 0, digests: 0 });
     // The kept claim still counts its event once.
     expect(
       await engine.incidents.claimEvent(

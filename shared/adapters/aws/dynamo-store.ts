@@ -9,6 +9,7 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { PROVIDER_ACCOUNT_PREFIX } from "../../incidents/outage-hold.ts";
 import type { IncidentRecord } from "../../incidents/record.ts";
 import {
   type Claim,
@@ -162,6 +163,13 @@ export class DynamoIncidentStore implements IncidentStore {
       values[`:${field}`] = { S: value };
       conditions.push(`#${field} = :${field}`);
     }
+    // Provider incidents stand under a reserved account id (outage-hold.ts): the index has it.
+    if (filter.scope !== undefined) {
+      names["#account_id"] = "account_id";
+      values[":provider_scope"] = { S: PROVIDER_ACCOUNT_PREFIX };
+      const test = "begins_with(#account_id, :provider_scope)";
+      conditions.push(filter.scope === "provider" ? test : `NOT ${test}`);
+    }
     return this.query(
       {
         IndexName: "byType",
@@ -170,6 +178,15 @@ export class DynamoIncidentStore implements IncidentStore {
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ...(conditions.length > 0 ? { FilterExpression: conditions.join(" AND ") } : {}),
+        ...(filter.after === undefined
+          ? {}
+          : {
+              ExclusiveStartKey: {
+                ...incidentKey(filter.after.id),
+                type: { S: "incident" },
+                sorted_at: { S: filter.after.last_seen },
+              },
+            }),
       },
       filter.limit,
       true,
@@ -183,7 +200,7 @@ export class DynamoIncidentStore implements IncidentStore {
   ): Promise<IncidentRecord[]> {
     const now = epochNow();
     const out: IncidentRecord[] = [];
-    let start: QueryCommandInput["ExclusiveStartKey"];
+    let start: QueryCommandInput["ExclusiveStartKey"] = input.ExclusiveStartKey;
     do {
       const page = await this.client.send(
         new QueryCommand({

@@ -1,13 +1,14 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { SqliteAlertOutbox } from "./alert-outbox.ts";
 import { cleanUp } from "./cleanup.ts";
 import { SqliteCursorStore } from "./cursor-store.ts";
 import { DATABASE_FILE, type DatabaseOptions, openDatabase, QUEUE_FILE } from "./database.ts";
+import { SqliteDigestLedger } from "./digest-ledger.ts";
 import { SqliteEmailOutbox } from "./email-outbox.ts";
 import { SqliteIncidentStore } from "./incident-store.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import { SqliteMuteStore } from "./mute-store.ts";
+import { ensurePrivateDir } from "./private-files.ts";
 import { SqliteQueueConsumer } from "./queue-consumer.ts";
 import { SqliteSubscriptionStore } from "./subscription-store.ts";
 import { WalSync } from "./wal-sync.ts";
@@ -25,7 +26,7 @@ export function openSqliteEngine(
   subscribers: string[],
   options: DatabaseOptions = {},
 ) {
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const path = join(dataDir, DATABASE_FILE);
   const db = openDatabase(path, MIGRATIONS, options);
   let consumer: SqliteQueueConsumer;
@@ -47,6 +48,7 @@ export function openSqliteEngine(
     mutes: new SqliteMuteStore(db),
     cursors: new SqliteCursorStore(db),
     emails: new SqliteEmailOutbox(db),
+    digests: new SqliteDigestLedger(db),
     cleanUp: (nowMs?: number) => cleanUp(db, nowMs),
     close: () => {
       consumer.close();

@@ -131,8 +131,18 @@ export class SqliteIncidentStore implements IncidentStore {
       where.push(`${field} = @${field}`);
       params[field] = value;
     }
+    // Provider incidents stand under a reserved account id (outage-hold.ts), as on DynamoDB.
+    if (filter.scope !== undefined)
+      where.push(
+        `substr(account_id, 1, 9) ${filter.scope === "provider" ? "=" : "!="} 'provider:'`,
+      );
+    if (filter.after !== undefined) {
+      where.push("(last_seen < @after_seen OR (last_seen = @after_seen AND id < @after_id))");
+      params.after_seen = filter.after.last_seen;
+      params.after_id = filter.after.id;
+    }
     const sql = `SELECT version, record, expires_at FROM incidents WHERE ${where.join(" AND ")}
-      ORDER BY last_seen DESC LIMIT @limit`;
+      ORDER BY last_seen DESC, id DESC LIMIT @limit`;
     let statement = this.lists.get(sql);
     if (!statement) {
       statement = this.db.prepare<Record<string, string | number>, IncidentRow>(sql);

@@ -50,6 +50,19 @@ export const MIGRATIONS: string[] = [
   -- The emails SNS would have sent (no SNS on one machine): GET /outbox.
   CREATE TABLE emails (seq INTEGER PRIMARY KEY, email TEXT NOT NULL);
   `,
+  `
+  -- The digest budget (notify/digest.ts): every notice counted per destination and minute;
+  -- those over the budget keep their entry until the minute's digest is sent.
+  CREATE TABLE digest_notices (destination TEXT NOT NULL, notice_id TEXT NOT NULL,
+    minute INTEGER NOT NULL, folded INTEGER NOT NULL, entry TEXT,
+    PRIMARY KEY (destination, notice_id)) WITHOUT ROWID;
+  CREATE INDEX digest_notices_minute ON digest_notices (destination, minute, folded);
+  -- Digests owed: one per destination and minute, claimed until lease_until (epoch ms).
+  CREATE TABLE digests (destination TEXT NOT NULL, minute INTEGER NOT NULL,
+    lease_until INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (destination, minute)) WITHOUT ROWID;
+  -- The latest notice of each incident that went into a digest (id.generation.seq).
+  CREATE TABLE digest_folds (incident_id TEXT PRIMARY KEY, notice TEXT NOT NULL) WITHOUT ROWID;
+  `,
 ];
 
 /** queue.db: accepted events, appended by the HTTP thread, read by the processor. */
