@@ -1,6 +1,7 @@
 import type { Notice } from "../incidents/notice.ts";
+import { oneLine } from "../outside-text.ts";
 import type { Severity } from "../quirks/rule.ts";
-import { oneLine, providerName, truncate } from "../text.ts";
+import { providerName, truncate } from "../text-format.ts";
 import { accountLabel } from "./text.ts";
 
 /**

@@ -1,6 +1,7 @@
 import type { Incident } from "../incidents/incident.ts";
 import type { Notice } from "../incidents/notice.ts";
-import { oneLine, truncate } from "../text.ts";
+import { oneLine } from "../outside-text.ts";
+import { truncate } from "../text-format.ts";
 
 /** What every rendering of a notice (Slack, email, console) says of its incident. */
 

@@ -92,7 +92,8 @@ export type Engine = {
   name: string;
   fresh(): Promise<Stores>;
   pipes(): Promise<Pipes>;
-  processing(): Promise<Processing>;
+  /** `now`: the processor's clock (the real one by default). */
+  processing(options?: { now?: () => Date }): Promise<Processing>;
   close(): Promise<void>;
 };
 
@@ -159,9 +160,9 @@ export async function dynamoEngine(): Promise<Engine> {
         },
       };
     },
-    async processing() {
+    async processing(options = {}) {
       const { incidents, mutes } = await fresh();
-      return awsProcessing(incidents, mutes);
+      return awsProcessing(incidents, mutes, options.now);
     },
     async close() {
       client.destroy();
@@ -171,7 +172,7 @@ export async function dynamoEngine(): Promise<Engine> {
 }
 
 /** The AWS processor (SQS batches, conditional writes) over the given stores. */
-function awsProcessing(incidents: IncidentStore, mutes: MuteStore): Processing {
+function awsProcessing(incidents: IncidentStore, mutes: MuteStore, clock?: () => Date): Processing {
   const bus = new MemoryBus();
   let message = 0;
   return {
@@ -183,7 +184,7 @@ function awsProcessing(incidents: IncidentStore, mutes: MuteStore): Processing {
         mutes,
         bus,
         classifier,
-        now: now && (() => now),
+        now: now ? () => now : clock,
       });
       if (batchItemFailures.length > 0) throw new Error("the batch failed");
     },
@@ -217,9 +218,9 @@ export async function memoryEngine(): Promise<Engine> {
         fullQueue: async () => new MemoryEventQueue(0),
       };
     },
-    async processing() {
+    async processing(options = {}) {
       const { incidents, mutes } = await fresh();
-      return awsProcessing(incidents, mutes);
+      return awsProcessing(incidents, mutes, options.now);
     },
     async close() {},
   };
@@ -305,7 +306,7 @@ export async function sqliteEngine(): Promise<Engine> {
         },
       };
     },
-    async processing() {
+    async processing(options = {}) {
       const engine = open(join(root, randomUUID()));
       let clock: Date | undefined;
       const processor = new SqliteBatchProcessor(engine, {
@@ -313,7 +314,7 @@ export async function sqliteEngine(): Promise<Engine> {
         mutes: engine.mutes,
         log: () => {},
         batchSize: 100_000,
-        now: () => clock ?? new Date(),
+        now: () => clock ?? options.now?.() ?? new Date(),
       });
       processor.onProcessed = (through) => engine.queue.processed(through);
       return {

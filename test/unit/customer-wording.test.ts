@@ -8,7 +8,7 @@ import { renderEmail } from "../../shared/notify/email.ts";
 import { renderSlack } from "../../shared/notify/slack.ts";
 import { BUILTIN_RULES, validateRules } from "../../shared/quirks/catalog.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
-import { providerName } from "../../shared/text.ts";
+import { providerName } from "../../shared/text-format.ts";
 
 /**
  * What the customer's admin reads: every rule they must act on, rendered for them the way they

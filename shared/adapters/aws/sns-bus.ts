@@ -10,7 +10,7 @@ import type { Notice } from "../../incidents/notice.ts";
 import type { Email } from "../../notify/email.ts";
 import type { Audience } from "../../quirks/rule.ts";
 import { backoff, sleep } from "../../retry.ts";
-import { truncate } from "../../text.ts";
+import { truncate } from "../../text-format.ts";
 
 /**
  * Publishes notices to the alerts topic, once per audience: an `internal` message for every

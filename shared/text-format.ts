@@ -1,4 +1,6 @@
-/** Outside text made fit for one line of a page, a message or a terminal, cut to a size. */
+import { oneLine } from "./outside-text.ts";
+
+/** Text cut to a size, and times, durations and provider names in words. */
 
 /**
  * Cuts `text` to at most `max` UTF-16 code units, ending with "…" when cut. Iterates by code
@@ -25,14 +27,6 @@ export function truncateWords(text: string, max: number): string {
   // Cut where a space follows (the next word starts), so the last word kept is whole.
   const end = text[room.length] === " " ? room.length : room.lastIndexOf(" ");
   return end <= 0 ? "" : `${text.slice(0, end).trimEnd()}…`;
-}
-
-// Control characters, line/paragraph separators and bidi overrides: none belongs in one line.
-const NOT_ONE_LINE = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]+/gu;
-
-/** One line: control characters become spaces, runs of whitespace one space. */
-export function oneLine(text: string): string {
-  return text.replace(NOT_ONE_LINE, " ").replace(/\s+/g, " ").trim();
 }
 
 /** e.g. `45 s`, `12 min`, `2 h 5 min`, `3 d 4 h`. */
