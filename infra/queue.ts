@@ -4,6 +4,7 @@ import { DEFAULT_RULES_FILE, loadRules } from "../shared/quirks/custom.ts";
 import { alerts } from "./alerts.ts";
 import { deadLetterQueue } from "./dead-letter-queue.ts";
 import { quirkwatchFunction, seconds } from "./function-defaults.ts";
+import { FUNCTION_MEMORY_MB, megabytes } from "./function-sizes.ts";
 import { table } from "./storage.ts";
 
 export const PROCESSOR_TIMEOUT_SECONDS = 60;
@@ -47,7 +48,7 @@ export function customRules(): {
 
 export const processor = quirkwatchFunction("Processor", {
   handler: "functions/process.handler",
-  memory: "1024 MB",
+  memory: megabytes(FUNCTION_MEMORY_MB.processor),
   timeout: seconds(PROCESSOR_TIMEOUT_SECONDS),
   link: [table, alerts],
   // Subscribed by ARN, so SST does not add the consumer's queue permissions itself.
