@@ -39,6 +39,8 @@ import {
   reauthUrlTemplate,
   sesConfigurationSet,
   slackSigningSecret,
+  stackoneApiKey,
+  stackoneApiUrl,
   tableName,
 } from "../shared/config.ts";
 import type { AlertBus } from "../shared/incidents/bus.ts";
@@ -48,6 +50,15 @@ import type { DigestLedger } from "../shared/notify/digest.ts";
 import { emailsFor } from "../shared/notify/email.ts";
 import type { EmailSender } from "../shared/notify/email-sender.ts";
 import { ConfirmedAtOnce } from "../shared/notify/email-subscriptions.ts";
+import {
+  type ConnectSessionsApi,
+  type LinkedAccounts,
+  reconnectRoute,
+} from "../shared/reconnect/click.ts";
+import { configuredLinks } from "../shared/reconnect/configured.ts";
+import type { ReconnectLinks } from "../shared/reconnect/links.ts";
+import { RateLimiter } from "../shared/reconnect/rate-limit.ts";
+import { reconnectStackone } from "../shared/reconnect/stackone.ts";
 
 export type ApiDeps = {
   store: IncidentStore;
@@ -60,6 +71,12 @@ export type ApiDeps = {
   /** Required by every route but `GET /` when set; the deployed stack always sets it. */
   adminToken: string | undefined;
   reauthUrlTemplate?: string;
+  /** Reconnect links (signed, checked, added to notices), when configured. */
+  links?: ReconnectLinks;
+  /** StackOne's API for a click on a reconnect link. */
+  stackone?: { sessions: ConnectSessionsApi; accounts?: LinkedAccounts };
+  /** Clicks on reconnect links per caller; one per handler when not given. */
+  reconnectLimiter?: RateLimiter;
   /** PAGERDUTY_EVENTS_URL, for a PagerDuty subscription's test. */
   pagerdutyEventsUrl?: string;
   /** Slack's signing secret: `POST /slack/actions` is answered only with it. */
@@ -114,6 +131,19 @@ export const ROUTES: Record<string, ApiRoute> = byKey([
       allowLocalUrls: deps.subscriptions.allowLocalUrls,
     }),
   ),
+  // A reconnect link: its signed token is its own credential, checked by the route; customers
+  // click it without an admin token.
+  route("GET /reconnect/{token}", "signature", NO_BODY, (request, deps) =>
+    reconnectRoute(request, {
+      store: deps.store,
+      links: deps.links,
+      sessions: deps.stackone?.sessions,
+      accounts: deps.stackone?.accounts,
+      limiter: deps.reconnectLimiter ?? new RateLimiter(),
+      now: deps.now,
+      log: deps.log,
+    }),
+  ),
 ]);
 
 const subscriptionDeps = (deps: ApiDeps): SubscriptionApiDeps => ({
@@ -122,7 +152,8 @@ const subscriptionDeps = (deps: ApiDeps): SubscriptionApiDeps => ({
 });
 
 /** The admin API (incidents, on-call actions, mutes, subscriptions) and the dashboard. */
-export function createHandler(deps: ApiDeps) {
+export function createHandler(options: ApiDeps) {
+  const deps = { ...options, reconnectLimiter: options.reconnectLimiter ?? new RateLimiter() };
   return async (request: ApiRequest): Promise<ApiResponse> => {
     const found = ROUTES[request.routeKey];
     if (!found) return error(404, "no such route", [{ path: "route", message: request.routeKey }]);
@@ -197,6 +228,8 @@ export const handler = (async (request: ApiRequest) => {
       },
       adminToken: token,
       reauthUrlTemplate: reauthUrlTemplate(),
+      links: configuredLinks(stackoneApiKey() !== undefined),
+      stackone: reconnectStackone(stackoneApiKey(), stackoneApiUrl()),
       slackSigningSecret: slackSigningSecret(),
       pagerdutyEventsUrl: pagerdutyEventsUrl(),
       page: packagedPage(),

@@ -3,10 +3,11 @@ import type { SQSBatchResponse, SQSEvent, SQSHandler } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
 import { incidentPorts } from "../shared/adapters/aws/incident-ports.ts";
 import { createClassifier } from "../shared/classify/classifier.ts";
-import { rulesPath } from "../shared/config.ts";
+import { rulesPath, stackoneApiKeyIsSet } from "../shared/config.ts";
 import { type ProcessDeps, processBatch } from "../shared/incidents/process.ts";
 import { emailsFor } from "../shared/notify/email.ts";
 import { loadRules } from "../shared/quirks/custom.ts";
+import { configuredLinks } from "../shared/reconnect/configured.ts";
 
 /** The processor: SQS batches of normalized events in, incidents and notices out. */
 export function createHandler(deps: ProcessDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
@@ -23,6 +24,7 @@ function deploy() {
   return createHandler({
     ...incidentPorts(createDynamoClient(), new SNSClient({}), emailsFor),
     classifier: createClassifier(loadRules(rulesPath())),
+    links: configuredLinks(stackoneApiKeyIsSet()),
     log: (message, detail) => console.error(JSON.stringify({ message, ...detail })),
   });
 }

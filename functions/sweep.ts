@@ -2,8 +2,10 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import type { ScheduledHandler } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
 import { incidentPorts } from "../shared/adapters/aws/incident-ports.ts";
+import { stackoneApiKeyIsSet } from "../shared/config.ts";
 import { type SweepDeps, sweep } from "../shared/incidents/sweep.ts";
 import { emailsFor } from "../shared/notify/email.ts";
+import { configuredLinks } from "../shared/reconnect/configured.ts";
 
 /** The sweeper, every 5 minutes: resolves quiet incidents, sends what ended mutes withheld. */
 export function createHandler(deps: SweepDeps) {
@@ -17,5 +19,8 @@ export const handler: ScheduledHandler = async () => {
 };
 
 function deploy() {
-  return createHandler(incidentPorts(createDynamoClient(), new SNSClient({}), emailsFor));
+  return createHandler({
+    ...incidentPorts(createDynamoClient(), new SNSClient({}), emailsFor),
+    links: configuredLinks(stackoneApiKeyIsSet()),
+  });
 }

@@ -1,6 +1,16 @@
 import { deadLetterQueue } from "./dead-letter-queue.ts";
+<<<<<<< HEAD
 import { type QuirkwatchFunctionArgs, quirkwatchFunction } from "./function-defaults.ts";
 import { FUNCTION_MEMORY_MB, megabytes } from "./function-sizes.ts";
+=======
+import {
+  ITEM_READS_WRITES,
+  type Permission,
+  type QuirkwatchFunctionArgs,
+  quirkwatchFunction,
+  tableAccess,
+} from "./function-defaults.ts";
+>>>>>>> main
 import { retainsData } from "./retention.ts";
 import { slackSigningSecret, slackWebhookUrl } from "./secrets.ts";
 import { table } from "./storage.ts";
@@ -30,24 +40,35 @@ if (opsEmail) {
   });
 }
 
-/** What a notifier may do besides writing to its dead-letter queue. */
-export type Permission = { actions: string[]; resources: ReturnType<typeof $interpolate>[] };
+export type { Permission };
 
 /**
  * A notifier subscribed to Alerts with its own dead-letter queue, which catches both ways a
  * notice can be lost: SNS failing to invoke the function (the subscription's redrive policy) and
  * the function failing after Lambda's two retries (the function's dead-letter config).
  */
+/** `permissions`: what the notifier may do besides the table and its dead-letter queue. */
 export function alertSubscriber(
   name: string,
-  args: QuirkwatchFunctionArgs,
+  args: Omit<QuirkwatchFunctionArgs, "permissions">,
   permissions: Permission[] = [],
 ) {
   const dlq = deadLetterQueue(`${name}Dlq`);
   const fn = quirkwatchFunction(name, {
     ...args,
-    permissions: [...permissions, { actions: ["sqs:SendMessage"], resources: [dlq.arn] }],
-    transform: { function: { deadLetterConfig: { targetArn: dlq.arn } } },
+    permissions: [
+      // Subscriptions, and switching off a destination that is gone.
+      ...tableAccess(table, [...ITEM_READS_WRITES, "dynamodb:Query"]),
+      // Lambda sends an event the function failed on to its dead-letter queue with its role.
+      { actions: ["sqs:SendMessage"], resources: [dlq.arn] },
+      ...permissions,
+    ],
+    transform: {
+      function: {
+        deadLetterConfig: { targetArn: dlq.arn },
+        reservedConcurrentExecutions: NOTIFIER_CONCURRENCY,
+      },
+    },
   });
   // SNS may send to the queue only on behalf of the Alerts topic.
   new aws.sqs.QueuePolicy(`${name}DlqPolicy`, {
@@ -73,6 +94,9 @@ export function alertSubscriber(
   });
   return { fn, dlq };
 }
+
+/** Concurrency kept for each notifier, as PROCESSOR_CONCURRENCY is for the processor. */
+export const NOTIFIER_CONCURRENCY = 5;
 
 /** e.g. `https://app.example.com/integrations/{account_id}/reconnect`, set when deploying. */
 export const reauthUrlTemplate = process.env.REAUTH_URL_TEMPLATE?.trim();

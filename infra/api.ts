@@ -2,14 +2,21 @@ import { execFileSync } from "node:child_process";
 import { PACKAGED_PAGE_DIR } from "../shared/config.ts";
 import { alerts, pagerdutyEventsUrl, reauthUrlTemplate } from "./alerts.ts";
 import { emailSending } from "./email.ts";
+<<<<<<< HEAD
 import { quirkwatchFunction } from "./function-defaults.ts";
 import { FUNCTION_MEMORY_MB, megabytes } from "./function-sizes.ts";
 import { stackoneApiKey } from "./poller.ts";
+=======
+import { ITEM_READS_WRITES, quirkwatchFunction, tableAccess } from "./function-defaults.ts";
+import { api } from "./http-api.ts";
+>>>>>>> main
 import { events } from "./queue.ts";
+import { reconnectEnvironment, reconnectLinks } from "./reconnect.ts";
 import {
   adminToken,
   genericWebhookSecret,
   slackSigningSecret,
+  stackoneApiKey,
   stackoneWebhookSecret,
   stackoneWebhookSecretPrevious,
 } from "./secrets.ts";
@@ -30,6 +37,8 @@ export const ingest = quirkwatchFunction("Ingest", {
     genericWebhookSecret,
     stackoneApiKey,
   ],
+  // Internet-facing: it may put events on the queue, and nothing else.
+  permissions: [{ actions: ["sqs:SendMessage"], resources: [events.arn] }],
 });
 
 /**
@@ -46,26 +55,42 @@ function dashboard(): Pick<sst.aws.FunctionArgs, "copyFiles"> {
 /**
  * Admin API, dashboard and Slack's action clicks; email subscriptions become SNS subscriptions on
  * Alerts (or, with EMAIL_FROM, are sent through SES, and "send test" sends one), and the notices
- * on-call actions decide (resolve, a mute ending) are published there.
+ * on-call actions decide (resolve, a mute ending) are published there. A click on a reconnect
+ * link (`GET /reconnect/{token}`) makes a StackOne connect session with the API key.
  */
 export const apiHandler = quirkwatchFunction("ApiHandler", {
   handler: "functions/api.handler",
   memory: megabytes(FUNCTION_MEMORY_MB.api),
   timeout: "10 seconds",
-  link: [table, adminToken, alerts, slackSigningSecret],
+  link: [table, adminToken, alerts, slackSigningSecret, stackoneApiKey, ...reconnectLinks],
+  permissions: [
+    ...tableAccess(table, [...ITEM_READS_WRITES, "dynamodb:Query"]),
+    {
+      // Email subscriptions are SNS subscriptions; on-call actions publish what they decide.
+      actions: [
+        "sns:Subscribe",
+        "sns:Unsubscribe",
+        "sns:GetSubscriptionAttributes",
+        "sns:SetSubscriptionAttributes",
+        "sns:Publish",
+      ],
+      resources: [alerts.arn],
+    },
+    // "Send test" on an email subscription, when email goes through SES.
+    ...emailSending.permissions,
+  ],
   environment: {
     QUIRKWATCH_PAGE_DIR: PACKAGED_PAGE_DIR,
+    ...reconnectEnvironment(),
     ...(reauthUrlTemplate ? { REAUTH_URL_TEMPLATE: reauthUrlTemplate } : {}),
     ...emailSending.environment,
     // A PagerDuty subscription's "send test".
     ...(pagerdutyEventsUrl ? { PAGERDUTY_EVENTS_URL: pagerdutyEventsUrl } : {}),
   },
-  permissions: emailSending.permissions,
   ...dashboard(),
 });
 
-// Servers and the dashboard, served from this same origin, call this API: no CORS.
-export const api = new sst.aws.ApiGatewayV2("Api", { cors: false });
+export { api };
 
 api.route("POST /webhooks/{source}", ingest.arn);
 // One function serves every admin route; `GET /outbox` is local-only and not routed here.
@@ -88,6 +113,8 @@ for (const route of [
   "POST /subscriptions/{id}/test",
   // Slack's clicks: authenticated by Slack's signature (SlackSigningSecret), not the token.
   "POST /slack/actions",
+  // Public: the signed token is the credential (functions/api.ts).
+  "GET /reconnect/{token}",
 ]) {
   api.route(route, apiHandler.arn);
 }

@@ -1,15 +1,15 @@
 import { stackonePollSeconds } from "../shared/config.ts";
-import { quirkwatchFunction } from "./function-defaults.ts";
+import { quirkwatchFunction, tableAccess } from "./function-defaults.ts";
 import { customRules, events } from "./queue.ts";
+import { stackoneApiKey } from "./secrets.ts";
 import { table } from "./storage.ts";
+
+export { stackoneApiKey };
 
 /**
  * The StackOne request-log poller: a function on a schedule that reads StackOne's request logs
  * and enqueues the failed (and silently wrong) requests as events, like a webhook would.
  */
-
-/** `npx sst secret set StackoneApiKey <key>`; empty, the default, leaves the poller off. */
-export const stackoneApiKey = new sst.Secret("StackoneApiKey", "");
 
 /** EventBridge schedules in whole minutes: STACKONE_POLL_SECONDS (default 60) is rounded up. */
 export function pollSchedule(seconds: number): `rate(${string})` {
@@ -31,6 +31,10 @@ export const poller = quirkwatchFunction("RequestLogPoller", {
   timeout: "60 seconds",
   // The table keeps its cursor; it enqueues like ingest does.
   link: [table, events, stackoneApiKey],
+  permissions: [
+    ...tableAccess(table, ["dynamodb:GetItem", "dynamodb:PutItem"]),
+    { actions: ["sqs:SendMessage"], resources: [events.arn] },
+  ],
   environment,
   ...(rules.copyFiles ? { copyFiles: rules.copyFiles } : {}),
 });

@@ -3,8 +3,14 @@ import { relative, resolve } from "node:path";
 import { DEFAULT_RULES_FILE, loadRules } from "../shared/quirks/custom.ts";
 import { alerts } from "./alerts.ts";
 import { deadLetterQueue } from "./dead-letter-queue.ts";
-import { quirkwatchFunction, seconds } from "./function-defaults.ts";
+import {
+  ITEM_READS_WRITES,
+  quirkwatchFunction,
+  seconds,
+  tableAccess,
+} from "./function-defaults.ts";
 import { FUNCTION_MEMORY_MB, megabytes } from "./function-sizes.ts";
+import { reconnectEnvironment, reconnectLinks } from "./reconnect.ts";
 import { table } from "./storage.ts";
 
 export const PROCESSOR_TIMEOUT_SECONDS = 60;
@@ -14,6 +20,12 @@ const BATCH_WINDOW_SECONDS = 5;
 export const EVENTS_MAX_RECEIVES = 5;
 /** Where a custom rules file lands in the processor's package (`/var/task` in Lambda). */
 export const PACKAGED_RULES_PATH = `/var/task/${DEFAULT_RULES_FILE}`;
+
+/**
+ * Concurrency kept for the processor out of the account's pool (1,000 by default), so a flood on
+ * the API cannot take it all; it is also its ceiling (NOTIFIER_CONCURRENCY for the notifiers).
+ */
+export const PROCESSOR_CONCURRENCY = 10;
 
 export const eventsDlq = deadLetterQueue("EventsDlq");
 
@@ -46,13 +58,17 @@ export function customRules(): {
   };
 }
 
+const rules = customRules();
+
 export const processor = quirkwatchFunction("Processor", {
   handler: "functions/process.handler",
   memory: megabytes(FUNCTION_MEMORY_MB.processor),
   timeout: seconds(PROCESSOR_TIMEOUT_SECONDS),
-  link: [table, alerts],
-  // Subscribed by ARN, so SST does not add the consumer's queue permissions itself.
+  link: [table, alerts, ...reconnectLinks],
   permissions: [
+    ...tableAccess(table, [...ITEM_READS_WRITES, "dynamodb:Query"]),
+    { actions: ["sns:Publish"], resources: [alerts.arn] },
+    // Lambda polls the queue for it with its role (subscribed by ARN: SST adds nothing itself).
     {
       actions: [
         "sqs:ReceiveMessage",
@@ -63,7 +79,9 @@ export const processor = quirkwatchFunction("Processor", {
       resources: [events.arn],
     },
   ],
-  ...customRules(),
+  ...rules,
+  environment: { ...rules.environment, ...reconnectEnvironment() },
+  transform: { function: { reservedConcurrentExecutions: PROCESSOR_CONCURRENCY } },
 });
 
 events.subscribe(processor.arn, {

@@ -16,3 +16,10 @@ export const slackWebhookUrl = new sst.Secret("SlackWebhookUrl", "");
 export const slackSigningSecret = new sst.Secret("SlackSigningSecret", "");
 /** Bearer token for the admin API (`/incidents`, `/subscriptions`). */
 export const adminToken = new sst.Secret("AdminToken");
+/** `npx sst secret set StackoneApiKey <key>`; empty, the default, leaves the poller off. */
+export const stackoneApiKey = new sst.Secret("StackoneApiKey", "");
+/**
+ * The HMAC key of the reconnect links in re-auth alerts (`openssl rand -base64 32`); empty, the
+ * default, sends no links. Changing it revokes every link sent.
+ */
+export const reconnectSecret = new sst.Secret("ReconnectSecret", "");

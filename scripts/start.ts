@@ -13,7 +13,10 @@ const {
   pagerdutyEventsUrl,
   slackSigningSecret,
   genericWebhookSecret,
+  publicUrl,
   reauthUrlTemplate,
+  reconnectLinkDays,
+  reconnectSecret,
   rulesPath,
   slackWebhookUrl,
   smtpUrl,
@@ -56,8 +59,12 @@ let rules: ReturnType<typeof loadRules>;
 let poller:
   | { apiKey: string; apiUrl: string; intervalMs: number; overlapSeconds: number }
   | undefined;
+let linkDays: number;
+// One address for dashboard links and reconnect links: PUBLIC_URL, or QUIRKWATCH_URL.
+const publicAt = publicUrl() ?? dashboardUrl();
 try {
   rules = loadRules(custom);
+  linkDays = reconnectLinkDays();
   const apiKey = stackoneApiKey();
   // The key is a secret: it goes to the poller and nowhere else, never to the console.
   if (apiKey !== undefined) {
@@ -115,11 +122,13 @@ try {
     slackWebhookUrl: slackWebhookUrl(),
     slackSigningSecret: slackSigningSecret(),
     pagerdutyEventsUrl: pagerdutyEventsUrl(),
-    publicUrl: dashboardUrl(),
     reauthUrlTemplate: reauthUrlTemplate(),
     email,
     allowLocalUrls: allowLocalUrls(),
     stackonePoller: poller,
+    publicUrl: publicAt,
+    reconnectSecret: reconnectSecret(),
+    reconnectLinkDays: linkDays,
   });
 } catch (error) {
   if (error instanceof StartupError) cannotStart(error.message);
@@ -166,6 +175,7 @@ console.log(`Quirkwatch is running locally.
   Slack buttons ${slackSigningSecret() ? `on: Slack's Request URL is <your public URL>/slack/actions` : "off (set SLACK_SIGNING_SECRET to acknowledge, mute and resolve from Slack)"}
   Rules         ${rules.length} rules${custom ? ` (custom: ${custom})` : ""}
   Request logs  ${poller ? `polled from ${poller.apiUrl} every ${poller.intervalMs / 1000} s` : "not polled (set STACKONE_API_KEY to poll StackOne's request logs)"}
+  Reconnect     ${stack.reconnect.on ? `re-auth alerts carry a link to ${publicAt}/reconnect/… (works ${stack.reconnect.days} days; a click makes a StackOne connect session)` : `no links in re-auth alerts: ${stack.reconnect.why}`}
 
 Try it: ${demo}
 `);

@@ -94,7 +94,46 @@ export const allowLocalUrls = (): boolean => env("ALLOW_PRIVATE_DESTINATIONS") =
 export const stackoneApiKey = (): string | undefined =>
   secret("StackoneApiKey", "STACKONE_API_KEY");
 
-export const stackoneApiUrl = (): string => env("STACKONE_API_URL") ?? "https://api.stackone.com";
+/** https, or http on a loopback address (a test server): the API key must not cross a network in clear text. */
+export function stackoneApiUrl(): string {
+  const value = env("STACKONE_API_URL") ?? "https://api.stackone.com";
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {}
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url?.hostname ?? "");
+  if (url?.protocol !== "https:" && !(url?.protocol === "http:" && loopback)) {
+    throw new ConfigError(
+      `STACKONE_API_URL must be https (or http on 127.0.0.1, localhost or [::1]): the API key is sent with every request (got "${value}")`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Whether StackOne's API key is set, for deployed functions that publish notices without
+ * holding the key: `STACKONE_API_KEY_SET=1` says so (infra/reconnect.ts), never the key itself.
+ */
+export const stackoneApiKeyIsSet = (): boolean => env("STACKONE_API_KEY_SET") === "1";
+
+/** The reconnect links' HMAC key: RECONNECT_SECRET, or deployed the ReconnectSecret secret. */
+export const reconnectSecret = (): string | undefined =>
+  secret("ReconnectSecret", "RECONNECT_SECRET");
+
+/** Where customers reach Quirkwatch: deployed the API's URL (linked), else PUBLIC_URL. */
+export const publicUrl = (): string | undefined => set(linked("Api")?.url) ?? env("PUBLIC_URL");
+
+/** How many days a reconnect link works after its notice (RECONNECT_LINK_DAYS, 1 to 30). */
+export function reconnectLinkDays(): number {
+  const value = env("RECONNECT_LINK_DAYS");
+  if (value === undefined) return 7;
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || Number(value) > 30) {
+    throw new ConfigError(
+      `RECONNECT_LINK_DAYS must be a whole number of days, 1 to 30 (got "${value}")`,
+    );
+  }
+  return Number(value);
+}
 
 /** Seconds between two polls of the request logs (deployed: rounded up to whole minutes). */
 export const stackonePollSeconds = (): number => positiveSeconds("STACKONE_POLL_SECONDS", 60);

@@ -169,6 +169,22 @@ export function App() {
       };
       await api("POST", `${path}/mute`, body);
       said = `Muted “${incident.title}” for ${duration(action.seconds)}.`;
+    } else if (action.kind === "copy-reconnect-link") {
+      // Asked for on each click, never kept in the page: the link is a credential.
+      const answer = await api<{ reconnect_url?: string }>("GET", path);
+      if (!answer.reconnect_url) {
+        throw new Error(
+          "No reconnect link: the API shows it only to a caller with the admin token (start Quirkwatch with ADMIN_TOKEN).",
+        );
+      }
+      try {
+        await navigator.clipboard.writeText(answer.reconnect_url);
+      } catch {
+        throw new Error(
+          "Could not copy to the clipboard; open the incident with the API to get the link.",
+        );
+      }
+      return `Reconnect link for ${incident.account_name ?? incident.account_id} copied: forward it to their admin. One click opens StackOne's page to reconnect ${incident.provider}.`;
     } else if (action.kind === "unmute") {
       const answer = await api<{ notices: string[] }>("DELETE", `${path}/mute`);
       said = `Unmuted “${incident.title}”${answer.notices.length ? `; sent the ${answer.notices.join(" and ")} notice it held` : ""}.`;

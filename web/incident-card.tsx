@@ -14,7 +14,9 @@ export type Action =
   | { kind: "acknowledge" }
   | { kind: "mute"; seconds: number; comment?: string }
   | { kind: "unmute" }
-  | { kind: "resolve" };
+  | { kind: "resolve" }
+  /** Fetches a fresh reconnect link (admin token only) and copies it. */
+  | { kind: "copy-reconnect-link" };
 
 const MUTE_PRESETS = [
   ["Mute 1 h", 3_600],
@@ -39,6 +41,32 @@ function Time({ iso }: { iso: string }) {
 }
 
 type Result = { ok: boolean; text: string } | undefined;
+
+/** "Link sent 2 h ago, opened 1 h ago, reconnected 5 min ago": did the customer act? */
+function ReconnectTrail({ trail }: { trail: NonNullable<Incident["reconnect"]> }) {
+  if (!trail.sent_at && !trail.opened_at) return null;
+  return (
+    <p class="facts" data-field="reconnect-trail">
+      {trail.sent_at && (
+        <span>
+          Reconnect link sent <Time iso={trail.sent_at} />
+        </span>
+      )}
+      {trail.opened_at ? (
+        <span>
+          opened <Time iso={trail.opened_at} />
+        </span>
+      ) : (
+        <span>not opened yet</span>
+      )}
+      {trail.reconnected_at && (
+        <span>
+          reconnected <Time iso={trail.reconnected_at} />
+        </span>
+      )}
+    </p>
+  );
+}
 
 export function IncidentCard({
   incident,
@@ -148,6 +176,7 @@ export function IncidentCard({
         </div>
         <Sparkline hours={incident.hours} />
       </div>
+      {incident.reconnect && <ReconnectTrail trail={incident.reconnect} />}
       {message && (
         <blockquote class="provider">
           <span class="who">Provider's last error message</span>
@@ -217,6 +246,15 @@ export function IncidentCard({
           {incident.reauth_url && (
             <button type="button" onClick={copyReauth}>
               Copy re-auth link
+            </button>
+          )}
+          {incident.reconnect_link && (
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() => run({ kind: "copy-reconnect-link" })}
+            >
+              Copy reconnect link
             </button>
           )}
         </fieldset>

@@ -214,6 +214,7 @@ export function IncidentsView({
                 {i.resolution === "manual"
                   ? ` by ${i.resolved_by ?? "hand"}`
                   : ` (${i.resolution})`}
+                {i.reconnect?.reconnected_at && " · reconnected through the link"}
               </li>
             ))}
           </ul>

@@ -4,6 +4,7 @@ import type { IncidentStore } from "../../shared/incidents/store.ts";
 import { sweep } from "../../shared/incidents/sweep.ts";
 import type { EventQueue } from "../../shared/ingest/queue.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
+import type { ReconnectLinks } from "../../shared/reconnect/links.ts";
 import type { CursorStore } from "../../shared/sources/cursor-store.ts";
 import { type LocalPollerOptions, requestLogPollTask } from "./poller.ts";
 
@@ -14,6 +15,7 @@ export type TaskDeps = {
   queue: EventQueue;
   cursors: CursorStore;
   mutes: MuteStore;
+  links?: ReconnectLinks;
   now: () => Date;
   log: (line: string) => void;
 };
@@ -34,7 +36,14 @@ export function periodicTasks(deps: TaskDeps, settings: TaskSettings): PeriodicT
     {
       name: "sweeper",
       everyMs: settings.sweepIntervalMs,
-      run: () => sweep({ store: deps.store, mutes: deps.mutes, bus: deps.bus, now: deps.now }),
+      run: () =>
+        sweep({
+          store: deps.store,
+          mutes: deps.mutes,
+          bus: deps.bus,
+          links: deps.links,
+          now: deps.now,
+        }),
     },
   ];
   if (settings.stackonePoller) {

@@ -1,9 +1,10 @@
-import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
+import { ensurePrivateDir, privateFile } from "../../shared/adapters/sqlite/private-files.ts";
 import { StartupError } from "./startup-error.ts";
 
-export type DataLock = { release(): void };
+/** `notice`: the one line to print when the folder's permissions had to be tightened. */
+export type DataLock = { release(): void; notice?: string };
 
 /**
  * Holds the data folder for this process: an exclusive SQLite lock on `quirkwatch.lock`, which
@@ -11,8 +12,10 @@ export type DataLock = { release(): void };
  * is never a stale lock to delete. A second stack on the same folder fails to take it.
  */
 export function lockDataDir(dataDir: string): DataLock {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, "quirkwatch.lock"));
+  const notice = ensurePrivateDir(dataDir);
+  const path = join(dataDir, "quirkwatch.lock");
+  privateFile(path);
+  const db = new Database(path);
   try {
     db.pragma("locking_mode = EXCLUSIVE");
     // The first write takes the exclusive lock; EXCLUSIVE mode keeps it until close.
@@ -26,5 +29,5 @@ export function lockDataDir(dataDir: string): DataLock {
     }
     throw error;
   }
-  return { release: () => db.close() };
+  return { release: () => db.close(), ...(notice === undefined ? {} : { notice }) };
 }

@@ -12,6 +12,8 @@ import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscr
 import { specOf } from "../../shared/api/route.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { digestAfterPerMinute } from "../../shared/config.ts";
+import { ReconnectLinks } from "../../shared/reconnect/links.ts";
+import { reconnectStackone } from "../../shared/reconnect/stackone.ts";
 import { periodicTasks, runPeriodically } from "./background-tasks.ts";
 import { formatNotice } from "./console-notice.ts";
 import { DIGEST_FLUSH_MS, localDelivery } from "./delivery.ts";
@@ -58,6 +60,11 @@ export async function startDynamoEngine(
   const store = new DynamoIncidentStore(client, table);
   const subscriptions = new DynamoSubscriptionStore(client, table);
   const emails = new MemoryEmailOutbox();
+  const links = settings.reconnect && new ReconnectLinks(settings.reconnect);
+  const stackone =
+    links && settings.stackonePoller
+      ? reconnectStackone(settings.stackonePoller.apiKey, settings.stackonePoller.apiUrl)
+      : undefined;
   const email = localEmail(settings.email);
   const digests = new DynamoDigestLedger(client, table);
   const delivering = localDelivery({
@@ -86,6 +93,7 @@ export async function startDynamoEngine(
     mutes,
     bus,
     now: settings.now,
+    links,
     classifier: createClassifier(settings.rules),
     log: (message, detail) => log(`processor: ${message} ${JSON.stringify(detail ?? {})}`),
   });
@@ -105,6 +113,7 @@ export async function startDynamoEngine(
           queue,
           cursors,
           mutes,
+          links,
           now: settings.now ?? (() => new Date()),
           log,
         },
@@ -125,6 +134,8 @@ export async function startDynamoEngine(
     bus,
     page: () => settings.page,
     reauthUrlTemplate: settings.reauthUrlTemplate,
+    links,
+    stackone,
     slackSigningSecret: settings.slackSigningSecret,
     pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
     now: settings.now,

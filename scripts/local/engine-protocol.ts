@@ -3,6 +3,7 @@ import type { RouteSpec } from "../../shared/api/route.ts";
 import type { QueueMessage } from "../../shared/ingest/queue.ts";
 import type { MetricTotals } from "../../shared/metrics.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
+import type { ReconnectSettings } from "../../shared/reconnect/links.ts";
 import type { LocalPollerOptions } from "./poller.ts";
 
 /** What the SQLite engine's worker is started with: plain data, as threads share nothing else. */
@@ -26,6 +27,8 @@ export type EngineSettings = {
   sweepIntervalMs: number;
   /** StackOne's request logs, polled when STACKONE_API_KEY is set. */
   stackonePoller?: LocalPollerOptions;
+  /** Reconnect links, when on (they use the poller's StackOne key). */
+  reconnect?: ReconnectSettings;
   /** The dashboard (`GET /`), built at start. */
   page: string;
   /** A ManualClock's buffer, when a test drives time. */

@@ -11,6 +11,8 @@ import { digestAfterPerMinute } from "../../shared/config.ts";
 import type { Subscriber } from "../../shared/incidents/bus.ts";
 import { type EventQueue, QueueUnavailable } from "../../shared/ingest/queue.ts";
 import { MetricTotals, recordMetricsTo } from "../../shared/metrics.ts";
+import { ReconnectLinks } from "../../shared/reconnect/links.ts";
+import { reconnectStackone } from "../../shared/reconnect/stackone.ts";
 import { periodicTasks, runPeriodically } from "./background-tasks.ts";
 import { ManualClock } from "./clock.ts";
 import { formatNotice } from "./console-notice.ts";
@@ -60,6 +62,11 @@ try {
   throw error;
 }
 
+const links = settings.reconnect && new ReconnectLinks(settings.reconnect);
+const stackone =
+  links && settings.stackonePoller
+    ? reconnectStackone(settings.stackonePoller.apiKey, settings.stackonePoller.apiUrl)
+    : undefined;
 const email = localEmail(settings.email);
 /** What this thread counts (deliveries, the poller); the HTTP thread asks at `GET /metrics`. */
 const totals = new MetricTotals();
@@ -92,6 +99,7 @@ const subscribers: Subscriber[] = [
 const processor = new SqliteBatchProcessor(engine, {
   classifier: createClassifier(settings.rules),
   mutes: engine.mutes,
+  links,
   now,
   log,
 });
@@ -131,6 +139,7 @@ const tasks = runPeriodically(
         queue,
         cursors: engine.cursors,
         mutes: engine.mutes,
+        links,
         now,
         log,
       },
@@ -161,6 +170,8 @@ const api = createApi({
   bus: engine.outbox,
   page: () => settings.page,
   reauthUrlTemplate: settings.reauthUrlTemplate,
+  links,
+  stackone,
   slackSigningSecret: settings.slackSigningSecret,
   pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
   now,

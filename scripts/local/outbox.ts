@@ -17,6 +17,7 @@ import {
 } from "../../shared/notify/email-subscriptions.ts";
 import { snsFilterPolicy } from "../../shared/notify/filter.ts";
 import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
+import { redactReconnectLinks } from "../../shared/reconnect/links.ts";
 
 /**
  * Email on one machine. With SMTP_URL, each email is sent through that server (one message per
@@ -63,8 +64,9 @@ export function matchesFilterPolicy(
   });
 }
 
+/** An email as the console shows it: a reconnect link is a credential, so it is left out. */
 export function formatEmail(email: OutboxEmail): string {
-  const body = email.body
+  const body = redactReconnectLinks(email.body)
     .split("\n")
     .map((line) => `  │ ${line}`)
     .join("\n");

@@ -9,6 +9,8 @@ import { MAX_BODY_BYTES } from "../../shared/ingest/receive.ts";
 import { count, MetricTotals, recordMetricsTo, rejectionReason } from "../../shared/metrics.ts";
 import { PAGERDUTY_EVENTS_URL } from "../../shared/notify/pagerduty.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
+import { reconnectSettingsFrom } from "../../shared/reconnect/configured.ts";
+import { DEFAULT_LINK_DAYS } from "../../shared/reconnect/links.ts";
 import { accountStatusLookup } from "../../shared/sources/stackone/linked-accounts.ts";
 import { buildPage } from "../build-page.ts";
 import { ensureAdminToken } from "./admin-token.ts";
@@ -20,6 +22,7 @@ import { allowedHostNames } from "./exposure.ts";
 import type { LocalEngine } from "./local-engine.ts";
 import { localMetrics } from "./metrics.ts";
 import { type LocalPollerOptions, POLLER_TASK } from "./poller.ts";
+import { reconnectSecretIn } from "./reconnect-secret.ts";
 import { StartupError } from "./startup-error.ts";
 
 export const ENGINES = ["sqlite", "dynamodb"] as const;
@@ -54,7 +57,10 @@ export type StackOptions = {
   slackSigningSecret?: string;
   /** PAGERDUTY_EVENTS_URL; PagerDuty's own by default. */
   pagerdutyEventsUrl?: string;
-  /** QUIRKWATCH_URL: where people reach this stack, when not where it listens (a proxy). */
+  /**
+   * PUBLIC_URL (or QUIRKWATCH_URL): where people reach this stack, when not where it listens (a
+   * proxy). Reconnect links need it (and the StackOne key); dashboard links fall back to the port.
+   */
   publicUrl?: string;
   reauthUrlTemplate?: string;
   /** SMTP_URL and EMAIL_FROM: email is sent through that server; printed when absent. */
@@ -63,6 +69,10 @@ export type StackOptions = {
   allowLocalUrls?: boolean;
   /** StackOne's request logs, polled when STACKONE_API_KEY is set. */
   stackonePoller?: LocalPollerOptions;
+  /** RECONNECT_SECRET; else one is made and kept in the data folder. */
+  reconnectSecret?: string;
+  /** RECONNECT_LINK_DAYS. */
+  reconnectLinkDays?: number;
   /** The processor's, sweeper's and delivery's clock; tests move it to reach reminders and quiet. */
   clock?: ManualClock;
 };
@@ -78,11 +88,22 @@ export async function startStack(options: StackOptions) {
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "quirkwatch-"));
   const lock = lockDataDir(dataDir);
+  if (lock.notice) log(lock.notice);
   let engine: LocalEngine | undefined;
   // This thread's counts (ingest; every count of the dynamodb engine) for `GET /metrics`.
   const totals = new MetricTotals();
   const previousSink = recordMetricsTo(totals);
   try {
+    const apiKeySet = options.stackonePoller !== undefined;
+    const reconnect = reconnectSettingsFrom({
+      apiKeySet,
+      publicUrl: options.publicUrl,
+      // Made only when it will be used.
+      secret:
+        options.reconnectSecret ??
+        (apiKeySet && options.publicUrl ? reconnectSecretIn(dataDir) : undefined),
+      days: options.reconnectLinkDays ?? DEFAULT_LINK_DAYS,
+    });
     const token =
       options.adminToken !== undefined
         ? { token: options.adminToken, created: false, kept: false }
@@ -104,6 +125,7 @@ export async function startStack(options: StackOptions) {
       allowLocalUrls: options.allowLocalUrls ?? false,
       sweepIntervalMs: options.sweepIntervalMs,
       stackonePoller: options.stackonePoller,
+      reconnect: "settings" in reconnect ? reconnect.settings : undefined,
       // Built fresh at every start: the page is always the one in web/.
       page: await buildPage(),
     };
@@ -126,6 +148,8 @@ export async function startStack(options: StackOptions) {
       queue: running.queue,
       stackoneSecrets: options.stackoneSecrets,
       genericSecret: options.genericSecret,
+      // An event's time is judged on the stack's clock, the one the processor counts with.
+      ...(options.clock ? { now: options.clock.now } : {}),
       // The poller's key also reads an account's status when a webhook does not say it.
       accountStatus:
         poller && accountStatusLookup({ apiKey: poller.apiKey, baseUrl: poller.apiUrl }),
@@ -182,7 +206,13 @@ export async function startStack(options: StackOptions) {
     const host = options.host ?? "127.0.0.1";
     const server = createApiGateway(routes, {
       adminToken: token.token,
-      allowedHosts: allowedHostNames(host, options.allowedHosts ?? []),
+      // Behind a proxy, people (and customers clicking a reconnect link) arrive by the public name.
+      allowedHosts: allowedHostNames(host, [
+        ...(options.allowedHosts ?? []),
+        ...(options.publicUrl && URL.canParse(options.publicUrl)
+          ? [new URL(options.publicUrl).hostname]
+          : []),
+      ]),
       onRefused: (refused, params, answer) => {
         if (refused.path !== "/webhooks/{source}") return;
         rejected += 1;
@@ -203,6 +233,11 @@ export async function startStack(options: StackOptions) {
       adminTokenCreated: token.created,
       engine: running.name,
       dataDir,
+      /** Whether alerts carry reconnect links, and why not when they do not (for the banner). */
+      reconnect:
+        "settings" in reconnect
+          ? { on: true as const, days: reconnect.settings.ttlSeconds / 86_400 }
+          : { on: false as const, why: reconnect.off },
       stats,
       sweepNow: () => running.runTask("sweeper"),
       /** Runs any periodic task now (`digests`, `clean-up`) and waits for it. */

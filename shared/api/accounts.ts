@@ -26,7 +26,7 @@ export async function getAccount(
     deps.store.listIncidents({ account_id: accountId, limit: 1000 }),
     deps.mutes.active(now),
   ]);
-  const context = { mutes, now, reauthUrlTemplate: deps.reauthUrlTemplate };
+  const context = { mutes, now, reauthUrlTemplate: deps.reauthUrlTemplate, links: deps.links };
   const providers = new Map<string, { open: unknown[]; recent: unknown[] }>();
   let name: string | undefined;
   for (const record of records) {

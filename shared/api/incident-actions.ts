@@ -13,6 +13,7 @@ import {
 import { publishOutboxes } from "../incidents/process.ts";
 import type { IncidentRecord, Silences } from "../incidents/record.ts";
 import type { IncidentStore } from "../incidents/store.ts";
+import type { ReconnectLinks } from "../reconnect/links.ts";
 import { issuesOf } from "../validation.ts";
 import { type ApiRequest, type ApiResponse, error, json, readJson } from "./http.ts";
 import { INCIDENT_ID, incidentView } from "./incidents.ts";
@@ -22,6 +23,8 @@ export type IncidentActionDeps = {
   mutes: MuteStore;
   bus: AlertBus;
   reauthUrlTemplate?: string;
+  /** Adds the reconnect link to the notices an action decides, when configured. */
+  links?: ReconnectLinks;
   now?: () => Date;
   log?: (message: string, detail?: Record<string, unknown>) => void;
 };
@@ -91,6 +94,7 @@ export async function actOn(
       mutes: silences.mutes,
       now,
       reauthUrlTemplate: deps.reauthUrlTemplate,
+      links: deps.links,
     }),
     notices,
   });

@@ -7,6 +7,7 @@ import { customerWording } from "../notify/audience.ts";
 import type { DigestLedger } from "../notify/digest.ts";
 import { reauthUrl } from "../notify/reauth.ts";
 import { CATEGORIES } from "../quirks/rule.ts";
+import { offersReconnect, type ReconnectLinks } from "../reconnect/links.ts";
 import { issuesOf } from "../validation.ts";
 import { type ApiRequest, type ApiResponse, error, json } from "./http.ts";
 
@@ -16,11 +17,20 @@ export type IncidentReadDeps = {
   digests?: Pick<DigestLedger, "folded">;
   mutes: MuteStore;
   reauthUrlTemplate?: string;
+  /** Reconnect links, when configured. */
+  links?: ReconnectLinks;
+  /** Set: the caller presented it. The reconnect link itself is shown only then. */
+  adminToken?: string;
   now?: () => Date;
 };
 
 /** What a view needs besides the record. */
-export type ViewContext = { mutes: readonly Mute[]; now: Date; reauthUrlTemplate?: string };
+export type ViewContext = {
+  mutes: readonly Mute[];
+  now: Date;
+  reauthUrlTemplate?: string;
+  links?: ReconnectLinks;
+};
 
 export const INCIDENT_ID = /^inc_[\w-]{1,64}$/;
 const filterValue = z.optional(z.string().check(z.minLength(1), z.maxLength(256)));
@@ -39,7 +49,10 @@ const ListQuery = z.object({
  * What the API shows of an incident; the state behind notices stays inside. `muted_until` is
  * when every mute holding it (its own and those by matcher) ends, given the active `mutes`.
  */
-export function incidentView(r: IncidentRecord, { mutes, now, reauthUrlTemplate }: ViewContext) {
+export function incidentView(
+  r: IncidentRecord,
+  { mutes, now, reauthUrlTemplate, links }: ViewContext,
+) {
   return {
     id: r.id,
     account_id: r.account.id,
@@ -62,6 +75,10 @@ export function incidentView(r: IncidentRecord, { mutes, now, reauthUrlTemplate 
     docs_url: r.docs_url,
     /** The customer's reconnect link, when REAUTH_URL_TEMPLATE is set and they must act. */
     reauth_url: reauthUrl(reauthUrlTemplate, r),
+    /** A reconnect link can be had (`GET /incidents/{id}` with the admin token gives one). */
+    reconnect_link: links !== undefined && r.status !== "resolved" && offersReconnect(r),
+    /** When the reconnect link was sent, opened, and the account reconnected through it. */
+    reconnect: r.reconnect,
     request_ids: r.request_ids,
     messages: r.messages,
     last_error: r.last_error,
@@ -99,7 +116,7 @@ export async function listIncidents(
     deps.store.listIncidents({ ...filter, after }),
     deps.mutes.active(now),
   ]);
-  const context = { mutes, now, reauthUrlTemplate: deps.reauthUrlTemplate };
+  const context = { mutes, now, reauthUrlTemplate: deps.reauthUrlTemplate, links: deps.links };
   const outages = await openOutages(deps.store, records);
   const delivery = await deliveries(deps.digests, records);
   const last = records.at(-1);
@@ -169,7 +186,10 @@ async function openOutages(store: IncidentStore, records: IncidentRecord[]) {
   return (r: IncidentRecord) => (r.outage ? open.get(r.outage) : undefined);
 }
 
-/** `GET /incidents/{id}`. */
+/**
+ * `GET /incidents/{id}`. With reconnect links on, it carries a fresh `reconnect_url` for on-call
+ * to forward: only to a caller who presented the admin token, never on an open local stack.
+ */
 export async function getIncident(
   request: ApiRequest,
   deps: IncidentReadDeps,
@@ -179,11 +199,15 @@ export async function getIncident(
   if (!record) return error(404, "no such incident", [{ path: "id", message: id }]);
   const now = deps.now?.() ?? new Date();
   const mutes = await deps.mutes.active(now);
+  const view = incidentView(record, {
+    mutes,
+    now,
+    reauthUrlTemplate: deps.reauthUrlTemplate,
+    links: deps.links,
+  });
   const outages = await openOutages(deps.store, [record]);
   const delivery = await deliveries(deps.digests, [record]);
-  return json(200, {
-    ...incidentView(record, { mutes, now, reauthUrlTemplate: deps.reauthUrlTemplate }),
-    part_of: outages(record),
-    delivery: delivery(record),
-  });
+  const full = { ...view, part_of: outages(record), delivery: delivery(record) };
+  const link = deps.adminToken !== undefined && view.reconnect_link && deps.links;
+  return json(200, link ? { ...full, reconnect_url: link.url(record, now) } : full);
 }

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { hasControl, oneLine } from "../outside-text.ts";
 import { issuesOf, type ValidationIssue } from "../validation.ts";
 
 /** Limits on one normalized event. Free text is cut, never rejected; ids over the limit are rejected. */
@@ -25,9 +26,18 @@ export const EVENT_KINDS = [
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
-const id = z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.id));
+// Every text field is one line of inert text from here on (outside-text.ts): whatever prints it
+// later, a console, an email or a webhook receiver, gets no escape sequence or forged line.
+// An id is refused rather than cleaned: two ids that differ only in a control must stay two.
+const id = z.string().check(
+  z.trim(),
+  z.minLength(1),
+  z.maxLength(LIMITS.id),
+  z.refine((s) => !hasControl(s), "must not contain control characters"),
+);
 // `overwrite`, not a pipe to a transform: the same cut at about half the parse cost.
-const cut = (max: number) => z.optional(z.string().check(z.overwrite((s) => s.slice(0, max))));
+const cut = (max: number) =>
+  z.optional(z.string().check(z.overwrite((s) => oneLine(s.slice(0, max)))));
 const shortText = cut(LIMITS.shortText);
 const text = cut(LIMITS.text);
 const status = z.optional(z.int().check(z.minimum(100), z.maximum(599)));
@@ -86,11 +96,13 @@ export const IntegrationEvent = z.object({
     owner_name: shortText,
     owner_email: shortText,
   }),
-  provider: z.string().check(z.trim(), z.toLowerCase(), z.minLength(1), z.maxLength(LIMITS.id)),
+  provider: z
+    .string()
+    .check(z.overwrite(oneLine), z.toLowerCase(), z.minLength(1), z.maxLength(LIMITS.id)),
   http: z.optional(
     z.object({
       status,
-      method: z.optional(z.string().check(z.maxLength(16), z.toUpperCase())),
+      method: z.optional(z.string().check(z.maxLength(16), z.overwrite(oneLine), z.toUpperCase())),
       path: shortText,
     }),
   ),

@@ -33,12 +33,14 @@ export function effectOf(event: IntegrationEvent, classifier: Classifier): Effec
 
 /**
  * How a resolving event closes one open incident of its account, if it does: a deleted account
- * closes them all; a recovery those of its provider that a reconnect fixes.
+ * closes them all; a recovery those of its provider that a reconnect fixes. Only an incident last
+ * seen before the event: an older recovery (a replay, a late delivery) is history.
  */
 export function resolutionFor(
   event: IntegrationEvent,
   incident: IncidentRecord,
 ): Resolution | undefined {
+  if (Date.parse(incident.last_seen) >= Date.parse(event.occurred_at)) return undefined;
   if (event.kind === "account_deleted") return "account_deleted";
   if (event.kind !== "recovery" || incident.provider !== event.provider) return undefined;
   return RESOLVED_BY_RECOVERY.has(incident.category) ? "recovery" : undefined;

@@ -1,4 +1,5 @@
 import type { Category, CustomerWording, MustAct, Severity } from "../quirks/rule.ts";
+import type { ReconnectTrail } from "../reconnect/trail.ts";
 
 export const INCIDENT_STATUSES = ["pending", "firing", "resolved"] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
@@ -53,6 +54,8 @@ export type Incident = {
   /** The last few distinct messages of the provider itself, newest last. */
   provider_messages: string[];
   resolved_at?: string;
+  /** The reconnect link of this occurrence: sent, opened, reconnected (no link in it). */
+  reconnect?: ReconnectTrail;
   /** Absent on incidents stored before scopes existed: `account`. */
   scope?: Scope;
   /** Provider incidents: how many accounts it has hit, and the names of the first few. */

@@ -25,6 +25,12 @@ export type Notice = {
   /** For acknowledged notices: who acknowledged it. */
   acknowledged_by?: string;
   created_at: string;
+  /**
+   * For firing and reminder notices the customer must act on by reconnecting: the signed link
+   * that starts a re-authentication (shared/reconnect). A credential: shown as a button or link
+   * text, never logged.
+   */
+  reconnect_url?: string;
   /** Provider incidents' reminders: how many accounts it had hit at the previous notice. */
   affected_before?: number;
 };

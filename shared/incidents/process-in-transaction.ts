@@ -1,5 +1,7 @@
 import type { Classifier } from "../classify/classifier.ts";
 import type { IntegrationEvent } from "../events/event.ts";
+import type { ReconnectLinks } from "../reconnect/links.ts";
+import { withLinkSent } from "../reconnect/trail.ts";
 import {
   changesIncidents,
   customerTeller,
@@ -14,6 +16,7 @@ import { applyOutage, contributions, outageIds } from "./provider-incident.ts";
 import {
   applyEvents,
   type IncidentRecord,
+  liveEvents,
   resolveIncident,
   toNotice,
   withoutNotices,
@@ -48,7 +51,13 @@ export type BatchOutcome = { counted: number; duplicates: number; notices: numbe
 export function processInTransaction(
   events: IntegrationEvent[],
   tx: BatchTransaction,
-  deps: { classifier: Classifier; now: Date; token: string; mutes: readonly Mute[] },
+  deps: {
+    classifier: Classifier;
+    now: Date;
+    token: string;
+    mutes: readonly Mute[];
+    links?: ReconnectLinks;
+  },
 ): BatchOutcome {
   const { now, token } = deps;
   // An event that changes no incident (a success no rule flags) needs no claim.
@@ -70,18 +79,23 @@ export function processInTransaction(
   const write = (current: IncidentRecord | undefined, next: IncidentRecord) => {
     // Ours, or left behind by a writer that died (the sweeper publishes outside a transaction).
     const due = next.outbox.filter((n) => n.owner === token || isOrphaned(n, now));
-    const published = due.map((pending) => toNotice(next, pending));
+    const published = due.map((pending) => toNotice(next, pending, deps.links));
     if (published.length > 0) tx.publish(published);
     notices += published.length;
     const saved =
-      published.length > 0 ? withoutNotices(next, new Set(published.map((n) => n.id))) : next;
+      published.length > 0
+        ? withLinkSent(withoutNotices(next, new Set(published.map((n) => n.id))), published)
+        : next;
     tx.saveIncident(saved, current?.version);
   };
 
   const written = [];
   for (const [incidentId, { classification, items }] of plan.counted) {
     const current = tx.getIncident(incidentId);
-    const group = { incidentId, classification, events: items };
+    // Claimed all the same: a history event is never looked at again.
+    const events = liveEvents(current, items, classification.alert, now);
+    if (events.length === 0) continue;
+    const group = { incidentId, classification, events };
     // The claims commit with the count: no batch token needs remembering on the record.
     const next = applyEvents(current, group, now, token, { ...silences, recordApplied: false });
     write(current, next);
@@ -103,7 +117,7 @@ export function processInTransaction(
       const next =
         resolution &&
         withCustomerTeller(
-          resolveIncident(incident, resolution, now, token, silences),
+          resolveIncident(incident, resolution, now, token, silences, undefined, event.occurred_at),
           teller,
           token,
         );

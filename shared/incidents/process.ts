@@ -3,6 +3,8 @@ import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import type { Classifier } from "../classify/classifier.ts";
 import { forEachLimit } from "../concurrency.ts";
 import { type IntegrationEvent, parseEvent } from "../events/event.ts";
+import type { ReconnectLinks } from "../reconnect/links.ts";
+import { withLinkSent } from "../reconnect/trail.ts";
 import {
   changesIncidents,
   customerTeller,
@@ -26,6 +28,7 @@ import {
   applyEvents,
   type EventGroup,
   type IncidentRecord,
+  liveEvents,
   type PendingNotice,
   resolveIncident,
   type Silences,
@@ -40,6 +43,8 @@ export type ProcessDeps = {
   mutes: MuteStore;
   bus: AlertBus;
   classifier: Classifier;
+  /** Adds the reconnect link to the notices that offer one, when configured. */
+  links?: ReconnectLinks;
   now?: () => Date;
   log?: (message: string, detail?: Record<string, unknown>) => void;
 };
@@ -202,7 +207,13 @@ async function applyGroup(
       if (await deps.store.reclaimEvent(key, previous.token, token)) reclaimed.push(item.event);
     }
     unchecked = [];
-    const events = [...group.events, ...reclaimed];
+    // Claimed all the same: a history event is never looked at again.
+    const events = liveEvents(
+      current,
+      [...group.events, ...reclaimed],
+      group.classification.alert,
+      now,
+    );
     if (events.length === 0) return { record: current };
     // Our write landed, but its answer was lost and the SDK's retry found the new version.
     if (current?.applied.some(([t]) => t === token)) return { record: current };
@@ -253,6 +264,7 @@ async function resolveFor(
       now,
       silences,
       teller,
+      at: event.occurred_at,
     });
     if (record) out.push(record);
   }
@@ -273,13 +285,22 @@ export async function resolveWithRetry(
     now,
     silences,
     teller,
-  }: { token: string; now: Date; silences: Silences /** customerTeller's */; teller?: string },
+    at,
+  }: {
+    token: string;
+    now: Date;
+    silences: Silences;
+    /** customerTeller's */
+    teller?: string;
+    /** When the problem ended: a resolving event's own time (default now). */
+    at?: string;
+  },
   stillDue: (current: IncidentRecord) => boolean = () => true,
 ): Promise<{ record: IncidentRecord | undefined; resolved: boolean }> {
   const { record, changed } = await changeIncident(store, id, (current) =>
     stillDue(current)
       ? withCustomerTeller(
-          resolveIncident(current, resolution, now, token, silences),
+          resolveIncident(current, resolution, now, token, silences, undefined, at),
           teller,
           token,
         )
@@ -296,7 +317,7 @@ export const isOrphaned = (n: PendingNotice, now: Date) =>
  * two publishes them again later: a notice may be repeated, never lost.
  */
 export async function publishOutboxes(
-  deps: Pick<ProcessDeps, "store" | "bus">,
+  deps: Pick<ProcessDeps, "store" | "bus" | "links">,
   records: IncidentRecord[],
   mine: (n: PendingNotice) => boolean,
 ): Promise<Notice[]> {
@@ -304,20 +325,20 @@ export async function publishOutboxes(
     record.outbox.filter(mine).map((pending) => ({ record, pending })),
   );
   if (chosen.length === 0) return [];
-  const notices = chosen.map(({ record, pending }) => toNotice(record, pending));
+  const notices = chosen.map(({ record, pending }) => toNotice(record, pending, deps.links));
   await deps.bus.publish(notices);
-  const published = new Set(notices.map((n) => n.id));
   for (const record of new Set(chosen.map((c) => c.record))) {
-    await clearOutbox(deps.store, record.id, published);
+    await clearOutbox(deps.store, record.id, notices);
   }
   return notices;
 }
 
-async function clearOutbox(store: IncidentStore, id: string, published: Set<string>) {
+async function clearOutbox(store: IncidentStore, id: string, notices: Notice[]) {
+  const published = new Set(notices.map((n) => n.id));
   try {
     await changeIncident(store, id, (current) =>
       current.outbox.some((n) => published.has(n.id))
-        ? withoutNotices(current, published)
+        ? withLinkSent(withoutNotices(current, published), notices)
         : undefined,
     );
   } catch (error) {

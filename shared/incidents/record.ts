@@ -1,8 +1,11 @@
 import type { Classification } from "../classify/classifier.ts";
 import type { IntegrationEvent } from "../events/event.ts";
+import { pastRetention } from "../events/event-time.ts";
 import { providerMessage, providerStatus } from "../events/provider-message.ts";
 import { wordingFor } from "../notify/audience.ts";
 import type { AlertPolicy } from "../quirks/rule.ts";
+import type { ReconnectLinks } from "../reconnect/links.ts";
+import { noticeLink, type ReconnectSession, reconnectedThroughLink } from "../reconnect/trail.ts";
 import type { Account, Incident, LastError, Resolution } from "./incident.ts";
 import type { IncidentMute, Mute } from "./mute.ts";
 import type { Notice, NoticeKind } from "./notice.ts";
@@ -73,8 +76,8 @@ export type IncidentRecord = Incident & {
   applied: [string, number][];
   /** The newest time of a token dropped from `applied`: older claims can no longer be told apart. */
   applied_floor: number;
-  /** When we last received an event of it (epoch seconds): quiet is measured from here, since a
-   * sender's own timestamps may be old (replays, retries). */
+  /** When we last received an event of it (epoch seconds). Quiet is measured from `last_seen`,
+   * the events' own time: ingest accepts only times within the dedup retention. */
   received_at: number;
   /**
    * Epoch seconds when the sweeper should look at this incident again. Set exactly while the
@@ -82,6 +85,8 @@ export type IncidentRecord = Incident & {
    */
   due_at?: number;
   expires_at?: number;
+  /** The last connect session a reconnect link made (shared/reconnect/click.ts). */
+  reconnect_session?: ReconnectSession;
   /** Account incidents: the provider incident generation it counts toward (`id#generation`). */
   outage?: string;
   /** A provider-side firing notice waits until then (epoch seconds) for a provider incident. */
@@ -197,10 +202,11 @@ export function applyEvents(
       hourKey,
       hourKey(new Date(now.getTime() - HOUR_BUCKETS * 3600e3).toISOString()),
     ),
-    // Thresholds count events as they arrive: a late or replayed event still counts.
+    // Thresholds count events as they arrive, so a log read a minute late still counts; an
+    // event whose quiet period has passed is history and does not help fire.
     minutes: addBuckets(
       base.minutes,
-      group.events.map(() => nowIso),
+      group.events.filter((e) => !pastQuiet(e, c.alert, now)).map(() => nowIso),
       minuteKey,
       minuteKey(new Date(now.getTime() - c.alert.threshold.window_seconds * 1000).toISOString()),
     ),
@@ -257,7 +263,7 @@ export function wasApplied(record: IncidentRecord | undefined, token: string, cl
 /**
  * Resolves an open incident. A firing one gets a resolved notice (withheld while muted); a
  * pending one, or a firing one whose firing notice a mute withheld, goes quietly: nobody was
- * told it fired.
+ * told it fired. `at` is when the problem ended: a resolving event's own time, else now.
  */
 export function resolveIncident(
   current: IncidentRecord,
@@ -266,15 +272,17 @@ export function resolveIncident(
   token: string,
   silences: Silences,
   by?: string,
+  at: string = now.toISOString(),
 ): IncidentRecord | undefined {
   if (current.status === "resolved") return undefined;
   const record: IncidentRecord = {
     ...current,
     status: "resolved",
-    resolved_at: now.toISOString(),
+    resolved_at: clampToNow(at, now.toISOString()),
     resolution,
     resolved_by: by,
     expires_at: epoch(now) + RESOLVED_RETENTION_SECONDS,
+    reconnect: reconnectedThroughLink(current, resolution, now),
   };
   if (current.status === "firing") {
     if (current.withheld?.kind === "firing") record.withheld = undefined;
@@ -339,7 +347,12 @@ export function withDueAt(record: IncidentRecord, now: Date): IncidentRecord {
   return { ...record, due_at: dueAt(record, now) };
 }
 
-export function toNotice(record: IncidentRecord, pending: PendingNotice): Notice {
+/** The notice as published; `links`, when configured, adds its reconnect link. */
+export function toNotice(
+  record: IncidentRecord,
+  pending: PendingNotice,
+  links?: ReconnectLinks,
+): Notice {
   const incident: Incident = {
     id: record.id,
     account: record.account,
@@ -363,6 +376,7 @@ export function toNotice(record: IncidentRecord, pending: PendingNotice): Notice
     last_error: record.last_error,
     provider_messages: record.provider_messages ?? [],
     resolved_at: record.resolved_at,
+    reconnect: record.reconnect,
     scope: record.scope,
     affected_accounts: record.affected_accounts,
     sample_accounts: record.sample_accounts,
@@ -376,6 +390,7 @@ export function toNotice(record: IncidentRecord, pending: PendingNotice): Notice
     ...(pending.customer_told_by ? { customer_told_by: pending.customer_told_by } : {}),
     ...(pending.acknowledged_by === undefined ? {} : { acknowledged_by: pending.acknowledged_by }),
     created_at: pending.created_at,
+    reconnect_url: noticeLink(record, pending, links),
     affected_before: pending.affected_before,
   };
 }
@@ -436,9 +451,41 @@ function dueAt(record: IncidentRecord, now: Date): number | undefined {
   return times.length === 0 ? undefined : Math.min(...times);
 }
 
-/** When an incident with no further events may be resolved for quiet. */
+/**
+ * When an incident with no further events may be resolved for quiet: counted from the time of its
+ * newest event, not from when that event arrived, so a late event does not keep it open longer.
+ */
 export function quietUntil(record: IncidentRecord): number {
-  return record.received_at + record.policy.resolve_after_quiet_seconds;
+  return (
+    Math.floor(Date.parse(record.last_seen) / 1000) + record.policy.resolve_after_quiet_seconds
+  );
+}
+
+/** An event whose rule would already have resolved it for quiet by now. */
+const pastQuiet = (event: IntegrationEvent, policy: AlertPolicy, now: Date) =>
+  Date.parse(event.occurred_at) + policy.resolve_after_quiet_seconds * 1000 <= now.getTime();
+
+/**
+ * The events of a group that may still change their incident; the rest are history (README,
+ * "Time rules"). None older than the dedup retention: its id may be forgotten, so it could be
+ * counted twice. Into an open incident, every other event counts: it is the same ongoing
+ * problem. A closed or new incident opens again only for an event that happened after it was
+ * resolved and whose quiet period has not passed: an old failure replayed or backfilled today
+ * is not a problem today.
+ */
+export function liveEvents(
+  current: IncidentRecord | undefined,
+  events: IntegrationEvent[],
+  policy: AlertPolicy,
+  now: Date,
+): IntegrationEvent[] {
+  const open = current !== undefined && current.status !== "resolved";
+  const resolvedAt = current?.resolved_at === undefined ? 0 : Date.parse(current.resolved_at);
+  return events.filter((e) => {
+    if (pastRetention(e.occurred_at, now)) return false;
+    if (open) return true;
+    return Date.parse(e.occurred_at) > resolvedAt && !pastQuiet(e, policy, now);
+  });
 }
 
 /** ISO-8601 UTC timestamps of one format sort as strings (code units, not a locale's order). */

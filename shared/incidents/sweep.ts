@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { ReconnectLinks } from "../reconnect/links.ts";
 import type { AlertBus } from "./bus.ts";
 import { changeIncident } from "./change.ts";
 import type { MuteStore } from "./mute.ts";
@@ -8,7 +9,13 @@ import { countRecoveries, readOutages } from "./provider-incident.ts";
 import { type IncidentRecord, quietUntil, releaseWithheld, type Silences } from "./record.ts";
 import type { IncidentStore } from "./store.ts";
 
-export type SweepDeps = { store: IncidentStore; mutes: MuteStore; bus: AlertBus; now?: () => Date };
+export type SweepDeps = {
+  store: IncidentStore;
+  mutes: MuteStore;
+  bus: AlertBus;
+  links?: ReconnectLinks;
+  now?: () => Date;
+};
 
 /** How many due incidents one run looks at; the rest wait for the next run. */
 const PAGE = 500;

@@ -4,8 +4,13 @@ import {
   parseEvent,
   type ValidationIssue,
 } from "../events/event.ts";
+import { eventTimeIssue } from "../events/event-time.ts";
 import { JsonTooDeep, MAX_JSON_DEPTH, parseBoundedJson } from "../json-depth.ts";
-import { normalizeStackone, type RawBody } from "../sources/stackone/normalize.ts";
+import {
+  normalizeStackone,
+  type RawBody,
+  stackoneTimeField,
+} from "../sources/stackone/normalize.ts";
 import { IngestRejection } from "./rejection.ts";
 
 export const SOURCES = ["stackone", "generic"] as const;
@@ -17,14 +22,15 @@ const MAX_DETAILS = 100;
 
 /**
  * Turns a verified raw body into normalized events: UTF-8, JSON, then one event per payload
- * (a single payload or an array of them). Throws IngestRejection naming what is wrong.
+ * (a single payload or an array of them), each dated within what may still be counted at `now`
+ * (see event-time.ts). Throws IngestRejection naming what is wrong.
  */
-export function readEvents(source: Source, body: Buffer): IntegrationEvent[] {
+export function readEvents(source: Source, body: Buffer, now = new Date()): IntegrationEvent[] {
   const text = decodeUtf8(body);
   const payload = parseJson(text);
 
   if (!Array.isArray(payload)) {
-    return collect([() => normalize(source, payload, text)], () => "");
+    return collect([() => normalize(source, payload, text, now)], () => "");
   }
   if (payload.length === 0) {
     throw new IngestRejection(422, "the array holds no events", [
@@ -41,14 +47,25 @@ export function readEvents(source: Source, body: Buffer): IntegrationEvent[] {
   }
   return collect(
     // Each element is its own raw body, so its fallback id does not depend on its neighbours.
-    payload.map((element) => () => normalize(source, element, () => JSON.stringify(element))),
+    payload.map((element) => () => normalize(source, element, () => JSON.stringify(element), now)),
     (index) => `[${index}]`,
   );
 }
 
-function normalize(source: Source, payload: unknown, rawBody: RawBody): IntegrationEvent {
-  if (source === "stackone") return normalizeStackone(payload, rawBody);
-  return parseEvent(isObject(payload) ? { ...payload, source: "generic" } : payload);
+function normalize(
+  source: Source,
+  payload: unknown,
+  rawBody: RawBody,
+  now: Date,
+): IntegrationEvent {
+  const event =
+    source === "stackone"
+      ? normalizeStackone(payload, rawBody, now)
+      : parseEvent(isObject(payload) ? { ...payload, source: "generic" } : payload);
+  const field = source === "stackone" ? stackoneTimeField(payload) : "occurred_at";
+  const issue = eventTimeIssue(event, now, field ?? "occurred_at");
+  if (issue !== undefined) throw new EventValidationError([issue]);
+  return event;
 }
 
 /** Runs every normalization so the caller learns of all bad events at once, not the first. */

@@ -72,9 +72,10 @@ function verifiedEvents(request: WebhookRequest, deps: IngestDeps): IntegrationE
     ]);
   }
   const headers = lowercaseKeys(request.headers);
+  const now = deps.now?.() ?? new Date();
   if (source === "stackone") checkStackoneSignature(headers, body, deps.stackoneSecrets);
-  else checkStandardWebhook(headers, body, deps.genericSecret, deps.now?.() ?? new Date());
-  return readEvents(source, body);
+  else checkStandardWebhook(headers, body, deps.genericSecret, now);
+  return readEvents(source, body, now);
 }
 
 function knownSource(source: string): Source {

@@ -67,6 +67,12 @@ export const CustomerNoticeSchema = z.strictObject({
     "firing: a new problem. reminder: it is still happening. resolved: it is over.",
   ),
   created_at: described(z.string(), "When the notice was decided (ISO 8601, UTC)."),
+  reconnect_url: z.optional(
+    described(
+      z.string(),
+      "On firing and reminder notices of a problem the customer's admin fixes by reconnecting, when reconnect links are on: a link that opens the provider's sign-in page for this connection. It works for a few days (7 by default) and only until the problem is resolved. It is a credential: show it to the customer's admin as a button or link, and do not log it.",
+    ),
+  ),
   incident: described(CustomerIncidentSchema, "The problem."),
 });
 export type CustomerNotice = z.output<typeof CustomerNoticeSchema>;
@@ -90,6 +96,7 @@ export function customerPayload(notice: Notice): CustomerNotice {
     // An acknowledgement never reaches the customer (forCustomer); typed away here.
     kind: notice.kind === "acknowledged" ? "firing" : notice.kind,
     created_at: notice.created_at,
+    ...(notice.reconnect_url ? { reconnect_url: notice.reconnect_url } : {}),
     incident: {
       id: incident.id,
       account: {

@@ -6,7 +6,7 @@ import type { Subscription } from "./subscription.ts";
 
 /**
  * One notice as the email one subscription gets: the wording of its audience (email.ts), as
- * plain text and the same text as HTML; a Message-ID derived from the notice and the
+ * plain text and the same text as HTML (with the reconnect link as a button); a Message-ID derived from the notice and the
  * subscription, so a retried delivery is recognisable as the same message; and a
  * List-Unsubscribe that reaches whoever reads the sender's mailbox.
  */
@@ -19,40 +19,16 @@ export function messageIdFor(notice: Notice, subscription: Subscription, from: s
   return `<${atom(notice.id)}.${atom(subscription.id)}@${atom(domain)}>`;
 }
 
-const ESCAPES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
-
-/** The plain text as HTML: each paragraph (lines between blank lines) one `<p>`, escaped. */
-export function htmlOf(subject: string, text: string): string {
-  const paragraphs = text
-    .split(/\n{2,}/)
-    .map((paragraph) => `<p>${paragraph.split("\n").map(escapeHtml).join("<br>\n")}</p>`);
-  return [
-    "<!doctype html>",
-    '<html><head><meta charset="utf-8">',
-    `<title>${escapeHtml(subject)}</title></head>`,
-    '<body style="font-family: -apple-system, Segoe UI, Helvetica, Arial, sans-serif; font-size: 15px; line-height: 1.5; color: #1f2328; max-width: 640px">',
-    ...paragraphs,
-    "</body></html>",
-  ].join("\n");
-}
-
 export function emailFor(notice: Notice, subscription: Subscription, from: string): OutgoingEmail {
   const audience = subscription.filter.audience ?? "internal";
-  const { subject, body } = renderEmail(notice, audience);
+  const { subject, body, html } = renderEmail(notice, audience);
   const unsubscribe = `mailto:${addressOf(from)}?subject=${encodeURIComponent(`unsubscribe ${subscription.id}`)}`;
   return {
     from,
     to: subscription.target,
     subject,
     text: body,
-    html: htmlOf(subject, body),
+    html,
     messageId: messageIdFor(notice, subscription, from),
     headers: { "List-Unsubscribe": `<${unsubscribe}>`, "X-Quirkwatch-Notice": atom(notice.id) },
   };

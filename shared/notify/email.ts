@@ -1,6 +1,8 @@
 import type { LastError } from "../incidents/incident.ts";
 import type { Notice } from "../incidents/notice.ts";
+import { defangUrls, plainText } from "../outside-text.ts";
 import { audiencesOf, customerWording } from "./audience.ts";
+import { emailHtml } from "./email-html.ts";
 import {
   accountLabel,
   formatTime,
@@ -18,18 +20,18 @@ import {
  */
 
 export type EmailAudience = "customer" | "internal";
-export type Email = { subject: string; body: string };
+/**
+ * `body` is the plain text every channel can send (SNS email sends only it); `html`, for a
+ * sender that can send both (SMTP, SES), is the same text, with the reconnect link as a button.
+ */
+export type Email = { subject: string; body: string; html: string };
 
 /** SNS: under 100 characters. */
 export const SUBJECT_MAX = 99;
 const MESSAGE_MAX = 1_000;
 
-// Keeps newlines and tabs, drops the other control characters.
-const NOT_PLAIN_TEXT = /[^\P{Cc}\n\t]|[\u202a-\u202e\u2066-\u2069]/gu;
-
-function plain(text: string): string {
-  return text.replace(/\r\n?/g, "\n").replace(NOT_PLAIN_TEXT, "");
-}
+/** Our own wording (rules) keeps its lines; words from outside are one line each (`oneLine`). */
+const plain = plainText;
 
 function subject(text: string): string {
   return truncate(oneLine(text), SUBJECT_MAX);
@@ -77,7 +79,9 @@ function renderCustomer(notice: Notice): Email {
         ? "We have not seen it happen for a while, so we consider it resolved."
         : notice.resolution === "manual"
           ? "Our team has marked it as resolved."
-          : "Your connection is working normally again.",
+          : incident.reconnect?.reconnected_at
+            ? "You reconnected it through the link we sent: it is working normally again. Thank you."
+            : "Your connection is working normally again.",
       "No action is needed.",
     );
   } else {
@@ -85,9 +89,18 @@ function renderCustomer(notice: Notice): Email {
     lines.push(`${plain(wording.title)}.`);
     if (notice.kind === "reminder") lines.push("This problem is still happening.");
     const words = incident.last_error?.provider_message;
-    if (words) lines.push("", `${provider} said: "${truncate(plain(words), MESSAGE_MAX)}"`);
+    // The provider's words, one line, its links made plain text: not ours to vouch for.
+    if (words)
+      lines.push("", `${provider} said: "${truncate(defangUrls(oneLine(words)), MESSAGE_MAX)}"`);
     lines.push("", "What happened", plain(wording.what_happened), "");
     lines.push("What to do", numbered(wording.remediation));
+    if (notice.reconnect_url) {
+      lines.push(
+        "",
+        `${reconnectLabel(provider)}: ${notice.reconnect_url}`,
+        `The link opens a secure page where you sign in to ${provider} again. It works for a few days and only for this connection; if it no longer works, ask us for a new one.`,
+      );
+    }
   }
 
   lines.push("");
@@ -97,8 +110,17 @@ function renderCustomer(notice: Notice): Email {
   lines.push(`First noticed: ${formatTime(incident.first_seen)}`);
   lines.push(`Last seen: ${formatTime(incident.last_seen)}`);
   lines.push("", "You receive this email because alerts are turned on for this connection.");
-  return { subject: customerSubject(notice, headline), body: lines.join("\n") };
+  const body = lines.join("\n");
+  const button = notice.reconnect_url && {
+    label: reconnectLabel(provider),
+    url: notice.reconnect_url,
+  };
+  const subject = customerSubject(notice, headline);
+  return { subject, body, html: emailHtml(subject, body, button || undefined) };
 }
+
+/** The reconnect button's words: `Reconnect Hibob`. */
+const reconnectLabel = (provider: string) => `Reconnect ${provider}`;
 
 function renderInternal(notice: Notice): Email {
   const incident = notice.incident;
@@ -142,30 +164,38 @@ function renderInternal(notice: Notice): Email {
     `Last seen: ${formatTime(incident.last_seen)}`,
   ];
   if (notice.kind === "resolved") {
+    const through = incident.reconnect?.reconnected_at
+      ? `, reconnected through the link (StackOne connect session ${oneLine(incident.reconnect.session_id ?? "")})`
+      : "";
     lines.push(
-      `Resolved: ${formatTime(incident.resolved_at ?? notice.created_at)} by ${notice.resolution ?? "unknown"}, after ${humanDuration(incidentDuration(notice))}`,
+      `Resolved: ${formatTime(incident.resolved_at ?? notice.created_at)} by ${notice.resolution ?? "unknown"}${through}, after ${humanDuration(incidentDuration(notice))}`,
     );
   }
   lines.push("", "What happened", plain(incident.what_happened), "");
   lines.push("What to do", numbered(incident.remediation));
+  if (notice.reconnect_url) {
+    lines.push("", `Reconnect link for the customer (forward it): ${notice.reconnect_url}`);
+  }
   if (incident.docs_url) lines.push("", `Docs: ${oneLine(incident.docs_url)}`);
   const last = incident.last_error;
   if (last) lines.push("", "Last error", ...lastErrorLines(incident.provider, last));
   if (incident.provider_messages.length > 0) {
     lines.push("", `What ${oneLine(incident.provider)} said (newest last)`);
     for (const message of incident.provider_messages)
-      lines.push(`- ${truncate(plain(message), MESSAGE_MAX)}`);
+      lines.push(`- ${truncate(oneLine(message), MESSAGE_MAX)}`);
   }
   if (incident.messages.length > 0) {
     lines.push("", "Recent messages (newest last)");
     for (const message of incident.messages)
-      lines.push(`- ${truncate(plain(message), MESSAGE_MAX)}`);
+      lines.push(`- ${truncate(oneLine(message), MESSAGE_MAX)}`);
   }
   if (incident.request_ids.length > 0) {
     lines.push("", "Request ids (newest last)");
     for (const id of incident.request_ids) lines.push(`- ${oneLine(id)}`);
   }
-  return { subject: subject(subjectText), body: lines.join("\n") };
+  const body = lines.join("\n");
+  const line = subject(subjectText);
+  return { subject: line, body, html: emailHtml(line, body) };
 }
 
 export function renderEmail(notice: Notice, audience: EmailAudience): Email {
@@ -184,16 +214,16 @@ export function emailsFor(notice: Notice): { audience: EmailAudience; email: Ema
 function lastErrorLines(provider: string, last: LastError): string[] {
   const request = [
     last.status === undefined ? undefined : `HTTP ${last.status}`,
-    last.method,
+    last.method && oneLine(last.method),
     last.path && oneLine(truncate(last.path, 300)),
   ].filter(Boolean);
   const lines = [`${request.join(" ") || "No HTTP request"} at ${formatTime(last.at)}`];
   if (last.request_id) lines.push(`Request id: ${oneLine(truncate(last.request_id, 256))}`);
-  if (last.message) lines.push(`StackOne: ${truncate(plain(last.message), MESSAGE_MAX)}`);
+  if (last.message) lines.push(`StackOne: ${truncate(oneLine(last.message), MESSAGE_MAX)}`);
   if (last.provider_message) {
     const status = last.provider_status === undefined ? "" : ` (${last.provider_status})`;
     lines.push(
-      `${oneLine(provider)}${status}: ${truncate(plain(last.provider_message), MESSAGE_MAX)}`,
+      `${oneLine(provider)}${status}: ${truncate(oneLine(last.provider_message), MESSAGE_MAX)}`,
     );
   }
   return lines;

@@ -186,7 +186,11 @@ function header(notice: Notice): string {
 }
 
 function resolvedBy(notice: Notice): string {
-  if (notice.resolution === "recovery") return "the account recovered";
+  if (notice.resolution === "recovery") {
+    return notice.incident.reconnect?.reconnected_at
+      ? "the account recovered: reconnected through the link"
+      : "the account recovered";
+  }
   if (notice.resolution === "quiet") return "no new errors for a while (quiet)";
   if (notice.resolution === "manual") return "resolved by hand from Quirkwatch";
   if (notice.resolution === "account_deleted") return "the account was deleted";
@@ -257,9 +261,19 @@ function plainText(notice: Notice): string {
 function actions(notice: Notice, options: SlackRenderOptions): Button[] {
   const incident = notice.incident;
   const buttons: Button[] = [];
+  // The signed link for on-call to forward; opening it starts the customer's re-authentication.
+  if (notice.reconnect_url) {
+    const button = linkButton(
+      "reconnect_link",
+      "Customer's reconnect link",
+      notice.reconnect_url,
+      true,
+    );
+    if (button) buttons.push(button);
+  }
   const url = reauthUrl(options.reauthUrlTemplate, incident);
   if (url) {
-    const button = linkButton("send_reauth_link", "Send re-auth link", url, true);
+    const button = linkButton("send_reauth_link", "Send re-auth link", url, buttons.length === 0);
     if (button) buttons.push(button);
   }
   if (incident.docs_url) {
@@ -327,6 +341,10 @@ function renderForCustomer(notice: Notice): SlackMessage {
     );
     const todo = list(steps, BUDGET.steps, BUDGET.remediation) || "_no steps given_";
     blocks.push(section("what_to_do", `*What to do*\n${todo}`));
+    const reconnect =
+      notice.reconnect_url &&
+      linkButton("reconnect", `Reconnect ${provider}`, notice.reconnect_url, true);
+    if (reconnect) blocks.push({ type: "actions", block_id: "actions", elements: [reconnect] });
   }
   return { text: truncate(oneLine(headline), SLACK_LIMITS.text), blocks };
 }

@@ -1,5 +1,6 @@
 import type { Incident } from "../incidents/incident.ts";
 import type { Notice } from "../incidents/notice.ts";
+import { oneLine } from "../outside-text.ts";
 
 /** Text helpers shared by every rendering of a notice (Slack, email, console). */
 
@@ -30,13 +31,7 @@ export function truncateWords(text: string, max: number): string {
   return end <= 0 ? "" : `${text.slice(0, end).trimEnd()}…`;
 }
 
-// Control characters, line/paragraph separators and bidi overrides: none belongs in one line.
-const NOT_ONE_LINE = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]+/gu;
-
-/** One line: control characters become spaces, runs of whitespace one space. */
-export function oneLine(text: string): string {
-  return text.replace(NOT_ONE_LINE, " ").replace(/\s+/g, " ").trim();
-}
+export { oneLine };
 
 /** e.g. `45 s`, `12 min`, `2 h 5 min`, `3 d 4 h`. */
 export function humanDuration(ms: number): string {

@@ -84,7 +84,8 @@ export type Engine = {
   name: string;
   fresh(): Promise<Stores>;
   pipes(): Promise<Pipes>;
-  processing(): Promise<Processing>;
+  /** `now`: the processor's clock (the real one by default). */
+  processing(options?: { now?: () => Date }): Promise<Processing>;
   close(): Promise<void>;
 };
 
@@ -151,7 +152,7 @@ export async function dynamoEngine(): Promise<Engine> {
         },
       };
     },
-    async processing() {
+    async processing(options = {}) {
       const { incidents, mutes } = await fresh();
       const bus = new MemoryBus();
       let message = 0;
@@ -164,7 +165,7 @@ export async function dynamoEngine(): Promise<Engine> {
             mutes,
             bus,
             classifier,
-            now: now && (() => now),
+            now: now ? () => now : options.now,
           });
           if (batchItemFailures.length > 0) throw new Error("the batch failed");
         },
@@ -261,7 +262,7 @@ export async function sqliteEngine(): Promise<Engine> {
         },
       };
     },
-    async processing() {
+    async processing(options = {}) {
       const engine = open(join(root, randomUUID()));
       let clock: Date | undefined;
       const processor = new SqliteBatchProcessor(engine, {
@@ -269,7 +270,7 @@ export async function sqliteEngine(): Promise<Engine> {
         mutes: engine.mutes,
         log: () => {},
         batchSize: 100_000,
-        now: () => clock ?? new Date(),
+        now: () => clock ?? options.now?.() ?? new Date(),
       });
       processor.onProcessed = (through) => engine.queue.processed(through);
       return {

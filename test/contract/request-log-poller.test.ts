@@ -67,10 +67,11 @@ forEachEngine((engine) => {
     });
 
     it("opens one internal incident while advanced logs are off, and resolves it once bodies arrive", async () => {
-      const processing = await engine().processing();
+      let clock = new Date("2026-11-24T10:00:00.000Z");
+      // The processor on the poller's clock: events are judged by their time (README, Time rules).
+      const processing = await engine().processing({ now: () => clock });
       const { cursors } = await engine().fresh();
       const queue = new RecordingQueue();
-      let clock = new Date("2026-11-24T10:00:00.000Z");
       const api = new RequestLogsClient({ baseUrl: server.url, apiKey: server.key });
       const poll = async () => {
         await pollRequestLogs({ api, cursors, queue, classifier, queries, now: () => clock });

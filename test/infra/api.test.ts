@@ -49,3 +49,12 @@ it("lets API Gateway invoke every function it routes to, from this API only", ()
 it("allows no browser origins: servers call it, not web pages", () => {
   expect(api.inputs.corsConfiguration?.allowOrigins ?? []).toEqual([]);
 });
+
+it("throttles every route of the stage, burst and rate, so a flood is refused at the edge", () => {
+  const [stage] = dev.all<aws.apigatewayv2.StageArgs>("aws:apigatewayv2/stage:Stage");
+  const settings = stage?.inputs.defaultRouteSettings as
+    | { throttlingBurstLimit?: number; throttlingRateLimit?: number }
+    | undefined;
+  expect(settings?.throttlingBurstLimit).toBeGreaterThan(0);
+  expect(settings?.throttlingRateLimit).toBeGreaterThan(0);
+});

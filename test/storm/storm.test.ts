@@ -7,11 +7,14 @@ const PER_REQUEST = 100;
 const CONCURRENCY = 8;
 const DELIVERIES = EVENTS + EVENTS / 10;
 
+/** When the storm happens: now, as ingest accepts only recent events. */
+const AT = new Date().toISOString();
+
 function rateLimited(i: number) {
   return {
     id: `storm-${i}`,
     event: "request.failed",
-    event_date: "2026-11-24T10:00:00Z",
+    event_date: AT,
     account_id: "acct-storm",
     provider: "lever",
     data: { request_id: `req-${i}`, status: 429, message: "Too many requests" },

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { savedAdminToken } from "../../scripts/local/admin-token.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
+import { leakedSecrets, secretsOf } from "./log-secrets.ts";
 
 export const SECRET = "e2e-secret";
 
@@ -20,7 +21,10 @@ export type RunningStack = {
    * a notice once the outbox delivers it), or as it is after `timeoutMs`.
    */
   printed(text: string, timeoutMs?: number): Promise<string>;
-  /** Sends the signal to `npm start`'s process group, as a terminal would, and waits for exit. */
+  /**
+   * Sends the signal to `npm start`'s process group, as a terminal would, and waits for exit.
+   * Then fails if anything it printed holds a secret (test/support/log-secrets.ts).
+   */
   stop(signal?: NodeJS.Signals): Promise<void>;
 };
 
@@ -33,18 +37,19 @@ export async function startLocalStack(
   dataDir?: string,
 ): Promise<RunningStack> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), "quirkwatch-e2e-"));
+  const childEnv = {
+    ...process.env,
+    PORT: "0",
+    DATA_DIR: dir,
+    STACKONE_WEBHOOK_SECRET: SECRET,
+    ALLOW_PRIVATE_DESTINATIONS: "1",
+    ...env,
+  };
   const child: ChildProcess = spawn("npm", ["start", "--silent"], {
     cwd: join(import.meta.dirname, "../.."),
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      PORT: "0",
-      DATA_DIR: dir,
-      STACKONE_WEBHOOK_SECRET: SECRET,
-      ALLOW_PRIVATE_DESTINATIONS: "1",
-      ...env,
-    },
+    env: childEnv,
   });
   let output = "";
   child.stdout?.on("data", (chunk) => {
@@ -91,7 +96,9 @@ export async function startLocalStack(
         // Stopped already: the group is gone.
         if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
       }
-      return exited;
+      await exited;
+      const leaked = leakedSecrets(output, secretsOf(childEnv, dir));
+      if (leaked.length > 0) throw new Error(`npm start logged ${leaked.join(", ")}`);
     },
   };
 }

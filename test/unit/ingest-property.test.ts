@@ -214,8 +214,13 @@ describe("ingest on untrusted input", () => {
     const wellFormed = fc.record({
       id: fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim() !== ""),
       kind: fc.constantFrom(...EVENT_KINDS),
+      // Any time ingest takes: within the dedup retention, at most 5 minutes ahead.
       occurred_at: fc
-        .date({ noInvalidDate: true, min: new Date(0), max: new Date("9999-12-31T23:59:59Z") })
+        .date({
+          noInvalidDate: true,
+          min: new Date(NOW.getTime() - 7 * 24 * 3600_000),
+          max: new Date(NOW.getTime() + 5 * 60_000),
+        })
         .map((d) => d.toISOString()),
       account: fc.record({
         id: fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim() !== ""),

@@ -522,7 +522,8 @@ describe("the Lambda entry point", () => {
       Failed: [],
     }));
     try {
-      const body = JSON.stringify(stackonePayload);
+      // The real clock: a time of now.
+      const body = JSON.stringify({ ...stackonePayload, event_date: new Date().toISOString() });
       const unconfigured = (await handler(
         stackoneRequest(body),
       )) as APIGatewayProxyStructuredResultV2;
@@ -563,6 +564,79 @@ describe("the Lambda entry point", () => {
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.some((path) => path.includes("@aws-sdk/client-sqs"))).toBe(true);
     expect(inputs.filter((path) => /client-(dynamodb|sns)/.test(path))).toEqual([]);
+  });
+});
+
+describe("event time is evidence", () => {
+  const day = 24 * 3600_000;
+  const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
+
+  it("rejects a StackOne event older than the 7-day dedup retention with 422 naming its field", async () => {
+    const { queue, handle } = setup();
+    for (const date of ["1970-01-01T00:00:00Z", "2020-01-01T00:00:00Z", at(-7 * day - 60_000)]) {
+      const body = JSON.stringify({ ...stackonePayload, event_date: date });
+      const response = parse(await handle(stackoneRequest(body)));
+      expectError(response, 422, /schema|time/);
+      expect(response.body.details).toEqual([
+        { path: "event_date", message: expect.stringMatching(/older than 7 days/) },
+      ]);
+    }
+    expect(queue.messages).toEqual([]);
+    const recent = JSON.stringify({ ...stackonePayload, event_date: at(-7 * day + 60_000) });
+    expect(parse(await handle(stackoneRequest(recent))).status).toBe(202);
+  });
+
+  it("rejects an event more than 5 minutes in the future with 422 saying so", async () => {
+    const { queue, handle } = setup();
+    const ahead = JSON.stringify({ ...stackonePayload, event_date: at(6 * 60_000) });
+    const response = parse(await handle(stackoneRequest(ahead)));
+    expectError(response, 422, /schema|time/);
+    expect(response.body.details).toEqual([
+      { path: "event_date", message: expect.stringMatching(/in the future/) },
+    ]);
+    const generic = JSON.stringify(genericEvent({ occurred_at: at(10 * 60_000) }));
+    const genericResponse = parse(await handle(genericRequest(generic)));
+    expect(genericResponse.status).toBe(422);
+    expect(genericResponse.body.details).toEqual([
+      { path: "occurred_at", message: expect.stringMatching(/in the future/) },
+    ]);
+    expect(queue.messages).toEqual([]);
+    const skewed = JSON.stringify({ ...stackonePayload, event_date: at(4 * 60_000) });
+    expect(parse(await handle(stackoneRequest(skewed))).status).toBe(202);
+  });
+
+  it("rejects an unparseable time with 422 naming the field, never taking it for now", async () => {
+    const { queue, handle } = setup();
+    for (const date of ["yesterday", "2025-13-45T00:00:00Z", "", true]) {
+      const body = JSON.stringify({ ...stackonePayload, event_date: date });
+      const response = parse(await handle(stackoneRequest(body)));
+      expect(response.status, String(date)).toBe(422);
+      expect(response.body.details).toEqual([
+        { path: "event_date", message: expect.stringMatching(/not a time/) },
+      ]);
+    }
+    expect(queue.messages).toEqual([]);
+  });
+
+  it("names an old event of an array by its index", async () => {
+    const { handle } = setup();
+    const { event_date: _, ...undated } = stackonePayload;
+    const body = JSON.stringify([
+      stackonePayload,
+      { ...undated, data: { ...stackonePayload.data, event_date: "2020-01-01T00:00:00Z" } },
+    ]);
+    const response = parse(await handle(stackoneRequest(body)));
+    expect(response.status).toBe(422);
+    expect(response.body.details).toEqual([
+      { path: "[1].data.event_date", message: expect.stringMatching(/older than 7 days/) },
+    ]);
+  });
+
+  it("takes the time of receipt for a StackOne body that carries no time at all", async () => {
+    const { queue, handle } = setup();
+    const { event_date: _, ...undated } = stackonePayload;
+    expect(parse(await handle(stackoneRequest(JSON.stringify(undated)))).status).toBe(202);
+    expect(queue.events()[0]?.occurred_at).toBe(NOW.toISOString());
   });
 });
 

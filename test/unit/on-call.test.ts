@@ -26,6 +26,8 @@ afterAll(() => dynamo.close());
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read as each test expects it.
 type Json = any;
 let seq = 0;
+/** The world's clock: events happen when they are processed. */
+let clock = Date.parse("2026-11-24T10:00:00Z");
 
 /** Lever answers 401 for `account`: `lever.401` fires on the first event, reminds every 4 h. */
 function event(account: string, kind: "error" | "recovery" = "error"): IntegrationEventInput {
@@ -35,7 +37,7 @@ function event(account: string, kind: "error" | "recovery" = "error"): Integrati
     source: "stackone",
     kind,
     ...(kind === "recovery" ? { type: "account.updated" } : {}),
-    occurred_at: "2026-11-24T10:00:00.000Z",
+    occurred_at: new Date(clock).toISOString(),
     account: { id: account, name: `Customer ${account}` },
     provider: "lever",
     http: kind === "recovery" ? {} : { status: 401, method: "GET", path: "/ats/candidates" },
@@ -46,7 +48,7 @@ function event(account: string, kind: "error" | "recovery" = "error"): Integrati
 
 /** One table, one clock, one alerts topic: the API, the processor and the sweeper. */
 async function world() {
-  let clock = Date.parse("2026-11-24T10:00:00Z");
+  clock = Date.parse("2026-11-24T10:00:00Z");
   const now = () => new Date(clock);
   const deps = await apiDeps(dynamo, { adminToken: TOKEN, now });
   const api = createHandler(deps);

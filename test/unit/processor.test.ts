@@ -179,6 +179,7 @@ describe("processor", () => {
       kind: "recovery",
       type: "account.updated",
       http: {},
+      occurred_at: "2026-11-24T15:00:00.000Z",
     });
     await processBatch([record(recovery)], {
       store: s,
@@ -239,7 +240,8 @@ describe("processor", () => {
     const racing = Object.create(s) as typeof s;
     racing.dueIncidents = async (nowEpoch, limit) => {
       const due = await s.dueIncidents(nowEpoch, limit);
-      await processBatch([record(leverEvent("race2", 401))], { ...first, now: later });
+      const race2 = leverEvent("race2", 401, { occurred_at: "2026-11-25T10:00:00.000Z" });
+      await processBatch([record(race2)], { ...first, now: later });
       return due;
     };
     expect(await sweep({ store: racing, mutes, bus, now: later })).toEqual({
@@ -301,7 +303,12 @@ describe("processor", () => {
       return s.openIncidentsForAccount(id);
     };
     const recovery = record(
-      leverEvent("rec-f1", 200, { kind: "recovery", type: "account.updated", http: {} }),
+      leverEvent("rec-f1", 200, {
+        kind: "recovery",
+        type: "account.updated",
+        http: {},
+        occurred_at: "2026-11-24T11:00:00.000Z",
+      }),
     );
     const deps = { store: flaky, mutes, bus, classifier, now: at("2026-11-24T11:00:00Z") };
     expect((await processBatch([recovery], deps)).batchItemFailures).toHaveLength(1);
@@ -415,6 +422,7 @@ describe("only problems become incidents", () => {
       kind: "account_deleted",
       type: "account.deleted",
       http: undefined,
+      occurred_at: "2026-11-24T11:00:00.000Z",
     });
     const result = await processBatch([record(deleted)], {
       ...deps,

@@ -307,7 +307,8 @@ describe("its own 401", () => {
   it("reports a refused key once per run, and the recovery once the key works", async () => {
     const refused = await poll({}, "wrong-key");
     expect(refused).toMatchObject({ stopped: "unauthorized" });
-    expect(refused.error).toContain("Invalid API key");
+    // What the run reports (and the logs print) is StackOne's status, never its body.
+    expect(refused.error).toBe("StackOne answered 401");
     expect(queue.events.map((e) => [e.kind, e.provider, e.http?.status])).toEqual([
       ["error", "stackone", 401],
     ]);
@@ -316,6 +317,19 @@ describe("its own 401", () => {
     clock = new Date(clock.getTime() + 60_000);
     await poll();
     expect(queue.events.map((e) => e.kind)).toEqual(["error", "recovery"]);
+  });
+});
+
+describe("StackOne's error bodies", () => {
+  it("are reported as their status and error code only", async () => {
+    const body = { code: "invalid_api_key", message: "key sk_live_123 was revoked by ops@acme" };
+    server.fail("list", { status: 403, body });
+    const refused = await poll();
+    expect(refused.error).toBe("StackOne answered 403 (invalid_api_key)");
+    server.reset();
+    server.fail("list", { status: 400, body: { ...body, code: "bad\u001b[31m code" } });
+    const bad = await poll();
+    expect(bad.error).toBe("StackoneBadAnswer: StackOne answered 400");
   });
 });
 

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Classifier } from "../../classify/classifier.ts";
 import type { IntegrationEvent } from "../../events/event.ts";
 import { processInTransaction } from "../../incidents/process-in-transaction.ts";
+import type { ReconnectLinks } from "../../reconnect/links.ts";
 import type { SqliteAlertOutbox } from "./alert-outbox.ts";
 import { type Db, isFull } from "./database.ts";
 import type { SqliteIncidentStore } from "./incident-store.ts";
@@ -13,6 +14,8 @@ export type BatchProcessorOptions = {
   classifier: Classifier;
   /** Mutes by matcher hold back notices; read once per batch, in its transaction. */
   mutes: SqliteMuteStore;
+  /** Adds the reconnect link to the notices that offer one, when configured. */
+  links?: ReconnectLinks;
   now?: () => Date;
   log: (line: string) => void;
   /** Most queued rows in one transaction. */
@@ -213,6 +216,7 @@ export class SqliteBatchProcessor {
         },
         {
           classifier: this.options.classifier,
+          links: this.options.links,
           now,
           token,
           mutes: this.options.mutes.activeAt(now),

@@ -1,5 +1,6 @@
 import { basename } from "node:path";
 import Database from "better-sqlite3";
+import { privateFile } from "./private-files.ts";
 
 export type Db = Database.Database;
 
@@ -29,6 +30,7 @@ export function openDatabase(
   migrations: string[],
   options: DatabaseOptions = {},
 ): Db {
+  privateFile(path);
   const db = new Database(path);
   try {
     db.pragma("journal_mode = WAL");

@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { SqliteAlertOutbox } from "./alert-outbox.ts";
 import { cleanUp } from "./cleanup.ts";
@@ -9,6 +8,7 @@ import { SqliteEmailOutbox } from "./email-outbox.ts";
 import { SqliteIncidentStore } from "./incident-store.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import { SqliteMuteStore } from "./mute-store.ts";
+import { ensurePrivateDir } from "./private-files.ts";
 import { SqliteQueueConsumer } from "./queue-consumer.ts";
 import { SqliteSubscriptionStore } from "./subscription-store.ts";
 import { WalSync } from "./wal-sync.ts";
@@ -26,7 +26,7 @@ export function openSqliteEngine(
   subscribers: string[],
   options: DatabaseOptions = {},
 ) {
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const path = join(dataDir, DATABASE_FILE);
   const db = openDatabase(path, MIGRATIONS, options);
   let consumer: SqliteQueueConsumer;

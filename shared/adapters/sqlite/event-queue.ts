@@ -1,8 +1,8 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type EventQueue, type QueueMessage, QueueUnavailable } from "../../ingest/queue.ts";
 import { type DatabaseOptions, type Db, isFull, openDatabase, QUEUE_FILE } from "./database.ts";
 import { QUEUE_MIGRATIONS } from "./migrations.ts";
+import { ensurePrivateDir } from "./private-files.ts";
 import { type Flush, WalSync } from "./wal-sync.ts";
 
 type Waiting = { messages: QueueMessage[]; done: (error?: Error) => void };
@@ -170,7 +170,7 @@ export class SqliteEventQueue implements EventQueue {
 
 /** Opens (creating if needed) `DATA_DIR/queue.db`; the caller's thread is its only writer. */
 export function openEventQueue(dataDir: string, options: DatabaseOptions = {}): SqliteEventQueue {
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const path = join(dataDir, QUEUE_FILE);
   const db = openDatabase(path, QUEUE_MIGRATIONS, options);
   return new SqliteEventQueue(db, new WalSync(`${path}-wal`));

@@ -18,7 +18,15 @@ import { accountStatusKind } from "./account-status.ts";
 /** The payload's raw text, or how to make it: only a payload without an id needs it, to hash. */
 export type RawBody = string | (() => string);
 
-export function normalizeStackone(payload: unknown, rawBody: RawBody): IntegrationEvent {
+/**
+ * `receivedAt` stands in for the time of a payload that carries none (a bare error body); a time
+ * that is present but unreadable is an error naming its field, never taken for now.
+ */
+export function normalizeStackone(
+  payload: unknown,
+  rawBody: RawBody,
+  receivedAt: Date = new Date(),
+): IntegrationEvent {
   if (!isObject(payload)) {
     throw new EventValidationError([{ path: "", message: "expected a JSON object" }]);
   }
@@ -68,7 +76,7 @@ export function normalizeStackone(payload: unknown, rawBody: RawBody): Integrati
     source: "stackone",
     kind: kindOf(type, accountStatus, status, success),
     type,
-    occurred_at: isoDate(pick("event_date", "event_datetime", "sent_at", "timestamp")),
+    occurred_at: occurredAt(payload, data, receivedAt),
     account: {
       id: accountId as string,
       name: str(pick("origin_owner_name", "account_name")),
@@ -160,16 +168,51 @@ function httpStatus(v: unknown): number | undefined {
   return typeof n === "number" && Number.isInteger(n) && n >= 100 && n <= 599 ? n : undefined;
 }
 
-/** The sender's time, or now when it has none we can use (ISO-8601 needs years 0 to 9999). */
+/** Where a StackOne payload keeps its time, in order of preference. */
+const TIME_KEYS = ["event_date", "event_datetime", "sent_at", "timestamp"] as const;
+
+/**
+ * The field a payload's time is read from (`event_date`, or `data.event_date` in an envelope),
+ * so a time refused later names what the sender wrote; undefined when it has none.
+ */
+export function stackoneTimeField(payload: unknown): string | undefined {
+  if (!isObject(payload)) return undefined;
+  const data = objectAt(payload, "data") ?? objectAt(payload, "event_data");
+  const dataKey = objectAt(payload, "data") ? "data" : "event_data";
+  for (const key of TIME_KEYS) {
+    if (payload[key] !== undefined && payload[key] !== null) return key;
+    if (data?.[key] !== undefined && data[key] !== null) return `${dataKey}.${key}`;
+  }
+  return undefined;
+}
+
 /** A UTC time that is certainly valid as written (day 1–28), so it needs no Date round trip. */
 const PLAIN_UTC =
   /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
 
-function isoDate(v: unknown): string {
+/** The sender's time; `receivedAt` when there is none; an error naming the field when unreadable. */
+function occurredAt(
+  payload: Record<string, unknown>,
+  data: Record<string, unknown>,
+  receivedAt: Date,
+): string {
+  const field = stackoneTimeField(payload);
+  if (field === undefined) return receivedAt.toISOString();
+  const [outer, inner] = field.split(".");
+  const v = inner === undefined ? payload[String(outer)] : data[inner];
   if (typeof v === "string" && PLAIN_UTC.test(v)) return v;
-  const d = typeof v === "string" || typeof v === "number" ? new Date(v) : new Date();
-  const year = d.getUTCFullYear();
-  return Number.isNaN(year) || year < 0 || year > 9999 ? new Date().toISOString() : d.toISOString();
+  // Epoch milliseconds, or a date and time with its zone as ISO 8601 writes it.
+  const d =
+    typeof v === "number" || (typeof v === "string" && /^\d{4}-\d\d-\d\dT/.test(v))
+      ? new Date(v)
+      : undefined;
+  const year = d?.getUTCFullYear() ?? Number.NaN;
+  if (d === undefined || Number.isNaN(year) || year < 0 || year > 9999) {
+    throw new EventValidationError([
+      { path: field, message: "not a time: expected ISO 8601, e.g. 2026-11-24T10:21:33Z" },
+    ]);
+  }
+  return d.toISOString();
 }
 
 function httpMethod(v: unknown): string | undefined {

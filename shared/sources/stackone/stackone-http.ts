@@ -1,5 +1,6 @@
 import { backoff, parseRetryAfter, sleep } from "../../retry.ts";
 import {
+  answered,
   StackoneBadAnswer,
   StackoneRateLimited,
   StackoneUnauthorized,
@@ -125,7 +126,7 @@ export class StackoneHttp {
       return { status, error: new StackoneUnavailable(`StackOne answered ${status}`), retry: true };
     }
     if (status < 200 || status >= 300) {
-      const error = new StackoneBadAnswer(`StackOne answered ${status}: ${cut(text)}`);
+      const error = new StackoneBadAnswer(answered(status, text));
       return { status, error, retry: false };
     }
     try {
