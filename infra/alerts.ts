@@ -1,8 +1,4 @@
 import { deadLetterQueue } from "./dead-letter-queue.ts";
-<<<<<<< HEAD
-import { type QuirkwatchFunctionArgs, quirkwatchFunction } from "./function-defaults.ts";
-import { FUNCTION_MEMORY_MB, megabytes } from "./function-sizes.ts";
-=======
 import {
   ITEM_READS_WRITES,
   type Permission,
@@ -10,7 +6,7 @@ import {
   quirkwatchFunction,
   tableAccess,
 } from "./function-defaults.ts";
->>>>>>> main
+import { FUNCTION_MEMORY_MB, megabytes } from "./function-sizes.ts";
 import { retainsData } from "./retention.ts";
 import { slackSigningSecret, slackWebhookUrl } from "./secrets.ts";
 import { table } from "./storage.ts";

@@ -2,14 +2,9 @@ import { execFileSync } from "node:child_process";
 import { PACKAGED_PAGE_DIR } from "../shared/config.ts";
 import { alerts, pagerdutyEventsUrl, reauthUrlTemplate } from "./alerts.ts";
 import { emailSending } from "./email.ts";
-<<<<<<< HEAD
-import { quirkwatchFunction } from "./function-defaults.ts";
-import { FUNCTION_MEMORY_MB, megabytes } from "./function-sizes.ts";
-import { stackoneApiKey } from "./poller.ts";
-=======
 import { ITEM_READS_WRITES, quirkwatchFunction, tableAccess } from "./function-defaults.ts";
+import { FUNCTION_MEMORY_MB, megabytes } from "./function-sizes.ts";
 import { api } from "./http-api.ts";
->>>>>>> main
 import { events } from "./queue.ts";
 import { reconnectEnvironment, reconnectLinks } from "./reconnect.ts";
 import {
