@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { RouteSpec } from "../../shared/api/route.ts";
-import type { QueueMessage } from "../../shared/ingest/queue.ts";
+import type { QueueMessage } from "../../shared/events/queue.ts";
 import type { MetricTotals } from "../../shared/metrics.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
 import type { ReconnectSettings } from "../../shared/reconnect/links.ts";

@@ -1,5 +1,5 @@
 import type { RouteSpec } from "../../shared/api/route.ts";
-import type { EventQueue } from "../../shared/ingest/queue.ts";
+import type { EventQueue } from "../../shared/events/queue.ts";
 import type { LocalHandler } from "./api-gateway.ts";
 import type { EngineMetrics, EngineStats, Health } from "./engine-protocol.ts";
 

@@ -2,8 +2,8 @@ import { Worker } from "node:worker_threads";
 import { openEventQueue, type SqliteEventQueue } from "../../shared/adapters/sqlite/event-queue.ts";
 import { probeWrite } from "../../shared/adapters/sqlite/write-probe.ts";
 import type { RouteSpec } from "../../shared/api/route.ts";
-import type { QueueMessage } from "../../shared/ingest/queue.ts";
-import { QueueUnavailable } from "../../shared/ingest/queue.ts";
+import type { QueueMessage } from "../../shared/events/queue.ts";
+import { QueueUnavailable } from "../../shared/events/queue.ts";
 import {
   type CallMessage,
   type EngineCalls,
