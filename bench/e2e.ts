@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { StackStats } from "../scripts/local/stack.ts";
+import type { StackStats } from "../server/stack.ts";
 import { signStackone } from "../shared/sources/stackone/signature.ts";
 
 // End to end over HTTP, in one run on one load generator: signed StackOne webhooks to a bare
