@@ -6,6 +6,7 @@ import {
   quirkwatchFunction,
   tableAccess,
 } from "./function-defaults.ts";
+import { FUNCTION_MEMORY_MB, megabytes } from "./function-sizes.ts";
 import { retainsData } from "./retention.ts";
 import { slackSigningSecret, slackWebhookUrl } from "./secrets.ts";
 import { table } from "./storage.ts";
@@ -100,7 +101,7 @@ export const pagerdutyEventsUrl = process.env.PAGERDUTY_EVENTS_URL?.trim();
 
 export const notifySlack = alertSubscriber("NotifySlack", {
   handler: "functions/notify-slack.handler",
-  memory: "512 MB",
+  memory: megabytes(FUNCTION_MEMORY_MB.notifySlack),
   timeout: "30 seconds",
   // A broken destination is reported straight to the default channel, never via Alerts (no loop).
   // With Slack's signing secret set, messages carry on-call buttons.
@@ -110,7 +111,7 @@ export const notifySlack = alertSubscriber("NotifySlack", {
 
 export const notifyWebhook = alertSubscriber("NotifyWebhook", {
   handler: "functions/notify-webhook.handler",
-  memory: "512 MB",
+  memory: megabytes(FUNCTION_MEMORY_MB.notifyWebhook),
   timeout: "30 seconds",
   link: [table],
 });

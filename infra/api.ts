@@ -3,6 +3,7 @@ import { PACKAGED_PAGE_DIR } from "../shared/config.ts";
 import { alerts, pagerdutyEventsUrl, reauthUrlTemplate } from "./alerts.ts";
 import { emailSending } from "./email.ts";
 import { ITEM_READS_WRITES, quirkwatchFunction, tableAccess } from "./function-defaults.ts";
+import { FUNCTION_MEMORY_MB, megabytes } from "./function-sizes.ts";
 import { api } from "./http-api.ts";
 import { events } from "./queue.ts";
 import { reconnectEnvironment, reconnectLinks } from "./reconnect.ts";
@@ -22,7 +23,7 @@ import { table } from "./storage.ts";
  */
 export const ingest = quirkwatchFunction("Ingest", {
   handler: "functions/ingest.handler",
-  memory: "1024 MB",
+  memory: megabytes(FUNCTION_MEMORY_MB.ingest),
   timeout: "10 seconds",
   link: [
     events,
@@ -54,7 +55,7 @@ function dashboard(): Pick<sst.aws.FunctionArgs, "copyFiles"> {
  */
 export const apiHandler = quirkwatchFunction("ApiHandler", {
   handler: "functions/api.handler",
-  memory: "512 MB",
+  memory: megabytes(FUNCTION_MEMORY_MB.api),
   timeout: "10 seconds",
   link: [table, adminToken, alerts, slackSigningSecret, stackoneApiKey, ...reconnectLinks],
   permissions: [

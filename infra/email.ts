@@ -1,5 +1,6 @@
 import { addressOf } from "../shared/notify/email-address.ts";
 import { alertSubscriber, type Permission } from "./alerts.ts";
+import { FUNCTION_MEMORY_MB, megabytes } from "./function-sizes.ts";
 import { table } from "./storage.ts";
 
 /**
@@ -52,7 +53,7 @@ export const notifyEmail = emailFrom
       "NotifyEmail",
       {
         handler: "functions/notify-email.handler",
-        memory: "512 MB",
+        memory: megabytes(FUNCTION_MEMORY_MB.notifyEmail),
         timeout: "30 seconds",
         link: [table],
         environment: emailSending.environment,

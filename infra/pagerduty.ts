@@ -1,5 +1,6 @@
 import { alertSubscriber, pagerdutyEventsUrl } from "./alerts.ts";
 import { api } from "./api.ts";
+import { FUNCTION_MEMORY_MB, megabytes } from "./function-sizes.ts";
 import { slackWebhookUrl } from "./secrets.ts";
 import { table } from "./storage.ts";
 
@@ -10,7 +11,7 @@ import { table } from "./storage.ts";
  */
 export const notifyPagerduty = alertSubscriber("NotifyPagerduty", {
   handler: "functions/notify-pagerduty.handler",
-  memory: "512 MB",
+  memory: megabytes(FUNCTION_MEMORY_MB.notifyPagerduty),
   timeout: "30 seconds",
   link: [table, slackWebhookUrl],
   environment: {

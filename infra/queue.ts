@@ -9,6 +9,7 @@ import {
   seconds,
   tableAccess,
 } from "./function-defaults.ts";
+import { FUNCTION_MEMORY_MB, megabytes } from "./function-sizes.ts";
 import { reconnectEnvironment, reconnectLinks } from "./reconnect.ts";
 import { table } from "./storage.ts";
 
@@ -61,7 +62,7 @@ const rules = customRules();
 
 export const processor = quirkwatchFunction("Processor", {
   handler: "functions/process.handler",
-  memory: "1024 MB",
+  memory: megabytes(FUNCTION_MEMORY_MB.processor),
   timeout: seconds(PROCESSOR_TIMEOUT_SECONDS),
   link: [table, alerts, ...reconnectLinks],
   permissions: [

@@ -2,7 +2,8 @@ import type { EventQueue } from "../shared/ingest/queue.ts";
 import { gauge } from "../shared/metrics.ts";
 import type { QuirkRule } from "../shared/quirks/rule.ts";
 import type { CursorStore } from "../shared/sources/cursor-store.ts";
-import { type PollReport, requestLogPoller } from "../shared/sources/stackone/poll-request-logs.ts";
+import type { PollReport } from "../shared/sources/stackone/poll-report.ts";
+import { requestLogPoller } from "../shared/sources/stackone/request-log-poller.ts";
 import type { PeriodicTask } from "./scheduler.ts";
 
 /**
