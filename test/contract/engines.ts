@@ -10,8 +10,9 @@ import {
 } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe } from "vitest";
-import { startDynalite } from "../../scripts/local/dynalite.ts";
-import { MemoryBus } from "../../scripts/local/memory-bus.ts";
+import { startDynalite } from "../../server/dynamodb/dynalite.ts";
+import { MemoryBus } from "../../server/dynamodb/memory-bus.ts";
+import { SqliteBatchProcessor } from "../../server/sqlite/processing-loop.ts";
 import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
 import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
@@ -21,9 +22,8 @@ import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
 import { SnsAlertBus } from "../../shared/adapters/aws/sns-bus.ts";
 import { SqsEventQueue } from "../../shared/adapters/aws/sqs-queue.ts";
-import { SqliteBatchProcessor } from "../../shared/adapters/sqlite/batch-processor.ts";
-import { openSqliteEngine } from "../../shared/adapters/sqlite/engine.ts";
 import { openEventQueue } from "../../shared/adapters/sqlite/event-queue.ts";
+import { openSqliteStores } from "../../shared/adapters/sqlite/stores.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { type IntegrationEventInput, parseEvent } from "../../shared/events/event.ts";
 import type { EventQueue } from "../../shared/events/queue.ts";
@@ -235,7 +235,7 @@ export async function sqliteEngine(): Promise<Engine> {
   const open = (dir: string) => {
     // The queue first, as at start: the engine reads it.
     const queue = openEventQueue(dir);
-    const engine = openSqliteEngine(dir, SUBSCRIBERS);
+    const engine = openSqliteStores(dir, SUBSCRIBERS);
     opened.push(engine, queue);
     return {
       ...engine,

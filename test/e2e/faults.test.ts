@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { StackStats } from "../../scripts/local/stack.ts";
+import type { StackStats } from "../../server/stack.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { type Reply, startReceiver } from "../support/http-receiver.ts";
 import {
