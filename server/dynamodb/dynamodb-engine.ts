@@ -8,10 +8,10 @@ import { DynamoDigestLedger } from "../../shared/adapters/aws/dynamo-digests.ts"
 import { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
 import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
+import { processSqsBatch } from "../../shared/adapters/aws/sqs-batch.ts";
 import { specOf } from "../../shared/api/route.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { digestAfterPerMinute } from "../../shared/config.ts";
-import { processBatch } from "../../shared/incidents/process.ts";
 import { ReconnectLinks } from "../../shared/reconnect/links.ts";
 import { reconnectStackone } from "../../shared/reconnect/stackone.ts";
 import { formatNotice } from "../console-notice.ts";
@@ -99,7 +99,7 @@ export async function startDynamoEngine(
       log(`processor: ${message} ${JSON.stringify(detail ?? {})}`),
   };
   // The processor function's own orchestration, behind the in-memory SQS.
-  const queue = new MemoryQueue((event) => processBatch(event.Records, processing), {
+  const queue = new MemoryQueue((event) => processSqsBatch(event.Records, processing), {
     batchSize: 100,
     windowMs: 20,
     retryDelayMs: 200,

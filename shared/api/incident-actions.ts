@@ -10,7 +10,7 @@ import {
   resolveByHand,
   unmuteIncident,
 } from "../incidents/on-call.ts";
-import { publishOutboxes } from "../incidents/process.ts";
+import { publishOutboxes } from "../incidents/outbox.ts";
 import type { IncidentRecord, Silences } from "../incidents/record.ts";
 import type { IncidentStore } from "../incidents/store.ts";
 import type { ReconnectLinks } from "../reconnect/links.ts";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
 import { type Mute, muteMatches } from "../incidents/mute.ts";
-import { publishOutboxes } from "../incidents/process.ts";
+import { publishOutboxes } from "../incidents/outbox.ts";
 import type { IncidentRecord } from "../incidents/record.ts";
 import { releaseWithRetry } from "../incidents/sweep.ts";
 import { CATEGORIES } from "../quirks/rule.ts";
