@@ -2,11 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createHandler as createIngest } from "../functions/ingest.ts";
 import { buildPage } from "../scripts/build-page.ts";
 import { error, json } from "../shared/api/http.ts";
-import { NO_BODY, route } from "../shared/api/route.ts";
-import { MAX_BODY_BYTES } from "../shared/ingest/receive.ts";
+import { NO_BODY, route, routeKeys, specOf } from "../shared/api/route.ts";
+import { createIngest } from "../shared/ingest/webhook-route.ts";
 import { count, MetricTotals, recordMetricsTo, rejectionReason } from "../shared/metrics.ts";
 import { PAGERDUTY_EVENTS_URL } from "../shared/notify/pagerduty.ts";
 import type { QuirkRule } from "../shared/quirks/rule.ts";
@@ -17,7 +16,8 @@ import { ensureAdminToken } from "./admin-token.ts";
 import { lockDataDir } from "./data-lock.ts";
 import type { EngineStats, LocalEngine, SharedClock } from "./engine.ts";
 import { allowedHostNames } from "./exposure.ts";
-import { createApiGateway, type LocalHandler, type LocalRoute } from "./http-server.ts";
+import { createHttpServer, type LocalHandler, type LocalRoute } from "./http-server.ts";
+import { OUTBOX_ROUTE } from "./local-email.ts";
 import { localMetrics } from "./prometheus.ts";
 import { reconnectSecretIn } from "./reconnect-secret.ts";
 import { type LocalPollerOptions, POLLER_TASK } from "./request-log-poll-task.ts";
@@ -152,13 +152,12 @@ export async function startStack(options: StackOptions) {
       accountStatus:
         poller && accountStatusLookup({ apiKey: poller.apiKey, baseUrl: poller.apiUrl }),
     });
-    const webhook: LocalHandler = async (event) => {
-      const result = await ingest(event);
-      const status = result.statusCode ?? 200;
-      if (status >= 400) {
+    const webhook: LocalHandler = async (request) => {
+      const result = await ingest(request);
+      if (result.statusCode >= 400) {
         rejected += 1;
         log(
-          `webhook rejected: ${sourceOf(event.pathParameters)} ${status} ${reasonOf(result.body)}`,
+          `webhook rejected: ${sourceOf(request.params)} ${result.statusCode} ${reasonOf(result.body)}`,
         );
       }
       return result;
@@ -166,18 +165,23 @@ export async function startStack(options: StackOptions) {
     const off = options.webhooksOff ?? {};
     const routes: LocalRoute[] = [
       {
-        ...route("POST /webhooks/{source}", "signature", MAX_BODY_BYTES, webhook),
+        ...specOf("POST /webhooks/{source}"),
+        handler: webhook,
         // A source switched off is refused before its body is read.
-        precheck: ({ pathParameters }) => {
-          const reason = off[pathParameters.source ?? ""];
+        precheck: ({ params }) => {
+          const reason = off[params.source ?? ""];
           return reason === undefined
             ? undefined
-            : error(404, `webhooks from ${sourceOf(pathParameters)} are off`, [
+            : error(404, `webhooks from ${sourceOf(params)} are off`, [
                 { path: "source", message: reason },
               ]);
         },
       },
-      ...running.routes.map((spec) => ({ ...spec, handler: running.handle })),
+      // The admin API and `GET /outbox` are the engine's to answer.
+      ...[...routeKeys("admin").map(specOf), OUTBOX_ROUTE].map((spec) => ({
+        ...spec,
+        handler: running.handle,
+      })),
       // For a load balancer or an orchestrator: no token, nothing but whether to send traffic.
       route("GET /healthz", "none", NO_BODY, async () => {
         const health = await running.health();
@@ -202,7 +206,7 @@ export async function startStack(options: StackOptions) {
     );
 
     const host = options.host ?? "127.0.0.1";
-    const server = createApiGateway(routes, {
+    const server = createHttpServer(routes, {
       adminToken: token.token,
       // Behind a proxy, people (and customers clicking a reconnect link) arrive by the public name.
       allowedHosts: allowedHostNames(host, [
@@ -270,7 +274,7 @@ export async function startStack(options: StackOptions) {
   }
 }
 
-async function listen(server: ReturnType<typeof createApiGateway>, port: number, host: string) {
+async function listen(server: ReturnType<typeof createHttpServer>, port: number, host: string) {
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "EADDRINUSE") {

@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { ROUTES as API_ROUTES, createHandler as createApi } from "../../functions/api.ts";
 import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
 import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
@@ -8,7 +7,7 @@ import { DynamoDigestLedger } from "../../shared/adapters/aws/dynamo-digests.ts"
 import { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
 import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
-import { specOf } from "../../shared/api/route.ts";
+import { createAdminApi, isAdminRoute } from "../../shared/api/admin-api.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { digestAfterPerMinute } from "../../shared/config.ts";
 import { processBatch } from "../../shared/incidents/process.ts";
@@ -21,7 +20,6 @@ import {
   emailSubscriber,
   localEmail,
   MemoryEmailOutbox,
-  OUTBOX_ROUTE,
   outboxHandler,
   sendingEmailSubscriber,
 } from "../local-email.ts";
@@ -129,7 +127,7 @@ export async function startDynamoEngine(
     ],
     log,
   );
-  const api = createApi({
+  const api = createAdminApi({
     digests,
     store,
     mutes,
@@ -158,8 +156,7 @@ export async function startDynamoEngine(
   return {
     name: "dynamodb",
     queue,
-    routes: [...Object.values(API_ROUTES).map(specOf), OUTBOX_ROUTE],
-    handle: (event) => (event.routeKey in API_ROUTES ? api(event) : outbox(event)),
+    handle: (request) => (isAdminRoute(request.route) ? api(request) : outbox(request)),
     async stats() {
       const q = queue.stats();
       return {

@@ -1,7 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { openEventQueue, type SqliteEventQueue } from "../../shared/adapters/sqlite/event-queue.ts";
 import { probeWrite } from "../../shared/adapters/sqlite/write-probe.ts";
-import type { RouteSpec } from "../../shared/api/route.ts";
 import type { QueueMessage } from "../../shared/ingest/queue.ts";
 import { QueueUnavailable } from "../../shared/ingest/queue.ts";
 import { type EngineSettings, type LocalEngine, STALL_MS } from "../engine.ts";
@@ -69,7 +68,6 @@ export async function startSqliteEngine(
       } else if ("send" in message) void sendFor(message.send, message.messages);
       else if ("log" in message) log(message.log);
       else if ("ready" in message) {
-        routes = message.routes;
         resolve(message.processedThrough);
       } else if ("failed" in message) reject(cannotOpen(message.failed));
       else {
@@ -90,7 +88,6 @@ export async function startSqliteEngine(
       pending.clear();
     });
   });
-  let routes: RouteSpec[] = [];
   try {
     queue.resumeAfter(await ready);
   } catch (error) {
@@ -117,7 +114,6 @@ export async function startSqliteEngine(
 
   return {
     name: "sqlite",
-    routes,
     queue: {
       // Nothing would process them: refused, not accepted into a file no one reads.
       send: (messages) =>
@@ -151,7 +147,7 @@ export async function startSqliteEngine(
     async metrics() {
       return { ...(await call("metrics")), queueDepth: queue.pending() };
     },
-    handle: (event) => call("request", event),
+    handle: (request) => call("request", request),
     async stats() {
       const worker = await call("stats");
       return {
