@@ -1,3 +1,4 @@
+import "../shared/adapters/aws/sst-links.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SNSClient } from "@aws-sdk/client-sns";

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildPage } from "../scripts/build-page.ts";
 import { error, json } from "../shared/api/http.ts";
 import { NO_BODY, route, routeKeys, specOf } from "../shared/api/route.ts";
+import type { EngineName } from "../shared/config.ts";
 import { createIngest } from "../shared/ingest/webhook-route.ts";
 import { count, MetricTotals, recordMetricsTo, rejectionReason } from "../shared/metrics.ts";
 import { PAGERDUTY_EVENTS_URL } from "../shared/notify/pagerduty.ts";
@@ -18,13 +18,11 @@ import type { EngineStats, LocalEngine, SharedClock } from "./engine.ts";
 import { allowedHostNames } from "./exposure.ts";
 import { createHttpServer, type LocalHandler, type LocalRoute } from "./http-server.ts";
 import { OUTBOX_ROUTE } from "./local-email.ts";
+import { dashboardPage } from "./page.ts";
 import { localMetrics } from "./prometheus.ts";
 import { reconnectSecretIn } from "./reconnect-secret.ts";
 import { type LocalPollerOptions, POLLER_TASK } from "./request-log-poll-task.ts";
 import { StartupError } from "./startup-error.ts";
-
-export const ENGINES = ["sqlite", "dynamodb"] as const;
-export type EngineName = (typeof ENGINES)[number];
 
 export type StackOptions = {
   /** 0 picks a free port. */
@@ -75,6 +73,8 @@ export type StackOptions = {
   clock?: SharedClock;
 };
 
+export { ENGINES } from "../shared/config.ts";
+
 /** What `GET /_local/stats` answers: the engine's counts and this process's peak memory. */
 export type StackStats = EngineStats & { rejected: number; peak_rss_bytes: number };
 
@@ -124,8 +124,7 @@ export async function startStack(options: StackOptions) {
       sweepIntervalMs: options.sweepIntervalMs,
       stackonePoller: options.stackonePoller,
       reconnect: "settings" in reconnect ? reconnect.settings : undefined,
-      // Built fresh at every start: the page is always the one in web/.
-      page: await buildPage(),
+      page: await dashboardPage(),
     };
     // Only the chosen engine is loaded: each brings its own libraries.
     engine =

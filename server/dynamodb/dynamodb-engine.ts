@@ -48,6 +48,9 @@ export async function startDynamoEngine(
   settings: DynamoEngineSettings,
   log: (line: string) => void,
 ): Promise<LocalEngine> {
+  // Read when a client is made: the SDK's notice that its future versions need Node 22 tells the
+  // single node's user (Node 20 is supported) nothing.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const dynalite = settings.endpoint
     ? undefined
     : await startDynalite(join(settings.dataDir, "dynamo"));

@@ -3,9 +3,9 @@ import { openEventQueue, type SqliteEventQueue } from "../../shared/adapters/sql
 import { probeWrite } from "../../shared/adapters/sqlite/write-probe.ts";
 import type { QueueMessage } from "../../shared/ingest/queue.ts";
 import { QueueUnavailable } from "../../shared/ingest/queue.ts";
+import { fromDist, sourceModule } from "../built.ts";
 import { type EngineSettings, type LocalEngine, STALL_MS } from "../engine.ts";
 import { StartupError } from "../startup-error.ts";
-import { bundleWorker } from "./worker-bundle.ts";
 import type { CallMessage, EngineCalls, MainMessage, WorkerMessage } from "./worker-protocol.ts";
 
 /**
@@ -30,7 +30,7 @@ export async function startSqliteEngine(
   }
   let worker: Worker;
   try {
-    worker = new Worker(await bundleWorker(new URL("./worker.ts", import.meta.url)), {
+    worker = new Worker(await workerFile(), {
       workerData: { settings },
       // The engine's allocations are short-lived (rows, JSON): a small heap, collected early,
       // keeps the process's memory low (the storm stays under 200 MB).
@@ -166,4 +166,13 @@ export async function startSqliteEngine(
       queue.close();
     },
   };
+}
+
+/** The worker's JavaScript: built beside this bundle, or bundled now from the sources. */
+async function workerFile(): Promise<URL> {
+  if (fromDist()) return new URL("./sqlite-worker.mjs", import.meta.url);
+  const { bundleWorker } = await sourceModule<typeof import("./worker-bundle.ts")>(
+    new URL("./worker-bundle.ts", import.meta.url),
+  );
+  return bundleWorker(new URL("./worker.ts", import.meta.url));
 }
