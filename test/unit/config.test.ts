@@ -42,9 +42,12 @@ describe("the single node's settings", () => {
         vi.stubEnv("PORT", value);
         const trimmed = value.trim();
         const valid = /^\d+$/.test(trimmed) && Number(trimmed) <= 65_535;
-        if (valid) return expect(serverConfig().port).toBe(Number(trimmed));
-        expect(() => serverConfig()).toThrow(ConfigError);
-        expect(() => serverConfig()).toThrow(/^PORT must be a port, 0 to 65535 \(got ".*"\)$/s);
+        if (valid) {
+          expect(serverConfig().port).toBe(Number(trimmed));
+        } else {
+          expect(() => serverConfig()).toThrow(ConfigError);
+          expect(() => serverConfig()).toThrow(/^PORT must be a port, 0 to 65535 \(got ".*"\)$/s);
+        }
       }),
     );
   });
