@@ -1,8 +1,8 @@
-import type { Subscriber } from "../../incidents/bus.ts";
-import type { Notice } from "../../incidents/notice.ts";
-import { RecentDeliveries } from "../../notify/retry-stage.ts";
-import { backoff, GiveUp } from "../../retry.ts";
-import type { OutboxRow, SqliteAlertOutbox } from "./alert-outbox.ts";
+import type { OutboxRow, SqliteAlertOutbox } from "../../shared/adapters/sqlite/alert-outbox.ts";
+import type { Subscriber } from "../../shared/incidents/bus.ts";
+import type { Notice } from "../../shared/incidents/notice.ts";
+import { RecentDeliveries } from "../../shared/notify/retry-stage.ts";
+import { backoff, GiveUp } from "../../shared/retry.ts";
 
 /**
  * How long the outbox keeps trying a subscriber that could not run at all (its store did not

@@ -1,15 +1,15 @@
-import type { Subscriber } from "../../shared/incidents/bus.ts";
-import type { Notice } from "../../shared/incidents/notice.ts";
-import { consoleSink, createLogger, type Logger } from "../../shared/log.ts";
-import { type DigestLedger, flushDigests } from "../../shared/notify/digest.ts";
-import type { Destination, Notifier } from "../../shared/notify/notifier.ts";
-import { PagerDutyNotifier } from "../../shared/notify/pagerduty-notifier.ts";
-import { DELIVERY_RETRY, deliver, RecentDeliveries } from "../../shared/notify/retry-stage.ts";
-import { SlackPoster, type SlackPosterOptions } from "../../shared/notify/slack-delivery.ts";
-import { SlackNotifier } from "../../shared/notify/slack-notifier.ts";
-import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
-import { WebhookNotifier } from "../../shared/notify/webhook-notifier.ts";
-import type { RetryPolicy } from "../../shared/retry.ts";
+import type { Subscriber } from "../shared/incidents/bus.ts";
+import type { Notice } from "../shared/incidents/notice.ts";
+import { consoleSink, createLogger, type Logger } from "../shared/log.ts";
+import { type DigestLedger, flushDigests } from "../shared/notify/digest.ts";
+import type { Destination, Notifier } from "../shared/notify/notifier.ts";
+import { PagerDutyNotifier } from "../shared/notify/pagerduty-notifier.ts";
+import { DELIVERY_RETRY, deliver, RecentDeliveries } from "../shared/notify/retry-stage.ts";
+import { SlackPoster, type SlackPosterOptions } from "../shared/notify/slack-delivery.ts";
+import { SlackNotifier } from "../shared/notify/slack-notifier.ts";
+import type { SubscriptionStore } from "../shared/notify/subscription-store.ts";
+import { WebhookNotifier } from "../shared/notify/webhook-notifier.ts";
+import type { RetryPolicy } from "../shared/retry.ts";
 
 /**
  * Slack, webhook and PagerDuty delivery on one machine: the notifiers the functions use, each

@@ -1,28 +1,28 @@
 import type { MessageAttributeValue } from "@aws-sdk/client-sns";
-import { snsEntries } from "../../shared/adapters/aws/sns-bus.ts";
-import { SmtpEmailSender } from "../../shared/adapters/smtp/smtp-sender.ts";
-import { type ApiRequest, type ApiResponse, authorize, json } from "../../shared/api/http.ts";
-import { NO_BODY, type RouteSpec } from "../../shared/api/route.ts";
-import type { Subscriber } from "../../shared/incidents/bus.ts";
-import type { Notice } from "../../shared/incidents/notice.ts";
-import { consoleSink, createLogger } from "../../shared/log.ts";
-import { count } from "../../shared/metrics.ts";
-import { emailsFor } from "../../shared/notify/email.ts";
-import { EmailNotifier } from "../../shared/notify/email-notifier.ts";
-import type { EmailSender } from "../../shared/notify/email-sender.ts";
+import { snsEntries } from "../shared/adapters/aws/sns-bus.ts";
+import { SmtpEmailSender } from "../shared/adapters/smtp/smtp-sender.ts";
+import { type ApiRequest, type ApiResponse, authorize, json } from "../shared/api/http.ts";
+import { NO_BODY, type RouteSpec } from "../shared/api/route.ts";
+import type { Subscriber } from "../shared/incidents/bus.ts";
+import type { Notice } from "../shared/incidents/notice.ts";
+import { consoleSink, createLogger } from "../shared/log.ts";
+import { count } from "../shared/metrics.ts";
+import { emailsFor } from "../shared/notify/email.ts";
+import { EmailNotifier } from "../shared/notify/email-notifier.ts";
+import type { EmailSender } from "../shared/notify/email-sender.ts";
 import {
   ConfirmedAtOnce,
   type EmailOutbox,
   type OutboxEmail,
-} from "../../shared/notify/email-subscriptions.ts";
-import { snsFilterPolicy } from "../../shared/notify/filter.ts";
-import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
-import { redactReconnectLinks } from "../../shared/reconnect/links.ts";
-import { stageSubscriber } from "./delivery.ts";
+} from "../shared/notify/email-subscriptions.ts";
+import { snsFilterPolicy } from "../shared/notify/filter.ts";
+import type { SubscriptionStore } from "../shared/notify/subscription-store.ts";
+import { redactReconnectLinks } from "../shared/reconnect/links.ts";
+import { stageSubscriber } from "./destinations.ts";
 
 /**
  * Email on one machine. With SMTP_URL, each email is sent through that server (one message per
- * subscription, email-delivery.ts) and kept. Without it, the local stack's stand-in for SNS
+ * subscription, email-notifier.ts through the retry stage) and kept. Without it, the local stack's stand-in for SNS
  * email: each notice an email subscription would receive is printed and kept, with the very
  * subject and body SNS would send, selected by the same filter policy SNS would apply. Either
  * way subscriptions are confirmed at once, and what was sent or printed is kept (in memory here,
