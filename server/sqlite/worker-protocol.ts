@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { RouteSpec } from "../../shared/api/route.ts";
-import type { QueueMessage } from "../../shared/ingest/queue.ts";
+import type { QueueMessage } from "../../shared/events/queue.ts";
 import type { EngineMetrics, EngineStats, Health } from "../engine.ts";
 
 /** The worker's part of the stats; the HTTP thread adds the queue's (pending, rows appended). */

@@ -3,7 +3,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { EventQueue, QueueMessage } from "../../ingest/queue.ts";
+import type { EventQueue, QueueMessage } from "../../events/queue.ts";
 import { RetriesExhausted, type RetryPolicy, retry, sleep } from "../../retry.ts";
 
 /** SendMessageBatch takes at most 10 entries and 256 KiB in all. */
