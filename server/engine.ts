@@ -1,4 +1,4 @@
-import type { EventQueue } from "../shared/ingest/queue.ts";
+import type { EventQueue } from "../shared/events/queue.ts";
 import type { MetricTotals } from "../shared/metrics.ts";
 import type { QuirkRule } from "../shared/quirks/rule.ts";
 import type { ReconnectSettings } from "../shared/reconnect/links.ts";

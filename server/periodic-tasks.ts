@@ -1,8 +1,8 @@
+import type { EventQueue } from "../shared/events/queue.ts";
 import type { AlertBus } from "../shared/incidents/bus.ts";
 import type { MuteStore } from "../shared/incidents/mute.ts";
 import type { IncidentStore } from "../shared/incidents/store.ts";
 import { sweep } from "../shared/incidents/sweep.ts";
-import type { EventQueue } from "../shared/ingest/queue.ts";
 import type { QuirkRule } from "../shared/quirks/rule.ts";
 import type { ReconnectLinks } from "../shared/reconnect/links.ts";
 import type { CursorStore } from "../shared/sources/cursor-store.ts";

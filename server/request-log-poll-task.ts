@@ -1,4 +1,4 @@
-import type { EventQueue } from "../shared/ingest/queue.ts";
+import type { EventQueue } from "../shared/events/queue.ts";
 import { gauge } from "../shared/metrics.ts";
 import type { QuirkRule } from "../shared/quirks/rule.ts";
 import type { CursorStore } from "../shared/sources/cursor-store.ts";

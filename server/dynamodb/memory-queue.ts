@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import type { EventQueue, QueueMessage } from "../../shared/ingest/queue.ts";
+import type { EventQueue, QueueMessage } from "../../shared/events/queue.ts";
 
 /**
  * The events queue in process, for the local stack and tests: SQS with Lambda's event source

@@ -1,8 +1,8 @@
 import { Worker } from "node:worker_threads";
 import { openEventQueue, type SqliteEventQueue } from "../../shared/adapters/sqlite/event-queue.ts";
 import { probeWrite } from "../../shared/adapters/sqlite/write-probe.ts";
-import type { QueueMessage } from "../../shared/ingest/queue.ts";
-import { QueueUnavailable } from "../../shared/ingest/queue.ts";
+import type { QueueMessage } from "../../shared/events/queue.ts";
+import { QueueUnavailable } from "../../shared/events/queue.ts";
 import { fromDist, sourceModule } from "../built.ts";
 import { type EngineSettings, type LocalEngine, STALL_MS } from "../engine.ts";
 import { StartupError } from "../startup-error.ts";

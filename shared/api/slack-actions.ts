@@ -34,7 +34,6 @@ export type SlackActionDeps = IncidentActionDeps & {
 /** Slack waits 3 s for our 200; the update gets what is left of it, once. */
 const RESPONSE_TIMEOUT_MS = 2_000;
 const responder = new SlackPoster({
-  attempts: 1,
   timeoutMs: RESPONSE_TIMEOUT_MS,
   minIntervalMs: 0,
 });
@@ -182,7 +181,7 @@ async function respond(
     deps.log?.("slack action: no usable response_url; the message is not updated");
     return;
   }
-  const result = await responder.post(url, message, () => RESPONSE_TIMEOUT_MS * 2);
+  const result = await responder.post(url, message);
   if (result.status !== "delivered") {
     deps.log?.("slack action: updating the message failed", { reason: result.reason });
   }

@@ -1,4 +1,4 @@
-import { deliverCustomerWebhook } from "../notify/customer-webhook.ts";
+import { sendCustomerWebhook } from "../notify/customer-webhook.ts";
 import { emailFor } from "../notify/email-message.ts";
 import { deliveredBySns } from "../notify/email-subscriptions.ts";
 import { PAGERDUTY_EVENTS_URL, pagerDutyEvent, sendPagerDuty } from "../notify/pagerduty.ts";
@@ -16,7 +16,7 @@ export type SubscriptionTestDeps = SubscriptionApiDeps & {
 
 /** One try, answered within the API's own time (API Gateway waits 30 s at most). */
 const TIMEOUT_MS = 5_000;
-const poster = new SlackPoster({ attempts: 1, timeoutMs: TIMEOUT_MS });
+const poster = new SlackPoster({ timeoutMs: TIMEOUT_MS });
 
 /**
  * `POST /subscriptions/{id}/test`: sends a sample notice to that one destination, once, and
@@ -37,7 +37,7 @@ export async function testSubscription(
 
   if (subscription.kind === "slack") {
     const message = renderSlack(notice, { reauthUrlTemplate: deps.reauthUrlTemplate });
-    const result = await poster.post(subscription.target, message, () => TIMEOUT_MS * 2);
+    const result = await poster.post(subscription.target, message);
     return result.status === "delivered"
       ? answer(true, "delivered", "Slack accepted the message")
       : answer(false, result.status, `Slack answered ${result.reason}`);
@@ -48,7 +48,7 @@ export async function testSubscription(
         { path: "id", message: "delete it and create it again" },
       ]);
     }
-    const result = await deliverCustomerWebhook(
+    const result = await sendCustomerWebhook(
       {
         url: subscription.target,
         secret: subscription.secret,
@@ -57,7 +57,6 @@ export async function testSubscription(
       notice,
       {
         allowLocal: deps.allowLocalUrls,
-        attempts: 1,
         timeoutMs: TIMEOUT_MS,
         ...(deps.lookup ? { lookup: deps.lookup } : {}),
       },

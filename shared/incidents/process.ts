@@ -4,7 +4,6 @@ import type { Classifier } from "../classify/classifier.ts";
 import { forEachLimit } from "../concurrency.ts";
 import { type IntegrationEvent, parseEvent } from "../events/event.ts";
 import type { ReconnectLinks } from "../reconnect/links.ts";
-import { withLinkSent } from "../reconnect/trail.ts";
 import {
   changesIncidents,
   customerTeller,
@@ -17,6 +16,7 @@ import { changeIncident, IncidentContended, MAX_WRITE_ATTEMPTS } from "./change.
 import type { Resolution } from "./incident.ts";
 import type { MuteStore } from "./mute.ts";
 import type { Notice } from "./notice.ts";
+import { toNotice } from "./notice-decisions.ts";
 import {
   applyOutage,
   type Contribution,
@@ -24,18 +24,15 @@ import {
   outageIds,
   readOutages,
 } from "./provider-incident.ts";
+import { withLinkSent } from "./reconnect-trail.ts";
+import type { EventGroup, IncidentRecord, PendingNotice, Silences } from "./record.ts";
 import {
   applyEvents,
-  type EventGroup,
-  type IncidentRecord,
   liveEvents,
-  type PendingNotice,
   resolveIncident,
-  type Silences,
-  toNotice,
   wasApplied,
   withoutNotices,
-} from "./record.ts";
+} from "./state-changes.ts";
 import type { IncidentStore } from "./store.ts";
 
 export type ProcessDeps = {

@@ -3,10 +3,11 @@ import type { ReconnectLinks } from "../reconnect/links.ts";
 import type { AlertBus } from "./bus.ts";
 import { changeIncident } from "./change.ts";
 import type { MuteStore } from "./mute.ts";
+import { releaseWithheld } from "./notice-decisions.ts";
 import { outageOf } from "./outage-hold.ts";
 import { isOrphaned, publishOutboxes, resolveWithRetry } from "./process.ts";
 import { countRecoveries, readOutages } from "./provider-incident.ts";
-import { type IncidentRecord, quietUntil, releaseWithheld, type Silences } from "./record.ts";
+import { type IncidentRecord, quietUntil, type Silences } from "./record.ts";
 import type { IncidentStore } from "./store.ts";
 
 export type SweepDeps = {

@@ -1,12 +1,12 @@
 import { WEBHOOK_BODY_BYTES } from "../api/route.ts";
 import { eventJson, type IntegrationEvent, type ValidationIssue } from "../events/event.ts";
+import { type EventQueue, QueueUnavailable } from "../events/queue.ts";
 import { type AccountStatusLookup, withAccountStatus } from "../sources/stackone/account-status.ts";
 import {
   STACKONE_SIGNATURE_HEADER,
   verifyStackoneSignature,
 } from "../sources/stackone/signature.ts";
 import { sign, verify, WebhookVerificationError } from "../standard-webhooks.ts";
-import { type EventQueue, QueueUnavailable } from "./queue.ts";
 import { readEvents, SOURCES, type Source } from "./read-events.ts";
 import { IngestRejection } from "./rejection.ts";
 

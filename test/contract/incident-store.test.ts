@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { listIncidents } from "../../shared/api/incidents.ts";
+import { EVENT_RETENTION_SECONDS } from "../../shared/events/event-time.ts";
 import type { IncidentRecord } from "../../shared/incidents/record.ts";
-import { EVENT_RETENTION_SECONDS } from "../../shared/incidents/store.ts";
 import { forEachEngine } from "./engines.ts";
 
 const now = () => Math.floor(Date.now() / 1000);

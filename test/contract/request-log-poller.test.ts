@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { requestLog } from "../../scripts/demo-scenarios.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { IntegrationEvent } from "../../shared/events/event.ts";
-import type { EventQueue, QueueMessage } from "../../shared/ingest/queue.ts";
+import type { EventQueue, QueueMessage } from "../../shared/events/queue.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { logQueries } from "../../shared/sources/stackone/log-queries.ts";
 import { pollRequestLogs } from "../../shared/sources/stackone/poll-request-logs.ts";

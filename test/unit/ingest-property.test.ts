@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createHandler } from "../../functions/ingest.ts";
 import { EVENT_KINDS } from "../../shared/events/event.ts";
-import type { EventQueue, QueueMessage } from "../../shared/ingest/queue.ts";
+import type { EventQueue, QueueMessage } from "../../shared/events/queue.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { generateSecret, sign } from "../../shared/standard-webhooks.ts";
 

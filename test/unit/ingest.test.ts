@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { createHandler, handler } from "../../functions/ingest.ts";
 import { MemoryQueue } from "../../server/dynamodb/memory-queue.ts";
 import { EventValidationError, type IntegrationEvent } from "../../shared/events/event.ts";
-import type { EventQueue, QueueMessage } from "../../shared/ingest/queue.ts";
+import type { EventQueue, QueueMessage } from "../../shared/events/queue.ts";
 import type { IngestDeps } from "../../shared/ingest/receive.ts";
 import { accountStatusLookup } from "../../shared/sources/stackone/linked-accounts.ts";
 import { normalizeStackone } from "../../shared/sources/stackone/normalize.ts";

@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { type DeadLetter, MemoryQueue } from "../../server/dynamodb/memory-queue.ts";
-import type { QueueMessage } from "../../shared/ingest/queue.ts";
+import type { QueueMessage } from "../../shared/events/queue.ts";
 
 function messages(...bodies: string[]): QueueMessage[] {
   return bodies.map((body, i) => ({ id: String(i), body }));

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createHandler as createApi } from "../../functions/api.ts";
 import { createHandler } from "../../functions/notify-pagerduty.ts";
 import type { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
-import { DeliveryFailed } from "../../shared/notify/deliver.ts";
+import { createLogger, jsonSink } from "../../shared/log.ts";
 import { pagerDutyEvent } from "../../shared/notify/pagerduty.ts";
+import { DeliveryFailed } from "../../shared/notify/retry-stage.ts";
 import { SlackPoster } from "../../shared/notify/slack-delivery.ts";
 import { apiDeps } from "../support/api.ts";
 import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
@@ -48,7 +49,9 @@ beforeEach(async () => {
       poster: new SlackPoster({ minIntervalMs: 0 }),
       defaultUrl: `${slack.base}/services/DEFAULT`,
     },
-    log: (message, detail) => logs.push(JSON.stringify({ message, ...detail })),
+    log: createLogger(jsonSink((line) => logs.push(line))),
+    // One attempt per invocation: the test plays the invocations of a notice one by one.
+    retry: { policy: { attempts: 1 } },
   });
 });
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { RECONNECT_SECRET_FILE, reconnectSecretIn } from "../../server/reconnect-secret.ts";
 import type { HttpRequest } from "../../shared/api/http.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
+import { noticeLink } from "../../shared/incidents/reconnect-trail.ts";
 import type { IncidentRecord, PendingNotice } from "../../shared/incidents/record.ts";
 import { renderEmail } from "../../shared/notify/email.ts";
 import { renderSlack } from "../../shared/notify/slack.ts";
@@ -19,7 +20,6 @@ import {
 import { reconnectPage } from "../../shared/reconnect/page.ts";
 import { RateLimiter } from "../../shared/reconnect/rate-limit.ts";
 import { checkToken, signToken } from "../../shared/reconnect/token.ts";
-import { noticeLink } from "../../shared/reconnect/trail.ts";
 
 const SECRET = "unit-test-reconnect-secret-0123456789";
 const NOW = 1_800_000_000;

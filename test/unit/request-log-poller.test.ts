@@ -7,7 +7,7 @@ import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { IntegrationEvent } from "../../shared/events/event.ts";
-import type { EventQueue, QueueMessage } from "../../shared/ingest/queue.ts";
+import type { EventQueue, QueueMessage } from "../../shared/events/queue.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { applyCustomRules } from "../../shared/quirks/custom.ts";
 import type { CursorStore } from "../../shared/sources/cursor-store.ts";

@@ -13,6 +13,7 @@ import { createHandler } from "../../functions/notify-email.ts";
 import type { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
 import { SesEmailSender } from "../../shared/adapters/aws/ses-sender.ts";
 import { SnsEmailSubscriptions } from "../../shared/adapters/aws/sns-subscriptions.ts";
+import { createLogger, jsonSink } from "../../shared/log.ts";
 import { ConfirmedAtOnce } from "../../shared/notify/email-subscriptions.ts";
 import { apiDeps } from "../support/api.ts";
 import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
@@ -73,7 +74,9 @@ const handler = () =>
     subscriptions,
     sender,
     from: FROM,
-    log: (message, detail) => logs.push(JSON.stringify({ message, ...detail })),
+    log: createLogger(jsonSink((line) => logs.push(line))),
+    // One attempt per invocation: the test plays the invocations of a notice one by one.
+    retry: { policy: { attempts: 1 } },
   });
 
 const sent = () => ses.commandCalls(SendEmailCommand).map((c) => c.args[0].input);

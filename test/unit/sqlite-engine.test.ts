@@ -8,8 +8,8 @@ import { openEventQueue, SqliteEventQueue } from "../../shared/adapters/sqlite/e
 import { openSqliteStores } from "../../shared/adapters/sqlite/stores.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { parseEvent } from "../../shared/events/event.ts";
+import { EVENT_RETENTION_SECONDS } from "../../shared/events/event-time.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
-import { EVENT_RETENTION_SECONDS } from "../../shared/incidents/store.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { eventually } from "../support/local-stack.ts";
 import { notice } from "../support/notices.ts";

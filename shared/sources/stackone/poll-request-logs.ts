@@ -1,7 +1,7 @@
 import type { Classifier } from "../../classify/classifier.ts";
 import type { IntegrationEvent } from "../../events/event.ts";
+import type { EventQueue } from "../../events/queue.ts";
 import { effectOf } from "../../incidents/batch.ts";
-import type { EventQueue } from "../../ingest/queue.ts";
 import type { CursorStore } from "../cursor-store.ts";
 import { AccountNamer, type AccountNames } from "./account-names.ts";
 import { StackoneUnauthorized } from "./api-errors.ts";

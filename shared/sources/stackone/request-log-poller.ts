@@ -1,5 +1,5 @@
 import { createClassifier } from "../../classify/classifier.ts";
-import type { EventQueue } from "../../ingest/queue.ts";
+import type { EventQueue } from "../../events/queue.ts";
 import type { QuirkRule } from "../../quirks/rule.ts";
 import type { CursorStore } from "../cursor-store.ts";
 import type { AccountNames } from "./account-names.ts";
