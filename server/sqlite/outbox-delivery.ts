@@ -1,12 +1,14 @@
 import type { OutboxRow, SqliteAlertOutbox } from "../../shared/adapters/sqlite/alert-outbox.ts";
 import type { Subscriber } from "../../shared/incidents/bus.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
-import { RecentDeliveries } from "../../shared/notify/deliver.ts";
-import { backoff } from "../../shared/retry.ts";
+import { RecentDeliveries } from "../../shared/notify/retry-stage.ts";
+import { backoff, GiveUp } from "../../shared/retry.ts";
 
 /**
- * How long the outbox keeps trying one (notice, subscriber): about 5 minutes, so a destination
- * down for a minute or two still gets it; each try has its own retries (Slack's, the webhook's).
+ * How long the outbox keeps trying a subscriber that could not run at all (its store did not
+ * answer): about 5 minutes. Destinations are not retried here: a subscriber is the retry stage
+ * (notify/retry-stage.ts), and what it could not deliver (`DeliveryFailed`, a `GiveUp`) is
+ * dead-lettered at once, so the attempts never multiply.
  */
 export const OUTBOX_RETRY = { attempts: 25, baseMs: 1_000, maxMs: 15_000 };
 
@@ -116,7 +118,11 @@ export class OutboxDelivery {
         this.done.add(row.notice_id, row.subscriber);
       }
     } catch (error) {
-      this.failed(row, error instanceof Error ? error.message : String(error));
+      this.failed(
+        row,
+        error instanceof Error ? error.message : String(error),
+        error instanceof GiveUp,
+      );
       return;
     }
     try {
@@ -127,13 +133,15 @@ export class OutboxDelivery {
     }
   }
 
-  private failed(row: OutboxRow, reason: string): void {
+  private failed(row: OutboxRow, reason: string, final: boolean): void {
     const attempts = row.attempts + 1;
     try {
-      if (attempts >= this.retry.attempts) {
+      if (final || attempts >= this.retry.attempts) {
         this.outbox.deadLetter(row, reason, new Date());
         this.options.log(
-          `outbox: gave up delivering ${row.notice_id} to ${row.subscriber} after ${attempts} attempts: ${reason}`,
+          final
+            ? `outbox: gave up delivering ${row.notice_id} to ${row.subscriber}: ${reason}`
+            : `outbox: gave up delivering ${row.notice_id} to ${row.subscriber} after ${attempts} attempts: ${reason}`,
         );
       } else {
         const wait = backoff(attempts, this.retry.baseMs, this.retry.maxMs);

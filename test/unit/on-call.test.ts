@@ -1,9 +1,9 @@
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHandler } from "../../functions/api.ts";
 import type { MemoryBus } from "../../server/dynamodb/memory-bus.ts";
 import { processSqsBatch } from "../../shared/adapters/aws/sqs-batch.ts";
-import type { ApiRequest } from "../../shared/api/http.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { IntegrationEventInput } from "../../shared/events/event.ts";
 import { sweep } from "../../shared/incidents/sweep.ts";
@@ -80,7 +80,7 @@ async function world() {
               body: typeof body === "string" ? body : JSON.stringify(body),
               isBase64Encoded: false,
             }),
-      } as unknown as ApiRequest);
+      } as unknown as APIGatewayProxyEventV2);
       return {
         status: response.statusCode ?? 0,
         body: JSON.parse(response.body ?? "null") as Json,
