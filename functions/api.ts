@@ -1,3 +1,4 @@
+import { systemClock } from "../shared/clock.ts";
 import "../shared/adapters/aws/sst-links.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -96,6 +97,7 @@ export const handler = (async (event: APIGatewayProxyEventV2) => {
     deployed = createHandler({
       ...incidentPorts(dynamo, sns, emailsFor),
       digests: new DynamoDigestLedger(dynamo, tableName()),
+      clock: systemClock,
       subscriptions: {
         subscriptions: new DynamoSubscriptionStore(dynamo, tableName()),
         email: from ? new ConfirmedAtOnce(snsEmail) : snsEmail,

@@ -1,3 +1,4 @@
+import { systemClock } from "../shared/clock.ts";
 import type { EventQueue } from "../shared/events/queue.ts";
 import { gauge } from "../shared/metrics.ts";
 import type { QuirkRule } from "../shared/quirks/rule.ts";
@@ -40,6 +41,7 @@ export function requestLogPollTask(
     cursors: options.cursors,
     queue: options.queue,
     runMs: Math.min(MAX_RUN_MS, options.intervalMs),
+    clock: systemClock,
     log: (message, detail) =>
       options.log(`poller: ${message}${detail ? ` ${JSON.stringify(detail)}` : ""}`),
   });

@@ -10,6 +10,7 @@ import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscr
 import { processSqsBatch } from "../../shared/adapters/aws/sqs-batch.ts";
 import { createAdminApi, isAdminRoute } from "../../shared/api/admin-api.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
+import { type Clock, systemClock } from "../../shared/clock.ts";
 import { digestAfterPerMinute } from "../../shared/config.ts";
 import { ReconnectLinks } from "../../shared/reconnect/links.ts";
 import { reconnectStackone } from "../../shared/reconnect/stackone.ts";
@@ -48,6 +49,7 @@ export async function startDynamoEngine(
   settings: DynamoEngineSettings,
   log: (line: string) => void,
 ): Promise<LocalEngine> {
+  const clock: Clock = settings.now ? { now: settings.now } : systemClock;
   // Read when a client is made: the SDK's notice that its future versions need Node 22 tells the
   // single node's user (Node 20 is supported) nothing.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -93,7 +95,7 @@ export async function startDynamoEngine(
     store,
     mutes,
     bus,
-    now: settings.now,
+    clock,
     links,
     classifier: createClassifier(settings.rules),
     log: (message: string, detail?: Record<string, unknown>) =>
@@ -117,7 +119,7 @@ export async function startDynamoEngine(
           cursors,
           mutes,
           links,
-          now: settings.now ?? (() => new Date()),
+          clock,
           log,
         },
         {
@@ -141,7 +143,7 @@ export async function startDynamoEngine(
     stackone,
     slackSigningSecret: settings.slackSigningSecret,
     pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
-    now: settings.now,
+    clock,
     log: (message, detail) => log(`api: ${message} ${JSON.stringify(detail ?? {})}`),
     adminToken: settings.adminToken,
     subscriptions: {
@@ -149,7 +151,6 @@ export async function startDynamoEngine(
       email: emails,
       emailSending: email,
       allowLocalUrls: settings.allowLocalUrls,
-      now: settings.now,
     },
   });
   const outbox = outboxHandler(emails, settings.adminToken);

@@ -4,6 +4,7 @@ import { openSqliteStores } from "../../shared/adapters/sqlite/stores.ts";
 import { probeWrite } from "../../shared/adapters/sqlite/write-probe.ts";
 import { createAdminApi, isAdminRoute } from "../../shared/api/admin-api.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
+import type { Clock } from "../../shared/clock.ts";
 import { digestAfterPerMinute } from "../../shared/config.ts";
 import { type EventQueue, QueueUnavailable } from "../../shared/events/queue.ts";
 import type { Subscriber } from "../../shared/incidents/bus.ts";
@@ -45,6 +46,7 @@ const settings = (workerData as { settings: EngineSettings }).settings;
 const post = (message: WorkerMessage) => port.postMessage(message);
 const log = (line: string) => post({ log: line });
 const now = settings.clock ? readSharedClock(settings.clock) : () => new Date();
+const clock: Clock = { now };
 
 /** Who the outbox owes each notice to. */
 const SUBSCRIBERS = ["console", "slack", "webhook", "email", "pagerduty"];
@@ -138,7 +140,7 @@ const tasks = runPeriodically(
         cursors: engine.cursors,
         mutes: engine.mutes,
         links,
-        now,
+        clock,
         log,
       },
       {
@@ -172,7 +174,7 @@ const api = createAdminApi({
   stackone,
   slackSigningSecret: settings.slackSigningSecret,
   pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
-  now,
+  clock,
   log: (message, detail) => log(`api: ${message} ${JSON.stringify(detail ?? {})}`),
   adminToken: settings.adminToken,
   subscriptions: {
@@ -180,7 +182,6 @@ const api = createAdminApi({
     email: engine.emails,
     emailSending: email,
     allowLocalUrls: settings.allowLocalUrls,
-    now,
   },
 });
 const outbox = outboxHandler(engine.emails, settings.adminToken);

@@ -1,3 +1,4 @@
+import type { Clock } from "../clock.ts";
 import type { AlertBus } from "../incidents/bus.ts";
 import type { MuteStore } from "../incidents/mute.ts";
 import type { IncidentStore } from "../incidents/store.ts";
@@ -39,7 +40,8 @@ export type ApiDeps = {
   mutes: MuteStore;
   /** Actions that decide a notice (resolve, a mute ending) publish it here. */
   bus: AlertBus;
-  subscriptions: SubscriptionApiDeps;
+  /** The subscription routes' own ports; they share the API's clock. */
+  subscriptions: Omit<SubscriptionApiDeps, "clock">;
   /** Required by every route but `GET /` when set; the deployed stack always sets it. */
   adminToken: string | undefined;
   reauthUrlTemplate?: string;
@@ -54,13 +56,13 @@ export type ApiDeps = {
   /** Slack's signing secret: `POST /slack/actions` is answered only with it. */
   slackSigningSecret?: string;
   page: PageSource;
-  now?: () => Date;
+  clock: Clock;
   log?: (message: string, detail?: Record<string, unknown>) => void;
 };
 
 const subscriptionDeps = (deps: ApiDeps): SubscriptionApiDeps => ({
-  now: deps.now,
   ...deps.subscriptions,
+  clock: deps.clock,
 });
 
 /** One handler per `admin` row of ROUTES: a row without one, or one without a row, fails to compile. */
@@ -101,7 +103,7 @@ const HANDLERS: { [K in RouteKeyOf<"admin">]: HttpHandler<ApiDeps> } = {
       sessions: deps.stackone?.sessions,
       accounts: deps.stackone?.accounts,
       limiter: deps.reconnectLimiter ?? new RateLimiter(),
-      now: deps.now,
+      clock: deps.clock,
       log: deps.log,
     }),
 };

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
+import type { Clock } from "../clock.ts";
 import type { AlertBus } from "../incidents/bus.ts";
 import { changeIncident } from "../incidents/change.ts";
 import type { MuteStore } from "../incidents/mute.ts";
@@ -25,7 +26,7 @@ export type IncidentActionDeps = {
   reauthUrlTemplate?: string;
   /** Adds the reconnect link to the notices an action decides, when configured. */
   links?: ReconnectLinks;
-  now?: () => Date;
+  clock: Clock;
   log?: (message: string, detail?: Record<string, unknown>) => void;
 };
 
@@ -72,7 +73,7 @@ export async function actOn(
   decide: Decide,
 ): Promise<HttpResponse> {
   if (!INCIDENT_ID.test(id)) return error(404, "no such incident", [{ path: "id", message: id }]);
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   const token = randomBytes(9).toString("base64url");
   const silences = { mutes: await deps.mutes.active(now) };
   let result: Awaited<ReturnType<typeof changeIncident>>;

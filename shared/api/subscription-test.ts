@@ -31,7 +31,7 @@ export async function testSubscription(
   const id = request.params.id ?? "";
   const subscription = SUBSCRIPTION_ID.test(id) ? await deps.subscriptions.get(id) : undefined;
   if (!subscription) return error(404, "no such subscription", [{ path: "id", message: id }]);
-  const notice = testNotice(subscription.id, deps.now?.() ?? new Date());
+  const notice = testNotice(subscription.id, deps.clock.now());
   const answer = (delivered: boolean, outcome: string, detail: string) =>
     json(200, { id, kind: subscription.kind, delivered, outcome, detail });
 

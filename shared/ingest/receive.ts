@@ -1,4 +1,5 @@
 import { WEBHOOK_BODY_BYTES } from "../api/route.ts";
+import type { Clock } from "../clock.ts";
 import { eventJson, type IntegrationEvent, type ValidationIssue } from "../events/event.ts";
 import { type EventQueue, QueueUnavailable } from "../events/queue.ts";
 import { type AccountStatusLookup, withAccountStatus } from "../sources/stackone/account-status.ts";
@@ -29,7 +30,7 @@ export type IngestDeps = {
   genericSecret?: string | undefined;
   /** StackOne's linked accounts, when the poller's key is set: an `account.updated` without a status is looked up. */
   accountStatus?: AccountStatusLookup | undefined;
-  now?: () => Date;
+  clock: Clock;
 };
 
 export type AcceptedBody = { accepted: number; ids: string[] };
@@ -73,7 +74,7 @@ function verifiedEvents(request: WebhookRequest, deps: IngestDeps): IntegrationE
     ]);
   }
   const headers = lowercaseKeys(request.headers);
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   if (source === "stackone") checkStackoneSignature(headers, body, deps.stackoneSecrets);
   else checkStandardWebhook(headers, body, deps.genericSecret, now);
   return readEvents(source, body, now);
