@@ -46,6 +46,7 @@ import {
 import type { AlertBus } from "../shared/incidents/bus.ts";
 import type { MuteStore } from "../shared/incidents/mute.ts";
 import type { IncidentStore } from "../shared/incidents/store.ts";
+import type { Logger } from "../shared/log.ts";
 import type { DigestLedger } from "../shared/notify/digest.ts";
 import { emailsFor } from "../shared/notify/email.ts";
 import type { EmailSender } from "../shared/notify/email-sender.ts";
@@ -59,6 +60,7 @@ import { configuredLinks } from "../shared/reconnect/configured.ts";
 import type { ReconnectLinks } from "../shared/reconnect/links.ts";
 import { RateLimiter } from "../shared/reconnect/rate-limit.ts";
 import { reconnectStackone } from "../shared/reconnect/stackone.ts";
+import { lambdaLog } from "./lambda-log.ts";
 
 export type ApiDeps = {
   store: IncidentStore;
@@ -83,7 +85,7 @@ export type ApiDeps = {
   slackSigningSecret?: string;
   page: PageSource;
   now?: () => Date;
-  log?: (message: string, detail?: Record<string, unknown>) => void;
+  log?: Logger;
 };
 
 type Handler = (request: ApiRequest, deps: ApiDeps) => Promise<ApiResponse> | ApiResponse;
@@ -233,7 +235,7 @@ export const handler = (async (request: ApiRequest) => {
       slackSigningSecret: slackSigningSecret(),
       pagerdutyEventsUrl: pagerdutyEventsUrl(),
       page: packagedPage(),
-      log: (message, detail) => console.error(JSON.stringify({ message, ...detail })),
+      log: lambdaLog,
     });
   }
   return deployed(request);

@@ -8,6 +8,7 @@ import { type ProcessDeps, processBatch } from "../shared/incidents/process.ts";
 import { emailsFor } from "../shared/notify/email.ts";
 import { loadRules } from "../shared/quirks/custom.ts";
 import { configuredLinks } from "../shared/reconnect/configured.ts";
+import { lambdaLog } from "./lambda-log.ts";
 
 /** The processor: SQS batches of normalized events in, incidents and notices out. */
 export function createHandler(deps: ProcessDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
@@ -25,6 +26,6 @@ function deploy() {
     ...incidentPorts(createDynamoClient(), new SNSClient({}), emailsFor),
     classifier: createClassifier(loadRules(rulesPath())),
     links: configuredLinks(stackoneApiKeyIsSet()),
-    log: (message, detail) => console.error(JSON.stringify({ message, ...detail })),
+    log: lambdaLog,
   });
 }

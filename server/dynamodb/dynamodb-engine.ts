@@ -12,6 +12,7 @@ import { specOf } from "../../shared/api/route.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { digestAfterPerMinute } from "../../shared/config.ts";
 import { processBatch } from "../../shared/incidents/process.ts";
+import { consoleSink, createLogger } from "../../shared/log.ts";
 import { ReconnectLinks } from "../../shared/reconnect/links.ts";
 import { reconnectStackone } from "../../shared/reconnect/stackone.ts";
 import { formatNotice } from "../console-notice.ts";
@@ -95,8 +96,7 @@ export async function startDynamoEngine(
     now: settings.now,
     links,
     classifier: createClassifier(settings.rules),
-    log: (message: string, detail?: Record<string, unknown>) =>
-      log(`processor: ${message} ${JSON.stringify(detail ?? {})}`),
+    log: createLogger(consoleSink(log)).child({ scope: "processor" }),
   };
   // The processor function's own orchestration, behind the in-memory SQS.
   const queue = new MemoryQueue((event) => processBatch(event.Records, processing), {
@@ -141,7 +141,7 @@ export async function startDynamoEngine(
     slackSigningSecret: settings.slackSigningSecret,
     pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
     now: settings.now,
-    log: (message, detail) => log(`api: ${message} ${JSON.stringify(detail ?? {})}`),
+    log: createLogger(consoleSink(log)).child({ scope: "api" }),
     adminToken: settings.adminToken,
     subscriptions: {
       subscriptions,

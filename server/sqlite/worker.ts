@@ -8,6 +8,7 @@ import { createClassifier } from "../../shared/classify/classifier.ts";
 import { digestAfterPerMinute } from "../../shared/config.ts";
 import { type EventQueue, QueueUnavailable } from "../../shared/events/queue.ts";
 import type { Subscriber } from "../../shared/incidents/bus.ts";
+import { consoleSink, createLogger } from "../../shared/log.ts";
 import { MetricTotals, recordMetricsTo } from "../../shared/metrics.ts";
 import { ReconnectLinks } from "../../shared/reconnect/links.ts";
 import { reconnectStackone } from "../../shared/reconnect/stackone.ts";
@@ -175,7 +176,7 @@ const api = createApi({
   slackSigningSecret: settings.slackSigningSecret,
   pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
   now,
-  log: (message, detail) => log(`api: ${message} ${JSON.stringify(detail ?? {})}`),
+  log: createLogger(consoleSink(log)).child({ scope: "api" }),
   adminToken: settings.adminToken,
   subscriptions: {
     subscriptions: engine.subscriptions,

@@ -93,7 +93,10 @@ export async function deleteMute(
   try {
     notices = (await publishOutboxes(deps, released, (n) => n.owner === token)).length;
   } catch (e) {
-    deps.log?.("publishing released notices failed; the sweeper will", { id, error: String(e) });
+    deps.log?.warn("publishing released notices failed; the sweeper will", {
+      id,
+      error: String(e),
+    });
   }
   return json(200, { id, deleted: true, notices_released: notices });
 }

@@ -3,6 +3,7 @@ import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import type { Classifier } from "../classify/classifier.ts";
 import { forEachLimit } from "../concurrency.ts";
 import { type IntegrationEvent, parseEvent } from "../events/event.ts";
+import { type Fields, type Logger, silentLogger } from "../log.ts";
 import type { ReconnectLinks } from "../reconnect/links.ts";
 import {
   changesIncidents,
@@ -43,7 +44,7 @@ export type ProcessDeps = {
   /** Adds the reconnect link to the notices that offer one, when configured. */
   links?: ReconnectLinks;
   now?: () => Date;
-  log?: (message: string, detail?: Record<string, unknown>) => void;
+  log?: Logger;
 };
 
 /** A notice still in the outbox this long after it was decided has lost its owner: publish it. */
@@ -65,7 +66,8 @@ export async function processBatch(
   const now = deps.now?.() ?? new Date();
   const token = randomBytes(9).toString("base64url");
   const failed = new Set<string>();
-  const log = deps.log ?? (() => {});
+  const logger = deps.log ?? silentLogger;
+  const log = (message: string, fields?: Fields) => logger.error(message, fields);
 
   const items: Item[] = [];
   for (const record of records) {
