@@ -1,3 +1,4 @@
+import "../shared/adapters/aws/sst-links.ts";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import type { Context, SNSEvent } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";

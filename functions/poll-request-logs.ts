@@ -1,3 +1,4 @@
+import "../shared/adapters/aws/sst-links.ts";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { ScheduledHandler } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";

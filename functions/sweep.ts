@@ -1,3 +1,4 @@
+import "../shared/adapters/aws/sst-links.ts";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { ScheduledHandler } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";

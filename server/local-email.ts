@@ -1,7 +1,7 @@
 import type { MessageAttributeValue } from "@aws-sdk/client-sns";
 import { snsEntries } from "../shared/adapters/aws/sns-bus.ts";
 import { SmtpEmailSender } from "../shared/adapters/smtp/smtp-sender.ts";
-import { type ApiRequest, type ApiResponse, authorize, json } from "../shared/api/http.ts";
+import { authorize, type HttpRequest, type HttpResponse, json } from "../shared/api/http.ts";
 import { NO_BODY, type RouteSpec } from "../shared/api/route.ts";
 import type { Subscriber } from "../shared/incidents/bus.ts";
 import type { Notice } from "../shared/incidents/notice.ts";
@@ -165,6 +165,6 @@ export const OUTBOX_ROUTE: RouteSpec = {
 };
 
 export function outboxHandler(outbox: EmailOutbox, adminToken: string | undefined) {
-  return async (request: ApiRequest): Promise<ApiResponse> =>
+  return async (request: HttpRequest): Promise<HttpResponse> =>
     authorize(request, adminToken) ?? json(200, { emails: await outbox.list() });
 }

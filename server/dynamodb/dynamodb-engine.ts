@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { ROUTES as API_ROUTES, createHandler as createApi } from "../../functions/api.ts";
 import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
 import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
@@ -8,10 +7,10 @@ import { DynamoDigestLedger } from "../../shared/adapters/aws/dynamo-digests.ts"
 import { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
 import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
-import { specOf } from "../../shared/api/route.ts";
+import { processSqsBatch } from "../../shared/adapters/aws/sqs-batch.ts";
+import { createAdminApi, isAdminRoute } from "../../shared/api/admin-api.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { digestAfterPerMinute } from "../../shared/config.ts";
-import { processBatch } from "../../shared/incidents/process.ts";
 import { consoleSink, createLogger } from "../../shared/log.ts";
 import { ReconnectLinks } from "../../shared/reconnect/links.ts";
 import { reconnectStackone } from "../../shared/reconnect/stackone.ts";
@@ -22,7 +21,6 @@ import {
   emailSubscriber,
   localEmail,
   MemoryEmailOutbox,
-  OUTBOX_ROUTE,
   outboxHandler,
   sendingEmailSubscriber,
 } from "../local-email.ts";
@@ -51,6 +49,9 @@ export async function startDynamoEngine(
   settings: DynamoEngineSettings,
   log: (line: string) => void,
 ): Promise<LocalEngine> {
+  // Read when a client is made: the SDK's notice that its future versions need Node 22 tells the
+  // single node's user (Node 20 is supported) nothing.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const dynalite = settings.endpoint
     ? undefined
     : await startDynalite(join(settings.dataDir, "dynamo"));
@@ -99,7 +100,7 @@ export async function startDynamoEngine(
     log: createLogger(consoleSink(log)).child({ scope: "processor" }),
   };
   // The processor function's own orchestration, behind the in-memory SQS.
-  const queue = new MemoryQueue((event) => processBatch(event.Records, processing), {
+  const queue = new MemoryQueue((event) => processSqsBatch(event.Records, processing), {
     batchSize: 100,
     windowMs: 20,
     retryDelayMs: 200,
@@ -129,7 +130,7 @@ export async function startDynamoEngine(
     ],
     log,
   );
-  const api = createApi({
+  const api = createAdminApi({
     digests,
     store,
     mutes,
@@ -158,8 +159,7 @@ export async function startDynamoEngine(
   return {
     name: "dynamodb",
     queue,
-    routes: [...Object.values(API_ROUTES).map(specOf), OUTBOX_ROUTE],
-    handle: (event) => (event.routeKey in API_ROUTES ? api(event) : outbox(event)),
+    handle: (request) => (isAdminRoute(request.route) ? api(request) : outbox(request)),
     async stats() {
       const q = queue.stats();
       return {

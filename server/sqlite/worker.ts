@@ -1,9 +1,8 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { ROUTES as API_ROUTES, createHandler as createApi } from "../../functions/api.ts";
 import { DATABASE_FILE, QUEUE_FILE } from "../../shared/adapters/sqlite/database.ts";
 import { openSqliteStores } from "../../shared/adapters/sqlite/stores.ts";
 import { probeWrite } from "../../shared/adapters/sqlite/write-probe.ts";
-import { specOf } from "../../shared/api/route.ts";
+import { createAdminApi, isAdminRoute } from "../../shared/api/admin-api.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { digestAfterPerMinute } from "../../shared/config.ts";
 import { type EventQueue, QueueUnavailable } from "../../shared/events/queue.ts";
@@ -19,7 +18,6 @@ import { type EngineSettings, readSharedClock } from "../engine.ts";
 import {
   emailSubscriber,
   localEmail,
-  OUTBOX_ROUTE,
   outboxHandler,
   sendingEmailSubscriber,
 } from "../local-email.ts";
@@ -164,7 +162,7 @@ const tasks = runPeriodically(
   log,
 );
 
-const api = createApi({
+const api = createAdminApi({
   digests: engine.digests,
   store: engine.incidents,
   mutes: engine.mutes,
@@ -193,7 +191,14 @@ type Async<T> = {
 };
 
 const calls: Async<EngineCalls> = {
-  request: (event) => (event.routeKey in API_ROUTES ? api(event) : outbox(event)),
+  request(request) {
+    // A Buffer crosses threads as a plain Uint8Array.
+    const body =
+      request.body &&
+      Buffer.from(request.body.buffer, request.body.byteOffset, request.body.length);
+    const local = { ...request, body };
+    return isAdminRoute(local.route) ? api(local) : outbox(local);
+  },
   stats(): WorkerStats {
     const deliveries = engine.outbox.counts();
     return {
@@ -254,6 +259,5 @@ processor.start();
 delivery.wake();
 post({
   ready: true,
-  routes: [...Object.values(API_ROUTES).map(specOf), OUTBOX_ROUTE],
   processedThrough: processor.processedThrough(),
 });

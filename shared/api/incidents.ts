@@ -9,7 +9,7 @@ import { reauthUrl } from "../notify/reauth.ts";
 import { CATEGORIES } from "../quirks/rule.ts";
 import { offersReconnect, type ReconnectLinks } from "../reconnect/links.ts";
 import { issuesOf } from "../validation.ts";
-import { type ApiRequest, type ApiResponse, error, json } from "./http.ts";
+import { error, type HttpRequest, type HttpResponse, json } from "./http.ts";
 
 export type IncidentReadDeps = {
   store: IncidentStore;
@@ -102,10 +102,10 @@ export type IncidentView = ReturnType<typeof incidentView>;
 
 /** `GET /incidents`: newest first, filtered. */
 export async function listIncidents(
-  request: ApiRequest,
+  request: HttpRequest,
   deps: IncidentReadDeps,
-): Promise<ApiResponse> {
-  const query = ListQuery.safeParse(request.queryStringParameters ?? {});
+): Promise<HttpResponse> {
+  const query = ListQuery.safeParse(request.query);
   if (!query.success) return error(422, "invalid query", issuesOf(query.error));
   const { cursor, ...filter } = query.data;
   const after = cursor === undefined ? undefined : readCursor(cursor);
@@ -191,10 +191,10 @@ async function openOutages(store: IncidentStore, records: IncidentRecord[]) {
  * to forward: only to a caller who presented the admin token, never on an open local stack.
  */
 export async function getIncident(
-  request: ApiRequest,
+  request: HttpRequest,
   deps: IncidentReadDeps,
-): Promise<ApiResponse> {
-  const id = request.pathParameters?.id ?? "";
+): Promise<HttpResponse> {
+  const id = request.params.id ?? "";
   const record = INCIDENT_ID.test(id) ? await deps.store.getIncident(id) : undefined;
   if (!record) return error(404, "no such incident", [{ path: "id", message: id }]);
   const now = deps.now?.() ?? new Date();

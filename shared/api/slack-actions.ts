@@ -12,7 +12,7 @@ import { verifySlackSignature } from "../notify/slack-signature.ts";
 import { oneLine } from "../outside-text.ts";
 import { truncate } from "../text-format.ts";
 import "../validation.ts";
-import { type ApiRequest, type ApiResponse, error } from "./http.ts";
+import { error, type HttpRequest, type HttpResponse } from "./http.ts";
 import { actOn, type Decide, type IncidentActionDeps, muteFor } from "./incident-actions.ts";
 
 /**
@@ -54,7 +54,7 @@ const Payload = z.object({
 });
 type Payload = z.infer<typeof Payload>;
 
-const ok: ApiResponse = { statusCode: 200, headers: { "content-type": "text/plain" }, body: "" };
+const ok: HttpResponse = { statusCode: 200, headers: { "content-type": "text/plain" }, body: "" };
 
 function isSlackAction(id: string): id is SlackActionId {
   return Object.hasOwn(SLACK_ACTIONS, id);
@@ -74,16 +74,16 @@ function decide(action: SlackActionId, by: string): Decide {
 }
 
 export async function slackActionRoute(
-  request: ApiRequest,
+  request: HttpRequest,
   deps: SlackActionDeps,
-): Promise<ApiResponse> {
+): Promise<HttpResponse> {
   if (deps.signingSecret === undefined) {
     return error(404, "Slack actions are not enabled", [
       { path: "SLACK_SIGNING_SECRET", message: "set it to Slack's signing secret" },
     ]);
   }
-  const raw = Buffer.from(request.body ?? "", request.isBase64Encoded ? "base64" : "utf8");
-  const headers = request.headers ?? {};
+  const raw = request.body ?? Buffer.alloc(0);
+  const headers = request.headers;
   const refused = verifySlackSignature(
     deps.signingSecret,
     headers["x-slack-request-timestamp"],

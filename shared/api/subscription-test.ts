@@ -5,7 +5,7 @@ import { PAGERDUTY_EVENTS_URL, pagerDutyEvent, sendPagerDuty } from "../notify/p
 import { renderSlack } from "../notify/slack.ts";
 import { SlackPoster } from "../notify/slack-delivery.ts";
 import { testNotice } from "../notify/test-notice.ts";
-import { type ApiRequest, type ApiResponse, error, json } from "./http.ts";
+import { error, type HttpRequest, type HttpResponse, json } from "./http.ts";
 import { SUBSCRIPTION_ID, type SubscriptionApiDeps, testable } from "./subscriptions.ts";
 
 export type SubscriptionTestDeps = SubscriptionApiDeps & {
@@ -25,10 +25,10 @@ const poster = new SlackPoster({ timeoutMs: TIMEOUT_MS });
  * way to address one of them.
  */
 export async function testSubscription(
-  request: ApiRequest,
+  request: HttpRequest,
   deps: SubscriptionTestDeps,
-): Promise<ApiResponse> {
-  const id = request.pathParameters?.id ?? "";
+): Promise<HttpResponse> {
+  const id = request.params.id ?? "";
   const subscription = SUBSCRIPTION_ID.test(id) ? await deps.subscriptions.get(id) : undefined;
   if (!subscription) return error(404, "no such subscription", [{ path: "id", message: id }]);
   const notice = testNotice(subscription.id, deps.now?.() ?? new Date());

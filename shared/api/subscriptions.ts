@@ -24,7 +24,7 @@ import {
 } from "../notify/url-guard.ts";
 import { generateSecret } from "../standard-webhooks.ts";
 import { issuesOf } from "../validation.ts";
-import { type ApiRequest, type ApiResponse, error, json, readJson } from "./http.ts";
+import { error, type HttpRequest, type HttpResponse, json, readJson } from "./http.ts";
 
 export type SubscriptionApiDeps = {
   subscriptions: SubscriptionStore;
@@ -109,9 +109,9 @@ const targetError = (message: string) =>
 
 /** `POST /subscriptions` */
 export async function createSubscription(
-  request: ApiRequest,
+  request: HttpRequest,
   deps: SubscriptionApiDeps,
-): Promise<ApiResponse> {
+): Promise<HttpResponse> {
   const body = readJson(request);
   if ("response" in body) return body.response;
   const parsed = CreateSubscription.safeParse(body.value);
@@ -178,9 +178,9 @@ export async function createSubscription(
 
 /** `GET /subscriptions`: newest first. */
 export async function listSubscriptions(
-  _request: ApiRequest,
+  _request: HttpRequest,
   deps: SubscriptionApiDeps,
-): Promise<ApiResponse> {
+): Promise<HttpResponse> {
   const subscriptions = await deps.subscriptions.list();
   const statuses = new Map<Subscription, SubscriptionStatus>();
   await forEachLimit(subscriptions, CONCURRENCY, async (subscription) => {
@@ -197,10 +197,10 @@ export async function listSubscriptions(
  * there leaves the subscription as it was.
  */
 export async function updateSubscription(
-  request: ApiRequest,
+  request: HttpRequest,
   deps: SubscriptionApiDeps,
-): Promise<ApiResponse> {
-  const id = request.pathParameters?.id ?? "";
+): Promise<HttpResponse> {
+  const id = request.params.id ?? "";
   const body = readJson(request);
   if ("response" in body) return body.response;
   const parsed = PatchSubscription.safeParse(body.value);
@@ -229,10 +229,10 @@ export async function updateSubscription(
 
 /** `DELETE /subscriptions/{id}`: a confirmed email subscription is removed from SNS too. */
 export async function deleteSubscription(
-  request: ApiRequest,
+  request: HttpRequest,
   deps: SubscriptionApiDeps,
-): Promise<ApiResponse> {
-  const id = request.pathParameters?.id ?? "";
+): Promise<HttpResponse> {
+  const id = request.params.id ?? "";
   const subscription = ID.test(id) ? await deps.subscriptions.get(id) : undefined;
   if (!subscription) return error(404, "no such subscription", [{ path: "id", message: id }]);
 

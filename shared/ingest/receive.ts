@@ -1,3 +1,4 @@
+import { WEBHOOK_BODY_BYTES } from "../api/route.ts";
 import { eventJson, type IntegrationEvent, type ValidationIssue } from "../events/event.ts";
 import { type EventQueue, QueueUnavailable } from "../events/queue.ts";
 import { errorText, fallbackLog, type Logger } from "../log.ts";
@@ -10,8 +11,8 @@ import { sign, verify, WebhookVerificationError } from "../standard-webhooks.ts"
 import { readEvents, SOURCES, type Source } from "./read-events.ts";
 import { IngestRejection } from "./rejection.ts";
 
-/** API Gateway takes up to 10 MB; a webhook is far smaller, and SQS takes 256 KiB a batch. */
-export const MAX_BODY_BYTES = 256 * 1024;
+/** The webhook route's limit, checked here too: API Gateway itself takes up to 10 MB. */
+export const MAX_BODY_BYTES = WEBHOOK_BODY_BYTES;
 
 export type WebhookRequest = {
   /** The `{source}` of `POST /webhooks/{source}`. */

@@ -1,4 +1,4 @@
-import type { ApiRequest, ApiResponse } from "../api/http.ts";
+import type { HttpRequest, HttpResponse } from "../api/http.ts";
 import { changeIncident } from "../incidents/change.ts";
 import type { IncidentRecord } from "../incidents/record.ts";
 import type { IncidentStore } from "../incidents/store.ts";
@@ -65,15 +65,15 @@ class NoRedirect extends Error {
 const seconds = (iso: string | undefined) => (iso ? Date.parse(iso) / 1000 : Number.NaN);
 
 export async function reconnectRoute(
-  request: ApiRequest,
+  request: HttpRequest,
   deps: ReconnectDeps,
-): Promise<ApiResponse> {
+): Promise<HttpResponse> {
   const now = deps.now?.() ?? new Date();
-  const caller = request.requestContext?.http?.sourceIp ?? "unknown";
+  const caller = request.sourceIp ?? "unknown";
   if (!deps.limiter.allow(caller, now.getTime())) return reconnectPage("limited");
   if (!deps.links || !deps.sessions) return reconnectPage("off");
   try {
-    return await click(request.pathParameters?.token ?? "", deps, deps.links, deps.sessions, now);
+    return await click(request.params.token ?? "", deps, deps.links, deps.sessions, now);
   } catch (error) {
     if (error instanceof NoRedirect) return reconnectPage(error.kind, error.context);
     deps.log?.warn("reconnect: the click failed", { error: errorName(error) });
@@ -87,7 +87,7 @@ async function click(
   links: ReconnectLinks,
   sessions: ConnectSessionsApi,
   now: Date,
-): Promise<ApiResponse> {
+): Promise<HttpResponse> {
   const check = links.check(token, now);
   if (check.status === "invalid") {
     deps.log?.warn("reconnect: refused a link that is not ours or was altered");
@@ -158,7 +158,7 @@ async function makeSession(
   record: IncidentRecord,
   claimedAt: string,
   context: PageContext,
-): Promise<ApiResponse> {
+): Promise<HttpResponse> {
   let session: ConnectSession;
   try {
     const owner = await ownerOf(record, deps.accounts);
@@ -193,7 +193,7 @@ async function makeSession(
 }
 
 /** Another click is making the session: send this one there too once it exists. */
-async function waitForSession(deps: ReconnectDeps, id: string): Promise<ApiResponse> {
+async function waitForSession(deps: ReconnectDeps, id: string): Promise<HttpResponse> {
   const wait = deps.sleep ?? sleep;
   for (let poll = 0; poll < BUSY_POLLS; poll++) {
     await wait(BUSY_POLL_MS);
@@ -232,7 +232,7 @@ async function ownerOf(
 
 const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
 
-function redirect(location: string): ApiResponse {
+function redirect(location: string): HttpResponse {
   return {
     statusCode: 302,
     headers: { location, "content-type": "text/plain; charset=utf-8", ...PAGE_HEADERS },

@@ -215,7 +215,7 @@ forEachEngine((engine) => {
       }
       const page = async (query: Record<string, string>) => {
         const response = await listIncidents(
-          { routeKey: "GET /incidents", queryStringParameters: query } as never,
+          { route: "GET /incidents", headers: {}, params: {}, query },
           { store: incidents, mutes },
         );
         return JSON.parse(String(response.body)) as {
@@ -256,7 +256,7 @@ forEachEngine((engine) => {
       expect(providers.incidents.every((i) => i.scope === "provider")).toBe(true);
       expect((await page({ scope: "account", limit: "100" })).incidents).toHaveLength(20);
       const bad = await listIncidents(
-        { routeKey: "GET /incidents", queryStringParameters: { cursor: "nope" } } as never,
+        { route: "GET /incidents", headers: {}, params: {}, query: { cursor: "nope" } },
         { store: incidents, mutes },
       );
       expect(bad.statusCode).toBe(422);

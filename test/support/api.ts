@@ -1,7 +1,7 @@
-import type { ApiDeps } from "../../functions/api.ts";
 import { MemoryBus } from "../../server/dynamodb/memory-bus.ts";
 import { MemoryEmailOutbox } from "../../server/local-email.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
+import type { ApiDeps } from "../../shared/api/admin-api.ts";
 import type { TestDynamo } from "./dynamo.ts";
 
 /**

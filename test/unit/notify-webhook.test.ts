@@ -1,10 +1,10 @@
 import type { IncomingMessage } from "node:http";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createHandler as createApi } from "../../functions/api.ts";
 import { createHandler } from "../../functions/notify-webhook.ts";
 import type { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
-import type { ApiRequest } from "../../shared/api/http.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { createLogger, jsonSink } from "../../shared/log.ts";
 import { sendCustomerWebhook } from "../../shared/notify/customer-webhook.ts";
@@ -62,7 +62,7 @@ async function subscribe(path: string, filter: Record<string, unknown> = {}) {
     headers: { authorization: "Bearer token" },
     body: JSON.stringify({ kind: "webhook", target: `${receiver.base}${path}`, filter }),
     isBase64Encoded: false,
-  } as unknown as ApiRequest);
+  } as unknown as APIGatewayProxyEventV2);
   expect(response.statusCode).toBe(201);
   return JSON.parse(response.body ?? "{}") as { id: string; secret: string };
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RECONNECT_SECRET_FILE, reconnectSecretIn } from "../../server/reconnect-secret.ts";
-import type { ApiRequest } from "../../shared/api/http.ts";
+import type { HttpRequest } from "../../shared/api/http.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { noticeLink } from "../../shared/incidents/reconnect-trail.ts";
 import type { IncidentRecord, PendingNotice } from "../../shared/incidents/record.ts";
@@ -161,12 +161,13 @@ describe("the single node's reconnect secret", () => {
 });
 
 describe("the reconnect route", () => {
-  const request = (token: string, ip = "203.0.113.9") =>
-    ({
-      routeKey: "GET /reconnect/{token}",
-      pathParameters: { token },
-      requestContext: { http: { sourceIp: ip } },
-    }) as unknown as ApiRequest;
+  const request = (token: string, ip = "203.0.113.9"): HttpRequest => ({
+    route: "GET /reconnect/{token}",
+    headers: {},
+    params: { token },
+    query: {},
+    sourceIp: ip,
+  });
   const store = { getIncident: async () => undefined } as never;
 
   it("is bounded per caller: past the limit, a page says to wait", async () => {
