@@ -37,6 +37,7 @@ import type { EmailSender } from "../shared/notify/email-sender.ts";
 import { ConfirmedAtOnce } from "../shared/notify/email-subscriptions.ts";
 import { configuredLinks } from "../shared/reconnect/configured.ts";
 import { reconnectStackone } from "../shared/reconnect/stackone.ts";
+import { lambdaLog } from "./lambda-log.ts";
 
 /** The admin API and the dashboard behind API Gateway: the `admin` rows of the route table. */
 export function createHandler(deps: ApiDeps) {
@@ -114,7 +115,7 @@ export const handler = (async (event: APIGatewayProxyEventV2) => {
       slackSigningSecret: slackSigningSecret(),
       pagerdutyEventsUrl: pagerdutyEventsUrl(),
       page: packagedPage(),
-      log: (message, detail) => console.error(JSON.stringify({ message, ...detail })),
+      log: lambdaLog,
     });
   }
   return deployed(event);

@@ -4,6 +4,7 @@ import { digestAfterPerMinute } from "../shared/config.ts";
 import type { AlertBus, Subscriber } from "../shared/incidents/bus.ts";
 import type { MuteStore } from "../shared/incidents/mute.ts";
 import type { IncidentStore } from "../shared/incidents/store.ts";
+import { consoleSink, createLogger } from "../shared/log.ts";
 import type { DigestLedger } from "../shared/notify/digest.ts";
 import type { EmailOutbox, EmailSubscriptions } from "../shared/notify/email-subscriptions.ts";
 import type { SubscriptionStore } from "../shared/notify/subscription-store.ts";
@@ -90,7 +91,7 @@ export function localAdminApi(
     slackSigningSecret: settings.slackSigningSecret,
     pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
     now,
-    log: (message, detail) => log(`api: ${message} ${JSON.stringify(detail ?? {})}`),
+    log: createLogger(consoleSink(log)).child({ scope: "api" }),
     adminToken: settings.adminToken,
     subscriptions: {
       subscriptions: ports.subscriptions,

@@ -1,4 +1,5 @@
 import type { EventQueue } from "../shared/events/queue.ts";
+import { consoleSink, createLogger } from "../shared/log.ts";
 import { gauge } from "../shared/metrics.ts";
 import type { QuirkRule } from "../shared/quirks/rule.ts";
 import type { CursorStore } from "../shared/sources/cursor-store.ts";
@@ -40,8 +41,7 @@ export function requestLogPollTask(
     cursors: options.cursors,
     queue: options.queue,
     runMs: Math.min(MAX_RUN_MS, options.intervalMs),
-    log: (message, detail) =>
-      options.log(`poller: ${message}${detail ? ` ${JSON.stringify(detail)}` : ""}`),
+    log: createLogger(consoleSink(options.log)).child({ scope: "poller" }),
   });
   return {
     name: POLLER_TASK,

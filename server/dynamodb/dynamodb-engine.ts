@@ -7,8 +7,9 @@ import { DynamoDigestLedger } from "../../shared/adapters/aws/dynamo-digests.ts"
 import { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
 import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
+import { processSqsBatch } from "../../shared/adapters/aws/sqs-batch.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
-import { processBatch } from "../../shared/incidents/process.ts";
+import { consoleSink, createLogger } from "../../shared/log.ts";
 import { DIGEST_FLUSH_MS } from "../destinations.ts";
 import { type EngineSettings, type LocalEngine, STALL_MS } from "../engine.ts";
 import { localAdminApi, localNotifiers, localReconnect } from "../engine-services.ts";
@@ -66,11 +67,10 @@ export async function startDynamoEngine(
     now: settings.now,
     links,
     classifier: createClassifier(settings.rules),
-    log: (message: string, detail?: Record<string, unknown>) =>
-      log(`processor: ${message} ${JSON.stringify(detail ?? {})}`),
+    log: createLogger(consoleSink(log)).child({ scope: "processor" }),
   };
   // The processor function's own orchestration, behind the in-memory SQS.
-  const queue = new MemoryQueue((event) => processBatch(event.Records, processing), {
+  const queue = new MemoryQueue((event) => processSqsBatch(event.Records, processing), {
     batchSize: 100,
     windowMs: 20,
     retryDelayMs: 200,

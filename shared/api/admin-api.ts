@@ -1,6 +1,7 @@
 import type { AlertBus } from "../incidents/bus.ts";
 import type { MuteStore } from "../incidents/mute.ts";
 import type { IncidentStore } from "../incidents/store.ts";
+import type { Logger } from "../log.ts";
 import type { DigestLedger } from "../notify/digest.ts";
 import {
   type ConnectSessionsApi,
@@ -55,7 +56,7 @@ export type ApiDeps = {
   slackSigningSecret?: string;
   page: PageSource;
   now?: () => Date;
-  log?: (message: string, detail?: Record<string, unknown>) => void;
+  log?: Logger;
 };
 
 const subscriptionDeps = (deps: ApiDeps): SubscriptionApiDeps => ({

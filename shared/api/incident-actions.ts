@@ -10,9 +10,10 @@ import {
   resolveByHand,
   unmuteIncident,
 } from "../incidents/on-call.ts";
-import { publishOutboxes } from "../incidents/process.ts";
+import { publishOutboxes } from "../incidents/outbox.ts";
 import type { IncidentRecord, Silences } from "../incidents/record.ts";
 import type { IncidentStore } from "../incidents/store.ts";
+import type { Logger } from "../log.ts";
 import type { ReconnectLinks } from "../reconnect/links.ts";
 import { issuesOf } from "../validation.ts";
 import { error, type HttpRequest, type HttpResponse, json, readJson } from "./http.ts";
@@ -26,7 +27,7 @@ export type IncidentActionDeps = {
   /** Adds the reconnect link to the notices an action decides, when configured. */
   links?: ReconnectLinks;
   now?: () => Date;
-  log?: (message: string, detail?: Record<string, unknown>) => void;
+  log?: Logger;
 };
 
 /** Who acts: the caller says, else "admin" (one admin token; no user accounts). */
@@ -90,7 +91,10 @@ export async function actOn(
     const published = await publishOutboxes(deps, [result.record], (n) => n.owner === token);
     notices = published.map((n) => n.kind);
   } catch (e) {
-    deps.log?.("publishing an action's notice failed; the sweeper will", { id, error: String(e) });
+    deps.log?.warn("publishing an action's notice failed; the sweeper will", {
+      id,
+      error: String(e),
+    });
   }
   const record = await deps.store.getIncident(id);
   return json(200, {

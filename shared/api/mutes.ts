@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
 import { type Mute, muteMatches } from "../incidents/mute.ts";
-import { publishOutboxes } from "../incidents/process.ts";
+import { publishOutboxes } from "../incidents/outbox.ts";
 import type { IncidentRecord } from "../incidents/record.ts";
 import { releaseWithRetry } from "../incidents/sweep.ts";
 import { CATEGORIES } from "../quirks/rule.ts";
@@ -93,7 +93,10 @@ export async function deleteMute(
   try {
     notices = (await publishOutboxes(deps, released, (n) => n.owner === token)).length;
   } catch (e) {
-    deps.log?.("publishing released notices failed; the sweeper will", { id, error: String(e) });
+    deps.log?.warn("publishing released notices failed; the sweeper will", {
+      id,
+      error: String(e),
+    });
   }
   return json(200, { id, deleted: true, notices_released: notices });
 }

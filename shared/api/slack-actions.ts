@@ -178,11 +178,11 @@ async function respond(
   deps: SlackActionDeps,
 ): Promise<void> {
   if (!url || !responseUrlAllowed(url, deps.allowLocalUrls)) {
-    deps.log?.("slack action: no usable response_url; the message is not updated");
+    deps.log?.warn("slack action: no usable response_url; the message is not updated");
     return;
   }
   const result = await responder.post(url, message);
   if (result.status !== "delivered") {
-    deps.log?.("slack action: updating the message failed", { reason: result.reason });
+    deps.log?.warn("slack action: updating the message failed", { reason: result.reason });
   }
 }

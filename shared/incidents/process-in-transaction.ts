@@ -11,7 +11,7 @@ import {
 import type { Mute } from "./mute.ts";
 import type { Notice } from "./notice.ts";
 import { toNotice } from "./notice-decisions.ts";
-import { isOrphaned } from "./process.ts";
+import { isOrphaned } from "./outbox.ts";
 import { applyOutage, contributions, outageIds } from "./provider-incident.ts";
 import { withLinkSent } from "./reconnect-trail.ts";
 import type { IncidentRecord } from "./record.ts";

@@ -46,7 +46,6 @@ import {
   MemoryMuteStore,
   MemorySubscriptionStore,
 } from "../support/memory-ports.ts";
-import { sqsRecord } from "../support/sqs-record.ts";
 
 /** The stores of one engine, on fresh, empty storage. */
 export type Stores = {
@@ -178,15 +177,15 @@ function awsProcessing(incidents: IncidentStore, mutes: MuteStore, clock?: () =>
   return {
     incidents,
     async process(batch, now) {
-      const records = batch.map((event) => sqsRecord(event, 1, `m${++message}`));
-      const { batchItemFailures } = await processBatch(records, {
+      const messages = batch.map((event) => ({ id: `m${++message}`, body: JSON.stringify(event) }));
+      const failed = await processBatch(messages, {
         store: incidents,
         mutes,
         bus,
         classifier,
         now: now ? () => now : clock,
       });
-      if (batchItemFailures.length > 0) throw new Error("the batch failed");
+      if (failed.length > 0) throw new Error("the batch failed");
     },
     async sweep(now) {
       await sweep({ store: incidents, mutes, bus, now: () => now });

@@ -3,9 +3,9 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHandler } from "../../functions/api.ts";
 import type { MemoryBus } from "../../server/dynamodb/memory-bus.ts";
+import { processSqsBatch } from "../../shared/adapters/aws/sqs-batch.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { IntegrationEventInput } from "../../shared/events/event.ts";
-import { processBatch } from "../../shared/incidents/process.ts";
 import { sweep } from "../../shared/incidents/sweep.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { apiDeps } from "../support/api.ts";
@@ -62,7 +62,7 @@ async function world() {
       return w;
     },
     async events(...events: IntegrationEventInput[]) {
-      const result = await processBatch(
+      const result = await processSqsBatch(
         events.map((e) => sqsRecord(e)),
         { ...deps, classifier, now },
       );

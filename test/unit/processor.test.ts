@@ -4,10 +4,10 @@ import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
 import type { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
 import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
+import { processSqsBatch } from "../../shared/adapters/aws/sqs-batch.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { IntegrationEventInput } from "../../shared/events/event.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
-import { processBatch } from "../../shared/incidents/process.ts";
 import { sweep } from "../../shared/incidents/sweep.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
@@ -67,8 +67,8 @@ describe("processor", () => {
     const bus = new MemoryBus();
     const deps = { store, mutes, bus, classifier, now: at("2026-11-24T10:00:05Z") };
     const e = leverEvent("e1", 401);
-    const first = await processBatch([record(e), record(e)], deps);
-    const again = await processBatch([record(e)], deps);
+    const first = await processSqsBatch([record(e), record(e)], deps);
+    const again = await processSqsBatch([record(e)], deps);
     expect(first.batchItemFailures).toEqual([]);
     expect(again.batchItemFailures).toEqual([]);
     const [incident] = await store.listIncidents({ account_id: "acct_1", limit: 10 });
@@ -82,14 +82,14 @@ describe("processor", () => {
     const bus = new MemoryBus();
     const deps = { store, mutes, bus, classifier, now: at("2026-11-24T10:00:05Z") };
     const events = Array.from({ length: 9 }, (_, i) => leverEvent(`rl${i}`, 429));
-    await processBatch(
+    await processSqsBatch(
       events.map((e) => record(e)),
       deps,
     );
     let [incident] = await store.listIncidents({ category: "rate_limited", limit: 10 });
     expect(incident).toMatchObject({ status: "pending", count: 9 });
     expect(bus.published).toEqual([]);
-    await processBatch([record(leverEvent("rl9", 429))], deps);
+    await processSqsBatch([record(leverEvent("rl9", 429))], deps);
     [incident] = await store.listIncidents({
       category: "rate_limited",
       scope: "account",
@@ -108,10 +108,10 @@ describe("processor", () => {
     const deps = { store: crashStore, mutes, bus, classifier, now: at("2026-11-24T10:00:05Z") };
     const e = leverEvent("crash1", 403);
     const r = record(e);
-    const first = await processBatch([r], deps);
+    const first = await processSqsBatch([r], deps);
     expect(first.batchItemFailures).toEqual([{ itemIdentifier: r.messageId }]);
     expect(bus.published).toEqual([]);
-    const retry = await processBatch(
+    const retry = await processSqsBatch(
       [{ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: "2" } }],
       deps,
     );
@@ -131,7 +131,7 @@ describe("processor", () => {
       { source: "stackone", id: "lost1" },
       { token: "dead", message_id: r.messageId },
     );
-    const retry = await processBatch(
+    const retry = await processSqsBatch(
       [{ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: "2" } }],
       {
         store: crashStore,
@@ -150,21 +150,21 @@ describe("processor", () => {
   it("reminds after the repeat interval with the events since, and resolves on recovery", async () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
-    await processBatch([record(leverEvent("r1", 401))], {
+    await processSqsBatch([record(leverEvent("r1", 401))], {
       store: s,
       mutes,
       bus,
       classifier,
       now: at("2026-11-24T10:00:00Z"),
     });
-    await processBatch([record(leverEvent("r2", 401)), record(leverEvent("r3", 401))], {
+    await processSqsBatch([record(leverEvent("r2", 401)), record(leverEvent("r3", 401))], {
       store: s,
       mutes,
       bus,
       classifier,
       now: at("2026-11-24T10:30:00Z"),
     });
-    await processBatch([record(leverEvent("r4", 401))], {
+    await processSqsBatch([record(leverEvent("r4", 401))], {
       store: s,
       mutes,
       bus,
@@ -181,7 +181,7 @@ describe("processor", () => {
       http: {},
       occurred_at: "2026-11-24T15:00:00.000Z",
     });
-    await processBatch([record(recovery)], {
+    await processSqsBatch([record(recovery)], {
       store: s,
       mutes,
       bus,
@@ -198,11 +198,11 @@ describe("processor", () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
     const deps = { store: s, mutes, bus, classifier, now: at("2026-11-24T10:00:00Z") };
-    await processBatch(
+    await processSqsBatch(
       [record(leverEvent("q1", 500)), record(leverEvent("q2", 500)), record(leverEvent("q3", 500))],
       deps,
     );
-    await processBatch([record(leverEvent("p1", 429))], deps);
+    await processSqsBatch([record(leverEvent("p1", 429))], deps);
     // After the minute a provider-side notice waits for other accounts.
     await sweep({ store: s, mutes, bus, now: at("2026-11-24T10:01:00Z") });
     expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
@@ -234,14 +234,14 @@ describe("processor", () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
     const first = { store: s, mutes, bus, classifier, now: at("2026-11-24T10:00:00Z") };
-    await processBatch([record(leverEvent("race1", 401))], first);
+    await processSqsBatch([record(leverEvent("race1", 401))], first);
     const later = at("2026-11-25T10:00:01Z");
     // The due list is read; then, before the sweeper resolves, a new event of it is counted.
     const racing = Object.create(s) as typeof s;
     racing.dueIncidents = async (nowEpoch, limit) => {
       const due = await s.dueIncidents(nowEpoch, limit);
       const race2 = leverEvent("race2", 401, { occurred_at: "2026-11-25T10:00:00.000Z" });
-      await processBatch([record(race2)], { ...first, now: later });
+      await processSqsBatch([record(race2)], { ...first, now: later });
       return due;
     };
     expect(await sweep({ store: racing, mutes, bus, now: later })).toEqual({
@@ -271,11 +271,11 @@ describe("processor", () => {
     const bus = new MemoryBus();
     const deps = { store: retrying, mutes, bus, classifier, now: at("2026-11-24T10:00:05Z") };
     const events = Array.from({ length: 30 }, (_, i) => leverEvent(`retry-${i}`, 401));
-    const first = await processBatch(
+    const first = await processSqsBatch(
       events.slice(0, 20).map((e) => record(e)),
       deps,
     );
-    const second = await processBatch(
+    const second = await processSqsBatch(
       events.slice(10).map((e) => record(e)),
       deps,
     );
@@ -289,7 +289,7 @@ describe("processor", () => {
   it("resolves on a recovery event whose first attempt failed, when it is retried", async () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
-    await processBatch([record(leverEvent("f1", 401))], {
+    await processSqsBatch([record(leverEvent("f1", 401))], {
       store: s,
       mutes,
       bus,
@@ -311,12 +311,12 @@ describe("processor", () => {
       }),
     );
     const deps = { store: flaky, mutes, bus, classifier, now: at("2026-11-24T11:00:00Z") };
-    expect((await processBatch([recovery], deps)).batchItemFailures).toHaveLength(1);
+    expect((await processSqsBatch([recovery], deps)).batchItemFailures).toHaveLength(1);
     const retry = {
       ...recovery,
       attributes: { ...recovery.attributes, ApproximateReceiveCount: "2" },
     };
-    expect((await processBatch([retry], deps)).batchItemFailures).toEqual([]);
+    expect((await processSqsBatch([retry], deps)).batchItemFailures).toEqual([]);
     expect(bus.published.map((n) => n.kind)).toEqual(["firing", "resolved"]);
   });
 });
@@ -347,7 +347,7 @@ describe("only problems become incidents", () => {
         http: { status: 200, method: "GET", path: "/unified/ats/interviews" },
       }),
     ];
-    const result = await processBatch(
+    const result = await processSqsBatch(
       quiet.map((e) => record(e)),
       deps,
     );
@@ -371,7 +371,7 @@ describe("only problems become incidents", () => {
         http: { status: 201, method: "POST", path },
         request_body: body,
       });
-    await processBatch(
+    await processSqsBatch(
       [
         record(note("body", "/unified/ats/notes", { candidate_id: "abc", author_id: "1" })),
         record(note("path", "/unified/ats/candidates/undefined/notes", { author_id: "1" })),
@@ -394,7 +394,7 @@ describe("only problems become incidents", () => {
       classifier,
       now: at("2026-11-24T10:00:00Z"),
     };
-    await processBatch(
+    await processSqsBatch(
       ["hibob", "teamtailor"].map((provider) =>
         record(leverEvent(`501-${provider}`, 501, { provider })),
       ),
@@ -410,7 +410,7 @@ describe("only problems become incidents", () => {
     const bus = new MemoryBus();
     const deps = { store: s, mutes, bus, classifier, now: at("2026-11-24T10:00:00Z") };
     // A firing 401, a pending 429, and another account's incident that must stay open.
-    await processBatch(
+    await processSqsBatch(
       [
         record(leverEvent("del-401", 401)),
         record(leverEvent("del-429", 429)),
@@ -424,7 +424,7 @@ describe("only problems become incidents", () => {
       http: undefined,
       occurred_at: "2026-11-24T11:00:00.000Z",
     });
-    const result = await processBatch([record(deleted)], {
+    const result = await processSqsBatch([record(deleted)], {
       ...deps,
       now: at("2026-11-24T11:00:00Z"),
     });
@@ -475,7 +475,7 @@ describe("the provider's own words", () => {
       '{"error_description":"c"}',
       "d",
     ];
-    await processBatch(
+    await processSqsBatch(
       raws.map((raw, i) => record(failed(`w${i}`, `2026-11-24T10:0${i}:00.000Z`, raw))),
       deps,
     );
@@ -509,7 +509,7 @@ describe("the provider's own words", () => {
       now: at("2026-11-24T10:10:00Z"),
     };
     // A request-log summary (newer, no provider error) before the detail that has one.
-    await processBatch(
+    await processSqsBatch(
       [
         record(failed("summary", "2026-11-24T10:02:00.000Z", undefined, "")),
         record(failed("detail", "2026-11-24T10:01:00.000Z", '{"message":"No access to Payroll"}')),
@@ -517,7 +517,7 @@ describe("the provider's own words", () => {
       deps,
     );
     // A late, older event does not replace the newest.
-    await processBatch([record(failed("late", "2026-11-24T09:00:00.000Z", "old words"))], deps);
+    await processSqsBatch([record(failed("late", "2026-11-24T09:00:00.000Z", "old words"))], deps);
     const [incident] = await s.listIncidents({ limit: 10 });
     expect(incident?.last_error).toMatchObject({
       request_id: "req_summary",
