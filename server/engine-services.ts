@@ -1,6 +1,6 @@
 import { type ApiDeps, createAdminApi, isAdminRoute } from "../shared/api/admin-api.ts";
-import type { HttpRequest, HttpResponse } from "../shared/api/http.ts";
 import { digestAfterPerMinute } from "../shared/config.ts";
+import type { HttpRequest, HttpResponse } from "../shared/http.ts";
 import type { AlertBus, Subscriber } from "../shared/incidents/bus.ts";
 import type { MuteStore } from "../shared/incidents/mute.ts";
 import type { IncidentStore } from "../shared/incidents/store.ts";

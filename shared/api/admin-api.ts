@@ -1,3 +1,10 @@
+import {
+  authorize,
+  error,
+  type HttpHandler,
+  type HttpRequest,
+  type HttpResponse,
+} from "../http.ts";
 import type { AlertBus } from "../incidents/bus.ts";
 import type { MuteStore } from "../incidents/mute.ts";
 import type { IncidentStore } from "../incidents/store.ts";
@@ -11,7 +18,6 @@ import {
 import type { ReconnectLinks } from "../reconnect/links.ts";
 import { RateLimiter } from "../reconnect/rate-limit.ts";
 import { getAccount } from "./accounts.ts";
-import { authorize, error, type HttpHandler, type HttpRequest, type HttpResponse } from "./http.ts";
 import { acknowledgeRoute, muteRoute, resolveRoute, unmuteRoute } from "./incident-actions.ts";
 import { getIncident, listIncidents } from "./incidents.ts";
 import { createMute, deleteMute, listMutes } from "./mutes.ts";

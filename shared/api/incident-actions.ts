@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
+import { error, type HttpRequest, type HttpResponse, json, readJson } from "../http.ts";
 import type { AlertBus } from "../incidents/bus.ts";
 import { changeIncident } from "../incidents/change.ts";
 import type { MuteStore } from "../incidents/mute.ts";
@@ -16,7 +17,6 @@ import type { IncidentStore } from "../incidents/store.ts";
 import type { Logger } from "../log.ts";
 import type { ReconnectLinks } from "../reconnect/links.ts";
 import { issuesOf } from "../validation.ts";
-import { error, type HttpRequest, type HttpResponse, json, readJson } from "./http.ts";
 import { INCIDENT_ID, incidentView } from "./incidents.ts";
 
 export type IncidentActionDeps = {

@@ -12,7 +12,7 @@ import { verifySlackSignature } from "../notify/slack-signature.ts";
 import { oneLine } from "../outside-text.ts";
 import { truncate } from "../text-format.ts";
 import "../validation.ts";
-import { error, type HttpRequest, type HttpResponse } from "./http.ts";
+import { error, type HttpRequest, type HttpResponse } from "../http.ts";
 import { actOn, type Decide, type IncidentActionDeps, muteFor } from "./incident-actions.ts";
 
 /**

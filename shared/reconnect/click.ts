@@ -1,4 +1,4 @@
-import type { HttpRequest, HttpResponse } from "../api/http.ts";
+import type { HttpRequest, HttpResponse } from "../http.ts";
 import { changeIncident } from "../incidents/change.ts";
 import type { IncidentRecord } from "../incidents/record.ts";
 import type { IncidentStore } from "../incidents/store.ts";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RECONNECT_SECRET_FILE, reconnectSecretIn } from "../../server/reconnect-secret.ts";
-import type { HttpRequest } from "../../shared/api/http.ts";
+import type { HttpRequest } from "../../shared/http.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { noticeLink } from "../../shared/incidents/reconnect-trail.ts";
 import type { IncidentRecord, PendingNotice } from "../../shared/incidents/record.ts";
