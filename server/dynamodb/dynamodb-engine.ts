@@ -47,8 +47,9 @@ export type DynamoEngineSettings = Omit<EngineSettings, "clock"> & {
  */
 export async function startDynamoEngine(
   settings: DynamoEngineSettings,
-  log: (line: string) => void,
+  write: (line: string) => void,
 ): Promise<LocalEngine> {
+  const log = createLogger(consoleSink(write));
   // Read when a client is made: the SDK's notice that its future versions need Node 22 tells the
   // single node's user (Node 20 is supported) nothing.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -82,7 +83,7 @@ export async function startDynamoEngine(
     digest: { ledger: digests, budget: digestAfterPerMinute() },
   });
   const bus = new MemoryBus([
-    { name: "console", deliver: async (notice) => log(formatNotice(notice)) },
+    { name: "console", deliver: async (notice) => log.info(formatNotice(notice)) },
     ...delivering.subscribers,
     email
       ? sendingEmailSubscriber(subscriptions, emails, email, log, settings.now)
@@ -97,7 +98,7 @@ export async function startDynamoEngine(
     now: settings.now,
     links,
     classifier: createClassifier(settings.rules),
-    log: createLogger(consoleSink(log)).child({ scope: "processor" }),
+    log: log.child({ scope: "processor" }),
   };
   // The processor function's own orchestration, behind the in-memory SQS.
   const queue = new MemoryQueue((event) => processSqsBatch(event.Records, processing), {
@@ -105,7 +106,9 @@ export async function startDynamoEngine(
     windowMs: 20,
     retryDelayMs: 200,
     onDeadLetter: (m) =>
-      log(`events queue: message ${m.messageId} dead-lettered after ${m.receiveCount} receives`),
+      log.error(
+        `events queue: message ${m.messageId} dead-lettered after ${m.receiveCount} receives`,
+      ),
   });
   const tasks = runPeriodically(
     [
@@ -142,7 +145,7 @@ export async function startDynamoEngine(
     slackSigningSecret: settings.slackSigningSecret,
     pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
     now: settings.now,
-    log: createLogger(consoleSink(log)).child({ scope: "api" }),
+    log: log.child({ scope: "api" }),
     adminToken: settings.adminToken,
     subscriptions: {
       subscriptions,

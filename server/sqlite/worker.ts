@@ -44,7 +44,8 @@ const port = parentPort;
 if (!port) throw new Error("server/sqlite/worker.ts runs as a worker thread");
 const settings = (workerData as { settings: EngineSettings }).settings;
 const post = (message: WorkerMessage) => port.postMessage(message);
-const log = (line: string) => post({ log: line });
+/** The worker's records, as readable lines for the main thread to print. */
+const log = createLogger(consoleSink((line) => post({ log: line })));
 const now = settings.clock ? readSharedClock(settings.clock) : () => new Date();
 
 /** Who the outbox owes each notice to. */
@@ -88,7 +89,7 @@ const delivering = localDelivery({
   digest: { ledger: engine.digests, budget: digestAfterPerMinute() },
 });
 const subscribers: Subscriber[] = [
-  { name: "console", deliver: async (notice) => log(formatNotice(notice)) },
+  { name: "console", deliver: async (notice) => log.info(formatNotice(notice)) },
   ...delivering.subscribers,
   email
     ? sendingEmailSubscriber(engine.subscriptions, engine.emails, email, log, now)
@@ -174,7 +175,7 @@ const api = createAdminApi({
   slackSigningSecret: settings.slackSigningSecret,
   pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
   now,
-  log: createLogger(consoleSink(log)).child({ scope: "api" }),
+  log: log.child({ scope: "api" }),
   adminToken: settings.adminToken,
   subscriptions: {
     subscriptions: engine.subscriptions,
