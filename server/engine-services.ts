@@ -4,7 +4,7 @@ import type { HttpRequest, HttpResponse } from "../shared/http.ts";
 import type { AlertBus, Subscriber } from "../shared/incidents/bus.ts";
 import type { MuteStore } from "../shared/incidents/mute.ts";
 import type { IncidentStore } from "../shared/incidents/store.ts";
-import { consoleSink, createLogger } from "../shared/log.ts";
+import type { Logger } from "../shared/log.ts";
 import type { DigestLedger } from "../shared/notify/digest.ts";
 import type { EmailOutbox, EmailSubscriptions } from "../shared/notify/email-subscriptions.ts";
 import type { SubscriptionStore } from "../shared/notify/subscription-store.ts";
@@ -36,7 +36,7 @@ export type LocalPorts = {
   digests: DigestLedger;
 };
 
-type Context = { settings: EngineSettings; log: (line: string) => void; now?: () => Date };
+type Context = { settings: EngineSettings; log: Logger; now?: () => Date };
 
 /** The console, Slack, webhook, PagerDuty and email subscribers, and the digests' flush. */
 export function localNotifiers(ports: LocalPorts, { settings, log, now }: Context) {
@@ -54,7 +54,7 @@ export function localNotifiers(ports: LocalPorts, { settings, log, now }: Contex
     digest: { ledger: ports.digests, budget: digestAfterPerMinute() },
   });
   const subscribers: Subscriber[] = [
-    { name: "console", deliver: async (notice) => log(formatNotice(notice)) },
+    { name: "console", deliver: async (notice) => log.info(formatNotice(notice)) },
     ...delivering.subscribers,
     email
       ? sendingEmailSubscriber(ports.subscriptions, ports.emails, email, log, now)
@@ -91,7 +91,7 @@ export function localAdminApi(
     slackSigningSecret: settings.slackSigningSecret,
     pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
     now,
-    log: createLogger(consoleSink(log)).child({ scope: "api" }),
+    log: log.child({ scope: "api" }),
     adminToken: settings.adminToken,
     subscriptions: {
       subscriptions: ports.subscriptions,

@@ -37,8 +37,9 @@ export type DynamoEngineSettings = Omit<EngineSettings, "clock"> & {
  */
 export async function startDynamoEngine(
   settings: DynamoEngineSettings,
-  log: (line: string) => void,
+  write: (line: string) => void,
 ): Promise<LocalEngine> {
+  const log = createLogger(consoleSink(write));
   // Read when a client is made: the SDK's notice that its future versions need Node 22 tells the
   // single node's user (Node 20 is supported) nothing.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -67,7 +68,7 @@ export async function startDynamoEngine(
     now: settings.now,
     links,
     classifier: createClassifier(settings.rules),
-    log: createLogger(consoleSink(log)).child({ scope: "processor" }),
+    log: log.child({ scope: "processor" }),
   };
   // The processor function's own orchestration, behind the in-memory SQS.
   const queue = new MemoryQueue((event) => processSqsBatch(event.Records, processing), {
@@ -75,7 +76,9 @@ export async function startDynamoEngine(
     windowMs: 20,
     retryDelayMs: 200,
     onDeadLetter: (m) =>
-      log(`events queue: message ${m.messageId} dead-lettered after ${m.receiveCount} receives`),
+      log.error(
+        `events queue: message ${m.messageId} dead-lettered after ${m.receiveCount} receives`,
+      ),
   });
   const tasks = runPeriodically(
     [

@@ -4,6 +4,7 @@ import { openSqliteStores } from "../../shared/adapters/sqlite/stores.ts";
 import { probeWrite } from "../../shared/adapters/sqlite/write-probe.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { type EventQueue, QueueUnavailable } from "../../shared/events/queue.ts";
+import { consoleSink, createLogger } from "../../shared/log.ts";
 import { MetricTotals, recordMetricsTo } from "../../shared/metrics.ts";
 import { nearlyFullEvents } from "../data-bounds.ts";
 import { DIGEST_FLUSH_MS } from "../destinations.ts";
@@ -32,7 +33,8 @@ const port = parentPort;
 if (!port) throw new Error("server/sqlite/worker.ts runs as a worker thread");
 const settings = (workerData as { settings: EngineSettings }).settings;
 const post = (message: WorkerMessage) => port.postMessage(message);
-const log = (line: string) => post({ log: line });
+/** The worker's records, as readable lines for the main thread to print. */
+const log = createLogger(consoleSink((line) => post({ log: line })));
 const now = settings.clock ? readSharedClock(settings.clock) : () => new Date();
 
 /** Who the outbox owes each notice to. */
