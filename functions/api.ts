@@ -15,7 +15,6 @@ import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscript
 import { incidentPorts } from "../shared/adapters/aws/incident-ports.ts";
 import { SnsEmailSubscriptions } from "../shared/adapters/aws/sns-subscriptions.ts";
 import { type ApiDeps, createAdminApi, isAdminRoute } from "../shared/api/admin-api.ts";
-import { error } from "../shared/api/http.ts";
 import type { PageSource } from "../shared/api/page.ts";
 import { refuseUnsafeRequest } from "../shared/api/request-guards.ts";
 import { specOf } from "../shared/api/route.ts";
@@ -33,11 +32,13 @@ import {
   stackoneApiUrl,
   tableName,
 } from "../shared/config.ts";
+import { error } from "../shared/http.ts";
 import { emailsFor } from "../shared/notify/email.ts";
 import type { EmailSender } from "../shared/notify/email-sender.ts";
 import { ConfirmedAtOnce } from "../shared/notify/email-subscriptions.ts";
 import { configuredLinks } from "../shared/reconnect/configured.ts";
 import { reconnectStackone } from "../shared/reconnect/stackone.ts";
+import { lambdaLog } from "./lambda-log.ts";
 
 /** The admin API and the dashboard behind API Gateway: the `admin` rows of the route table. */
 export function createHandler(deps: ApiDeps) {
@@ -116,7 +117,7 @@ export const handler = (async (event: APIGatewayProxyEventV2) => {
       slackSigningSecret: slackSigningSecret(),
       pagerdutyEventsUrl: pagerdutyEventsUrl(),
       page: packagedPage(),
-      log: (message, detail) => console.error(JSON.stringify({ message, ...detail })),
+      log: lambdaLog,
     });
   }
   return deployed(event);

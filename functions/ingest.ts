@@ -17,9 +17,11 @@ import {
 } from "../shared/config.ts";
 import type { IngestDeps } from "../shared/ingest/receive.ts";
 import { createIngest, ingestResponse } from "../shared/ingest/webhook-route.ts";
+import { errorText } from "../shared/log.ts";
 import { recordMetricsTo } from "../shared/metrics.ts";
 import { emfSink } from "../shared/metrics-emf.ts";
 import { accountStatusLookup } from "../shared/sources/stackone/linked-accounts.ts";
+import { lambdaLog } from "./lambda-log.ts";
 
 /** `POST /webhooks/{source}` behind API Gateway HTTP API (payload format 2.0). */
 export type IngestHandler = (
@@ -52,9 +54,10 @@ export const handler = (async (event: APIGatewayProxyEventV2) => {
         accountStatus: apiKey
           ? accountStatusLookup({ apiKey, baseUrl: stackoneApiUrl() })
           : undefined,
+        log: lambdaLog,
       });
     } catch (error) {
-      console.error("ingest is not configured:", error instanceof Error ? error.message : error);
+      lambdaLog.error("ingest is not configured", { error: errorText(error) });
       return toApiGateway(
         ingestResponse({ status: 500, body: { error: "internal error", details: [] } }),
       );

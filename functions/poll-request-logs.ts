@@ -16,19 +16,18 @@ import {
 import { loadRules } from "../shared/quirks/custom.ts";
 import type { PollReport } from "../shared/sources/stackone/poll-report.ts";
 import { requestLogPoller } from "../shared/sources/stackone/request-log-poller.ts";
+import { lambdaLog } from "./lambda-log.ts";
 
 /** One run must end well within the function's 60-second timeout. */
 const RUN_MS = 45_000;
-
-const logJson = (message: string, detail?: Record<string, unknown>) =>
-  console.log(JSON.stringify({ message, ...detail }));
 
 let poll: (() => Promise<PollReport>) | undefined;
 
 /** The request-log poller, on a schedule: StackOne's failed (and silently wrong) requests in. */
 export const handler: ScheduledHandler = async () => {
   const apiKey = stackoneApiKey();
-  if (apiKey === undefined) return logJson("request-log poller off: StackoneApiKey is not set");
+  if (apiKey === undefined)
+    return lambdaLog.info("request-log poller off: StackoneApiKey is not set");
   poll ??= requestLogPoller({
     apiKey,
     apiUrl: stackoneApiUrl(),
@@ -38,7 +37,7 @@ export const handler: ScheduledHandler = async () => {
     queue: new SqsEventQueue(new SQSClient({}), queueUrl()),
     runMs: RUN_MS,
     clock: systemClock,
-    log: logJson,
+    log: lambdaLog,
   });
-  logJson("poll", { ...(await poll()) });
+  lambdaLog.info("poll", { ...(await poll()) });
 };

@@ -11,6 +11,7 @@ import type { ProcessDeps } from "../shared/incidents/process.ts";
 import { emailsFor } from "../shared/notify/email.ts";
 import { loadRules } from "../shared/quirks/custom.ts";
 import { configuredLinks } from "../shared/reconnect/configured.ts";
+import { lambdaLog } from "./lambda-log.ts";
 
 /** The processor: SQS batches of normalized events in, incidents and notices out. */
 export function createHandler(deps: ProcessDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
@@ -29,6 +30,6 @@ function deploy() {
     classifier: createClassifier(loadRules(rulesPath())),
     clock: systemClock,
     links: configuredLinks(stackoneApiKeyIsSet()),
-    log: (message, detail) => console.error(JSON.stringify({ message, ...detail })),
+    log: lambdaLog,
   });
 }

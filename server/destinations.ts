@@ -1,6 +1,6 @@
 import type { Subscriber } from "../shared/incidents/bus.ts";
 import type { Notice } from "../shared/incidents/notice.ts";
-import { consoleSink, createLogger, type Logger } from "../shared/log.ts";
+import type { Logger } from "../shared/log.ts";
 import { type DigestLedger, flushDigests } from "../shared/notify/digest.ts";
 import type { Destination, Notifier } from "../shared/notify/notifier.ts";
 import { PagerDutyNotifier } from "../shared/notify/pagerduty-notifier.ts";
@@ -28,7 +28,7 @@ export type LocalDeliveryOptions = {
   dashboardUrl?: string;
   reauthUrlTemplate?: string;
   allowLocalUrls: boolean;
-  log: (line: string) => void;
+  log: Logger;
   now?: () => Date;
   /** Tests make Slack's pacing fast. */
   slack?: SlackPosterOptions;
@@ -68,7 +68,7 @@ export function stageSubscriber<D extends Destination>(
  * that are over (with the same Slack poster, so pacing holds across both).
  */
 export function localDelivery(options: LocalDeliveryOptions) {
-  const log = createLogger(consoleSink(options.log));
+  const log = options.log;
   // One poster for the life of the stack: pacing per webhook holds across notices.
   const poster = new SlackPoster(options.slack);
   const digest = options.digest;

@@ -1,11 +1,11 @@
 import type { MessageAttributeValue } from "@aws-sdk/client-sns";
 import { snsEntries } from "../shared/adapters/aws/sns-bus.ts";
 import { SmtpEmailSender } from "../shared/adapters/smtp/smtp-sender.ts";
-import { authorize, type HttpRequest, type HttpResponse, json } from "../shared/api/http.ts";
 import { NO_BODY, type RouteSpec } from "../shared/api/route.ts";
+import { authorize, type HttpRequest, type HttpResponse, json } from "../shared/http.ts";
 import type { Subscriber } from "../shared/incidents/bus.ts";
 import type { Notice } from "../shared/incidents/notice.ts";
-import { consoleSink, createLogger } from "../shared/log.ts";
+import type { Logger } from "../shared/log.ts";
 import { count } from "../shared/metrics.ts";
 import { emailsFor } from "../shared/notify/email.ts";
 import { EmailNotifier } from "../shared/notify/email-notifier.ts";
@@ -82,7 +82,7 @@ export function formatEmail(email: OutboxEmail): string {
 export function emailSubscriber(
   subscriptions: SubscriptionStore,
   outbox: EmailOutbox,
-  log: (line: string) => void,
+  log: Logger,
   now: () => Date = () => new Date(),
 ): Subscriber {
   return {
@@ -104,7 +104,7 @@ export function emailSubscriber(
           };
           await outbox.add(sent);
           count("notices_sent", { kind: "email", outcome: "delivered" });
-          log(formatEmail(sent));
+          log.info(formatEmail(sent));
         }
       }
     },
@@ -129,7 +129,7 @@ export function sendingEmailSubscriber(
   subscriptions: SubscriptionStore,
   outbox: EmailOutbox,
   email: LocalEmail,
-  log: (line: string) => void,
+  log: Logger,
   now: () => Date = () => new Date(),
 ): Subscriber {
   const via = email.sender.name;
@@ -145,12 +145,14 @@ export function sendingEmailSubscriber(
         body: message.text,
         sent_at: now().toISOString(),
       });
-      log(`📧 EMAIL sent to ${message.to} (${subscription.id}) through ${via}: ${message.subject}`);
+      log.info(
+        `📧 EMAIL sent to ${message.to} (${subscription.id}) through ${via}: ${message.subject}`,
+      );
     },
   });
   return stageSubscriber("email", notifier, {
     subscriptions,
-    log: createLogger(consoleSink(log)),
+    log,
     now,
   });
 }

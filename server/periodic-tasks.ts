@@ -4,6 +4,7 @@ import type { AlertBus } from "../shared/incidents/bus.ts";
 import type { MuteStore } from "../shared/incidents/mute.ts";
 import type { IncidentStore } from "../shared/incidents/store.ts";
 import { sweep } from "../shared/incidents/sweep.ts";
+import type { Logger } from "../shared/log.ts";
 import type { QuirkRule } from "../shared/quirks/rule.ts";
 import type { ReconnectLinks } from "../shared/reconnect/links.ts";
 import type { CursorStore } from "../shared/sources/cursor-store.ts";
@@ -19,7 +20,7 @@ export type TaskDeps = {
   mutes: MuteStore;
   links?: ReconnectLinks;
   clock: Clock;
-  log: (line: string) => void;
+  log: Logger;
 };
 
 export type TaskSettings = {

@@ -1,6 +1,7 @@
 import type { OutboxRow, SqliteAlertOutbox } from "../../shared/adapters/sqlite/alert-outbox.ts";
 import type { Subscriber } from "../../shared/incidents/bus.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
+import type { Logger } from "../../shared/log.ts";
 import { RecentDeliveries } from "../../shared/notify/retry-stage.ts";
 import { backoff, GiveUp } from "../../shared/retry.ts";
 
@@ -16,7 +17,7 @@ export type OutboxDeliveryOptions = {
   retry?: typeof OUTBOX_RETRY;
   /** Deliveries in flight at once, per subscriber (a slow Slack never holds up the console). */
   concurrency?: number;
-  log: (line: string) => void;
+  log: Logger;
 };
 
 /**
@@ -32,6 +33,7 @@ export class OutboxDelivery {
   private readonly done = new RecentDeliveries(50_000);
   private readonly retry: typeof OUTBOX_RETRY;
   private readonly concurrency: number;
+  private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
   private scheduled = false;
   private stopped = false;
@@ -40,10 +42,11 @@ export class OutboxDelivery {
   constructor(
     private readonly outbox: SqliteAlertOutbox,
     subscribers: Subscriber[],
-    private readonly options: OutboxDeliveryOptions,
+    options: OutboxDeliveryOptions,
   ) {
     this.byName = new Map(subscribers.map((s) => [s.name, s]));
     this.retry = options.retry ?? OUTBOX_RETRY;
+    this.log = options.log.child({ scope: "outbox" });
     this.concurrency = options.concurrency ?? 16;
   }
 
@@ -129,7 +132,7 @@ export class OutboxDelivery {
       this.outbox.delivered(row);
     } catch (error) {
       // Delivered, but the row stays: a later run may repeat it; this one will not.
-      this.options.log(`outbox: could not record delivery of ${row.notice_id}: ${error}`);
+      this.log.error(`could not record delivery of ${row.notice_id}: ${error}`);
     }
   }
 
@@ -138,17 +141,17 @@ export class OutboxDelivery {
     try {
       if (final || attempts >= this.retry.attempts) {
         this.outbox.deadLetter(row, reason, new Date());
-        this.options.log(
+        this.log.error(
           final
-            ? `outbox: gave up delivering ${row.notice_id} to ${row.subscriber}: ${reason}`
-            : `outbox: gave up delivering ${row.notice_id} to ${row.subscriber} after ${attempts} attempts: ${reason}`,
+            ? `gave up delivering ${row.notice_id} to ${row.subscriber}: ${reason}`
+            : `gave up delivering ${row.notice_id} to ${row.subscriber} after ${attempts} attempts: ${reason}`,
         );
       } else {
         const wait = backoff(attempts, this.retry.baseMs, this.retry.maxMs);
         this.outbox.retryAt(row, Date.now() + wait, reason);
       }
     } catch (error) {
-      this.options.log(`outbox: could not record a failed delivery of ${row.notice_id}: ${error}`);
+      this.log.error(`could not record a failed delivery of ${row.notice_id}: ${error}`);
     }
   }
 }

@@ -1,5 +1,5 @@
-import type { HttpRequest, HttpResponse } from "./http.ts";
-import { error, json } from "./http.ts";
+import type { HttpRequest, HttpResponse } from "../http.ts";
+import { error, json } from "../http.ts";
 import { type IncidentReadDeps, incidentView } from "./incidents.ts";
 
 /** Resolved incidents this recent are shown with an account's open ones. */

@@ -1,7 +1,15 @@
 import type { Clock } from "../clock.ts";
+import {
+  authorize,
+  error,
+  type HttpHandler,
+  type HttpRequest,
+  type HttpResponse,
+} from "../http.ts";
 import type { AlertBus } from "../incidents/bus.ts";
 import type { MuteStore } from "../incidents/mute.ts";
 import type { IncidentStore } from "../incidents/store.ts";
+import type { Logger } from "../log.ts";
 import type { DigestLedger } from "../notify/digest.ts";
 import {
   type ConnectSessionsApi,
@@ -11,7 +19,6 @@ import {
 import type { ReconnectLinks } from "../reconnect/links.ts";
 import { RateLimiter } from "../reconnect/rate-limit.ts";
 import { getAccount } from "./accounts.ts";
-import { authorize, error, type HttpHandler, type HttpRequest, type HttpResponse } from "./http.ts";
 import { acknowledgeRoute, muteRoute, resolveRoute, unmuteRoute } from "./incident-actions.ts";
 import { getIncident, listIncidents } from "./incidents.ts";
 import { createMute, deleteMute, listMutes } from "./mutes.ts";
@@ -57,7 +64,7 @@ export type ApiDeps = {
   slackSigningSecret?: string;
   page: PageSource;
   clock: Clock;
-  log?: (message: string, detail?: Record<string, unknown>) => void;
+  log?: Logger;
 };
 
 const subscriptionDeps = (deps: ApiDeps): SubscriptionApiDeps => ({

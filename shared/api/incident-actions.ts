@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
 import type { Clock } from "../clock.ts";
+import { error, type HttpRequest, type HttpResponse, json, readJson } from "../http.ts";
 import type { AlertBus } from "../incidents/bus.ts";
 import { changeIncident } from "../incidents/change.ts";
 import type { MuteStore } from "../incidents/mute.ts";
@@ -14,9 +15,9 @@ import {
 import { publishOutboxes } from "../incidents/outbox.ts";
 import type { IncidentRecord, Silences } from "../incidents/record.ts";
 import type { IncidentStore } from "../incidents/store.ts";
+import type { Logger } from "../log.ts";
 import type { ReconnectLinks } from "../reconnect/links.ts";
 import { issuesOf } from "../validation.ts";
-import { error, type HttpRequest, type HttpResponse, json, readJson } from "./http.ts";
 import { INCIDENT_ID, incidentView } from "./incidents.ts";
 
 export type IncidentActionDeps = {
@@ -27,7 +28,7 @@ export type IncidentActionDeps = {
   /** Adds the reconnect link to the notices an action decides, when configured. */
   links?: ReconnectLinks;
   clock: Clock;
-  log?: (message: string, detail?: Record<string, unknown>) => void;
+  log?: Logger;
 };
 
 /** Who acts: the caller says, else "admin" (one admin token; no user accounts). */
@@ -91,7 +92,10 @@ export async function actOn(
     const published = await publishOutboxes(deps, [result.record], (n) => n.owner === token);
     notices = published.map((n) => n.kind);
   } catch (e) {
-    deps.log?.("publishing an action's notice failed; the sweeper will", { id, error: String(e) });
+    deps.log?.warn("publishing an action's notice failed; the sweeper will", {
+      id,
+      error: String(e),
+    });
   }
   const record = await deps.store.getIncident(id);
   return json(200, {

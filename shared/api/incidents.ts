@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import type { Clock } from "../clock.ts";
+import { error, type HttpRequest, type HttpResponse, json } from "../http.ts";
 import { INCIDENT_STATUSES } from "../incidents/incident.ts";
 import { type Mute, type MuteStore, mutedUntil } from "../incidents/mute.ts";
 import type { IncidentRecord } from "../incidents/record.ts";
@@ -10,7 +11,6 @@ import { reauthUrl } from "../notify/reauth.ts";
 import { CATEGORIES } from "../quirks/rule.ts";
 import { offersReconnect, type ReconnectLinks } from "../reconnect/links.ts";
 import { issuesOf } from "../validation.ts";
-import { error, type HttpRequest, type HttpResponse, json } from "./http.ts";
 
 export type IncidentReadDeps = {
   store: IncidentStore;

@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
+import { error, type HttpRequest, type HttpResponse, json, readJson } from "../http.ts";
 import { type Mute, muteMatches } from "../incidents/mute.ts";
 import { publishOutboxes } from "../incidents/outbox.ts";
 import type { IncidentRecord } from "../incidents/record.ts";
 import { releaseWithRetry } from "../incidents/sweep.ts";
 import { CATEGORIES } from "../quirks/rule.ts";
 import { issuesOf } from "../validation.ts";
-import { error, type HttpRequest, type HttpResponse, json, readJson } from "./http.ts";
 import { DurationSeconds, type IncidentActionDeps } from "./incident-actions.ts";
 
 const Matcher = z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(256)));
@@ -93,7 +93,10 @@ export async function deleteMute(
   try {
     notices = (await publishOutboxes(deps, released, (n) => n.owner === token)).length;
   } catch (e) {
-    deps.log?.("publishing released notices failed; the sweeper will", { id, error: String(e) });
+    deps.log?.warn("publishing released notices failed; the sweeper will", {
+      id,
+      error: String(e),
+    });
   }
   return json(200, { id, deleted: true, notices_released: notices });
 }

@@ -12,7 +12,7 @@ import { verifySlackSignature } from "../notify/slack-signature.ts";
 import { oneLine } from "../outside-text.ts";
 import { truncate } from "../text-format.ts";
 import "../validation.ts";
-import { error, type HttpRequest, type HttpResponse } from "./http.ts";
+import { error, type HttpRequest, type HttpResponse } from "../http.ts";
 import { actOn, type Decide, type IncidentActionDeps, muteFor } from "./incident-actions.ts";
 
 /**
@@ -176,11 +176,11 @@ async function respond(
   deps: SlackActionDeps,
 ): Promise<void> {
   if (!url || !responseUrlAllowed(url, deps.allowLocalUrls)) {
-    deps.log?.("slack action: no usable response_url; the message is not updated");
+    deps.log?.warn("slack action: no usable response_url; the message is not updated");
     return;
   }
   const result = await responder.post(url, message);
   if (result.status !== "delivered") {
-    deps.log?.("slack action: updating the message failed", { reason: result.reason });
+    deps.log?.warn("slack action: updating the message failed", { reason: result.reason });
   }
 }

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
 import type { Clock } from "../clock.ts";
 import { forEachLimit } from "../concurrency.ts";
+import { error, type HttpRequest, type HttpResponse, json, readJson } from "../http.ts";
 import type { EmailSender } from "../notify/email-sender.ts";
 import {
   deliveredBySns,
@@ -25,7 +26,6 @@ import {
 } from "../notify/url-guard.ts";
 import { generateSecret } from "../standard-webhooks.ts";
 import { issuesOf } from "../validation.ts";
-import { error, type HttpRequest, type HttpResponse, json, readJson } from "./http.ts";
 
 export type SubscriptionApiDeps = {
   subscriptions: SubscriptionStore;

@@ -4,6 +4,7 @@ import type { Clock } from "../clock.ts";
 import { forEachLimit } from "../concurrency.ts";
 import { type IntegrationEvent, parseEvent } from "../events/event.ts";
 import type { QueueMessage } from "../events/queue.ts";
+import { type Fields, type Logger, silentLogger } from "../log.ts";
 import type { ReconnectLinks } from "../reconnect/links.ts";
 import {
   changesIncidents,
@@ -36,7 +37,7 @@ export type ProcessDeps = {
   /** Adds the reconnect link to the notices that offer one, when configured. */
   links?: ReconnectLinks;
   clock: Clock;
-  log?: (message: string, detail?: Record<string, unknown>) => void;
+  log?: Logger;
 };
 
 const CLAIM_CONCURRENCY = 32;
@@ -55,7 +56,8 @@ export async function processBatch(messages: QueueMessage[], deps: ProcessDeps):
   const now = deps.clock.now();
   const token = randomBytes(9).toString("base64url");
   const failed = new Set<string>();
-  const log = deps.log ?? (() => {});
+  const logger = deps.log ?? silentLogger;
+  const log = (message: string, fields?: Fields) => logger.error(message, fields);
 
   const items: Item[] = [];
   for (const message of messages) {

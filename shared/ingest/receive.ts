@@ -2,6 +2,7 @@ import { WEBHOOK_BODY_BYTES } from "../api/route.ts";
 import type { Clock } from "../clock.ts";
 import { eventJson, type IntegrationEvent, type ValidationIssue } from "../events/event.ts";
 import { type EventQueue, QueueUnavailable } from "../events/queue.ts";
+import { errorText, fallbackLog, type Logger } from "../log.ts";
 import { type AccountStatusLookup, withAccountStatus } from "../sources/stackone/account-status.ts";
 import {
   STACKONE_SIGNATURE_HEADER,
@@ -31,6 +32,7 @@ export type IngestDeps = {
   /** StackOne's linked accounts, when the poller's key is set: an `account.updated` without a status is looked up. */
   accountStatus?: AccountStatusLookup | undefined;
   clock: Clock;
+  log?: Logger;
 };
 
 export type AcceptedBody = { accepted: number; ids: string[] };
@@ -49,15 +51,15 @@ export async function receiveWebhook(
   try {
     const verified = verifiedEvents(request, deps);
     const events = deps.accountStatus
-      ? await withAccountStatus(verified, deps.accountStatus)
+      ? await withAccountStatus(verified, deps.accountStatus, deps.log)
       : verified;
-    await enqueue(events, deps.queue);
+    await enqueue(events, deps.queue, deps.log ?? fallbackLog);
     return { status: 202, body: { accepted: events.length, ids: events.map((e) => e.id) } };
   } catch (error) {
     if (error instanceof IngestRejection) {
       return { status: error.status, body: { error: error.message, details: error.details } };
     }
-    console.error("ingest failed unexpectedly:", error);
+    (deps.log ?? fallbackLog).error("ingest failed unexpectedly", { error: errorText(error) });
     return { status: 500, body: { error: "internal error", details: [] } };
   }
 }
@@ -120,11 +122,11 @@ function checkStandardWebhook(
   }
 }
 
-async function enqueue(events: IntegrationEvent[], queue: EventQueue): Promise<void> {
+async function enqueue(events: IntegrationEvent[], queue: EventQueue, log: Logger): Promise<void> {
   try {
     await queue.send(events.map((event, index) => ({ id: String(index), body: eventJson(event) })));
   } catch (error) {
-    console.error("the event queue did not take the events:", errorMessage(error));
+    log.error("the event queue did not take the events", { error: errorMessage(error) });
     const reason = error instanceof QueueUnavailable ? `${error.message}; ` : "";
     throw new IngestRejection(503, `${reason}queue unavailable, retry`);
   }

@@ -1,8 +1,9 @@
-import type { HttpRequest, HttpResponse } from "../api/http.ts";
 import type { Clock } from "../clock.ts";
+import type { HttpRequest, HttpResponse } from "../http.ts";
 import { changeIncident } from "../incidents/change.ts";
 import type { IncidentRecord } from "../incidents/record.ts";
 import type { IncidentStore } from "../incidents/store.ts";
+import type { Logger } from "../log.ts";
 import { sleep } from "../retry.ts";
 import {
   type ConnectSession,
@@ -38,7 +39,7 @@ export type ReconnectDeps = {
   accounts?: LinkedAccounts;
   limiter: RateLimiter;
   clock: Clock;
-  log?: (message: string, detail?: Record<string, unknown>) => void;
+  log?: Logger;
   /** Waits while another click makes the session (tests make it instant). */
   sleep?: (ms: number) => Promise<void>;
 };
@@ -76,7 +77,7 @@ export async function reconnectRoute(
     return await click(request.params.token ?? "", deps, deps.links, deps.sessions, now);
   } catch (error) {
     if (error instanceof NoRedirect) return reconnectPage(error.kind, error.context);
-    deps.log?.("reconnect: the click failed", { error: errorName(error) });
+    deps.log?.warn("reconnect: the click failed", { error: errorName(error) });
     return reconnectPage("unavailable");
   }
 }
@@ -90,11 +91,11 @@ async function click(
 ): Promise<HttpResponse> {
   const check = links.check(token, now);
   if (check.status === "invalid") {
-    deps.log?.("reconnect: refused a link that is not ours or was altered");
+    deps.log?.warn("reconnect: refused a link that is not ours or was altered");
     return reconnectPage("invalid");
   }
   const { incident: id, generation } = check.claims;
-  deps.log?.(`reconnect: link ${check.status === "valid" ? "checked" : "expired"}`, {
+  deps.log?.warn(`reconnect: link ${check.status === "valid" ? "checked" : "expired"}`, {
     incident: id,
     occurrence: generation,
     expires: new Date(check.claims.expires * 1000).toISOString(),
@@ -133,7 +134,7 @@ async function click(
   });
   const chosen = action as { reuse: string } | { wait: true } | { make: IncidentRecord };
   if ("reuse" in chosen) {
-    deps.log?.("reconnect: sent to the session made within the minute", { incident: id });
+    deps.log?.warn("reconnect: sent to the session made within the minute", { incident: id });
     return redirect(chosen.reuse);
   }
   if ("wait" in chosen) return waitForSession(deps, id);
@@ -173,10 +174,10 @@ async function makeSession(
     await release(deps.store, record.id, claimedAt);
     if (error instanceof NoRedirect) throw error;
     if (error instanceof ConnectSessionRefused && error.status === 404) {
-      deps.log?.("reconnect: StackOne no longer knows the account", { incident: record.id });
+      deps.log?.warn("reconnect: StackOne no longer knows the account", { incident: record.id });
       return reconnectPage("deleted", context);
     }
-    deps.log?.("reconnect: StackOne made no connect session", {
+    deps.log?.warn("reconnect: StackOne made no connect session", {
       incident: record.id,
       error: errorName(error),
       ...(error instanceof ConnectSessionRefused ? { status: error.status } : {}),
@@ -188,7 +189,7 @@ async function makeSession(
     reconnect_session: { at: claimedAt, id: session.id, url: session.auth_link_url },
     reconnect: { ...current.reconnect, session_id: session.id, session_at: claimedAt },
   }));
-  deps.log?.("reconnect: made a connect session", { incident: record.id, session: session.id });
+  deps.log?.warn("reconnect: made a connect session", { incident: record.id, session: session.id });
   return redirect(session.auth_link_url);
 }
 

@@ -34,6 +34,7 @@ import type { Notice } from "../../shared/incidents/notice.ts";
 import { processBatch } from "../../shared/incidents/process.ts";
 import type { IncidentStore } from "../../shared/incidents/store.ts";
 import { sweep } from "../../shared/incidents/sweep.ts";
+import { silentLogger } from "../../shared/log.ts";
 import type { DigestLedger } from "../../shared/notify/digest.ts";
 import { emailsFor } from "../../shared/notify/email.ts";
 import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
@@ -312,7 +313,7 @@ export async function sqliteEngine(): Promise<Engine> {
       const processor = new SqliteBatchProcessor(engine, {
         classifier,
         mutes: engine.mutes,
-        log: () => {},
+        log: silentLogger,
         batchSize: 100_000,
         now: () => clock ?? options.now?.() ?? new Date(),
       });

@@ -8,6 +8,7 @@ import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { IntegrationEvent } from "../../shared/events/event.ts";
 import type { EventQueue, QueueMessage } from "../../shared/events/queue.ts";
+import { consoleSink, createLogger } from "../../shared/log.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { applyCustomRules } from "../../shared/quirks/custom.ts";
 import type { CursorStore } from "../../shared/sources/cursor-store.ts";
@@ -206,7 +207,7 @@ describe("the local poller's console line", () => {
       rules: BUILTIN_RULES,
       queue,
       cursors,
-      log: (line) => lines.push(line),
+      log: createLogger(consoleSink((line) => lines.push(line))),
     });
     // The task polls at the real time.
     clock = new Date();
