@@ -1,5 +1,3 @@
-import type { MessageAttributeValue } from "@aws-sdk/client-sns";
-import { snsEntries } from "../shared/adapters/aws/sns-bus.ts";
 import { SmtpEmailSender } from "../shared/adapters/smtp/smtp-sender.ts";
 import { NO_BODY, type RouteSpec } from "../shared/api/route.ts";
 import { authorize, type HttpRequest, type HttpResponse, json } from "../shared/http.ts";
@@ -15,7 +13,7 @@ import {
   type EmailOutbox,
   type OutboxEmail,
 } from "../shared/notify/email-subscriptions.ts";
-import { snsFilterPolicy } from "../shared/notify/filter.ts";
+import { matchesFilter } from "../shared/notify/filter.ts";
 import type { SubscriptionStore } from "../shared/notify/subscription-store.ts";
 import { redactReconnectLinks } from "../shared/reconnect/links.ts";
 import { stageSubscriber } from "./destinations.ts";
@@ -24,7 +22,8 @@ import { stageSubscriber } from "./destinations.ts";
  * Email on one machine. With SMTP_URL, each email is sent through that server (one message per
  * subscription, email-notifier.ts through the retry stage) and kept. Without it, the local stack's stand-in for SNS
  * email: each notice an email subscription would receive is printed and kept, with the very
- * subject and body SNS would send, selected by the same filter policy SNS would apply. Either
+ * subject and body SNS would send, to the subscriptions whose filter takes it (`matchesFilter`,
+ * the domain's own rule, which the SNS filter policy encodes for AWS). Either
  * way subscriptions are confirmed at once, and what was sent or printed is kept (in memory here,
  * in the database with the SQLite engine) for `GET /outbox`.
  */
@@ -46,25 +45,6 @@ export class MemoryEmailOutbox extends ConfirmedAtOnce implements EmailOutbox {
   }
 }
 
-/**
- * SNS filter-policy matching for the policies `snsFilterPolicy` makes (exact string values):
- * every key must match; a `String.Array` attribute matches when any of its values does.
- */
-export function matchesFilterPolicy(
-  policy: Record<string, unknown>,
-  attributes: Record<string, MessageAttributeValue>,
-): boolean {
-  return Object.entries(policy).every(([name, allowed]) => {
-    const attribute = attributes[name];
-    if (!attribute?.StringValue || !Array.isArray(allowed)) return false;
-    const values: unknown[] =
-      attribute.DataType === "String.Array"
-        ? JSON.parse(attribute.StringValue)
-        : [attribute.StringValue];
-    return values.some((value) => allowed.includes(value));
-  });
-}
-
 /** An email as the console shows it: a reconnect link is a credential, so it is left out. */
 export function formatEmail(email: OutboxEmail): string {
   const body = redactReconnectLinks(email.body)
@@ -75,9 +55,9 @@ export function formatEmail(email: OutboxEmail): string {
 }
 
 /**
- * The alerts-topic subscriber that plays SNS email delivery: every message SNS would publish for
- * the notice (one per audience), to the subscriptions whose filter policy takes it; each email
- * is kept and printed.
+ * The alerts-topic subscriber that plays SNS email delivery: the notice's email for each of its
+ * audiences, to the subscriptions of that audience whose filter takes it; each email is kept
+ * and printed.
  */
 export function emailSubscriber(
   subscriptions: SubscriptionStore,
@@ -89,17 +69,18 @@ export function emailSubscriber(
     name: "email",
     async deliver(notice: Notice) {
       const emailSubscriptions = await subscriptions.list("email");
-      for (const entry of snsEntries(notice, 0, emailsFor)) {
-        const email: string = JSON.parse(entry.Message ?? "{}").email;
-        const attributes = entry.MessageAttributes ?? {};
+      for (const { audience, email } of emailsFor(notice)) {
         for (const subscription of emailSubscriptions) {
-          if (!matchesFilterPolicy(snsFilterPolicy(subscription.filter), attributes)) continue;
+          const { filter } = subscription;
+          // A subscription hears one audience's wording, of the notices its filter takes.
+          if ((filter.audience ?? "internal") !== audience || !matchesFilter(filter, notice))
+            continue;
           const sent: OutboxEmail = {
             to: subscription.target,
             subscription_id: subscription.id,
             notice_id: notice.id,
-            subject: entry.Subject ?? "",
-            body: email,
+            subject: email.subject,
+            body: email.body,
             sent_at: now().toISOString(),
           };
           await outbox.add(sent);
