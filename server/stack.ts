@@ -6,6 +6,7 @@ import { error, json } from "../shared/api/http.ts";
 import { NO_BODY, route, routeKeys, specOf } from "../shared/api/route.ts";
 import type { EngineName } from "../shared/config.ts";
 import { createIngest } from "../shared/ingest/webhook-route.ts";
+import { consoleSink, createLogger } from "../shared/log.ts";
 import { count, MetricTotals, recordMetricsTo, rejectionReason } from "../shared/metrics.ts";
 import { PAGERDUTY_EVENTS_URL } from "../shared/notify/pagerduty.ts";
 import type { QuirkRule } from "../shared/quirks/rule.ts";
@@ -214,6 +215,7 @@ export async function startStack(options: StackOptions) {
           ? [new URL(options.publicUrl).hostname]
           : []),
       ]),
+      log: createLogger(consoleSink(log)),
       onRefused: (refused, params, answer) => {
         if (refused.path !== "/webhooks/{source}") return;
         rejected += 1;
