@@ -1,3 +1,4 @@
+import { systemClock } from "../shared/clock.ts";
 import "../shared/adapters/aws/sst-links.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,7 +15,6 @@ import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscript
 import { incidentPorts } from "../shared/adapters/aws/incident-ports.ts";
 import { SnsEmailSubscriptions } from "../shared/adapters/aws/sns-subscriptions.ts";
 import { type ApiDeps, createAdminApi, isAdminRoute } from "../shared/api/admin-api.ts";
-import { error } from "../shared/api/http.ts";
 import type { PageSource } from "../shared/api/page.ts";
 import { refuseUnsafeRequest } from "../shared/api/request-guards.ts";
 import { specOf } from "../shared/api/route.ts";
@@ -32,6 +32,7 @@ import {
   stackoneApiUrl,
   tableName,
 } from "../shared/config.ts";
+import { error } from "../shared/http.ts";
 import { emailsFor } from "../shared/notify/email.ts";
 import type { EmailSender } from "../shared/notify/email-sender.ts";
 import { ConfirmedAtOnce } from "../shared/notify/email-subscriptions.ts";
@@ -97,6 +98,7 @@ export const handler = (async (event: APIGatewayProxyEventV2) => {
     deployed = createHandler({
       ...incidentPorts(dynamo, sns, emailsFor),
       digests: new DynamoDigestLedger(dynamo, tableName()),
+      clock: systemClock,
       subscriptions: {
         subscriptions: new DynamoSubscriptionStore(dynamo, tableName()),
         email: from ? new ConfirmedAtOnce(snsEmail) : snsEmail,

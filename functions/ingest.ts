@@ -1,3 +1,4 @@
+import { systemClock } from "../shared/clock.ts";
 import "../shared/adapters/aws/sst-links.ts";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type {
@@ -47,6 +48,7 @@ export const handler = (async (event: APIGatewayProxyEventV2) => {
       const apiKey = stackoneApiKey();
       configured = createHandler({
         queue: new SqsEventQueue(new SQSClient({}), queueUrl()),
+        clock: systemClock,
         stackoneSecrets: stackoneWebhookSecrets(),
         genericSecret: genericWebhookSecret(),
         accountStatus: apiKey

@@ -1,3 +1,4 @@
+import { systemClock } from "../shared/clock.ts";
 import "../shared/adapters/aws/sst-links.ts";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { ScheduledHandler } from "aws-lambda";
@@ -35,6 +36,7 @@ export const handler: ScheduledHandler = async () => {
     cursors: new DynamoCursorStore(createDynamoClient(), tableName()),
     queue: new SqsEventQueue(new SQSClient({}), queueUrl()),
     runMs: RUN_MS,
+    clock: systemClock,
     log: lambdaLog,
   });
   lambdaLog.info("poll", { ...(await poll()) });

@@ -1,3 +1,4 @@
+import { systemClock } from "../shared/clock.ts";
 import "../shared/adapters/aws/sst-links.ts";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSBatchResponse, SQSEvent, SQSHandler } from "aws-lambda";
@@ -27,6 +28,7 @@ function deploy() {
   return createHandler({
     ...incidentPorts(createDynamoClient(), new SNSClient({}), emailsFor),
     classifier: createClassifier(loadRules(rulesPath())),
+    clock: systemClock,
     links: configuredLinks(stackoneApiKeyIsSet()),
     log: lambdaLog,
   });

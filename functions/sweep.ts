@@ -1,3 +1,4 @@
+import { systemClock } from "../shared/clock.ts";
 import "../shared/adapters/aws/sst-links.ts";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { ScheduledHandler } from "aws-lambda";
@@ -24,5 +25,6 @@ function deploy() {
   return createHandler({
     ...incidentPorts(createDynamoClient(), new SNSClient({}), emailsFor),
     links: configuredLinks(stackoneApiKeyIsSet()),
+    clock: systemClock,
   });
 }

@@ -1,6 +1,7 @@
 import { type ApiDeps, createAdminApi, isAdminRoute } from "../shared/api/admin-api.ts";
-import type { HttpRequest, HttpResponse } from "../shared/api/http.ts";
+import type { Clock } from "../shared/clock.ts";
 import { digestAfterPerMinute } from "../shared/config.ts";
+import type { HttpRequest, HttpResponse } from "../shared/http.ts";
 import type { AlertBus, Subscriber } from "../shared/incidents/bus.ts";
 import type { MuteStore } from "../shared/incidents/mute.ts";
 import type { IncidentStore } from "../shared/incidents/store.ts";
@@ -36,7 +37,7 @@ export type LocalPorts = {
   digests: DigestLedger;
 };
 
-type Context = { settings: EngineSettings; log: Logger; now?: () => Date };
+type Context = { settings: EngineSettings; log: Logger; now?: () => Date; clock: Clock };
 
 /** The console, Slack, webhook, PagerDuty and email subscribers, and the digests' flush. */
 export function localNotifiers(ports: LocalPorts, { settings, log, now }: Context) {
@@ -77,7 +78,7 @@ export function localReconnect(settings: EngineSettings) {
 export function localAdminApi(
   ports: LocalPorts & { bus: AlertBus },
   extras: Pick<ApiDeps, "links" | "stackone"> & { email: LocalEmail | undefined },
-  { settings, log, now }: Context,
+  { settings, log, clock }: Context,
 ): (request: HttpRequest) => Promise<HttpResponse> {
   const api = createAdminApi({
     digests: ports.digests,
@@ -90,7 +91,7 @@ export function localAdminApi(
     stackone: extras.stackone,
     slackSigningSecret: settings.slackSigningSecret,
     pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
-    now,
+    clock,
     log: log.child({ scope: "api" }),
     adminToken: settings.adminToken,
     subscriptions: {
@@ -98,7 +99,6 @@ export function localAdminApi(
       email: ports.emails,
       emailSending: extras.email,
       allowLocalUrls: settings.allowLocalUrls,
-      now,
     },
   });
   const outbox = outboxHandler(ports.emails, settings.adminToken);

@@ -7,9 +7,9 @@ import {
   STATUS_CODES,
 } from "node:http";
 import type { Socket } from "node:net";
-import { checkBearer, error, type HttpRequest, type HttpResponse } from "../shared/api/http.ts";
 import { refuseUnsafeRequest } from "../shared/api/request-guards.ts";
 import type { RouteSpec } from "../shared/api/route.ts";
+import { checkBearer, error, type HttpRequest, type HttpResponse } from "../shared/http.ts";
 import { errorText, fallbackLog, type Logger } from "../shared/log.ts";
 
 /** What answers one route: a request in, its answer out, whatever the transport. */

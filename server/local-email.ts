@@ -1,8 +1,8 @@
 import type { MessageAttributeValue } from "@aws-sdk/client-sns";
 import { snsEntries } from "../shared/adapters/aws/sns-bus.ts";
 import { SmtpEmailSender } from "../shared/adapters/smtp/smtp-sender.ts";
-import { authorize, type HttpRequest, type HttpResponse, json } from "../shared/api/http.ts";
 import { NO_BODY, type RouteSpec } from "../shared/api/route.ts";
+import { authorize, type HttpRequest, type HttpResponse, json } from "../shared/http.ts";
 import type { Subscriber } from "../shared/incidents/bus.ts";
 import type { Notice } from "../shared/incidents/notice.ts";
 import type { Logger } from "../shared/log.ts";

@@ -1,3 +1,4 @@
+import type { Clock } from "../shared/clock.ts";
 import type { EventQueue } from "../shared/events/queue.ts";
 import type { AlertBus } from "../shared/incidents/bus.ts";
 import type { MuteStore } from "../shared/incidents/mute.ts";
@@ -18,7 +19,7 @@ export type TaskDeps = {
   cursors: CursorStore;
   mutes: MuteStore;
   links?: ReconnectLinks;
-  now: () => Date;
+  clock: Clock;
   log: Logger;
 };
 
@@ -41,7 +42,7 @@ export function periodicTasks(deps: TaskDeps, settings: TaskSettings): PeriodicT
           mutes: deps.mutes,
           bus: deps.bus,
           links: deps.links,
-          now: deps.now,
+          clock: deps.clock,
         }),
     },
   ];

@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
-import type { HttpResponse } from "../shared/api/http.ts";
+import type { HttpResponse } from "../shared/http.ts";
 import { COUNTERS, type CounterValue, type MetricTotals } from "../shared/metrics.ts";
 import type { LocalEngine } from "./engine.ts";
 

@@ -1,3 +1,4 @@
+import { systemClock } from "../shared/clock.ts";
 import type { EventQueue } from "../shared/events/queue.ts";
 import { errorText, type Logger } from "../shared/log.ts";
 import { gauge } from "../shared/metrics.ts";
@@ -42,6 +43,7 @@ export function requestLogPollTask(
     cursors: options.cursors,
     queue: options.queue,
     runMs: Math.min(MAX_RUN_MS, options.intervalMs),
+    clock: systemClock,
     log,
   });
   return {

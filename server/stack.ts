@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { error, json } from "../shared/api/http.ts";
 import { NO_BODY, route, routeKeys, specOf } from "../shared/api/route.ts";
+import { systemClock } from "../shared/clock.ts";
 import type { EngineName } from "../shared/config.ts";
+import { error, json } from "../shared/http.ts";
 import { createIngest } from "../shared/ingest/webhook-route.ts";
 import { consoleSink, createLogger } from "../shared/log.ts";
 import { count, MetricTotals, recordMetricsTo, rejectionReason } from "../shared/metrics.ts";
@@ -147,7 +148,7 @@ export async function startStack(options: StackOptions) {
       stackoneSecrets: options.stackoneSecrets,
       genericSecret: options.genericSecret,
       // An event's time is judged on the stack's clock, the one the processor counts with.
-      ...(options.clock ? { now: options.clock.now } : {}),
+      clock: options.clock ?? systemClock,
       // The poller's key also reads an account's status when a webhook does not say it.
       accountStatus:
         poller && accountStatusLookup({ apiKey: poller.apiKey, baseUrl: poller.apiUrl }),

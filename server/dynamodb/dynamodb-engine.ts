@@ -9,6 +9,7 @@ import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
 import { processSqsBatch } from "../../shared/adapters/aws/sqs-batch.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
+import { type Clock, systemClock } from "../../shared/clock.ts";
 import { consoleSink, createLogger } from "../../shared/log.ts";
 import { DIGEST_FLUSH_MS } from "../destinations.ts";
 import { type EngineSettings, type LocalEngine, STALL_MS } from "../engine.ts";
@@ -56,7 +57,8 @@ export async function startDynamoEngine(
   const digests = new DynamoDigestLedger(client, table);
   const mutes = new DynamoMuteStore(client, table);
   const ports = { store, mutes, subscriptions, emails, digests };
-  const context = { settings, log, now: settings.now };
+  const clock: Clock = settings.now ? { now: settings.now } : systemClock;
+  const context = { settings, log, now: settings.now, clock };
   const { links, stackone } = localReconnect(settings);
   const { subscribers, flushDigests, email } = localNotifiers(ports, context);
   const bus = new MemoryBus(subscribers);
@@ -65,7 +67,7 @@ export async function startDynamoEngine(
     store,
     mutes,
     bus,
-    now: settings.now,
+    clock,
     links,
     classifier: createClassifier(settings.rules),
     log: log.child({ scope: "processor" }),
@@ -91,7 +93,7 @@ export async function startDynamoEngine(
           cursors,
           mutes,
           links,
-          now: settings.now ?? (() => new Date()),
+          clock,
           log,
         },
         {

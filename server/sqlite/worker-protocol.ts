@@ -1,5 +1,5 @@
-import type { HttpRequest, HttpResponse } from "../../shared/api/http.ts";
 import type { QueueMessage } from "../../shared/events/queue.ts";
+import type { HttpRequest, HttpResponse } from "../../shared/http.ts";
 import type { EngineMetrics, EngineStats, Health } from "../engine.ts";
 
 /** The worker's part of the stats; the HTTP thread adds the queue's (pending, rows appended). */

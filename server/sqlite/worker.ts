@@ -3,6 +3,7 @@ import { DATABASE_FILE, QUEUE_FILE } from "../../shared/adapters/sqlite/database
 import { openSqliteStores } from "../../shared/adapters/sqlite/stores.ts";
 import { probeWrite } from "../../shared/adapters/sqlite/write-probe.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
+import type { Clock } from "../../shared/clock.ts";
 import { type EventQueue, QueueUnavailable } from "../../shared/events/queue.ts";
 import { consoleSink, createLogger } from "../../shared/log.ts";
 import { MetricTotals, recordMetricsTo } from "../../shared/metrics.ts";
@@ -51,7 +52,8 @@ try {
   throw error;
 }
 
-const context = { settings, log, now };
+const clock: Clock = { now };
+const context = { settings, log, now, clock };
 const { links, stackone } = localReconnect(settings);
 const ports = {
   store: engine.incidents,
@@ -113,7 +115,7 @@ const tasks = runPeriodically(
         cursors: engine.cursors,
         mutes: engine.mutes,
         links,
-        now,
+        clock,
         log,
       },
       {

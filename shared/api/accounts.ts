@@ -1,5 +1,5 @@
-import type { HttpRequest, HttpResponse } from "./http.ts";
-import { error, json } from "./http.ts";
+import type { HttpRequest, HttpResponse } from "../http.ts";
+import { error, json } from "../http.ts";
 import { type IncidentReadDeps, incidentView } from "./incidents.ts";
 
 /** Resolved incidents this recent are shown with an account's open ones. */
@@ -20,7 +20,7 @@ export async function getAccount(
       { path: "account_id", message: "1 to 256 characters, no spaces or slashes" },
     ]);
   }
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   const since = now.getTime() - RECENT_DAYS * 24 * 3600e3;
   const [records, mutes] = await Promise.all([
     deps.store.listIncidents({ account_id: accountId, limit: 1000 }),

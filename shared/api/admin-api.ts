@@ -1,3 +1,11 @@
+import type { Clock } from "../clock.ts";
+import {
+  authorize,
+  error,
+  type HttpHandler,
+  type HttpRequest,
+  type HttpResponse,
+} from "../http.ts";
 import type { AlertBus } from "../incidents/bus.ts";
 import type { MuteStore } from "../incidents/mute.ts";
 import type { IncidentStore } from "../incidents/store.ts";
@@ -11,7 +19,6 @@ import {
 import type { ReconnectLinks } from "../reconnect/links.ts";
 import { RateLimiter } from "../reconnect/rate-limit.ts";
 import { getAccount } from "./accounts.ts";
-import { authorize, error, type HttpHandler, type HttpRequest, type HttpResponse } from "./http.ts";
 import { acknowledgeRoute, muteRoute, resolveRoute, unmuteRoute } from "./incident-actions.ts";
 import { getIncident, listIncidents } from "./incidents.ts";
 import { createMute, deleteMute, listMutes } from "./mutes.ts";
@@ -40,7 +47,8 @@ export type ApiDeps = {
   mutes: MuteStore;
   /** Actions that decide a notice (resolve, a mute ending) publish it here. */
   bus: AlertBus;
-  subscriptions: SubscriptionApiDeps;
+  /** The subscription routes' own ports; they share the API's clock. */
+  subscriptions: Omit<SubscriptionApiDeps, "clock">;
   /** Required by every route but `GET /` when set; the deployed stack always sets it. */
   adminToken: string | undefined;
   reauthUrlTemplate?: string;
@@ -55,13 +63,13 @@ export type ApiDeps = {
   /** Slack's signing secret: `POST /slack/actions` is answered only with it. */
   slackSigningSecret?: string;
   page: PageSource;
-  now?: () => Date;
+  clock: Clock;
   log?: Logger;
 };
 
 const subscriptionDeps = (deps: ApiDeps): SubscriptionApiDeps => ({
-  now: deps.now,
   ...deps.subscriptions,
+  clock: deps.clock,
 });
 
 /** One handler per `admin` row of ROUTES: a row without one, or one without a row, fails to compile. */
@@ -102,7 +110,7 @@ const HANDLERS: { [K in RouteKeyOf<"admin">]: HttpHandler<ApiDeps> } = {
       sessions: deps.stackone?.sessions,
       accounts: deps.stackone?.accounts,
       limiter: deps.reconnectLimiter ?? new RateLimiter(),
-      now: deps.now,
+      clock: deps.clock,
       log: deps.log,
     }),
 };

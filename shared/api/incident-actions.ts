@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
+import type { Clock } from "../clock.ts";
+import { error, type HttpRequest, type HttpResponse, json, readJson } from "../http.ts";
 import type { AlertBus } from "../incidents/bus.ts";
 import { changeIncident } from "../incidents/change.ts";
 import type { MuteStore } from "../incidents/mute.ts";
@@ -16,7 +18,6 @@ import type { IncidentStore } from "../incidents/store.ts";
 import type { Logger } from "../log.ts";
 import type { ReconnectLinks } from "../reconnect/links.ts";
 import { issuesOf } from "../validation.ts";
-import { error, type HttpRequest, type HttpResponse, json, readJson } from "./http.ts";
 import { INCIDENT_ID, incidentView } from "./incidents.ts";
 
 export type IncidentActionDeps = {
@@ -26,7 +27,7 @@ export type IncidentActionDeps = {
   reauthUrlTemplate?: string;
   /** Adds the reconnect link to the notices an action decides, when configured. */
   links?: ReconnectLinks;
-  now?: () => Date;
+  clock: Clock;
   log?: Logger;
 };
 
@@ -73,7 +74,7 @@ export async function actOn(
   decide: Decide,
 ): Promise<HttpResponse> {
   if (!INCIDENT_ID.test(id)) return error(404, "no such incident", [{ path: "id", message: id }]);
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   const token = randomBytes(9).toString("base64url");
   const silences = { mutes: await deps.mutes.active(now) };
   let result: Awaited<ReturnType<typeof changeIncident>>;

@@ -1,4 +1,6 @@
 import * as z from "zod/mini";
+import type { Clock } from "../clock.ts";
+import { error, type HttpRequest, type HttpResponse, json } from "../http.ts";
 import { INCIDENT_STATUSES } from "../incidents/incident.ts";
 import { type Mute, type MuteStore, mutedUntil } from "../incidents/mute.ts";
 import type { IncidentRecord } from "../incidents/record.ts";
@@ -9,7 +11,6 @@ import { reauthUrl } from "../notify/reauth.ts";
 import { CATEGORIES } from "../quirks/rule.ts";
 import { offersReconnect, type ReconnectLinks } from "../reconnect/links.ts";
 import { issuesOf } from "../validation.ts";
-import { error, type HttpRequest, type HttpResponse, json } from "./http.ts";
 
 export type IncidentReadDeps = {
   store: IncidentStore;
@@ -21,7 +22,7 @@ export type IncidentReadDeps = {
   links?: ReconnectLinks;
   /** Set: the caller presented it. The reconnect link itself is shown only then. */
   adminToken?: string;
-  now?: () => Date;
+  clock: Clock;
 };
 
 /** What a view needs besides the record. */
@@ -111,7 +112,7 @@ export async function listIncidents(
   const after = cursor === undefined ? undefined : readCursor(cursor);
   if (after === null)
     return error(422, "invalid query", [{ path: "cursor", message: "not a cursor this API gave" }]);
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   const [records, mutes] = await Promise.all([
     deps.store.listIncidents({ ...filter, after }),
     deps.mutes.active(now),
@@ -197,7 +198,7 @@ export async function getIncident(
   const id = request.params.id ?? "";
   const record = INCIDENT_ID.test(id) ? await deps.store.getIncident(id) : undefined;
   if (!record) return error(404, "no such incident", [{ path: "id", message: id }]);
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   const mutes = await deps.mutes.active(now);
   const view = incidentView(record, {
     mutes,

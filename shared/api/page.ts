@@ -1,4 +1,4 @@
-import { type HttpResponse, json } from "./http.ts";
+import { type HttpResponse, json } from "../http.ts";
 
 /** The dashboard's HTML, or undefined when this deployment has none. Read on first use. */
 export type PageSource = () => string | undefined;

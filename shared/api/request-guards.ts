@@ -1,4 +1,4 @@
-import { error, type HttpResponse } from "./http.ts";
+import { error, type HttpResponse } from "../http.ts";
 import type { RouteSpec } from "./route.ts";
 
 /**

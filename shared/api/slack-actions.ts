@@ -12,7 +12,7 @@ import { verifySlackSignature } from "../notify/slack-signature.ts";
 import { oneLine } from "../outside-text.ts";
 import { truncate } from "../text-format.ts";
 import "../validation.ts";
-import { error, type HttpRequest, type HttpResponse } from "./http.ts";
+import { error, type HttpRequest, type HttpResponse } from "../http.ts";
 import { actOn, type Decide, type IncidentActionDeps, muteFor } from "./incident-actions.ts";
 
 /**
@@ -27,8 +27,6 @@ export type SlackActionDeps = IncidentActionDeps & {
   signingSecret: string | undefined;
   /** Only the local stack may answer to an http://127.0.0.1 response_url. */
   allowLocalUrls: boolean;
-  /** Epoch milliseconds, for the signature's 5-minute window. */
-  clock?: () => number;
 };
 
 /** Slack waits 3 s for our 200; the update gets what is left of it, once. */
@@ -89,7 +87,7 @@ export async function slackActionRoute(
     headers["x-slack-request-timestamp"],
     headers["x-slack-signature"],
     raw,
-    deps.clock?.() ?? Date.now(),
+    deps.clock.now().getTime(),
   );
   if (refused)
     return error(401, "bad Slack signature", [{ path: refused.path, message: refused.message }]);

@@ -1,3 +1,4 @@
+import { error, type HttpRequest, type HttpResponse, json } from "../http.ts";
 import { sendCustomerWebhook } from "../notify/customer-webhook.ts";
 import { emailFor } from "../notify/email-message.ts";
 import { deliveredBySns } from "../notify/email-subscriptions.ts";
@@ -5,7 +6,6 @@ import { PAGERDUTY_EVENTS_URL, pagerDutyEvent, sendPagerDuty } from "../notify/p
 import { renderSlack } from "../notify/slack.ts";
 import { SlackPoster } from "../notify/slack-delivery.ts";
 import { testNotice } from "../notify/test-notice.ts";
-import { error, type HttpRequest, type HttpResponse, json } from "./http.ts";
 import { SUBSCRIPTION_ID, type SubscriptionApiDeps, testable } from "./subscriptions.ts";
 
 export type SubscriptionTestDeps = SubscriptionApiDeps & {
@@ -31,7 +31,7 @@ export async function testSubscription(
   const id = request.params.id ?? "";
   const subscription = SUBSCRIPTION_ID.test(id) ? await deps.subscriptions.get(id) : undefined;
   if (!subscription) return error(404, "no such subscription", [{ path: "id", message: id }]);
-  const notice = testNotice(subscription.id, deps.now?.() ?? new Date());
+  const notice = testNotice(subscription.id, deps.clock.now());
   const answer = (delivered: boolean, outcome: string, detail: string) =>
     json(200, { id, kind: subscription.kind, delivered, outcome, detail });
 

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
+import type { Clock } from "../clock.ts";
 import { forEachLimit } from "../concurrency.ts";
+import { error, type HttpRequest, type HttpResponse, json, readJson } from "../http.ts";
 import type { EmailSender } from "../notify/email-sender.ts";
 import {
   deliveredBySns,
@@ -24,7 +26,6 @@ import {
 } from "../notify/url-guard.ts";
 import { generateSecret } from "../standard-webhooks.ts";
 import { issuesOf } from "../validation.ts";
-import { error, type HttpRequest, type HttpResponse, json, readJson } from "./http.ts";
 
 export type SubscriptionApiDeps = {
   subscriptions: SubscriptionStore;
@@ -36,7 +37,7 @@ export type SubscriptionApiDeps = {
   allowLocalUrls: boolean;
   /** Resolves destination hosts; the system resolver when absent. */
   lookup?: HostLookup;
-  now?: () => Date;
+  clock: Clock;
 };
 
 /** A sender and EMAIL_FROM. */
@@ -122,7 +123,7 @@ export async function createSubscription(
     kind,
     target,
     filter,
-    created_at: (deps.now?.() ?? new Date()).toISOString(),
+    created_at: deps.clock.now().toISOString(),
   };
 
   if (kind === "email") {

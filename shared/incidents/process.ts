@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Classifier } from "../classify/classifier.ts";
+import type { Clock } from "../clock.ts";
 import { forEachLimit } from "../concurrency.ts";
 import { type IntegrationEvent, parseEvent } from "../events/event.ts";
 import type { QueueMessage } from "../events/queue.ts";
@@ -35,7 +36,7 @@ export type ProcessDeps = {
   classifier: Classifier;
   /** Adds the reconnect link to the notices that offer one, when configured. */
   links?: ReconnectLinks;
-  now?: () => Date;
+  clock: Clock;
   log?: Logger;
 };
 
@@ -52,7 +53,7 @@ type Item = { message: QueueMessage; event: IntegrationEvent };
  * did (see `claimEvent`'s message id).
  */
 export async function processBatch(messages: QueueMessage[], deps: ProcessDeps): Promise<string[]> {
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   const token = randomBytes(9).toString("base64url");
   const failed = new Set<string>();
   const logger = deps.log ?? silentLogger;

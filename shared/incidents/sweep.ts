@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Clock } from "../clock.ts";
 import type { ReconnectLinks } from "../reconnect/links.ts";
 import type { AlertBus } from "./bus.ts";
 import { changeIncident } from "./change.ts";
@@ -16,7 +17,7 @@ export type SweepDeps = {
   mutes: MuteStore;
   bus: AlertBus;
   links?: ReconnectLinks;
-  now?: () => Date;
+  clock: Clock;
 };
 
 /** How many due incidents one run looks at; the rest wait for the next run. */
@@ -30,7 +31,7 @@ const PAGE = 500;
 export async function sweep(
   deps: SweepDeps,
 ): Promise<{ resolved: number; released: number; published: number }> {
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   const nowEpoch = Math.floor(now.getTime() / 1000);
   const token = randomBytes(9).toString("base64url");
   const due = await deps.store.dueIncidents(nowEpoch, PAGE);

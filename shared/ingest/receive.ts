@@ -1,4 +1,5 @@
 import { WEBHOOK_BODY_BYTES } from "../api/route.ts";
+import type { Clock } from "../clock.ts";
 import { eventJson, type IntegrationEvent, type ValidationIssue } from "../events/event.ts";
 import { type EventQueue, QueueUnavailable } from "../events/queue.ts";
 import { errorText, fallbackLog, type Logger } from "../log.ts";
@@ -30,7 +31,7 @@ export type IngestDeps = {
   genericSecret?: string | undefined;
   /** StackOne's linked accounts, when the poller's key is set: an `account.updated` without a status is looked up. */
   accountStatus?: AccountStatusLookup | undefined;
-  now?: () => Date;
+  clock: Clock;
   log?: Logger;
 };
 
@@ -75,7 +76,7 @@ function verifiedEvents(request: WebhookRequest, deps: IngestDeps): IntegrationE
     ]);
   }
   const headers = lowercaseKeys(request.headers);
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   if (source === "stackone") checkStackoneSignature(headers, body, deps.stackoneSecrets);
   else checkStandardWebhook(headers, body, deps.genericSecret, now);
   return readEvents(source, body, now);

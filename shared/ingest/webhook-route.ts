@@ -1,4 +1,4 @@
-import type { HttpRequest, HttpResponse } from "../api/http.ts";
+import type { HttpRequest, HttpResponse } from "../http.ts";
 import { count, rejectionReason } from "../metrics.ts";
 import { type IngestDeps, type IngestResult, receiveWebhook } from "./receive.ts";
 

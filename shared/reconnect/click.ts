@@ -1,4 +1,5 @@
-import type { HttpRequest, HttpResponse } from "../api/http.ts";
+import type { Clock } from "../clock.ts";
+import type { HttpRequest, HttpResponse } from "../http.ts";
 import { changeIncident } from "../incidents/change.ts";
 import type { IncidentRecord } from "../incidents/record.ts";
 import type { IncidentStore } from "../incidents/store.ts";
@@ -37,7 +38,7 @@ export type ReconnectDeps = {
   sessions?: ConnectSessionsApi;
   accounts?: LinkedAccounts;
   limiter: RateLimiter;
-  now?: () => Date;
+  clock: Clock;
   log?: Logger;
   /** Waits while another click makes the session (tests make it instant). */
   sleep?: (ms: number) => Promise<void>;
@@ -68,7 +69,7 @@ export async function reconnectRoute(
   request: HttpRequest,
   deps: ReconnectDeps,
 ): Promise<HttpResponse> {
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   const caller = request.sourceIp ?? "unknown";
   if (!deps.limiter.allow(caller, now.getTime())) return reconnectPage("limited");
   if (!deps.links || !deps.sessions) return reconnectPage("off");

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { HttpResponse } from "../api/http.ts";
+import type { HttpResponse } from "../http.ts";
 import { oneLine } from "../outside-text.ts";
 import { providerName, truncate } from "../text-format.ts";
 

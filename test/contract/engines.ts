@@ -25,6 +25,7 @@ import { SqsEventQueue } from "../../shared/adapters/aws/sqs-queue.ts";
 import { openEventQueue } from "../../shared/adapters/sqlite/event-queue.ts";
 import { openSqliteStores } from "../../shared/adapters/sqlite/stores.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
+import { fixedClock } from "../../shared/clock.ts";
 import { type IntegrationEventInput, parseEvent } from "../../shared/events/event.ts";
 import type { EventQueue } from "../../shared/events/queue.ts";
 import type { AlertBus } from "../../shared/incidents/bus.ts";
@@ -184,12 +185,12 @@ function awsProcessing(incidents: IncidentStore, mutes: MuteStore, clock?: () =>
         mutes,
         bus,
         classifier,
-        now: now ? () => now : clock,
+        clock: now ? fixedClock(now) : { now: clock ?? (() => new Date()) },
       });
       if (failed.length > 0) throw new Error("the batch failed");
     },
     async sweep(now) {
-      await sweep({ store: incidents, mutes, bus, now: () => now });
+      await sweep({ store: incidents, mutes, bus, clock: fixedClock(now) });
     },
     published: async () => [...bus.published],
   };
@@ -331,7 +332,7 @@ export async function sqliteEngine(): Promise<Engine> {
             store: engine.incidents,
             mutes: engine.mutes,
             bus: engine.outbox,
-            now: () => now,
+            clock: fixedClock(now),
           });
         },
         published: async () =>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { listIncidents } from "../../shared/api/incidents.ts";
+import { systemClock } from "../../shared/clock.ts";
 import { EVENT_RETENTION_SECONDS } from "../../shared/events/event-time.ts";
 import type { IncidentRecord } from "../../shared/incidents/record.ts";
 import { forEachEngine } from "./engines.ts";
@@ -216,7 +217,7 @@ forEachEngine((engine) => {
       const page = async (query: Record<string, string>) => {
         const response = await listIncidents(
           { route: "GET /incidents", headers: {}, params: {}, query },
-          { store: incidents, mutes },
+          { store: incidents, mutes, clock: systemClock },
         );
         return JSON.parse(String(response.body)) as {
           incidents: { id: string; scope: string }[];
@@ -257,7 +258,7 @@ forEachEngine((engine) => {
       expect((await page({ scope: "account", limit: "100" })).incidents).toHaveLength(20);
       const bad = await listIncidents(
         { route: "GET /incidents", headers: {}, params: {}, query: { cursor: "nope" } },
-        { store: incidents, mutes },
+        { store: incidents, mutes, clock: systemClock },
       );
       expect(bad.statusCode).toBe(422);
       expect(String(bad.body)).toContain("cursor");

@@ -2,8 +2,8 @@ import { Agent, request } from "node:http";
 import { type AddressInfo, connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHttpServer, type LocalRoute } from "../../server/http-server.ts";
-import { error } from "../../shared/api/http.ts";
 import { ADMIN_BODY_BYTES, NO_BODY, route } from "../../shared/api/route.ts";
+import { error } from "../../shared/http.ts";
 
 type Answer = { status: number; body: string; reused: boolean };
 

@@ -50,7 +50,7 @@ function event(account: string, kind: "error" | "recovery" = "error"): Integrati
 async function world() {
   clock = Date.parse("2026-11-24T10:00:00Z");
   const now = () => new Date(clock);
-  const deps = await apiDeps(dynamo, { adminToken: TOKEN, now });
+  const deps = await apiDeps(dynamo, { adminToken: TOKEN, clock: { now } });
   const api = createHandler(deps);
   const bus: MemoryBus = deps.bus;
   const w = {
@@ -64,11 +64,11 @@ async function world() {
     async events(...events: IntegrationEventInput[]) {
       const result = await processSqsBatch(
         events.map((e) => sqsRecord(e)),
-        { ...deps, classifier, now },
+        { ...deps, classifier },
       );
       expect(result.batchItemFailures).toEqual([]);
     },
-    sweep: () => sweep({ ...deps, now }),
+    sweep: () => sweep(deps),
     async call(routeKey: string, params: Record<string, string> = {}, body?: unknown) {
       const response = await api({
         routeKey,

@@ -6,6 +6,7 @@ import type { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts"
 import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { processSqsBatch } from "../../shared/adapters/aws/sqs-batch.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
+import { fixedClock } from "../../shared/clock.ts";
 import type { IntegrationEventInput } from "../../shared/events/event.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { sweep } from "../../shared/incidents/sweep.ts";
@@ -55,7 +56,7 @@ class FlakyBus extends MemoryBus {
   }
 }
 
-const at = (iso: string) => () => new Date(iso);
+const at = (iso: string) => fixedClock(new Date(iso));
 
 describe("processor", () => {
   let store: DynamoIncidentStore;
@@ -65,7 +66,7 @@ describe("processor", () => {
 
   it("counts a redelivered event once and fires once", async () => {
     const bus = new MemoryBus();
-    const deps = { store, mutes, bus, classifier, now: at("2026-11-24T10:00:05Z") };
+    const deps = { store, mutes, bus, classifier, clock: at("2026-11-24T10:00:05Z") };
     const e = leverEvent("e1", 401);
     const first = await processSqsBatch([record(e), record(e)], deps);
     const again = await processSqsBatch([record(e)], deps);
@@ -80,7 +81,7 @@ describe("processor", () => {
 
   it("keeps a rate limit pending until sustained, counting every event", async () => {
     const bus = new MemoryBus();
-    const deps = { store, mutes, bus, classifier, now: at("2026-11-24T10:00:05Z") };
+    const deps = { store, mutes, bus, classifier, clock: at("2026-11-24T10:00:05Z") };
     const events = Array.from({ length: 9 }, (_, i) => leverEvent(`rl${i}`, 429));
     await processSqsBatch(
       events.map((e) => record(e)),
@@ -98,14 +99,14 @@ describe("processor", () => {
     expect(incident).toMatchObject({ status: "firing", count: 10 });
     // A provider-side notice waits a minute for other accounts (a provider incident), then goes.
     expect(bus.published).toEqual([]);
-    await sweep({ store, mutes, bus, now: at("2026-11-24T10:01:06Z") });
+    await sweep({ store, mutes, bus, clock: at("2026-11-24T10:01:06Z") });
     expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
   });
 
   it("still publishes after a crash between the write and the publish, counting nothing twice", async () => {
     const crashStore = await dynamo.freshStore();
     const bus = new FlakyBus(1);
-    const deps = { store: crashStore, mutes, bus, classifier, now: at("2026-11-24T10:00:05Z") };
+    const deps = { store: crashStore, mutes, bus, classifier, clock: at("2026-11-24T10:00:05Z") };
     const e = leverEvent("crash1", 403);
     const r = record(e);
     const first = await processSqsBatch([r], deps);
@@ -138,7 +139,7 @@ describe("processor", () => {
         mutes,
         bus,
         classifier,
-        now: at("2026-11-24T10:00:05Z"),
+        clock: at("2026-11-24T10:00:05Z"),
       },
     );
     expect(retry.batchItemFailures).toEqual([]);
@@ -155,21 +156,21 @@ describe("processor", () => {
       mutes,
       bus,
       classifier,
-      now: at("2026-11-24T10:00:00Z"),
+      clock: at("2026-11-24T10:00:00Z"),
     });
     await processSqsBatch([record(leverEvent("r2", 401)), record(leverEvent("r3", 401))], {
       store: s,
       mutes,
       bus,
       classifier,
-      now: at("2026-11-24T10:30:00Z"),
+      clock: at("2026-11-24T10:30:00Z"),
     });
     await processSqsBatch([record(leverEvent("r4", 401))], {
       store: s,
       mutes,
       bus,
       classifier,
-      now: at("2026-11-24T14:30:00Z"),
+      clock: at("2026-11-24T14:30:00Z"),
     });
     expect(bus.published.map((n) => [n.kind, n.since_last_notice])).toEqual([
       ["firing", undefined],
@@ -186,7 +187,7 @@ describe("processor", () => {
       mutes,
       bus,
       classifier,
-      now: at("2026-11-24T15:00:00Z"),
+      clock: at("2026-11-24T15:00:00Z"),
     });
     expect(bus.published.map((n) => n.kind)).toEqual(["firing", "reminder", "resolved"]);
     expect(bus.published[2]?.resolution).toBe("recovery");
@@ -197,27 +198,27 @@ describe("processor", () => {
   it("the sweeper resolves a quiet firing incident once, and a pending one silently", async () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
-    const deps = { store: s, mutes, bus, classifier, now: at("2026-11-24T10:00:00Z") };
+    const deps = { store: s, mutes, bus, classifier, clock: at("2026-11-24T10:00:00Z") };
     await processSqsBatch(
       [record(leverEvent("q1", 500)), record(leverEvent("q2", 500)), record(leverEvent("q3", 500))],
       deps,
     );
     await processSqsBatch([record(leverEvent("p1", 429))], deps);
     // After the minute a provider-side notice waits for other accounts.
-    await sweep({ store: s, mutes, bus, now: at("2026-11-24T10:01:00Z") });
+    await sweep({ store: s, mutes, bus, clock: at("2026-11-24T10:01:00Z") });
     expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
-    expect(await sweep({ store: s, mutes, bus, now: at("2026-11-24T10:20:00Z") })).toEqual({
+    expect(await sweep({ store: s, mutes, bus, clock: at("2026-11-24T10:20:00Z") })).toEqual({
       resolved: 0,
       released: 0,
       published: 0,
     });
     // The two, and (silently) the provider incident their one account started: not enough accounts.
-    expect(await sweep({ store: s, mutes, bus, now: at("2026-11-24T10:31:00Z") })).toEqual({
+    expect(await sweep({ store: s, mutes, bus, clock: at("2026-11-24T10:31:00Z") })).toEqual({
       resolved: 3,
       released: 0,
       published: 1,
     });
-    expect(await sweep({ store: s, mutes, bus, now: at("2026-11-24T10:36:00Z") })).toEqual({
+    expect(await sweep({ store: s, mutes, bus, clock: at("2026-11-24T10:36:00Z") })).toEqual({
       resolved: 0,
       released: 0,
       published: 0,
@@ -233,7 +234,7 @@ describe("processor", () => {
   it("the sweeper leaves an incident open when an event arrives after it read the due list", async () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
-    const first = { store: s, mutes, bus, classifier, now: at("2026-11-24T10:00:00Z") };
+    const first = { store: s, mutes, bus, classifier, clock: at("2026-11-24T10:00:00Z") };
     await processSqsBatch([record(leverEvent("race1", 401))], first);
     const later = at("2026-11-25T10:00:01Z");
     // The due list is read; then, before the sweeper resolves, a new event of it is counted.
@@ -241,10 +242,10 @@ describe("processor", () => {
     racing.dueIncidents = async (nowEpoch, limit) => {
       const due = await s.dueIncidents(nowEpoch, limit);
       const race2 = leverEvent("race2", 401, { occurred_at: "2026-11-25T10:00:00.000Z" });
-      await processSqsBatch([record(race2)], { ...first, now: later });
+      await processSqsBatch([record(race2)], { ...first, clock: later });
       return due;
     };
-    expect(await sweep({ store: racing, mutes, bus, now: later })).toEqual({
+    expect(await sweep({ store: racing, mutes, bus, clock: later })).toEqual({
       resolved: 0,
       released: 0,
       published: 0,
@@ -269,7 +270,7 @@ describe("processor", () => {
     await createTable(client, "quirkwatch-retries");
     const retrying = new DynamoIncidentStore(client, "quirkwatch-retries");
     const bus = new MemoryBus();
-    const deps = { store: retrying, mutes, bus, classifier, now: at("2026-11-24T10:00:05Z") };
+    const deps = { store: retrying, mutes, bus, classifier, clock: at("2026-11-24T10:00:05Z") };
     const events = Array.from({ length: 30 }, (_, i) => leverEvent(`retry-${i}`, 401));
     const first = await processSqsBatch(
       events.slice(0, 20).map((e) => record(e)),
@@ -294,7 +295,7 @@ describe("processor", () => {
       mutes,
       bus,
       classifier,
-      now: at("2026-11-24T10:00:00Z"),
+      clock: at("2026-11-24T10:00:00Z"),
     });
     let failures = 1;
     const flaky = Object.create(s) as typeof s;
@@ -310,7 +311,7 @@ describe("processor", () => {
         occurred_at: "2026-11-24T11:00:00.000Z",
       }),
     );
-    const deps = { store: flaky, mutes, bus, classifier, now: at("2026-11-24T11:00:00Z") };
+    const deps = { store: flaky, mutes, bus, classifier, clock: at("2026-11-24T11:00:00Z") };
     expect((await processSqsBatch([recovery], deps)).batchItemFailures).toHaveLength(1);
     const retry = {
       ...recovery,
@@ -332,7 +333,7 @@ describe("only problems become incidents", () => {
   it("opens none for a success no rule flags, account.created or expected behaviour", async () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
-    const deps = { store: s, mutes, bus, classifier, now: at("2026-11-24T10:00:00Z") };
+    const deps = { store: s, mutes, bus, classifier, clock: at("2026-11-24T10:00:00Z") };
     const quiet = [
       // A successful Bullhorn note that is well formed.
       event("ok-note", {
@@ -363,7 +364,7 @@ describe("only problems become incidents", () => {
       mutes,
       bus: new MemoryBus(),
       classifier,
-      now: at("2026-11-24T10:00:00Z"),
+      clock: at("2026-11-24T10:00:00Z"),
     };
     const note = (id: string, path: string, body: IntegrationEventInput["request_body"]) =>
       event(id, {
@@ -392,7 +393,7 @@ describe("only problems become incidents", () => {
       mutes,
       bus: new MemoryBus(),
       classifier,
-      now: at("2026-11-24T10:00:00Z"),
+      clock: at("2026-11-24T10:00:00Z"),
     };
     await processSqsBatch(
       ["hibob", "teamtailor"].map((provider) =>
@@ -408,7 +409,7 @@ describe("only problems become incidents", () => {
   it("closes every open incident of a deleted account quietly, as account_deleted", async () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
-    const deps = { store: s, mutes, bus, classifier, now: at("2026-11-24T10:00:00Z") };
+    const deps = { store: s, mutes, bus, classifier, clock: at("2026-11-24T10:00:00Z") };
     // A firing 401, a pending 429, and another account's incident that must stay open.
     await processSqsBatch(
       [
@@ -426,7 +427,7 @@ describe("only problems become incidents", () => {
     });
     const result = await processSqsBatch([record(deleted)], {
       ...deps,
-      now: at("2026-11-24T11:00:00Z"),
+      clock: at("2026-11-24T11:00:00Z"),
     });
     expect(result.batchItemFailures).toEqual([]);
     const mine = await s.listIncidents({ account_id: "acct_1", limit: 10 });
@@ -465,7 +466,7 @@ describe("the provider's own words", () => {
       mutes,
       bus: new MemoryBus(),
       classifier,
-      now: at("2026-11-24T10:10:00Z"),
+      clock: at("2026-11-24T10:10:00Z"),
     };
     const raws = [
       '{"message":"Missing permissions: People > Payroll"}',
@@ -506,7 +507,7 @@ describe("the provider's own words", () => {
       mutes,
       bus: new MemoryBus(),
       classifier,
-      now: at("2026-11-24T10:10:00Z"),
+      clock: at("2026-11-24T10:10:00Z"),
     };
     // A request-log summary (newer, no provider error) before the detail that has one.
     await processSqsBatch(

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RECONNECT_SECRET_FILE, reconnectSecretIn } from "../../server/reconnect-secret.ts";
-import type { HttpRequest } from "../../shared/api/http.ts";
+import { fixedClock } from "../../shared/clock.ts";
+import type { HttpRequest } from "../../shared/http.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { noticeLink } from "../../shared/incidents/reconnect-trail.ts";
 import type { IncidentRecord, PendingNotice } from "../../shared/incidents/record.ts";
@@ -171,7 +172,7 @@ describe("the reconnect route", () => {
   const store = { getIncident: async () => undefined } as never;
 
   it("is bounded per caller: past the limit, a page says to wait", async () => {
-    const deps = { store, limiter: new RateLimiter(3, 60_000), now: () => new Date(0) };
+    const deps = { store, limiter: new RateLimiter(3, 60_000), clock: fixedClock(new Date(0)) };
     const statuses: (number | undefined)[] = [];
     for (let i = 0; i < 5; i++)
       statuses.push((await reconnectRoute(request("x"), deps)).statusCode);

@@ -70,7 +70,15 @@ function poll(limits: Partial<PollLimits> = {}, key = server.key) {
       waits.push(ms);
     },
   });
-  return pollRequestLogs({ api, cursors, queue, classifier, queries, limits, now: () => clock });
+  return pollRequestLogs({
+    api,
+    cursors,
+    queue,
+    classifier,
+    queries,
+    limits,
+    clock: { now: () => clock },
+  });
 }
 
 const minutesAgo = (minutes: number) => new Date(clock.getTime() - minutes * 60_000).toISOString();
@@ -457,7 +465,15 @@ describe("customer names", () => {
     const names = new Map();
     const api = new RequestLogsClient({ baseUrl: server.url, apiKey: server.key });
     const run = () =>
-      pollRequestLogs({ api, cursors, queue, classifier, queries, names, now: () => clock });
+      pollRequestLogs({
+        api,
+        cursors,
+        queue,
+        classifier,
+        queries,
+        names,
+        clock: { now: () => clock },
+      });
     await run();
     clock = new Date(clock.getTime() + 60_000);
     await run();

@@ -61,7 +61,9 @@ beforeEach(async () => {
         allowLocalUrls: false,
         // Public addresses for every host, so no test depends on real DNS.
         lookup: async () => ["93.184.216.34"],
-        // Each call a second later, so "newest first" is well defined.
+      },
+      // Each call a second later, so "newest first" is well defined.
+      clock: {
         now: () => {
           clock += 1_000;
           return new Date(clock);

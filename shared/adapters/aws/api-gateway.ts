@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import type { HttpRequest, HttpResponse } from "../../api/http.ts";
+import type { HttpRequest, HttpResponse } from "../../http.ts";
 
 /**
  * API Gateway HTTP API (payload format 2.0) ⇄ the transport-free request and response the

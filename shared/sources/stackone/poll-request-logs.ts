@@ -1,4 +1,5 @@
 import type { Classifier } from "../../classify/classifier.ts";
+import type { Clock } from "../../clock.ts";
 import type { IntegrationEvent } from "../../events/event.ts";
 import type { EventQueue } from "../../events/queue.ts";
 import { effectOf } from "../../incidents/batch.ts";
@@ -71,7 +72,7 @@ export type PollDeps = {
   /** Account names already known; kept by the caller from one run to the next. */
   names?: AccountNames;
   limits?: Partial<PollLimits>;
-  now?: () => Date;
+  clock: Clock;
   log?: PollLog;
 };
 
@@ -81,7 +82,7 @@ export async function pollRequestLogs(deps: PollDeps): Promise<PollReport> {
     deadline: Number.POSITIVE_INFINITY,
     ...deps.limits,
   };
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   const log = deps.log ?? silentLogger;
   const stored = readPollState(await deps.cursors.get(POLL_STATE_NAME));
   if (stored.corrupt) log.warn("the stored poll state was unreadable; starting afresh");

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { JsonTooDeep, MAX_JSON_DEPTH, parseBoundedJson } from "../json-depth.ts";
+import { JsonTooDeep, MAX_JSON_DEPTH, parseBoundedJson } from "./json-depth.ts";
 
 /**
  * An HTTP request as the routes see it, whichever transport brought it: API Gateway in Lambda
