@@ -1,4 +1,4 @@
-import { request } from "../scripts/local/scenarios.ts";
+import { request } from "../scripts/demo-scenarios.ts";
 import { startReceiver } from "../test/support/http-receiver.ts";
 import { getJson, postStackone, startLocalStack } from "../test/support/local-stack.ts";
 

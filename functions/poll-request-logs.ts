@@ -12,7 +12,8 @@ import {
   tableName,
 } from "../shared/config.ts";
 import { loadRules } from "../shared/quirks/custom.ts";
-import { type PollReport, requestLogPoller } from "../shared/sources/stackone/poll-request-logs.ts";
+import type { PollReport } from "../shared/sources/stackone/poll-report.ts";
+import { requestLogPoller } from "../shared/sources/stackone/request-log-poller.ts";
 
 /** One run must end well within the function's 60-second timeout. */
 const RUN_MS = 45_000;

@@ -10,6 +10,26 @@ import { EVENTS_MAX_RECEIVES, eventsDlq, processor } from "./queue.ts";
 /** SQS and Lambda publish these metrics every minute; a shorter period costs nothing more. */
 const ONE_MINUTE = 60;
 
+type AlarmArgs = Pick<
+  aws.cloudwatch.MetricAlarmArgs,
+  "namespace" | "metricName" | "dimensions" | "statistic" | "period" | "evaluationPeriods"
+> & { description: string; threshold: number };
+
+/**
+ * An alarm on one metric going above `threshold`, emailed to ops when it starts and when it
+ * ends. Missing data is healthy: these metrics are only published when something happens.
+ */
+function opsAlarm(name: string, { description, ...metric }: AlarmArgs) {
+  new aws.cloudwatch.MetricAlarm(name, {
+    alarmDescription: description,
+    ...metric,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+    alarmActions: [ops.arn],
+    okActions: [ops.arn],
+  });
+}
+
 const deadLetterQueues = {
   EventsDlq: {
     queue: eventsDlq,
@@ -24,8 +44,8 @@ const deadLetterQueues = {
 };
 
 for (const [name, { queue, meaning }] of Object.entries(deadLetterQueues)) {
-  new aws.cloudwatch.MetricAlarm(`${name}NotEmpty`, {
-    alarmDescription: `${meaning} are waiting in ${name}. Read them, fix the cause, then redrive them from the SQS console.`,
+  opsAlarm(`${name}NotEmpty`, {
+    description: `${meaning} are waiting in ${name}. Read them, fix the cause, then redrive them from the SQS console.`,
     namespace: "AWS/SQS",
     metricName: "ApproximateNumberOfMessagesVisible",
     dimensions: { QueueName: queue.nodes.queue.name },
@@ -33,10 +53,6 @@ for (const [name, { queue, meaning }] of Object.entries(deadLetterQueues)) {
     period: ONE_MINUTE,
     evaluationPeriods: 1,
     threshold: 0,
-    comparisonOperator: "GreaterThanThreshold",
-    treatMissingData: "notBreaching",
-    alarmActions: [ops.arn],
-    okActions: [ops.arn],
   });
 }
 
@@ -53,8 +69,8 @@ const functions = {
 };
 
 for (const [name, fn] of Object.entries(functions)) {
-  new aws.cloudwatch.MetricAlarm(`${name}Errors`, {
-    alarmDescription: `The ${name} function failed. Its CloudWatch logs say why.`,
+  opsAlarm(`${name}Errors`, {
+    description: `The ${name} function failed. Its CloudWatch logs say why.`,
     namespace: "AWS/Lambda",
     metricName: "Errors",
     dimensions: { FunctionName: fn.name },
@@ -62,10 +78,6 @@ for (const [name, fn] of Object.entries(functions)) {
     period: ONE_MINUTE,
     evaluationPeriods: 1,
     threshold: 0,
-    comparisonOperator: "GreaterThanThreshold",
-    treatMissingData: "notBreaching",
-    alarmActions: [ops.arn],
-    okActions: [ops.arn],
   });
 }
 
@@ -74,8 +86,8 @@ const FIVE_MINUTES = 300;
 
 // Deliveries that failed in two 5-minute windows running: a destination down for longer than
 // retries cover (its notices head for a dead-letter queue), or a notifier broken by a deploy.
-new aws.cloudwatch.MetricAlarm("NoticesFailing", {
-  alarmDescription:
+opsAlarm("NoticesFailing", {
+  description:
     "Notices keep failing to reach Slack, webhooks or PagerDuty. The notifier functions' logs name the destination and its answer.",
   namespace: metricsNamespace,
   metricName: "notices_sent",
@@ -84,16 +96,12 @@ new aws.cloudwatch.MetricAlarm("NoticesFailing", {
   period: FIVE_MINUTES,
   evaluationPeriods: 2,
   threshold: 0,
-  comparisonOperator: "GreaterThanThreshold",
-  treatMissingData: "notBreaching",
-  alarmActions: [ops.arn],
-  okActions: [ops.arn],
 });
 
 // Webhooks refused in bulk: a secret rotated on one side only, or a sender whose payloads
 // changed. A few strays (a scanner, one bad request) stay under the threshold.
-new aws.cloudwatch.MetricAlarm("EventsRejected", {
-  alarmDescription:
+opsAlarm("EventsRejected", {
+  description:
     "More than 20 webhook requests were refused in 5 minutes. The Ingest function's logs say why (signature, schema); check the signing secret first.",
   namespace: metricsNamespace,
   metricName: "events_rejected",
@@ -101,8 +109,4 @@ new aws.cloudwatch.MetricAlarm("EventsRejected", {
   period: FIVE_MINUTES,
   evaluationPeriods: 1,
   threshold: 20,
-  comparisonOperator: "GreaterThanThreshold",
-  treatMissingData: "notBreaching",
-  alarmActions: [ops.arn],
-  okActions: [ops.arn],
 });

@@ -1,12 +1,12 @@
-import { signStackone } from "../shared/sources/stackone/signature.ts";
 import {
   configuredHost,
   configuredPort,
   loadEnv,
   localAdminToken,
   localStackoneSecret,
-} from "./local/env.ts";
-import { LEVER_OUTAGE, SCENARIOS } from "./local/scenarios.ts";
+} from "../server/env.ts";
+import { signStackone } from "../shared/sources/stackone/signature.ts";
+import { LEVER_OUTAGE, SCENARIOS } from "./demo-scenarios.ts";
 
 // Posts a signed webhook for every scenario on the quirks page to a running stack, then shows
 // the incidents. Usage: npm run demo [-- --outage] [URL]   (default: where `npm start` listens,

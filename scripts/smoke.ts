@@ -19,10 +19,10 @@
  * Exit codes: 0 the incident appeared; 1 it did not, or the stack refused; 2 bad usage.
  */
 import { randomUUID } from "node:crypto";
+import { loadEnv, localAdminToken, localStackoneSecret } from "../server/env.ts";
 import { adminToken, stackoneWebhookSecrets } from "../shared/config.ts";
 import { sleep } from "../shared/retry.ts";
 import { STACKONE_SIGNATURE_HEADER, signStackone } from "../shared/sources/stackone/signature.ts";
-import { loadEnv, localAdminToken, localStackoneSecret } from "./local/env.ts";
 
 const SMOKE_ACCOUNT = "quirkwatch-smoke-test";
 /** The processor takes events in batches that wait up to 5 s; a cold start adds a few more. */

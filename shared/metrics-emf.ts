@@ -1,4 +1,5 @@
 import { metricsNamespace } from "./config.ts";
+import { stdoutLine } from "./log.ts";
 import { COUNTERS, type CounterName, type MetricsSink } from "./metrics.ts";
 
 /**
@@ -45,7 +46,7 @@ export function emfLine(
 }
 
 export function emfSink(
-  write: (line: string) => unknown = (line) => process.stdout.write(`${line}\n`),
+  write: (line: string) => unknown = stdoutLine,
   namespace = metricsNamespace(),
 ): MetricsSink {
   return {

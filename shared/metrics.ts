@@ -1,7 +1,7 @@
 /**
  * The counters Quirkwatch keeps about itself, written where things happen and read by whichever
  * sink the process installed: totals served at `GET /metrics` in Prometheus' format on one
- * machine (scripts/local/metrics.ts), CloudWatch embedded-metric-format lines when deployed
+ * machine (server/prometheus.ts), CloudWatch embedded-metric-format lines when deployed
  * (metrics-emf.ts). Like a metrics library's default registry, the sink is per process (per
  * thread), so the code that counts needs no extra dependency passed down to it.
  */

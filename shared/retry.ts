@@ -1,4 +1,8 @@
-/** The one retry timing every retry loop uses: the AWS adapters, notifiers and local delivery. */
+/**
+ * The one way Quirkwatch tries something again: `retry(fn, policy)`. The AWS adapters (SQS, SNS),
+ * the StackOne client, the delivery retry stage and the optimistic writes all go through it, so
+ * every loop has the same backoff, the same bound on attempts and the same deadline.
+ */
 
 export const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms));
@@ -23,4 +27,93 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   if (/^\d+$/.test(text)) return Math.min(Number(text), 86_400);
   const at = Date.parse(text);
   return Number.isNaN(at) ? undefined : Math.min(Math.max(0, (at - now) / 1000), 86_400);
+}
+
+export type RetryPolicy = {
+  /** Tries at the most, the first included. */
+  attempts: number;
+  /** The first retry waits about this long (`backoff`), doubling each time. */
+  baseMs: number;
+  /** No backoff step is longer than this. */
+  maxMs?: number;
+  /**
+   * Milliseconds from the first try: no wait is begun that would end after it, so the last try
+   * starts before it. Unset: only `attempts` bounds the loop.
+   */
+  deadlineMs?: number;
+};
+
+export type RetryOptions = {
+  /** Whether a failure is worth another try. Default: every error but `GiveUp`. */
+  retryable?: (error: unknown) => boolean;
+  /** Told before each wait (for a log line or a metric). */
+  onRetry?: (retry: { attempt: number; error: unknown; waitMs: number }) => void;
+  sleep?: (ms: number) => Promise<void>;
+  /** Epoch milliseconds; the deadline is measured with it. */
+  now?: () => number;
+};
+
+/** Thrown by a try to be tried again after `retryAfterMs` (a server's Retry-After) if given. */
+export class RetryLater extends Error {
+  override name = "RetryLater";
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Thrown by a try that will fail the same way every time: `retry` stops at once. */
+export class GiveUp extends Error {
+  override name = "GiveUp";
+}
+
+/**
+ * Thrown when the attempts or the deadline ran out: the last failure is its `cause`, and its
+ * message, with how many tries were made.
+ */
+export class RetriesExhausted extends Error {
+  override name = "RetriesExhausted";
+  constructor(
+    readonly attempts: number,
+    override readonly cause: unknown,
+  ) {
+    super(`${cause instanceof Error ? cause.message : String(cause)} (after ${attempts} attempts)`);
+  }
+}
+
+const worthRetrying = (error: unknown) => !(error instanceof GiveUp);
+
+/**
+ * Runs `fn` (given the attempt number, 1 for the first) until it resolves; a failure is tried
+ * again after `backoff` (or the failure's own `retryAfterMs`) while the policy allows. A failure
+ * that is not `retryable` is thrown as it is, at once; when attempts or time run out,
+ * `RetriesExhausted` is thrown.
+ */
+export async function retry<T>(
+  fn: (attempt: number) => Promise<T>,
+  policy: RetryPolicy,
+  options: RetryOptions = {},
+): Promise<T> {
+  const now = options.now ?? Date.now;
+  const wait = options.sleep ?? sleep;
+  const retryable = options.retryable ?? worthRetrying;
+  const attempts = Math.max(1, Math.floor(policy.attempts));
+  const endsAt = policy.deadlineMs === undefined ? undefined : now() + policy.deadlineMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (error) {
+      if (!retryable(error)) throw error;
+      if (attempt >= attempts) throw new RetriesExhausted(attempt, error);
+      const asked = error instanceof RetryLater ? error.retryAfterMs : undefined;
+      const waitMs = Math.max(0, asked ?? backoff(attempt, policy.baseMs, policy.maxMs));
+      if (endsAt !== undefined && now() + waitMs >= endsAt) {
+        throw new RetriesExhausted(attempt, error);
+      }
+      options.onRetry?.({ attempt, error, waitMs });
+      await wait(waitMs);
+    }
+  }
 }

@@ -9,7 +9,8 @@ import {
 } from "../notify/slack.ts";
 import { SlackPoster } from "../notify/slack-delivery.ts";
 import { verifySlackSignature } from "../notify/slack-signature.ts";
-import { oneLine, truncate } from "../notify/text.ts";
+import { oneLine } from "../outside-text.ts";
+import { truncate } from "../text-format.ts";
 import "../validation.ts";
 import { type ApiRequest, type ApiResponse, error } from "./http.ts";
 import { actOn, type Decide, type IncidentActionDeps, muteFor } from "./incident-actions.ts";

@@ -1,4 +1,5 @@
-import { oneLine, truncate } from "../notify/text.ts";
+import { oneLine } from "../outside-text.ts";
+import { truncate } from "../text-format.ts";
 import type { IntegrationEvent } from "./event.ts";
 
 /** A provider's message is cut to this many characters (on a code point boundary). */

@@ -1,8 +1,8 @@
 import type { Classification } from "../classify/classifier.ts";
 import { providerIncidentAccounts, providerIncidentWindowSeconds } from "../config.ts";
 import type { IntegrationEvent } from "../events/event.ts";
-import { providerName } from "../notify/text.ts";
 import type { AlertPolicy, Category } from "../quirks/rule.ts";
+import { providerName } from "../text-format.ts";
 import { changeIncident } from "./change.ts";
 import type { Account } from "./incident.ts";
 import { joinsOutage, outageId, outageOf, PROVIDER_ACCOUNT_PREFIX } from "./outage-hold.ts";

@@ -1,7 +1,7 @@
 import type { Incident } from "../incidents/incident.ts";
 import type { Notice } from "../incidents/notice.ts";
 import type { Audience, CustomerWording } from "../quirks/rule.ts";
-import { providerName } from "./text.ts";
+import { providerName } from "../text-format.ts";
 
 /**
  * Who hears of a notice. Internal destinations hear of every one; the customer's admin only of

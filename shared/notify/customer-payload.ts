@@ -1,7 +1,8 @@
 import * as z from "zod/mini";
 import type { Notice } from "../incidents/notice.ts";
+import { oneLine } from "../outside-text.ts";
+import { providerName, truncate } from "../text-format.ts";
 import { customerWording } from "./audience.ts";
-import { oneLine, providerName, truncate } from "./text.ts";
 
 /**
  * What a customer-audience webhook receives: the problem in the words of the customer's admin,

@@ -1,11 +1,12 @@
 import type { KnownBlock } from "@slack/types";
 import type { Notice, NoticeKind } from "../incidents/notice.ts";
+import { oneLine } from "../outside-text.ts";
 import type { Category } from "../quirks/rule.ts";
+import { providerName, truncate } from "../text-format.ts";
 import type { SlackMessage } from "./slack.ts";
 import { escapeMrkdwn } from "./slack.ts";
 import type { RemainingTime, SlackPoster } from "./slack-delivery.ts";
 import type { SubscriptionStore } from "./subscription-store.ts";
-import { oneLine, providerName, truncate } from "./text.ts";
 
 /**
  * A budget per destination: each Slack channel gets notices on their own while it has had at

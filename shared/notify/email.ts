@@ -1,18 +1,16 @@
 import type { LastError } from "../incidents/incident.ts";
 import type { Notice } from "../incidents/notice.ts";
-import { defangUrls, plainText } from "../outside-text.ts";
-import { audiencesOf, customerWording } from "./audience.ts";
-import { emailHtml } from "./email-html.ts";
+import { defangUrls, oneLine, plainText } from "../outside-text.ts";
 import {
-  accountLabel,
   formatTime,
   humanDuration,
-  incidentDuration,
-  oneLine,
   providerName,
   truncate,
   truncateWords,
-} from "./text.ts";
+} from "../text-format.ts";
+import { audiencesOf, customerWording } from "./audience.ts";
+import { emailHtml } from "./email-html.ts";
+import { accountLabel, incidentDuration } from "./text.ts";
 
 /**
  * Plain-text email for a notice. The customer version speaks to an HR admin and carries no

@@ -1,6 +1,8 @@
 import type { Notice } from "../incidents/notice.ts";
+import { oneLine } from "../outside-text.ts";
 import type { Severity } from "../quirks/rule.ts";
-import { accountLabel, oneLine, providerName, truncate } from "./text.ts";
+import { providerName, truncate } from "../text-format.ts";
+import { accountLabel } from "./text.ts";
 
 /**
  * PagerDuty Events API v2: one event per notice, tied to one PagerDuty incident by `dedup_key`

@@ -1,16 +1,11 @@
 import type { Button, KnownBlock, MrkdwnElement, SectionBlock } from "@slack/types";
 import type { Notice } from "../incidents/notice.ts";
+import { oneLine } from "../outside-text.ts";
 import type { Audience, Severity } from "../quirks/rule.ts";
+import { humanDuration, providerName, truncate } from "../text-format.ts";
 import { customerWording } from "./audience.ts";
 import { reauthUrl } from "./reauth.ts";
-import {
-  accountLabel,
-  humanDuration,
-  incidentDuration,
-  oneLine,
-  providerName,
-  truncate,
-} from "./text.ts";
+import { accountLabel, incidentDuration } from "./text.ts";
 
 /**
  * Renders a notice as a Slack incoming-webhook message. Whatever the notice holds, the message

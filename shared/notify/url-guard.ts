@@ -224,10 +224,5 @@ export async function validateDestinationUrl(url: string, options: UrlGuardOptio
   return parsed;
 }
 
-/** For logs: scheme, host and first path segment only; a webhook URL's path is its secret. */
-export function redactUrl(url: string): string {
-  if (!URL.canParse(url)) return "[invalid url]";
-  const parsed = new URL(url);
-  const first = parsed.pathname.split("/")[1] ?? "";
-  return `${parsed.protocol}//${parsed.host}/${first ? `${first}/` : ""}…`;
-}
+/** For logs: scheme, host and first path segment only (the logger redacts URL fields alike). */
+export { redactUrl } from "../log.ts";

@@ -3,7 +3,7 @@ import { POLICIES, rules } from "./rule.ts";
 // Quirkwatch's own events, not a provider's quirks.
 export default rules([
   {
-    // The single-node engine's data check (scripts/local/data-bounds.ts), once a minute.
+    // The single-node engine's data check (server/data-bounds.ts), once a minute.
     id: "quirkwatch.data_nearly_full",
     provider: "quirkwatch",
     match: { type: "^quirkwatch\\.data_nearly_full$" },

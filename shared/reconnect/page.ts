@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ApiResponse } from "../api/http.ts";
-import { oneLine, providerName, truncate } from "../notify/text.ts";
+import { oneLine } from "../outside-text.ts";
+import { providerName, truncate } from "../text-format.ts";
 
 /**
  * The small pages a reconnect link answers with when it cannot send the customer on to

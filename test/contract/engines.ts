@@ -10,8 +10,9 @@ import {
 } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe } from "vitest";
-import { startDynalite } from "../../scripts/local/dynalite.ts";
-import { MemoryBus } from "../../scripts/local/memory-bus.ts";
+import { startDynalite } from "../../server/dynamodb/dynalite.ts";
+import { MemoryBus } from "../../server/dynamodb/memory-bus.ts";
+import { SqliteBatchProcessor } from "../../server/sqlite/processing-loop.ts";
 import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
 import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
@@ -21,9 +22,8 @@ import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
 import { SnsAlertBus } from "../../shared/adapters/aws/sns-bus.ts";
 import { SqsEventQueue } from "../../shared/adapters/aws/sqs-queue.ts";
-import { SqliteBatchProcessor } from "../../shared/adapters/sqlite/batch-processor.ts";
-import { openSqliteEngine } from "../../shared/adapters/sqlite/engine.ts";
 import { openEventQueue } from "../../shared/adapters/sqlite/event-queue.ts";
+import { openSqliteStores } from "../../shared/adapters/sqlite/stores.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { type IntegrationEventInput, parseEvent } from "../../shared/events/event.ts";
 import type { AlertBus } from "../../shared/incidents/bus.ts";
@@ -38,6 +38,14 @@ import { emailsFor } from "../../shared/notify/email.ts";
 import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import type { CursorStore } from "../../shared/sources/cursor-store.ts";
+import {
+  MemoryCursorStore,
+  MemoryDigestLedger,
+  MemoryEventQueue,
+  MemoryIncidentStore,
+  MemoryMuteStore,
+  MemorySubscriptionStore,
+} from "../support/memory-ports.ts";
 import { sqsRecord } from "../support/sqs-record.ts";
 
 /** The stores of one engine, on fresh, empty storage. */
@@ -154,31 +162,67 @@ export async function dynamoEngine(): Promise<Engine> {
     },
     async processing(options = {}) {
       const { incidents, mutes } = await fresh();
-      const bus = new MemoryBus();
-      let message = 0;
-      return {
-        incidents,
-        async process(batch, now) {
-          const records = batch.map((event) => sqsRecord(event, 1, `m${++message}`));
-          const { batchItemFailures } = await processBatch(records, {
-            store: incidents,
-            mutes,
-            bus,
-            classifier,
-            now: now ? () => now : options.now,
-          });
-          if (batchItemFailures.length > 0) throw new Error("the batch failed");
-        },
-        async sweep(now) {
-          await sweep({ store: incidents, mutes, bus, now: () => now });
-        },
-        published: async () => [...bus.published],
-      };
+      return awsProcessing(incidents, mutes, options.now);
     },
     async close() {
       client.destroy();
       await dynamo.close();
     },
+  };
+}
+
+/** The AWS processor (SQS batches, conditional writes) over the given stores. */
+function awsProcessing(incidents: IncidentStore, mutes: MuteStore, clock?: () => Date): Processing {
+  const bus = new MemoryBus();
+  let message = 0;
+  return {
+    incidents,
+    async process(batch, now) {
+      const records = batch.map((event) => sqsRecord(event, 1, `m${++message}`));
+      const { batchItemFailures } = await processBatch(records, {
+        store: incidents,
+        mutes,
+        bus,
+        classifier,
+        now: now ? () => now : clock,
+      });
+      if (batchItemFailures.length > 0) throw new Error("the batch failed");
+    },
+    async sweep(now) {
+      await sweep({ store: incidents, mutes, bus, now: () => now });
+    },
+    published: async () => [...bus.published],
+  };
+}
+
+/** Every port in memory (test/support/memory-ports.ts), under the AWS processor. */
+export async function memoryEngine(): Promise<Engine> {
+  const fresh = async (): Promise<Stores> => ({
+    incidents: new MemoryIncidentStore(),
+    digests: new MemoryDigestLedger(),
+    subscriptions: new MemorySubscriptionStore(),
+    mutes: new MemoryMuteStore(),
+    cursors: new MemoryCursorStore(),
+  });
+  return {
+    name: "memory",
+    fresh,
+    async pipes() {
+      const queue = new MemoryEventQueue();
+      const bus = new MemoryBus();
+      return {
+        queue,
+        bus,
+        queued: async () => [...queue.bodies],
+        published: async () => [...bus.published],
+        fullQueue: async () => new MemoryEventQueue(0),
+      };
+    },
+    async processing(options = {}) {
+      const { incidents, mutes } = await fresh();
+      return awsProcessing(incidents, mutes, options.now);
+    },
+    async close() {},
   };
 }
 
@@ -191,7 +235,7 @@ export async function sqliteEngine(): Promise<Engine> {
   const open = (dir: string) => {
     // The queue first, as at start: the engine reads it.
     const queue = openEventQueue(dir);
-    const engine = openSqliteEngine(dir, SUBSCRIBERS);
+    const engine = openSqliteStores(dir, SUBSCRIBERS);
     opened.push(engine, queue);
     return {
       ...engine,
@@ -309,7 +353,7 @@ export async function sqliteEngine(): Promise<Engine> {
 }
 
 /** Every engine; each contract test file runs its tests once per engine. */
-export const ENGINES: (() => Promise<Engine>)[] = [dynamoEngine, sqliteEngine];
+export const ENGINES: (() => Promise<Engine>)[] = [dynamoEngine, sqliteEngine, memoryEngine];
 
 /** Declares `tests` once per engine, each under the engine's name, with the engine started. */
 export function forEachEngine(tests: (engine: () => Engine) => void): void {

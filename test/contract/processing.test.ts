@@ -62,10 +62,10 @@ forEachEngine((engine) => {
             expect(counted).toEqual(expected);
             const firing = (await processing.published()).filter((n) => n.kind === "firing");
             const opened401 = incidents.filter((i) => i.rule_id === "lever.401").map((i) => i.id);
-            expect(firing.map((n) => n.incident.id).sort()).toEqual(
-              expect.arrayContaining(opened401.sort()),
-            );
-            expect(new Set(firing.map((n) => n.id)).size).toBe(firing.length);
+            const fired = firing.map((n) => n.incident.id).sort();
+            expect(fired).toEqual(expect.arrayContaining(opened401.sort()));
+            // Once each: a second firing notice of one incident (another id) is a repeat alert.
+            expect(fired).toEqual([...new Set(fired)]);
           },
         ),
         { numRuns: 15 },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { requestLog } from "../../scripts/local/scenarios.ts";
+import { requestLog } from "../../scripts/demo-scenarios.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { IntegrationEvent } from "../../shared/events/event.ts";
 import type { EventQueue, QueueMessage } from "../../shared/ingest/queue.ts";

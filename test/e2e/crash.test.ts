@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StackStats } from "../../scripts/local/stack.ts";
+import type { StackStats } from "../../server/stack.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";
 import {
   adminJson,

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { request } from "../../scripts/local/scenarios.ts";
+import { request } from "../../scripts/demo-scenarios.ts";
 import { type Browser, SHOTS_DIR, screenshot, startBrowser } from "../support/browser.ts";
 import { startReceiver, status } from "../support/http-receiver.ts";
 import {

@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { StackStats } from "../../scripts/local/stack.ts";
+import type { StackStats } from "../../server/stack.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { type Reply, startReceiver } from "../support/http-receiver.ts";
 import {
@@ -50,9 +50,11 @@ describe("npm start under faults", () => {
     const stack = await startLocalStack({ SLACK_WEBHOOK_URL: `${slack.base}${path}` });
     try {
       expect((await postStackone(stack.url, revoked("down-1"))).status).toBe(202);
+      let accepted = 1;
       // Meanwhile the stack keeps taking (and counting) webhooks.
       for (let i = 2; Date.now() < recoversAt - 2_000; i++) {
         expect((await postStackone(stack.url, revoked(`down-${i}`))).status).toBe(202);
+        accepted++;
         await new Promise((r) => setTimeout(r, 1_000));
       }
       expect(answers.some((a) => a.status === 500)).toBe(true);
@@ -62,8 +64,10 @@ describe("npm start under faults", () => {
       // One firing notice: after it got through, nothing more was posted for it.
       await new Promise((r) => setTimeout(r, 2_000));
       expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+      // Every webhook it took while Slack was down is counted, once: however many the loop got in.
+      await idle(stack);
       const [incident] = await incidents(stack);
-      expect(incident?.count).toBeGreaterThan(20);
+      expect(incident?.count).toBe(accepted);
     } finally {
       await stack.stop();
       await slack.close();

@@ -3,7 +3,7 @@ import { ForbiddenResponse } from "@stackone/stackone-client-ts/sdk/models/error
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { forwardingHttpClient } from "../../examples/forward-stackone-errors.ts";
-import { type Stack, startStack } from "../../scripts/local/stack.ts";
+import { type Stack, startStack } from "../../server/stack.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { generateSecret } from "../../shared/standard-webhooks.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ENGINES, type Stack, startStack } from "../../scripts/local/stack.ts";
+import { ENGINES, type Stack, startStack } from "../../server/stack.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";

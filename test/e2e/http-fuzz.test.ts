@@ -8,7 +8,7 @@ import { Agent, request } from "node:http";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ROUTES } from "../../functions/api.ts";
-import { type Stack, startStack } from "../../scripts/local/stack.ts";
+import { type Stack, startStack } from "../../server/stack.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { generateSecret, sign } from "../../shared/standard-webhooks.ts";

@@ -1,12 +1,12 @@
 import type { IncomingMessage } from "node:http";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../../scripts/local/clock.ts";
-import { ENGINES, type Stack, startStack } from "../../scripts/local/stack.ts";
+import { ENGINES, type Stack, startStack } from "../../server/stack.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";
+import { ManualClock } from "../support/manual-clock.ts";
 
 /**
  * The local stack delivers for real: StackOne webhooks in, Slack messages, signed customer

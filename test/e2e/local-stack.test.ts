@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ENGINES } from "../../scripts/local/stack.ts";
+import { ENGINES } from "../../server/stack.ts";
 import { sign } from "../../shared/standard-webhooks.ts";
 import {
   eventually,

@@ -8,9 +8,9 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN_FILE } from "../../scripts/local/admin-token.ts";
-import { DEV_GENERIC_SECRET, DEV_STACKONE_SECRET } from "../../scripts/local/exposure.ts";
-import { ENGINES } from "../../scripts/local/stack.ts";
+import { ADMIN_TOKEN_FILE } from "../../server/admin-token.ts";
+import { DEV_GENERIC_SECRET, DEV_STACKONE_SECRET } from "../../server/exposure.ts";
+import { ENGINES } from "../../server/stack.ts";
 import { sign } from "../../shared/standard-webhooks.ts";
 import { startReceiver } from "../support/http-receiver.ts";
 import {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ENGINES } from "../../scripts/local/stack.ts";
+import { ENGINES } from "../../server/stack.ts";
 import { type Receiver, startReceiver, status } from "../support/http-receiver.ts";
 import { eventually, postStackone, startLocalStack } from "../support/local-stack.ts";
 import { leakedSecrets } from "../support/log-secrets.ts";

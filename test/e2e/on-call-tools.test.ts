@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../../scripts/local/clock.ts";
-import { ENGINES, type Stack, startStack } from "../../scripts/local/stack.ts";
+import { ENGINES, type Stack, startStack } from "../../server/stack.ts";
 import { signSlackRequest } from "../../shared/notify/slack-signature.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";
+import { ManualClock } from "../support/manual-clock.ts";
 import { type FakePagerDuty, startPagerDuty } from "../support/pagerduty-server.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SCENARIOS } from "../../scripts/local/scenarios.ts";
-import { type Stack, startStack } from "../../scripts/local/stack.ts";
+import { SCENARIOS } from "../../scripts/demo-scenarios.ts";
+import { type Stack, startStack } from "../../server/stack.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { adminJson, postStackone } from "../support/local-stack.ts";
 

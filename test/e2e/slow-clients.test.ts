@@ -5,7 +5,7 @@
  */
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StackStats } from "../../scripts/local/stack.ts";
+import type { StackStats } from "../../server/stack.ts";
 import { MAX_BODY_BYTES } from "../../shared/ingest/receive.ts";
 import {
   adminJson,

@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { startStack } from "../../scripts/local/stack.ts";
+import { startStack } from "../../server/stack.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { adminJson, postStackone } from "../support/local-stack.ts";
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../../scripts/local/clock.ts";
-import { request } from "../../scripts/local/scenarios.ts";
-import { ENGINES, type Stack, startStack } from "../../scripts/local/stack.ts";
+import { request } from "../../scripts/demo-scenarios.ts";
+import { ENGINES, type Stack, startStack } from "../../server/stack.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";
+import { ManualClock } from "../support/manual-clock.ts";
 
 /**
  * A storm as the people on the other end see it, through the local stack on each engine: a

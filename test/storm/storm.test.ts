@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { StackStats } from "../../scripts/local/stack.ts";
+import type { StackStats } from "../../server/stack.ts";
 import { adminJson, eventually, postStackone, startLocalStack } from "../support/local-stack.ts";
 
 const EVENTS = Number(process.env.STORM_EVENTS ?? 100_000);

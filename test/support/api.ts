@@ -1,6 +1,6 @@
 import type { ApiDeps } from "../../functions/api.ts";
-import { MemoryBus } from "../../scripts/local/memory-bus.ts";
-import { MemoryEmailOutbox } from "../../scripts/local/outbox.ts";
+import { MemoryBus } from "../../server/dynamodb/memory-bus.ts";
+import { MemoryEmailOutbox } from "../../server/local-email.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
 import type { TestDynamo } from "./dynamo.ts";
 

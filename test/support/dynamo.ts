@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { type LocalDynamo, startDynalite } from "../../scripts/local/dynalite.ts";
+import { type LocalDynamo, startDynalite } from "../../server/dynamodb/dynalite.ts";
 import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
 import { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";

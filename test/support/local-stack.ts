@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { savedAdminToken } from "../../scripts/local/admin-token.ts";
+import { savedAdminToken } from "../../server/admin-token.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { leakedSecrets, secretsOf } from "./log-secrets.ts";
 

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { savedAdminToken } from "../../scripts/local/admin-token.ts";
+import { savedAdminToken } from "../../server/admin-token.ts";
 
 /**
  * No secret in any log: every `npm start` an end-to-end test runs (test/support/local-stack.ts)

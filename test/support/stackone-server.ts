@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { RequestLogRecord } from "../../scripts/local/scenarios.ts";
+import type { RequestLogRecord } from "../../scripts/demo-scenarios.ts";
 
 /**
  * StackOne on 127.0.0.1, reading requests the way StackOne's TypeScript SDK sends them

@@ -1,7 +1,7 @@
 import { Agent, request } from "node:http";
 import { type AddressInfo, connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiGateway, type LocalRoute } from "../../scripts/local/api-gateway.ts";
+import { createApiGateway, type LocalRoute } from "../../server/http-server.ts";
 import { error } from "../../shared/api/http.ts";
 import { ADMIN_BODY_BYTES, NO_BODY, route } from "../../shared/api/route.ts";
 

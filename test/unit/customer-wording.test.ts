@@ -6,9 +6,9 @@ import { applyEvents, toNotice } from "../../shared/incidents/record.ts";
 import { CustomerNoticeSchema, customerPayload } from "../../shared/notify/customer-payload.ts";
 import { renderEmail } from "../../shared/notify/email.ts";
 import { renderSlack } from "../../shared/notify/slack.ts";
-import { providerName } from "../../shared/notify/text.ts";
 import { BUILTIN_RULES, validateRules } from "../../shared/quirks/catalog.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
+import { providerName } from "../../shared/text-format.ts";
 
 /**
  * What the customer's admin reads: every rule they must act on, rendered for them the way they

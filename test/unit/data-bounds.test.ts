@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { defaultDataMaxMb, nearlyFullEvents } from "../../scripts/local/data-bounds.ts";
+import { defaultDataMaxMb, nearlyFullEvents } from "../../server/data-bounds.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { parseEvent } from "../../shared/events/event.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";

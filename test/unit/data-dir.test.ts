@@ -10,9 +10,9 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { lockDataDir } from "../../scripts/local/data-lock.ts";
-import { openSqliteEngine } from "../../shared/adapters/sqlite/engine.ts";
+import { lockDataDir } from "../../server/data-lock.ts";
 import { openEventQueue } from "../../shared/adapters/sqlite/event-queue.ts";
+import { openSqliteStores } from "../../shared/adapters/sqlite/stores.ts";
 
 const roots: string[] = [];
 afterEach(() => {
@@ -31,7 +31,7 @@ const mode = (path: string) => statSync(path).mode & 0o777;
 function start(dataDir: string) {
   const lock = lockDataDir(dataDir);
   const queue = openEventQueue(dataDir);
-  const engine = openSqliteEngine(dataDir, ["console"]);
+  const engine = openSqliteStores(dataDir, ["console"]);
   queue.db.exec("INSERT INTO queue (body) VALUES ('{}')");
   return {
     lock,

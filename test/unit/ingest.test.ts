@@ -5,7 +5,7 @@ import { build } from "esbuild";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createHandler, handler } from "../../functions/ingest.ts";
-import { MemoryQueue } from "../../scripts/local/memory-queue.ts";
+import { MemoryQueue } from "../../server/dynamodb/memory-queue.ts";
 import { EventValidationError, type IntegrationEvent } from "../../shared/events/event.ts";
 import type { EventQueue, QueueMessage } from "../../shared/ingest/queue.ts";
 import type { IngestDeps } from "../../shared/ingest/receive.ts";

@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { type DeadLetter, MemoryQueue } from "../../scripts/local/memory-queue.ts";
+import { type DeadLetter, MemoryQueue } from "../../server/dynamodb/memory-queue.ts";
 import type { QueueMessage } from "../../shared/ingest/queue.ts";
 
 function messages(...bodies: string[]): QueueMessage[] {

@@ -3,8 +3,9 @@ import { describe, expect, it } from "vitest";
 import type { Incident } from "../../shared/incidents/incident.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { renderEmail } from "../../shared/notify/email.ts";
-import { humanDuration, oneLine, providerName } from "../../shared/notify/text.ts";
+import { oneLine } from "../../shared/outside-text.ts";
 import { CATEGORIES, MUST_ACT, SEVERITIES } from "../../shared/quirks/rule.ts";
+import { humanDuration, providerName } from "../../shared/text-format.ts";
 
 function notice(
   overrides: Partial<Notice> = {},

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHandler } from "../../functions/api.ts";
-import type { MemoryBus } from "../../scripts/local/memory-bus.ts";
+import type { MemoryBus } from "../../server/dynamodb/memory-bus.ts";
 import type { ApiRequest } from "../../shared/api/http.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { IntegrationEventInput } from "../../shared/events/event.ts";

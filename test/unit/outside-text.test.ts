@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatNotice } from "../../scripts/local/console-notice.ts";
+import { formatNotice } from "../../server/console-notice.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { parseEvent } from "../../shared/events/event.ts";
 import { applyEvents, toNotice } from "../../shared/incidents/record.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryBus } from "../../scripts/local/memory-bus.ts";
+import { MemoryBus } from "../../server/dynamodb/memory-bus.ts";
 import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
 import type { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";

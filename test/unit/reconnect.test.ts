@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { RECONNECT_SECRET_FILE, reconnectSecretIn } from "../../scripts/local/reconnect-secret.ts";
+import { RECONNECT_SECRET_FILE, reconnectSecretIn } from "../../server/reconnect-secret.ts";
 import type { ApiRequest } from "../../shared/api/http.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import type { IncidentRecord, PendingNotice } from "../../shared/incidents/record.ts";

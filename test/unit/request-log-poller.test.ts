@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { requestLogPollTask } from "../../scripts/local/poller.ts";
-import { requestLog } from "../../scripts/local/scenarios.ts";
+import { requestLog } from "../../scripts/demo-scenarios.ts";
+import { requestLogPollTask } from "../../server/request-log-poll-task.ts";
 import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";

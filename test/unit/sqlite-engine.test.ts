@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { SqliteBatchProcessor } from "../../shared/adapters/sqlite/batch-processor.ts";
-import { openSqliteEngine } from "../../shared/adapters/sqlite/engine.ts";
+import { OutboxDelivery } from "../../server/sqlite/outbox-delivery.ts";
+import { SqliteBatchProcessor } from "../../server/sqlite/processing-loop.ts";
 import { openEventQueue, SqliteEventQueue } from "../../shared/adapters/sqlite/event-queue.ts";
-import { OutboxDelivery } from "../../shared/adapters/sqlite/outbox-delivery.ts";
+import { openSqliteStores } from "../../shared/adapters/sqlite/stores.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { parseEvent } from "../../shared/events/event.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
@@ -19,7 +19,7 @@ const opened: { close(): void }[] = [];
 /** Both files of a data folder: queue.db first, as at start (the engine reads it). */
 const open = (dir = mkdtempSync(join(tmpdir(), "quirkwatch-unit-")), subscribers = ["slack"]) => {
   const queue = openEventQueue(dir);
-  const engine = openSqliteEngine(dir, subscribers);
+  const engine = openSqliteStores(dir, subscribers);
   const both = {
     ...engine,
     queue,

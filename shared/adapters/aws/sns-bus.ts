@@ -8,9 +8,9 @@ import type { AlertBus } from "../../incidents/bus.ts";
 import type { Incident } from "../../incidents/incident.ts";
 import type { Notice } from "../../incidents/notice.ts";
 import type { Email } from "../../notify/email.ts";
-import { truncate } from "../../notify/text.ts";
 import type { Audience } from "../../quirks/rule.ts";
 import { backoff, sleep } from "../../retry.ts";
+import { truncate } from "../../text-format.ts";
 
 /**
  * Publishes notices to the alerts topic, once per audience: an `internal` message for every

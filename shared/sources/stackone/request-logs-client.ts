@@ -28,6 +28,13 @@ export type LogFilter = {
 
 export type LogPage = { logs: RequestLog[]; next: string | undefined };
 
+/** The API calls a poll makes; RequestLogsClient is the real one. */
+export type RequestLogsApi = {
+  listLogs(filter: LogFilter, page: { size: number; next?: string }): Promise<LogPage>;
+  getLog(id: string): Promise<RequestLog | undefined>;
+  getAccount(id: string): Promise<Record<string, unknown> | undefined>;
+};
+
 export type RequestLogsClientOptions = StackoneHttpOptions;
 
 const LogObject = z.record(z.string(), z.unknown());

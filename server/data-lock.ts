@@ -1,6 +1,6 @@
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { ensurePrivateDir, privateFile } from "../../shared/adapters/sqlite/private-files.ts";
+import { ensurePrivateDir, privateFile } from "../shared/adapters/sqlite/private-files.ts";
 import { StartupError } from "./startup-error.ts";
 
 /** `notice`: the one line to print when the folder's permissions had to be tightened. */

@@ -9,9 +9,9 @@ import {
 } from "node:http";
 import type { Socket } from "node:net";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { checkBearer, error } from "../../shared/api/http.ts";
-import { refuseUnsafeRequest } from "../../shared/api/request-guards.ts";
-import type { RouteSpec } from "../../shared/api/route.ts";
+import { checkBearer, error } from "../shared/api/http.ts";
+import { refuseUnsafeRequest } from "../shared/api/request-guards.ts";
+import type { RouteSpec } from "../shared/api/route.ts";
 
 export type LocalHandler = (
   event: APIGatewayProxyEventV2,

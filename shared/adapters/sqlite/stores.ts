@@ -13,7 +13,7 @@ import { SqliteQueueConsumer } from "./queue-consumer.ts";
 import { SqliteSubscriptionStore } from "./subscription-store.ts";
 import { WalSync } from "./wal-sync.ts";
 
-export type SqliteEngine = ReturnType<typeof openSqliteEngine>;
+export type SqliteStores = ReturnType<typeof openSqliteStores>;
 
 /**
  * Every port of the single-node engine but the events queue, over `dataDir/quirkwatch.db`:
@@ -21,7 +21,7 @@ export type SqliteEngine = ReturnType<typeof openSqliteEngine>;
  * the processor's reader of `dataDir/queue.db`, which must exist (`openEventQueue` makes it).
  * `subscribers` names who the outbox owes each notice to.
  */
-export function openSqliteEngine(
+export function openSqliteStores(
   dataDir: string,
   subscribers: string[],
   options: DatabaseOptions = {},

@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ROUTES as API_ROUTES, createHandler as createApi } from "../../functions/api.ts";
-import { createHandler as createProcessor } from "../../functions/process.ts";
 import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
 import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
@@ -12,16 +11,12 @@ import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscr
 import { specOf } from "../../shared/api/route.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { digestAfterPerMinute } from "../../shared/config.ts";
+import { processBatch } from "../../shared/incidents/process.ts";
 import { ReconnectLinks } from "../../shared/reconnect/links.ts";
 import { reconnectStackone } from "../../shared/reconnect/stackone.ts";
-import { periodicTasks, runPeriodically } from "./background-tasks.ts";
-import { formatNotice } from "./console-notice.ts";
-import { DIGEST_FLUSH_MS, localDelivery } from "./delivery.ts";
-import { startDynalite } from "./dynalite.ts";
-import { type EngineSettings, STALL_MS } from "./engine-protocol.ts";
-import type { LocalEngine } from "./local-engine.ts";
-import { MemoryBus } from "./memory-bus.ts";
-import { MemoryQueue } from "./memory-queue.ts";
+import { formatNotice } from "../console-notice.ts";
+import { DIGEST_FLUSH_MS, localDelivery } from "../destinations.ts";
+import { type EngineSettings, type LocalEngine, STALL_MS } from "../engine.ts";
 import {
   emailSubscriber,
   localEmail,
@@ -29,7 +24,12 @@ import {
   OUTBOX_ROUTE,
   outboxHandler,
   sendingEmailSubscriber,
-} from "./outbox.ts";
+} from "../local-email.ts";
+import { periodicTasks } from "../periodic-tasks.ts";
+import { runPeriodically } from "../scheduler.ts";
+import { startDynalite } from "./dynalite.ts";
+import { MemoryBus } from "./memory-bus.ts";
+import { MemoryQueue } from "./memory-queue.ts";
 import { countWrites } from "./write-counter.ts";
 
 export const TABLE_NAME = "quirkwatch";
@@ -88,16 +88,18 @@ export async function startDynamoEngine(
   ]);
   const mutes = new DynamoMuteStore(client, table);
   const cursors = new DynamoCursorStore(client, table);
-  const processor = createProcessor({
+  const processing = {
     store,
     mutes,
     bus,
     now: settings.now,
     links,
     classifier: createClassifier(settings.rules),
-    log: (message, detail) => log(`processor: ${message} ${JSON.stringify(detail ?? {})}`),
-  });
-  const queue = new MemoryQueue(processor, {
+    log: (message: string, detail?: Record<string, unknown>) =>
+      log(`processor: ${message} ${JSON.stringify(detail ?? {})}`),
+  };
+  // The processor function's own orchestration, behind the in-memory SQS.
+  const queue = new MemoryQueue((event) => processBatch(event.Records, processing), {
     batchSize: 100,
     windowMs: 20,
     retryDelayMs: 200,

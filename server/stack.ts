@@ -2,27 +2,25 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createHandler as createIngest } from "../../functions/ingest.ts";
-import { error, json } from "../../shared/api/http.ts";
-import { NO_BODY, route } from "../../shared/api/route.ts";
-import { MAX_BODY_BYTES } from "../../shared/ingest/receive.ts";
-import { count, MetricTotals, recordMetricsTo, rejectionReason } from "../../shared/metrics.ts";
-import { PAGERDUTY_EVENTS_URL } from "../../shared/notify/pagerduty.ts";
-import type { QuirkRule } from "../../shared/quirks/rule.ts";
-import { reconnectSettingsFrom } from "../../shared/reconnect/configured.ts";
-import { DEFAULT_LINK_DAYS } from "../../shared/reconnect/links.ts";
-import { accountStatusLookup } from "../../shared/sources/stackone/linked-accounts.ts";
-import { buildPage } from "../build-page.ts";
+import { createHandler as createIngest } from "../functions/ingest.ts";
+import { buildPage } from "../scripts/build-page.ts";
+import { error, json } from "../shared/api/http.ts";
+import { NO_BODY, route } from "../shared/api/route.ts";
+import { MAX_BODY_BYTES } from "../shared/ingest/receive.ts";
+import { count, MetricTotals, recordMetricsTo, rejectionReason } from "../shared/metrics.ts";
+import { PAGERDUTY_EVENTS_URL } from "../shared/notify/pagerduty.ts";
+import type { QuirkRule } from "../shared/quirks/rule.ts";
+import { reconnectSettingsFrom } from "../shared/reconnect/configured.ts";
+import { DEFAULT_LINK_DAYS } from "../shared/reconnect/links.ts";
+import { accountStatusLookup } from "../shared/sources/stackone/linked-accounts.ts";
 import { ensureAdminToken } from "./admin-token.ts";
-import { createApiGateway, type LocalHandler, type LocalRoute } from "./api-gateway.ts";
-import type { ManualClock } from "./clock.ts";
 import { lockDataDir } from "./data-lock.ts";
-import type { EngineStats } from "./engine-protocol.ts";
+import type { EngineStats, LocalEngine, SharedClock } from "./engine.ts";
 import { allowedHostNames } from "./exposure.ts";
-import type { LocalEngine } from "./local-engine.ts";
-import { localMetrics } from "./metrics.ts";
-import { type LocalPollerOptions, POLLER_TASK } from "./poller.ts";
+import { createApiGateway, type LocalHandler, type LocalRoute } from "./http-server.ts";
+import { localMetrics } from "./prometheus.ts";
 import { reconnectSecretIn } from "./reconnect-secret.ts";
+import { type LocalPollerOptions, POLLER_TASK } from "./request-log-poll-task.ts";
 import { StartupError } from "./startup-error.ts";
 
 export const ENGINES = ["sqlite", "dynamodb"] as const;
@@ -74,7 +72,7 @@ export type StackOptions = {
   /** RECONNECT_LINK_DAYS. */
   reconnectLinkDays?: number;
   /** The processor's, sweeper's and delivery's clock; tests move it to reach reminders and quiet. */
-  clock?: ManualClock;
+  clock?: SharedClock;
 };
 
 /** What `GET /_local/stats` answers: the engine's counts and this process's peak memory. */
@@ -132,11 +130,11 @@ export async function startStack(options: StackOptions) {
     // Only the chosen engine is loaded: each brings its own libraries.
     engine =
       options.engine === "dynamodb"
-        ? await (await import("./dynamodb-engine.ts")).startDynamoEngine(
+        ? await (await import("./dynamodb/dynamodb-engine.ts")).startDynamoEngine(
             { ...settings, endpoint: options.dynamoEndpoint, now: options.clock?.now },
             log,
           )
-        : await (await import("./sqlite-engine.ts")).startSqliteEngine(
+        : await (await import("./sqlite/sqlite-engine.ts")).startSqliteEngine(
             { ...settings, clock: options.clock?.buffer },
             log,
           );

@@ -1,7 +1,7 @@
 import { hostname, networkInterfaces } from "node:os";
-import type { Source } from "../../shared/ingest/read-events.ts";
-import { hostName } from "./api-gateway.ts";
+import type { Source } from "../shared/ingest/read-events.ts";
 import { DEV_STACKONE_SECRET } from "./env.ts";
+import { hostName } from "./http-server.ts";
 
 /**
  * What the single node accepts depends on who can reach it. On a loopback HOST only this

@@ -1,14 +1,14 @@
-import type { Subscriber } from "../../shared/incidents/bus.ts";
+import type { Subscriber } from "../shared/incidents/bus.ts";
 import {
   type Log,
   notifyPagerDuty,
   notifySlack,
   notifyWebhooks,
   RecentDeliveries,
-} from "../../shared/notify/deliver.ts";
-import { type DigestLedger, flushDigests } from "../../shared/notify/digest.ts";
-import { SlackPoster, type SlackPosterOptions } from "../../shared/notify/slack-delivery.ts";
-import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
+} from "../shared/notify/deliver.ts";
+import { type DigestLedger, flushDigests } from "../shared/notify/digest.ts";
+import { SlackPoster, type SlackPosterOptions } from "../shared/notify/slack-delivery.ts";
+import type { SubscriptionStore } from "../shared/notify/subscription-store.ts";
 
 /**
  * Slack, webhook and PagerDuty delivery in the local stack: the notifier Lambdas' own code, run as

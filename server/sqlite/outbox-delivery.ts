@@ -1,8 +1,8 @@
-import type { Subscriber } from "../../incidents/bus.ts";
-import type { Notice } from "../../incidents/notice.ts";
-import { RecentDeliveries } from "../../notify/deliver.ts";
-import { backoff } from "../../retry.ts";
-import type { OutboxRow, SqliteAlertOutbox } from "./alert-outbox.ts";
+import type { OutboxRow, SqliteAlertOutbox } from "../../shared/adapters/sqlite/alert-outbox.ts";
+import type { Subscriber } from "../../shared/incidents/bus.ts";
+import type { Notice } from "../../shared/incidents/notice.ts";
+import { RecentDeliveries } from "../../shared/notify/deliver.ts";
+import { backoff } from "../../shared/retry.ts";
 
 /**
  * How long the outbox keeps trying one (notice, subscriber): about 5 minutes, so a destination

@@ -1,23 +1,23 @@
 import type { MessageAttributeValue } from "@aws-sdk/client-sns";
-import { snsEntries } from "../../shared/adapters/aws/sns-bus.ts";
-import { SmtpEmailSender } from "../../shared/adapters/smtp/smtp-sender.ts";
-import { type ApiRequest, type ApiResponse, authorize, json } from "../../shared/api/http.ts";
-import { NO_BODY, type RouteSpec } from "../../shared/api/route.ts";
-import type { Subscriber } from "../../shared/incidents/bus.ts";
-import type { Notice } from "../../shared/incidents/notice.ts";
-import { count } from "../../shared/metrics.ts";
-import { RecentDeliveries } from "../../shared/notify/deliver.ts";
-import { emailsFor } from "../../shared/notify/email.ts";
-import { notifyEmail } from "../../shared/notify/email-delivery.ts";
-import type { EmailSender } from "../../shared/notify/email-sender.ts";
+import { snsEntries } from "../shared/adapters/aws/sns-bus.ts";
+import { SmtpEmailSender } from "../shared/adapters/smtp/smtp-sender.ts";
+import { type ApiRequest, type ApiResponse, authorize, json } from "../shared/api/http.ts";
+import { NO_BODY, type RouteSpec } from "../shared/api/route.ts";
+import type { Subscriber } from "../shared/incidents/bus.ts";
+import type { Notice } from "../shared/incidents/notice.ts";
+import { count } from "../shared/metrics.ts";
+import { RecentDeliveries } from "../shared/notify/deliver.ts";
+import { emailsFor } from "../shared/notify/email.ts";
+import { notifyEmail } from "../shared/notify/email-delivery.ts";
+import type { EmailSender } from "../shared/notify/email-sender.ts";
 import {
   ConfirmedAtOnce,
   type EmailOutbox,
   type OutboxEmail,
-} from "../../shared/notify/email-subscriptions.ts";
-import { snsFilterPolicy } from "../../shared/notify/filter.ts";
-import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
-import { redactReconnectLinks } from "../../shared/reconnect/links.ts";
+} from "../shared/notify/email-subscriptions.ts";
+import { snsFilterPolicy } from "../shared/notify/filter.ts";
+import type { SubscriptionStore } from "../shared/notify/subscription-store.ts";
+import { redactReconnectLinks } from "../shared/reconnect/links.ts";
 
 /**
  * Email on one machine. With SMTP_URL, each email is sent through that server (one message per

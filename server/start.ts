@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { configuredDataDir, configuredHost, configuredPort, loadEnv } from "./local/env.ts";
+import { configuredDataDir, configuredHost, configuredPort, loadEnv } from "./env.ts";
 
 // Configuration: the environment, then an optional .env; the defaults are for local development.
 loadEnv();
@@ -28,12 +28,12 @@ const {
 } = await import("../shared/config.ts");
 const { redactUrl } = await import("../shared/notify/url-guard.ts");
 const { checkSmtpUrl, describeSmtpUrl } = await import("../shared/adapters/smtp/smtp-sender.ts");
-const { adminTokenPath } = await import("./local/admin-token.ts");
-const { DEV_STACKONE_SECRET, isLoopbackHost, webhookSecrets } = await import("./local/exposure.ts");
+const { adminTokenPath } = await import("./admin-token.ts");
+const { DEV_STACKONE_SECRET, isLoopbackHost, webhookSecrets } = await import("./exposure.ts");
 const { loadRules } = await import("../shared/quirks/custom.ts");
-const { ENGINES, startStack } = await import("./local/stack.ts");
-const { StartupError } = await import("./local/startup-error.ts");
-const { defaultDataMaxMb } = await import("./local/data-bounds.ts");
+const { ENGINES, startStack } = await import("./stack.ts");
+const { StartupError } = await import("./startup-error.ts");
+const { defaultDataMaxMb } = await import("./data-bounds.ts");
 
 /** A problem the user can fix: one line on stderr, exit code 2. */
 function cannotStart(reason: string): never {

@@ -1,12 +1,10 @@
-import type { EventQueue } from "../../shared/ingest/queue.ts";
-import { gauge } from "../../shared/metrics.ts";
-import type { QuirkRule } from "../../shared/quirks/rule.ts";
-import type { CursorStore } from "../../shared/sources/cursor-store.ts";
-import {
-  type PollReport,
-  requestLogPoller,
-} from "../../shared/sources/stackone/poll-request-logs.ts";
-import type { PeriodicTask } from "./background-tasks.ts";
+import type { EventQueue } from "../shared/ingest/queue.ts";
+import { gauge } from "../shared/metrics.ts";
+import type { QuirkRule } from "../shared/quirks/rule.ts";
+import type { CursorStore } from "../shared/sources/cursor-store.ts";
+import type { PollReport } from "../shared/sources/stackone/poll-report.ts";
+import { requestLogPoller } from "../shared/sources/stackone/request-log-poller.ts";
+import type { PeriodicTask } from "./scheduler.ts";
 
 /**
  * The request-log poller in the local stack: the deployed function's poll, as a periodic task

@@ -1,14 +1,17 @@
 import { randomBytes } from "node:crypto";
-import type { Classifier } from "../../classify/classifier.ts";
-import type { IntegrationEvent } from "../../events/event.ts";
-import { processInTransaction } from "../../incidents/process-in-transaction.ts";
-import type { ReconnectLinks } from "../../reconnect/links.ts";
-import type { SqliteAlertOutbox } from "./alert-outbox.ts";
-import { type Db, isFull } from "./database.ts";
-import type { SqliteIncidentStore } from "./incident-store.ts";
-import type { SqliteMuteStore } from "./mute-store.ts";
-import type { QueuedRow, SqliteQueueConsumer } from "./queue-consumer.ts";
-import type { Flush } from "./wal-sync.ts";
+import type { SqliteAlertOutbox } from "../../shared/adapters/sqlite/alert-outbox.ts";
+import { type Db, isFull } from "../../shared/adapters/sqlite/database.ts";
+import type { SqliteIncidentStore } from "../../shared/adapters/sqlite/incident-store.ts";
+import type { SqliteMuteStore } from "../../shared/adapters/sqlite/mute-store.ts";
+import type {
+  QueuedRow,
+  SqliteQueueConsumer,
+} from "../../shared/adapters/sqlite/queue-consumer.ts";
+import type { Flush } from "../../shared/adapters/sqlite/wal-sync.ts";
+import type { Classifier } from "../../shared/classify/classifier.ts";
+import type { IntegrationEvent } from "../../shared/events/event.ts";
+import { processInTransaction } from "../../shared/incidents/process-in-transaction.ts";
+import type { ReconnectLinks } from "../../shared/reconnect/links.ts";
 
 export type BatchProcessorOptions = {
   classifier: Classifier;
@@ -26,7 +29,7 @@ export type BatchProcessorOptions = {
 
 export type ProcessorStats = { batches: number; events: number; duplicates: number };
 
-/** What the processor works on: `openSqliteEngine`'s parts. */
+/** What the processor works on: `openSqliteStores`'s parts. */
 export type ProcessorParts = {
   db: Db;
   consumer: SqliteQueueConsumer;

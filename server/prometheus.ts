@@ -1,7 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
-import type { ApiResponse } from "../../shared/api/http.ts";
-import { COUNTERS, type CounterValue, type MetricTotals } from "../../shared/metrics.ts";
-import type { LocalEngine } from "./local-engine.ts";
+import type { ApiResponse } from "../shared/api/http.ts";
+import { COUNTERS, type CounterValue, type MetricTotals } from "../shared/metrics.ts";
+import type { LocalEngine } from "./engine.ts";
 
 /**
  * `GET /metrics` of the local stack, in Prometheus' text format through prom-client: the

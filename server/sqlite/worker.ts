@@ -1,9 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { ROUTES as API_ROUTES, createHandler as createApi } from "../../functions/api.ts";
-import { SqliteBatchProcessor } from "../../shared/adapters/sqlite/batch-processor.ts";
 import { DATABASE_FILE, QUEUE_FILE } from "../../shared/adapters/sqlite/database.ts";
-import { openSqliteEngine } from "../../shared/adapters/sqlite/engine.ts";
-import { OutboxDelivery } from "../../shared/adapters/sqlite/outbox-delivery.ts";
+import { openSqliteStores } from "../../shared/adapters/sqlite/stores.ts";
 import { probeWrite } from "../../shared/adapters/sqlite/write-probe.ts";
 import { specOf } from "../../shared/api/route.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
@@ -13,26 +11,28 @@ import { type EventQueue, QueueUnavailable } from "../../shared/ingest/queue.ts"
 import { MetricTotals, recordMetricsTo } from "../../shared/metrics.ts";
 import { ReconnectLinks } from "../../shared/reconnect/links.ts";
 import { reconnectStackone } from "../../shared/reconnect/stackone.ts";
-import { periodicTasks, runPeriodically } from "./background-tasks.ts";
-import { ManualClock } from "./clock.ts";
-import { formatNotice } from "./console-notice.ts";
-import { nearlyFullEvents } from "./data-bounds.ts";
-import { DIGEST_FLUSH_MS, localDelivery } from "./delivery.ts";
-import type {
-  EngineCalls,
-  EngineSettings,
-  MainMessage,
-  SendFailure,
-  WorkerMessage,
-  WorkerStats,
-} from "./engine-protocol.ts";
+import { formatNotice } from "../console-notice.ts";
+import { nearlyFullEvents } from "../data-bounds.ts";
+import { DIGEST_FLUSH_MS, localDelivery } from "../destinations.ts";
+import { type EngineSettings, readSharedClock } from "../engine.ts";
 import {
   emailSubscriber,
   localEmail,
   OUTBOX_ROUTE,
   outboxHandler,
   sendingEmailSubscriber,
-} from "./outbox.ts";
+} from "../local-email.ts";
+import { periodicTasks } from "../periodic-tasks.ts";
+import { runPeriodically } from "../scheduler.ts";
+import { OutboxDelivery } from "./outbox-delivery.ts";
+import { SqliteBatchProcessor } from "./processing-loop.ts";
+import type {
+  EngineCalls,
+  MainMessage,
+  SendFailure,
+  WorkerMessage,
+  WorkerStats,
+} from "./worker-protocol.ts";
 
 /**
  * The SQLite engine's thread: it alone writes quirkwatch.db, so writes never wait for a lock.
@@ -42,11 +42,11 @@ import {
  */
 
 const port = parentPort;
-if (!port) throw new Error("engine-worker runs as a worker thread");
+if (!port) throw new Error("server/sqlite/worker.ts runs as a worker thread");
 const settings = (workerData as { settings: EngineSettings }).settings;
 const post = (message: WorkerMessage) => port.postMessage(message);
 const log = (line: string) => post({ log: line });
-const now = settings.clock ? new ManualClock(settings.clock).now : () => new Date();
+const now = settings.clock ? readSharedClock(settings.clock) : () => new Date();
 
 /** Who the outbox owes each notice to. */
 const SUBSCRIBERS = ["console", "slack", "webhook", "email", "pagerduty"];
@@ -54,9 +54,9 @@ const CLEANUP_EVERY_MS = 60_000;
 /** On shutdown, deliveries in flight get this long; what is left is delivered after a restart. */
 const CLOSE_DELIVERY_MS = 2_000;
 
-let engine: ReturnType<typeof openSqliteEngine>;
+let engine: ReturnType<typeof openSqliteStores>;
 try {
-  engine = openSqliteEngine(settings.dataDir, SUBSCRIBERS, { maxBytes: settings.maxBytes });
+  engine = openSqliteStores(settings.dataDir, SUBSCRIBERS, { maxBytes: settings.maxBytes });
 } catch (error) {
   post({ failed: error instanceof Error ? error.message : String(error) });
   throw error;

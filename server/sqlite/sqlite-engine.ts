@@ -4,17 +4,10 @@ import { probeWrite } from "../../shared/adapters/sqlite/write-probe.ts";
 import type { RouteSpec } from "../../shared/api/route.ts";
 import type { QueueMessage } from "../../shared/ingest/queue.ts";
 import { QueueUnavailable } from "../../shared/ingest/queue.ts";
-import {
-  type CallMessage,
-  type EngineCalls,
-  type EngineSettings,
-  type MainMessage,
-  STALL_MS,
-  type WorkerMessage,
-} from "./engine-protocol.ts";
-import type { LocalEngine } from "./local-engine.ts";
-import { StartupError } from "./startup-error.ts";
+import { type EngineSettings, type LocalEngine, STALL_MS } from "../engine.ts";
+import { StartupError } from "../startup-error.ts";
 import { bundleWorker } from "./worker-bundle.ts";
+import type { CallMessage, EngineCalls, MainMessage, WorkerMessage } from "./worker-protocol.ts";
 
 /**
  * The SQLite engine, seen from the HTTP thread. This thread owns the events queue (queue.db):
@@ -38,7 +31,7 @@ export async function startSqliteEngine(
   }
   let worker: Worker;
   try {
-    worker = new Worker(await bundleWorker(new URL("./engine-worker.ts", import.meta.url)), {
+    worker = new Worker(await bundleWorker(new URL("./worker.ts", import.meta.url)), {
       workerData: { settings },
       // The engine's allocations are short-lived (rows, JSON): a small heap, collected early,
       // keeps the process's memory low (the storm stays under 200 MB).

@@ -1,5 +1,5 @@
-import type { Notice } from "../../shared/incidents/notice.ts";
-import { oneLine } from "../../shared/outside-text.ts";
+import type { Notice } from "../shared/incidents/notice.ts";
+import { oneLine } from "../shared/outside-text.ts";
 
 const RESOLVED_BY = {
   recovery: "a recovery event",

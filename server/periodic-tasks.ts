@@ -1,0 +1,59 @@
+import type { AlertBus } from "../shared/incidents/bus.ts";
+import type { MuteStore } from "../shared/incidents/mute.ts";
+import type { IncidentStore } from "../shared/incidents/store.ts";
+import { sweep } from "../shared/incidents/sweep.ts";
+import type { EventQueue } from "../shared/ingest/queue.ts";
+import type { QuirkRule } from "../shared/quirks/rule.ts";
+import type { ReconnectLinks } from "../shared/reconnect/links.ts";
+import type { CursorStore } from "../shared/sources/cursor-store.ts";
+import { type LocalPollerOptions, requestLogPollTask } from "./request-log-poll-task.ts";
+import type { PeriodicTask } from "./scheduler.ts";
+
+/** What periodic tasks may use; the same ports on either engine. */
+export type TaskDeps = {
+  store: IncidentStore;
+  bus: AlertBus;
+  queue: EventQueue;
+  cursors: CursorStore;
+  mutes: MuteStore;
+  links?: ReconnectLinks;
+  now: () => Date;
+  log: (line: string) => void;
+};
+
+export type TaskSettings = {
+  sweepIntervalMs: number;
+  rules: QuirkRule[];
+  /** StackOne's request logs, polled when STACKONE_API_KEY is set. */
+  stackonePoller?: LocalPollerOptions;
+};
+
+/** Every periodic task of the local stack, in one place. */
+export function periodicTasks(deps: TaskDeps, settings: TaskSettings): PeriodicTask[] {
+  const tasks: PeriodicTask[] = [
+    {
+      name: "sweeper",
+      everyMs: settings.sweepIntervalMs,
+      run: () =>
+        sweep({
+          store: deps.store,
+          mutes: deps.mutes,
+          bus: deps.bus,
+          links: deps.links,
+          now: deps.now,
+        }),
+    },
+  ];
+  if (settings.stackonePoller) {
+    tasks.push(
+      requestLogPollTask({
+        ...settings.stackonePoller,
+        rules: settings.rules,
+        queue: deps.queue,
+        cursors: deps.cursors,
+        log: deps.log,
+      }),
+    );
+  }
+  return tasks;
+}
