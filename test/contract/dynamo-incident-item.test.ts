@@ -94,6 +94,51 @@ describe("the DynamoDB incident item", () => {
     expect(await store.getIncident("inc_storm")).toEqual({ ...record, version: 1 });
   });
 
+  it("costs 1 write unit for a new incident of one event, with room to spare", async () => {
+    const { store, table } = await dynamo.freshStores();
+    const record = stormRecord("inc_new_one_of_many_accounts", {
+      account: { id: "acct_single_4821", name: "Customer acct_single_4821" },
+      provider: "hibob",
+      rule_id: "hibob.403",
+      category: "missing_permission",
+      must_act: "customer",
+      title: "Hibob denies Customer acct_single_4821 access to employees",
+      what_happened:
+        "Hibob answered 403 Forbidden: the API user of Customer acct_single_4821 lacks the permission to read employees.",
+      remediation: [
+        "In Hibob, give the StackOne service user the 'Employees: read' permission.",
+        "Then retry the sync; nothing needs reconnecting.",
+      ],
+      count: 1,
+      request_ids: ["3f1c2a9e-4b7d-4e1a-a0c3-000000004821"],
+      messages: ["The API user does not have permission to read employees"],
+      hours: { "2026120222": 1 },
+      minutes: { "29412130": 1 },
+      applied: [["Xk3mQ9bTz1Lc", now()]],
+      last_error: {
+        status: 403,
+        method: "GET",
+        path: "/unified/hris/employees",
+        message: "The API user does not have permission to read employees",
+        request_id: "3f1c2a9e-4b7d-4e1a-a0c3-000000004821",
+        at: "2026-12-02T22:10:01.230Z",
+      },
+      // Its firing notice, decided in the write that creates it and published after.
+      outbox: [
+        {
+          id: "inc_new_one_of_many_accounts:1:firing",
+          kind: "firing",
+          created_at: "2026-12-02T22:10:01.230Z",
+          owner: "Xk3mQ9bTz1Lc",
+        },
+      ],
+    });
+    expect(await store.saveIncident(record, undefined)).toBe(true);
+    // With room to spare: a provider's own message may add up to 300 characters.
+    expect(itemSize(await rawItem(table, record.id))).toBeLessThanOrEqual(768);
+    expect(await store.getIncident(record.id)).toEqual({ ...record, version: 1 });
+  });
+
   it("reads an incident written in full attributes, before the compact form", async () => {
     const { store, table } = await dynamo.freshStores();
     const record = stormRecord("inc_old", { version: 4 });
