@@ -100,7 +100,7 @@ describe("the DynamoDB incident item", () => {
       account: { id: "acct_single_4821", name: "Customer acct_single_4821" },
       provider: "hibob",
       rule_id: "hibob.403",
-      category: "missing_permission",
+      category: "missing_permissions",
       must_act: "customer",
       title: "Hibob denies Customer acct_single_4821 access to employees",
       what_happened:
