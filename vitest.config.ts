@@ -5,6 +5,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/{unit,contract,e2e}/**/*.test.ts"],
+    // `npm start`, which the end-to-end tests run, runs dist/: built once, before them.
+    globalSetup: ["test/support/build-dist.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Node 20 runs the tests; Lambda runs Node 22.

@@ -1,9 +1,12 @@
+import { systemClock } from "../shared/clock.ts";
+import "../shared/adapters/aws/sst-links.ts";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyHandlerV2,
   APIGatewayProxyStructuredResultV2,
 } from "aws-lambda";
+import { fromApiGateway, toApiGateway } from "../shared/adapters/aws/api-gateway.ts";
 import { SqsEventQueue } from "../shared/adapters/aws/sqs-queue.ts";
 import {
   genericWebhookSecret,
@@ -12,28 +15,26 @@ import {
   stackoneApiUrl,
   stackoneWebhookSecrets,
 } from "../shared/config.ts";
-import { type IngestDeps, type IngestResult, receiveWebhook } from "../shared/ingest/receive.ts";
-import { count, recordMetricsTo, rejectionReason } from "../shared/metrics.ts";
+import type { IngestDeps } from "../shared/ingest/receive.ts";
+import { createIngest, ingestResponse } from "../shared/ingest/webhook-route.ts";
+import { errorText } from "../shared/log.ts";
+import { recordMetricsTo } from "../shared/metrics.ts";
 import { emfSink } from "../shared/metrics-emf.ts";
 import { accountStatusLookup } from "../shared/sources/stackone/linked-accounts.ts";
+import { lambdaLog } from "./lambda-log.ts";
 
 /** `POST /webhooks/{source}` behind API Gateway HTTP API (payload format 2.0). */
 export type IngestHandler = (
   event: APIGatewayProxyEventV2,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** The handler over the given queue and secrets; the local stack passes its own. */
+/** The handler over the given queue and secrets. */
 export function createHandler(deps: IngestDeps): IngestHandler {
+  const ingest = createIngest(deps);
   return async (event) => {
-    const source = event.pathParameters?.source ?? sourceFromPath(event.rawPath);
-    const body =
-      event.body === undefined
-        ? undefined
-        : Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8");
-    const result = await receiveWebhook({ source, headers: event.headers ?? {}, body }, deps);
-    if ("accepted" in result.body) count("events_accepted", { source }, result.body.accepted);
-    else count("events_rejected", { reason: rejectionReason(result.status) });
-    return toResponse(result);
+    const request = fromApiGateway(event);
+    request.params.source ??= sourceFromPath(event.rawPath);
+    return toApiGateway(await ingest(request));
   };
 }
 
@@ -47,15 +48,19 @@ export const handler = (async (event: APIGatewayProxyEventV2) => {
       const apiKey = stackoneApiKey();
       configured = createHandler({
         queue: new SqsEventQueue(new SQSClient({}), queueUrl()),
+        clock: systemClock,
         stackoneSecrets: stackoneWebhookSecrets(),
         genericSecret: genericWebhookSecret(),
         accountStatus: apiKey
           ? accountStatusLookup({ apiKey, baseUrl: stackoneApiUrl() })
           : undefined,
+        log: lambdaLog,
       });
     } catch (error) {
-      console.error("ingest is not configured:", error instanceof Error ? error.message : error);
-      return toResponse({ status: 500, body: { error: "internal error", details: [] } });
+      lambdaLog.error("ingest is not configured", { error: errorText(error) });
+      return toApiGateway(
+        ingestResponse({ status: 500, body: { error: "internal error", details: [] } }),
+      );
     }
   }
   return configured(event);
@@ -63,18 +68,4 @@ export const handler = (async (event: APIGatewayProxyEventV2) => {
 
 function sourceFromPath(path: string | undefined): string {
   return /^\/webhooks\/([^/]+)\/?$/.exec(path ?? "")?.[1] ?? "";
-}
-
-/** A sender told 503 (the queue is full or down) retries after this long. */
-const RETRY_AFTER_SECONDS = "30";
-
-function toResponse(result: IngestResult): APIGatewayProxyStructuredResultV2 {
-  return {
-    statusCode: result.status,
-    headers: {
-      "content-type": "application/json",
-      ...(result.status === 503 ? { "retry-after": RETRY_AFTER_SECONDS } : {}),
-    },
-    body: JSON.stringify(result.body),
-  };
 }

@@ -1,45 +1,34 @@
+import "../shared/adapters/aws/sst-links.ts";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
-import type { SNSEvent } from "aws-lambda";
+import type { Context, SNSEvent } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
 import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscriptions.ts";
 import { SesEmailSender } from "../shared/adapters/aws/ses-sender.ts";
 import { emailFrom, sesConfigurationSet, tableName } from "../shared/config.ts";
-import { type Log, noticesOf, RecentDeliveries } from "../shared/notify/deliver.ts";
-import { notifyEmail } from "../shared/notify/email-delivery.ts";
+import { EmailNotifier } from "../shared/notify/email-notifier.ts";
 import type { EmailSender } from "../shared/notify/email-sender.ts";
-import type { SubscriptionStore } from "../shared/notify/subscription-store.ts";
+import { type NotifierFunctionDeps, notifierHandler } from "./notifier-handler.ts";
 
 /**
  * The email notifier, subscribed to the alerts topic when EMAIL_FROM is set: sends each notice
- * through SES, one message per matching email subscription, in its audience's words. Throws when
- * a message may go later, so SNS and Lambda retry and the dead-letter queue keeps the rest.
+ * through SES, one message per matching email subscription, in its audience's words, through the
+ * retry stage. What is still owed throws, and the dead-letter queue keeps it.
  */
 
-export type NotifyEmailDeps = {
-  subscriptions: SubscriptionStore;
-  sender: EmailSender;
-  from: string;
-  recent?: RecentDeliveries;
-  log?: Log;
-};
-
-const logJson: Log = (message, detail) => console.error(JSON.stringify({ message, ...detail }));
+export type NotifyEmailDeps = NotifierFunctionDeps & { sender: EmailSender; from: string };
 
 export function createHandler(deps: NotifyEmailDeps) {
-  const recent = deps.recent ?? new RecentDeliveries();
-  return async (event: SNSEvent) => {
-    await notifyEmail(noticesOf(event), { ...deps, recent, log: deps.log ?? logJson });
-  };
+  return notifierHandler(new EmailNotifier(deps), deps);
 }
 
 let deployed: ReturnType<typeof createHandler> | undefined;
-export const handler = (event: SNSEvent) => {
+export const handler = (event: SNSEvent, context: Context) => {
   deployed ??= createHandler({
     subscriptions: new DynamoSubscriptionStore(createDynamoClient(), tableName()),
     sender: new SesEmailSender(new SESv2Client({}), { configurationSet: sesConfigurationSet() }),
     from: required(emailFrom()),
   });
-  return deployed(event);
+  return deployed(event, context);
 };
 
 function required(from: string | undefined): string {

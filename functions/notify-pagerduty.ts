@@ -1,41 +1,34 @@
-import type { SNSEvent } from "aws-lambda";
+import "../shared/adapters/aws/sst-links.ts";
+import type { Context, SNSEvent } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
 import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscriptions.ts";
 import { dashboardUrl, pagerdutyEventsUrl, slackWebhookUrl, tableName } from "../shared/config.ts";
 import { recordMetricsTo } from "../shared/metrics.ts";
 import { emfSink } from "../shared/metrics-emf.ts";
 import {
-  type Log,
-  noticesOf,
-  notifyPagerDuty,
-  type PagerDutyNotifierDeps,
-  RecentDeliveries,
-} from "../shared/notify/deliver.ts";
+  PagerDutyNotifier,
+  type PagerDutyNotifierOptions,
+} from "../shared/notify/pagerduty-notifier.ts";
 import { SlackPoster } from "../shared/notify/slack-delivery.ts";
+import { lambdaLog } from "./lambda-log.ts";
+import { type NotifierFunctionDeps, notifierHandler } from "./notifier-handler.ts";
 
 /**
  * The PagerDuty notifier, subscribed to the alerts topic: sends each notice as an Events API v2
- * event to every matching PagerDuty subscription. A 400 switches the destination off (and tells
- * the default Slack channel); anything else that fails throws, so SNS and Lambda retry and the
- * dead-letter queue keeps the rest.
+ * event to every matching PagerDuty subscription, through the retry stage. A 400 switches the
+ * destination off (and tells the default Slack channel); what is still owed throws, and the
+ * dead-letter queue keeps it.
  */
 
-export type NotifyPagerDutyDeps = Omit<PagerDutyNotifierDeps, "recent" | "log"> & {
-  recent?: RecentDeliveries;
-  log?: Log;
-};
-
-const logJson: Log = (message, detail) => console.error(JSON.stringify({ message, ...detail }));
+export type NotifyPagerDutyDeps = NotifierFunctionDeps & Omit<PagerDutyNotifierOptions, "log">;
 
 export function createHandler(deps: NotifyPagerDutyDeps) {
-  const recent = deps.recent ?? new RecentDeliveries();
-  return async (event: SNSEvent) => {
-    await notifyPagerDuty(noticesOf(event), { ...deps, recent, log: deps.log ?? logJson });
-  };
+  const log = deps.log ?? lambdaLog;
+  return notifierHandler(new PagerDutyNotifier({ ...deps, log }), { ...deps, log });
 }
 
 let deployed: ReturnType<typeof createHandler> | undefined;
-export const handler = (event: SNSEvent) => {
+export const handler = (event: SNSEvent, context: Context) => {
   if (deployed === undefined) recordMetricsTo(emfSink());
   deployed ??= createHandler({
     subscriptions: new DynamoSubscriptionStore(createDynamoClient(), tableName()),
@@ -43,5 +36,5 @@ export const handler = (event: SNSEvent) => {
     dashboardUrl: dashboardUrl(),
     slack: { poster: new SlackPoster(), defaultUrl: slackWebhookUrl() },
   });
-  return deployed(event);
+  return deployed(event, context);
 };

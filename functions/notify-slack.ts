@@ -1,3 +1,4 @@
+import "../shared/adapters/aws/sst-links.ts";
 import type { Context, SNSEvent } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
 import { DynamoDigestLedger } from "../shared/adapters/aws/dynamo-digests.ts";
@@ -10,45 +11,40 @@ import {
   slackWebhookUrl,
   tableName,
 } from "../shared/config.ts";
+import { errorText } from "../shared/log.ts";
 import { recordMetricsTo } from "../shared/metrics.ts";
 import { emfSink } from "../shared/metrics-emf.ts";
-import { type Log, noticesOf, notifySlack, RecentDeliveries } from "../shared/notify/deliver.ts";
 import { type DigestLedger, flushDigests } from "../shared/notify/digest.ts";
 import { SlackPoster } from "../shared/notify/slack-delivery.ts";
-import type { SubscriptionStore } from "../shared/notify/subscription-store.ts";
+import { SlackNotifier } from "../shared/notify/slack-notifier.ts";
+import { lambdaLog } from "./lambda-log.ts";
+import { type NotifierFunctionDeps, notifierHandler } from "./notifier-handler.ts";
 
 /**
  * The Slack notifier, subscribed to the alerts topic: posts each notice to the default channel
- * and every matching Slack subscription. Throws when a destination is owed the notice, so SNS
- * and Lambda retry it and the subscription's dead-letter queue keeps what finally fails.
+ * and every matching Slack subscription, through the retry stage. Throws when a destination is
+ * still owed the notice, so the subscription's dead-letter queue keeps it.
  */
 
-export type NotifySlackDeps = {
-  subscriptions: SubscriptionStore;
+export type NotifySlackDeps = NotifierFunctionDeps & {
   poster: SlackPoster;
   defaultUrl: string | undefined;
   reauthUrlTemplate?: string;
   /** On-call buttons: Slack's signing secret is set, so `POST /slack/actions` can verify clicks. */
   actions?: boolean;
-  recent?: RecentDeliveries;
-  log?: Log;
-  now?: () => Date;
   /** The budget per channel and minute; the digests of minutes that are over go out here too. */
   digest?: { ledger: DigestLedger; budget: number; dashboardUrl?: string };
 };
 
-const logJson: Log = (message, detail) => console.error(JSON.stringify({ message, ...detail }));
-
 export function createHandler(deps: NotifySlackDeps) {
-  const recent = deps.recent ?? new RecentDeliveries();
-  const log = deps.log ?? logJson;
+  const log = deps.log ?? lambdaLog;
+  const notify = notifierHandler(new SlackNotifier({ ...deps, log }), { ...deps, log });
   return async (event: SNSEvent, context: Pick<Context, "getRemainingTimeInMillis">) => {
-    const remaining = () => context.getRemainingTimeInMillis();
-    await notifySlack(noticesOf(event), { ...deps, recent, log }, remaining);
+    await notify(event, context);
     // Whichever invocation comes after a minute with folded notices sends its digests.
     if (deps.digest) {
-      await flushDigests({ ...deps, ...deps.digest, log }, remaining).catch((error: unknown) =>
-        log("digest flush failed", { error: String(error) }),
+      await flushDigests({ ...deps, ...deps.digest, log }).catch((error: unknown) =>
+        log.error("digest flush failed", { error: errorText(error) }),
       );
     }
   };

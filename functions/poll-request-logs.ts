@@ -1,3 +1,5 @@
+import { systemClock } from "../shared/clock.ts";
+import "../shared/adapters/aws/sst-links.ts";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { ScheduledHandler } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
@@ -14,19 +16,18 @@ import {
 import { loadRules } from "../shared/quirks/custom.ts";
 import type { PollReport } from "../shared/sources/stackone/poll-report.ts";
 import { requestLogPoller } from "../shared/sources/stackone/request-log-poller.ts";
+import { lambdaLog } from "./lambda-log.ts";
 
 /** One run must end well within the function's 60-second timeout. */
 const RUN_MS = 45_000;
-
-const logJson = (message: string, detail?: Record<string, unknown>) =>
-  console.log(JSON.stringify({ message, ...detail }));
 
 let poll: (() => Promise<PollReport>) | undefined;
 
 /** The request-log poller, on a schedule: StackOne's failed (and silently wrong) requests in. */
 export const handler: ScheduledHandler = async () => {
   const apiKey = stackoneApiKey();
-  if (apiKey === undefined) return logJson("request-log poller off: StackoneApiKey is not set");
+  if (apiKey === undefined)
+    return lambdaLog.info("request-log poller off: StackoneApiKey is not set");
   poll ??= requestLogPoller({
     apiKey,
     apiUrl: stackoneApiUrl(),
@@ -35,7 +36,8 @@ export const handler: ScheduledHandler = async () => {
     cursors: new DynamoCursorStore(createDynamoClient(), tableName()),
     queue: new SqsEventQueue(new SQSClient({}), queueUrl()),
     runMs: RUN_MS,
-    log: logJson,
+    clock: systemClock,
+    log: lambdaLog,
   });
-  logJson("poll", { ...(await poll()) });
+  lambdaLog.info("poll", { ...(await poll()) });
 };

@@ -1,3 +1,5 @@
+import { systemClock } from "../shared/clock.ts";
+import "../shared/adapters/aws/sst-links.ts";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { ScheduledHandler } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
@@ -6,6 +8,7 @@ import { stackoneApiKeyIsSet } from "../shared/config.ts";
 import { type SweepDeps, sweep } from "../shared/incidents/sweep.ts";
 import { emailsFor } from "../shared/notify/email.ts";
 import { configuredLinks } from "../shared/reconnect/configured.ts";
+import { lambdaLog } from "./lambda-log.ts";
 
 /** The sweeper, every 5 minutes: resolves quiet incidents, sends what ended mutes withheld. */
 export function createHandler(deps: SweepDeps) {
@@ -15,12 +18,13 @@ export function createHandler(deps: SweepDeps) {
 let deployed: ReturnType<typeof createHandler> | undefined;
 export const handler: ScheduledHandler = async () => {
   deployed ??= deploy();
-  console.log(JSON.stringify({ message: "sweep", ...(await deployed()) }));
+  lambdaLog.info("sweep", await deployed());
 };
 
 function deploy() {
   return createHandler({
     ...incidentPorts(createDynamoClient(), new SNSClient({}), emailsFor),
     links: configuredLinks(stackoneApiKeyIsSet()),
+    clock: systemClock,
   });
 }

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { ROUTES, routeKeys } from "../shared/api/route.ts";
 import { PACKAGED_PAGE_DIR } from "../shared/config.ts";
 import { alerts, pagerdutyEventsUrl, reauthUrlTemplate } from "./alerts.ts";
 import { emailSending } from "./email.ts";
@@ -100,29 +101,7 @@ export const apiHandler = quirkwatchFunction("ApiHandler", {
 
 export { api };
 
-api.route("POST /webhooks/{source}", ingest.arn);
-// One function serves every admin route; `GET /outbox` is local-only and not routed here.
-for (const route of [
-  "GET /",
-  "GET /incidents",
-  "GET /incidents/{id}",
-  "POST /incidents/{id}/acknowledge",
-  "POST /incidents/{id}/mute",
-  "DELETE /incidents/{id}/mute",
-  "POST /incidents/{id}/resolve",
-  "GET /accounts/{account_id}",
-  "POST /mutes",
-  "GET /mutes",
-  "DELETE /mutes/{id}",
-  "POST /subscriptions",
-  "GET /subscriptions",
-  "PATCH /subscriptions/{id}",
-  "DELETE /subscriptions/{id}",
-  "POST /subscriptions/{id}/test",
-  // Slack's clicks: authenticated by Slack's signature (SlackSigningSecret), not the token.
-  "POST /slack/actions",
-  // Public: the signed token is the credential (functions/api.ts).
-  "GET /reconnect/{token}",
-]) {
-  api.route(route, apiHandler.arn);
-}
+// Every route of the table, to the function of its service; `GET /outbox` and the other
+// routes only the single node has are not in it.
+const functions = { ingest: ingest.arn, admin: apiHandler.arn };
+for (const key of routeKeys()) api.route(key, functions[ROUTES[key].service]);

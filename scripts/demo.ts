@@ -1,10 +1,5 @@
-import {
-  configuredHost,
-  configuredPort,
-  loadEnv,
-  localAdminToken,
-  localStackoneSecret,
-} from "../server/env.ts";
+import { loadEnv, localAdminToken, localStackoneSecret } from "../server/env.ts";
+import { host, port } from "../shared/config.ts";
 import { signStackone } from "../shared/sources/stackone/signature.ts";
 import { LEVER_OUTAGE, SCENARIOS } from "./demo-scenarios.ts";
 
@@ -16,7 +11,7 @@ import { LEVER_OUTAGE, SCENARIOS } from "./demo-scenarios.ts";
 loadEnv();
 const outage = process.argv.includes("--outage");
 const target = process.argv.slice(2).find((a) => !a.startsWith("--"));
-const base = (target ?? `http://${configuredHost()}:${configuredPort()}`).replace(/\/$/, "");
+const base = (target ?? `http://${host()}:${port()}`).replace(/\/$/, "");
 const secret = localStackoneSecret();
 // ADMIN_TOKEN, else the token the stack keeps in DATA_DIR.
 const token = localAdminToken();

@@ -18,6 +18,7 @@
  *
  * Exit codes: 0 the incident appeared; 1 it did not, or the stack refused; 2 bad usage.
  */
+import "../shared/adapters/aws/sst-links.ts";
 import { randomUUID } from "node:crypto";
 import { loadEnv, localAdminToken, localStackoneSecret } from "../server/env.ts";
 import { adminToken, stackoneWebhookSecrets } from "../shared/config.ts";

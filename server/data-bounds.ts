@@ -1,6 +1,6 @@
 import { existsSync, statfsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import type { QueueMessage } from "../shared/ingest/queue.ts";
+import type { QueueMessage } from "../shared/events/queue.ts";
 
 /**
  * DATA_MAX_MB's default and the check that warns before it is reached. The cap is per file; the

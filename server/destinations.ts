@@ -1,19 +1,21 @@
 import type { Subscriber } from "../shared/incidents/bus.ts";
-import {
-  type Log,
-  notifyPagerDuty,
-  notifySlack,
-  notifyWebhooks,
-  RecentDeliveries,
-} from "../shared/notify/deliver.ts";
+import type { Notice } from "../shared/incidents/notice.ts";
+import type { Logger } from "../shared/log.ts";
 import { type DigestLedger, flushDigests } from "../shared/notify/digest.ts";
+import type { Destination, Notifier } from "../shared/notify/notifier.ts";
+import { PagerDutyNotifier } from "../shared/notify/pagerduty-notifier.ts";
+import { DELIVERY_RETRY, deliver, RecentDeliveries } from "../shared/notify/retry-stage.ts";
 import { SlackPoster, type SlackPosterOptions } from "../shared/notify/slack-delivery.ts";
+import { SlackNotifier } from "../shared/notify/slack-notifier.ts";
 import type { SubscriptionStore } from "../shared/notify/subscription-store.ts";
+import { WebhookNotifier } from "../shared/notify/webhook-notifier.ts";
+import type { RetryPolicy } from "../shared/retry.ts";
 
 /**
- * Slack, webhook and PagerDuty delivery in the local stack: the notifier Lambdas' own code, run as
- * subscribers of the in-process alerts topic. A delivery that throws is retried by the bus and
- * dead-lettered there, as SNS and the notifiers' dead-letter queues do when deployed.
+ * Slack, webhook and PagerDuty delivery on one machine: the notifiers the functions use, each
+ * behind the one retry stage, run as subscribers of the outbox (or the in-process topic). What
+ * the stage cannot deliver is dead-lettered there, as the notifiers' dead-letter queues do when
+ * deployed.
  */
 
 export type LocalDeliveryOptions = {
@@ -26,100 +28,88 @@ export type LocalDeliveryOptions = {
   dashboardUrl?: string;
   reauthUrlTemplate?: string;
   allowLocalUrls: boolean;
-  log: (line: string) => void;
+  log: Logger;
   now?: () => Date;
-  /** Tests make Slack's retries fast. */
+  /** Tests make Slack's pacing fast. */
   slack?: SlackPosterOptions;
+  /** The retry stage's policy; one machine's by default. */
+  retry?: RetryPolicy;
   /** The budget per Slack channel and minute, and where it is counted. */
   digest?: { ledger: DigestLedger; budget: number; dashboardUrl?: string };
 };
 
-/** Each delivery gets as long as a notifier Lambda would (its timeout). */
-const DELIVERY_BUDGET_MS = 30_000;
-
-function budget(): () => number {
-  const deadline = Date.now() + DELIVERY_BUDGET_MS;
-  return () => deadline - Date.now();
-}
-
-export function deliverySubscribers(options: LocalDeliveryOptions): Subscriber[] {
-  return localDelivery(options).subscribers;
+/** A subscriber that sends each notice through the retry stage to `notifier`'s destinations. */
+export function stageSubscriber<D extends Destination>(
+  name: string,
+  notifier: Notifier<D>,
+  deps: {
+    subscriptions: SubscriptionStore;
+    log: Logger;
+    now?: () => Date;
+    retry?: RetryPolicy;
+  },
+): Subscriber {
+  const recent = new RecentDeliveries();
+  return {
+    name,
+    deliver: (notice: Notice) =>
+      deliver([notice], notifier, {
+        subscriptions: deps.subscriptions,
+        recent,
+        log: deps.log,
+        policy: deps.retry ?? DELIVERY_RETRY.singleNode,
+        ...(deps.now ? { now: deps.now } : {}),
+      }),
+  };
 }
 
 /**
- * The Slack and webhook subscribers, and the task that sends the digests of minutes that are
- * over (with the same Slack poster, so pacing holds across both).
+ * The Slack, webhook and PagerDuty subscribers, and the task that sends the digests of minutes
+ * that are over (with the same Slack poster, so pacing holds across both).
  */
 export function localDelivery(options: LocalDeliveryOptions) {
-  const logAs =
-    (who: string): Log =>
-    (message, detail) =>
-      options.log(`${who}: ${message}${detail ? ` ${JSON.stringify(detail)}` : ""}`);
+  const log = options.log;
   // One poster for the life of the stack: pacing per webhook holds across notices.
   const poster = new SlackPoster(options.slack);
-  const slackRecent = new RecentDeliveries();
-  const webhookRecent = new RecentDeliveries();
   const digest = options.digest;
   const flush = async () =>
     digest
-      ? flushDigests(
-          {
-            ledger: digest.ledger,
-            subscriptions: options.subscriptions,
-            poster,
-            defaultUrl: options.slackWebhookUrl,
-            dashboardUrl: digest.dashboardUrl ?? options.dashboardUrl,
-            log: logAs("digest"),
-            now: options.now,
-          },
-          budget(),
-        )
+      ? flushDigests({
+          ledger: digest.ledger,
+          subscriptions: options.subscriptions,
+          poster,
+          defaultUrl: options.slackWebhookUrl,
+          dashboardUrl: digest.dashboardUrl ?? options.dashboardUrl,
+          log: log.child({ scope: "digest" }),
+          now: options.now,
+        })
       : 0;
-  const pagerDutyRecent = new RecentDeliveries();
+  const stage = { ...options, log };
   const subscribers: Subscriber[] = [
-    {
-      name: "slack",
-      deliver: (notice) =>
-        notifySlack(
-          [notice],
-          {
-            subscriptions: options.subscriptions,
-            poster,
-            defaultUrl: options.slackWebhookUrl,
-            reauthUrlTemplate: options.reauthUrlTemplate,
-            actions: options.slackSigningSecret !== undefined,
-            recent: slackRecent,
-            log: logAs("slack"),
-            now: options.now,
-            digest,
-          },
-          budget(),
-        ),
-    },
-    {
-      name: "webhook",
-      deliver: (notice) =>
-        notifyWebhooks([notice], {
-          subscriptions: options.subscriptions,
-          delivery: { allowLocal: options.allowLocalUrls },
-          recent: webhookRecent,
-          log: logAs("webhook"),
-          now: options.now,
-        }),
-    },
-    {
-      name: "pagerduty",
-      deliver: (notice) =>
-        notifyPagerDuty([notice], {
-          subscriptions: options.subscriptions,
-          eventsUrl: options.pagerdutyEventsUrl,
-          dashboardUrl: options.dashboardUrl,
-          slack: { poster, defaultUrl: options.slackWebhookUrl },
-          recent: pagerDutyRecent,
-          log: logAs("pagerduty"),
-          now: options.now,
-        }),
-    },
+    stageSubscriber(
+      "slack",
+      new SlackNotifier({
+        poster,
+        defaultUrl: options.slackWebhookUrl,
+        reauthUrlTemplate: options.reauthUrlTemplate,
+        actions: options.slackSigningSecret !== undefined,
+        digest,
+        log,
+        now: options.now,
+      }),
+      stage,
+    ),
+    stageSubscriber("webhook", new WebhookNotifier({ allowLocal: options.allowLocalUrls }), stage),
+    stageSubscriber(
+      "pagerduty",
+      new PagerDutyNotifier({
+        eventsUrl: options.pagerdutyEventsUrl,
+        dashboardUrl: options.dashboardUrl,
+        slack: { poster, defaultUrl: options.slackWebhookUrl },
+        log,
+      }),
+      stage,
+    ),
   ];
   return { subscribers, flush };
 }

@@ -1,5 +1,4 @@
-import type { RouteSpec } from "../shared/api/route.ts";
-import type { EventQueue } from "../shared/ingest/queue.ts";
+import type { EventQueue } from "../shared/events/queue.ts";
 import type { MetricTotals } from "../shared/metrics.ts";
 import type { QuirkRule } from "../shared/quirks/rule.ts";
 import type { ReconnectSettings } from "../shared/reconnect/links.ts";
@@ -8,14 +7,14 @@ import type { LocalPollerOptions } from "./request-log-poll-task.ts";
 
 /**
  * One engine of the server as the HTTP side sees it: the queue ingest hands events to, the
- * routes it answers (the admin API and `GET /outbox`), and what tests and the bench ask of it.
+ * handler of the routes it answers (the admin API and `GET /outbox`), and what tests and the
+ * bench ask of it.
  * Two implement it: sqlite/ (the durable one) and dynamodb/ (the deployed code path).
  */
 export interface LocalEngine {
   name: "sqlite" | "dynamodb";
   queue: EventQueue;
-  /** The routes `handle` answers: the admin API's and `GET /outbox`. */
-  routes: RouteSpec[];
+  /** Answers the admin API's routes and `GET /outbox`. */
   handle: LocalHandler;
   stats(): Promise<EngineStats>;
   /** `GET /healthz`: the storage takes writes and the queue drains. */

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -8,24 +7,22 @@ import {
   STATUS_CODES,
 } from "node:http";
 import type { Socket } from "node:net";
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { checkBearer, error } from "../shared/api/http.ts";
 import { refuseUnsafeRequest } from "../shared/api/request-guards.ts";
 import type { RouteSpec } from "../shared/api/route.ts";
+import { checkBearer, error, type HttpRequest, type HttpResponse } from "../shared/http.ts";
+import { errorText, fallbackLog, type Logger } from "../shared/log.ts";
 
-export type LocalHandler = (
-  event: APIGatewayProxyEventV2,
-) => Promise<APIGatewayProxyStructuredResultV2>;
-type Result = APIGatewayProxyStructuredResultV2;
+/** What answers one route: a request in, its answer out, whatever the transport. */
+export type LocalHandler = (request: HttpRequest) => Promise<HttpResponse>;
 
 /** A request whose body has not been read: what a route may refuse it on. */
-export type EarlyRequest = { headers: IncomingHttpHeaders; pathParameters: Record<string, string> };
+export type EarlyRequest = { headers: IncomingHttpHeaders; params: Record<string, string> };
 
 /** One route of the local server: its declaration, its handler, and an optional early check. */
 export type LocalRoute = RouteSpec & {
   handler: LocalHandler;
   /** Refuses a request from its headers alone, before the body is read (a webhook switched off). */
-  precheck?: (request: EarlyRequest) => Result | undefined;
+  precheck?: (request: EarlyRequest) => HttpResponse | undefined;
 };
 
 export type GatewayOptions = {
@@ -34,7 +31,13 @@ export type GatewayOptions = {
   /** Host names (lowercase, IPv6 in brackets, no port) the server answers for: DNS rebinding. */
   allowedHosts: ReadonlySet<string>;
   /** Told of a request refused here, before its handler saw it. */
-  onRefused?: (route: LocalRoute, pathParameters: Record<string, string>, answer: Result) => void;
+  onRefused?: (
+    route: LocalRoute,
+    pathParameters: Record<string, string>,
+    answer: HttpResponse,
+  ) => void;
+  /** Where a handler's unexpected failure is told; JSON on stderr when not given. */
+  log?: Logger;
 };
 
 /**
@@ -57,12 +60,12 @@ const MAX_DISCARD_BYTES = 8 * 1024 * 1024;
 type CompiledRoute = { route: LocalRoute; pattern: RegExp; params: string[] };
 
 /**
- * An HTTP server that plays API Gateway HTTP API (payload 2.0) in front of the same handlers
- * that run in Lambda. Before it reads a byte of a body it checks the Host header, the route,
- * the token or the route's own precheck, and the announced length against the route's limit;
- * while reading, it stops at that limit.
+ * node:http ⇄ the routes: the single node's HTTP server, in front of the same route table and
+ * handlers Lambda serves behind API Gateway. Before it reads a byte of a body it checks the Host
+ * header, the route, the token or the route's own precheck, and the announced length against
+ * the route's limit; while reading, it stops at that limit. The handler gets the body's bytes.
  */
-export function createApiGateway(routes: LocalRoute[], options: GatewayOptions): Server {
+export function createHttpServer(routes: LocalRoute[], options: GatewayOptions): Server {
   const compiled: CompiledRoute[] = routes.map((route) => {
     const params: string[] = [];
     const source = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
@@ -128,7 +131,7 @@ async function serve(
       );
     }
     const { route, pathParameters } = match;
-    const early = refuseEarly(route, options, { headers: req.headers, pathParameters });
+    const early = refuseEarly(route, options, { headers: req.headers, params: pathParameters });
     if (early) {
       options.onRefused?.(route, pathParameters, early);
       return refuse(req, res, early);
@@ -140,9 +143,11 @@ async function serve(
       options.onRefused?.(route, pathParameters, answer);
       return refuse(req, res, answer);
     }
-    send(res, await route.handler(toEvent(req, target, route, pathParameters, body)));
+    send(res, await route.handler(toRequest(req, target, route, pathParameters, body)));
   } catch (failure) {
-    console.error("local API gateway:", failure);
+    (options.log ?? fallbackLog).error("HTTP server: a request failed", {
+      error: errorText(failure),
+    });
     if (!res.headersSent) send(res, error(500, "internal error"));
     else res.destroy();
   }
@@ -153,7 +158,7 @@ function refuseEarly(
   route: LocalRoute,
   options: GatewayOptions,
   request: EarlyRequest,
-): Result | undefined {
+): HttpResponse | undefined {
   const unsafe = refuseUnsafeRequest(route, request.headers);
   if (unsafe) return unsafe;
   if (route.auth === "token") {
@@ -169,13 +174,13 @@ function refuseEarly(
   return undefined;
 }
 
-function tooLarge(limit: number): Result {
+function tooLarge(limit: number): HttpResponse {
   return error(413, limit === 0 ? "this route takes no body" : "the body is too large", [
     { path: "", message: `at most ${limit} bytes` },
   ]);
 }
 
-function misdirected(host: string | undefined): Result {
+function misdirected(host: string | undefined): HttpResponse {
   return error(421, "this server does not answer for that host name", [
     {
       path: "host",
@@ -257,7 +262,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too la
  * dropped (closing a socket with unread data would reset it, and the client might never see
  * the answer), up to MAX_DISCARD_BYTES; the request timeout bounds a sender that stalls.
  */
-function refuse(req: IncomingMessage, res: ServerResponse, result: Result): void {
+function refuse(req: IncomingMessage, res: ServerResponse, result: HttpResponse): void {
   if (!req.complete) {
     let dropped = 0;
     req.on("data", (chunk: Buffer) => {
@@ -269,56 +274,31 @@ function refuse(req: IncomingMessage, res: ServerResponse, result: Result): void
   send(res, result);
 }
 
-function toEvent(
+function toRequest(
   req: IncomingMessage,
   url: URL,
   route: LocalRoute,
-  pathParameters: Record<string, string>,
+  params: Record<string, string>,
   body: Buffer,
-): APIGatewayProxyEventV2 {
-  const routeKey = `${route.method} ${route.path}`;
+): HttpRequest {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined)
-      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(",") : value;
   }
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams)
     query[name] = query[name] ? `${query[name]},${value}` : value;
-  const now = Date.now();
   return {
-    version: "2.0",
-    routeKey,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+    route: `${route.method} ${route.path}`,
     headers,
-    queryStringParameters: Object.keys(query).length > 0 ? query : undefined,
-    pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : undefined,
-    // Base64 always: the handlers verify signatures over the exact bytes.
-    body: body.length > 0 ? body.toString("base64") : undefined,
-    isBase64Encoded: body.length > 0,
-    requestContext: {
-      accountId: "local",
-      apiId: "local",
-      domainName: headers.host ?? "localhost",
-      domainPrefix: "local",
-      http: {
-        method: req.method ?? "GET",
-        path: url.pathname,
-        protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
-        userAgent: headers["user-agent"] ?? "",
-      },
-      requestId: randomUUID(),
-      routeKey,
-      stage: "$default",
-      time: new Date(now).toISOString(),
-      timeEpoch: now,
-    },
+    params,
+    query,
+    body: body.length > 0 ? body : undefined,
+    sourceIp: req.socket.remoteAddress,
   };
 }
 
-function send(res: ServerResponse, result: Result) {
+function send(res: ServerResponse, result: HttpResponse) {
   const body = result.body ?? "";
   res.writeHead(result.statusCode ?? 200, {
     "content-type": "application/json",

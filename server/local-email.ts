@@ -1,14 +1,14 @@
 import type { MessageAttributeValue } from "@aws-sdk/client-sns";
 import { snsEntries } from "../shared/adapters/aws/sns-bus.ts";
 import { SmtpEmailSender } from "../shared/adapters/smtp/smtp-sender.ts";
-import { type ApiRequest, type ApiResponse, authorize, json } from "../shared/api/http.ts";
 import { NO_BODY, type RouteSpec } from "../shared/api/route.ts";
+import { authorize, type HttpRequest, type HttpResponse, json } from "../shared/http.ts";
 import type { Subscriber } from "../shared/incidents/bus.ts";
 import type { Notice } from "../shared/incidents/notice.ts";
+import type { Logger } from "../shared/log.ts";
 import { count } from "../shared/metrics.ts";
-import { RecentDeliveries } from "../shared/notify/deliver.ts";
 import { emailsFor } from "../shared/notify/email.ts";
-import { notifyEmail } from "../shared/notify/email-delivery.ts";
+import { EmailNotifier } from "../shared/notify/email-notifier.ts";
 import type { EmailSender } from "../shared/notify/email-sender.ts";
 import {
   ConfirmedAtOnce,
@@ -18,10 +18,11 @@ import {
 import { snsFilterPolicy } from "../shared/notify/filter.ts";
 import type { SubscriptionStore } from "../shared/notify/subscription-store.ts";
 import { redactReconnectLinks } from "../shared/reconnect/links.ts";
+import { stageSubscriber } from "./destinations.ts";
 
 /**
  * Email on one machine. With SMTP_URL, each email is sent through that server (one message per
- * subscription, email-delivery.ts) and kept. Without it, the local stack's stand-in for SNS
+ * subscription, email-notifier.ts through the retry stage) and kept. Without it, the local stack's stand-in for SNS
  * email: each notice an email subscription would receive is printed and kept, with the very
  * subject and body SNS would send, selected by the same filter policy SNS would apply. Either
  * way subscriptions are confirmed at once, and what was sent or printed is kept (in memory here,
@@ -81,7 +82,7 @@ export function formatEmail(email: OutboxEmail): string {
 export function emailSubscriber(
   subscriptions: SubscriptionStore,
   outbox: EmailOutbox,
-  log: (line: string) => void,
+  log: Logger,
   now: () => Date = () => new Date(),
 ): Subscriber {
   return {
@@ -103,7 +104,7 @@ export function emailSubscriber(
           };
           await outbox.add(sent);
           count("notices_sent", { kind: "email", outcome: "delivered" });
-          log(formatEmail(sent));
+          log.info(formatEmail(sent));
         }
       }
     },
@@ -128,36 +129,32 @@ export function sendingEmailSubscriber(
   subscriptions: SubscriptionStore,
   outbox: EmailOutbox,
   email: LocalEmail,
-  log: (line: string) => void,
+  log: Logger,
   now: () => Date = () => new Date(),
 ): Subscriber {
-  const recent = new RecentDeliveries();
   const via = email.sender.name;
-  return {
-    name: "email",
-    deliver: (notice: Notice) =>
-      notifyEmail([notice], {
-        subscriptions,
-        sender: email.sender,
-        from: email.from,
-        recent,
-        log: (message, detail) =>
-          log(`email: ${message}${detail ? ` ${JSON.stringify(detail)}` : ""}`),
-        async sent(subscription, message) {
-          await outbox.add({
-            to: message.to,
-            subscription_id: subscription.id,
-            notice_id: notice.id,
-            subject: message.subject,
-            body: message.text,
-            sent_at: now().toISOString(),
-          });
-          log(
-            `📧 EMAIL sent to ${message.to} (${subscription.id}) through ${via}: ${message.subject}`,
-          );
-        },
-      }),
-  };
+  const notifier = new EmailNotifier({
+    sender: email.sender,
+    from: email.from,
+    async sent(subscription, message, notice) {
+      await outbox.add({
+        to: message.to,
+        subscription_id: subscription.id,
+        notice_id: notice.id,
+        subject: message.subject,
+        body: message.text,
+        sent_at: now().toISOString(),
+      });
+      log.info(
+        `📧 EMAIL sent to ${message.to} (${subscription.id}) through ${via}: ${message.subject}`,
+      );
+    },
+  });
+  return stageSubscriber("email", notifier, {
+    subscriptions,
+    log,
+    now,
+  });
 }
 
 /** `GET /outbox`, admin-token protected like the rest of the API. */
@@ -170,6 +167,6 @@ export const OUTBOX_ROUTE: RouteSpec = {
 };
 
 export function outboxHandler(outbox: EmailOutbox, adminToken: string | undefined) {
-  return async (request: ApiRequest): Promise<ApiResponse> =>
+  return async (request: HttpRequest): Promise<HttpResponse> =>
     authorize(request, adminToken) ?? json(200, { emails: await outbox.list() });
 }

@@ -1,8 +1,10 @@
+import type { Clock } from "../shared/clock.ts";
+import type { EventQueue } from "../shared/events/queue.ts";
 import type { AlertBus } from "../shared/incidents/bus.ts";
 import type { MuteStore } from "../shared/incidents/mute.ts";
 import type { IncidentStore } from "../shared/incidents/store.ts";
 import { sweep } from "../shared/incidents/sweep.ts";
-import type { EventQueue } from "../shared/ingest/queue.ts";
+import type { Logger } from "../shared/log.ts";
 import type { QuirkRule } from "../shared/quirks/rule.ts";
 import type { ReconnectLinks } from "../shared/reconnect/links.ts";
 import type { CursorStore } from "../shared/sources/cursor-store.ts";
@@ -17,8 +19,8 @@ export type TaskDeps = {
   cursors: CursorStore;
   mutes: MuteStore;
   links?: ReconnectLinks;
-  now: () => Date;
-  log: (line: string) => void;
+  clock: Clock;
+  log: Logger;
 };
 
 export type TaskSettings = {
@@ -40,7 +42,7 @@ export function periodicTasks(deps: TaskDeps, settings: TaskSettings): PeriodicT
           mutes: deps.mutes,
           bus: deps.bus,
           links: deps.links,
-          now: deps.now,
+          clock: deps.clock,
         }),
     },
   ];

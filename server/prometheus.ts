@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
-import type { ApiResponse } from "../shared/api/http.ts";
+import type { HttpResponse } from "../shared/http.ts";
 import { COUNTERS, type CounterValue, type MetricTotals } from "../shared/metrics.ts";
 import type { LocalEngine } from "./engine.ts";
 
@@ -89,7 +89,7 @@ export function localMetrics(engine: LocalEngine, totals: MetricTotals) {
     },
   });
 
-  return async (): Promise<ApiResponse> => {
+  return async (): Promise<HttpResponse> => {
     try {
       const body = await registry.metrics();
       return { statusCode: 200, headers: { "content-type": registry.contentType }, body };

@@ -1,4 +1,6 @@
-import type { EventQueue } from "../shared/ingest/queue.ts";
+import { systemClock } from "../shared/clock.ts";
+import type { EventQueue } from "../shared/events/queue.ts";
+import { errorText, type Logger } from "../shared/log.ts";
 import { gauge } from "../shared/metrics.ts";
 import type { QuirkRule } from "../shared/quirks/rule.ts";
 import type { CursorStore } from "../shared/sources/cursor-store.ts";
@@ -29,9 +31,10 @@ export function requestLogPollTask(
     rules: QuirkRule[];
     queue: EventQueue;
     cursors: CursorStore;
-    log: (line: string) => void;
+    log: Logger;
   },
 ): PeriodicTask {
+  const log = options.log.child({ scope: "poller" });
   const poll = requestLogPoller({
     apiKey: options.apiKey,
     apiUrl: options.apiUrl,
@@ -40,8 +43,8 @@ export function requestLogPollTask(
     cursors: options.cursors,
     queue: options.queue,
     runMs: Math.min(MAX_RUN_MS, options.intervalMs),
-    log: (message, detail) =>
-      options.log(`poller: ${message}${detail ? ` ${JSON.stringify(detail)}` : ""}`),
+    clock: systemClock,
+    log,
   });
   return {
     name: POLLER_TASK,
@@ -50,12 +53,12 @@ export function requestLogPollTask(
       try {
         const report = await poll();
         // A poll rereads the overlap: only what is new is worth a line.
-        if (report.fresh > 0 || report.stopped) options.log(`poller: ${summary(report)}`);
+        if (report.fresh > 0 || report.stopped) log.info(summary(report));
         if (report.stopped !== "unauthorized" && report.stopped !== "error") {
           gauge("poller_last_success_timestamp_seconds", Date.now() / 1000);
         }
       } catch (error) {
-        options.log(`poller: the poll failed and is tried again next time: ${String(error)}`);
+        log.error("the poll failed and is tried again next time", { error: errorText(error) });
       }
     },
   };

@@ -1,3 +1,5 @@
+import { errorText, type Logger } from "../shared/log.ts";
+
 /** A job run every `everyMs`, one run at a time, on the engine that owns the stores. */
 export type PeriodicTask = { name: string; everyMs: number; run(): Promise<unknown> };
 
@@ -5,11 +7,13 @@ export type PeriodicTask = { name: string; everyMs: number; run(): Promise<unkno
  * Runs each task once at start (work due while the stack was down, a first poll), then on its
  * interval, never two runs of one at once; `stop` waits for runs.
  */
-export function runPeriodically(tasks: PeriodicTask[], log: (line: string) => void) {
+export function runPeriodically(tasks: PeriodicTask[], log: Logger) {
   const running = new Map<string, Promise<unknown>>();
   const runNow = (task: PeriodicTask): Promise<unknown> => {
     const previous = running.get(task.name) ?? Promise.resolve();
-    const next = previous.then(task.run).catch((error) => log(`${task.name}: ${String(error)}`));
+    const next = previous
+      .then(task.run)
+      .catch((error) => log.error(`${task.name} failed`, { error: errorText(error) }));
     running.set(task.name, next);
     return next;
   };

@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createHandler as createIngest } from "../functions/ingest.ts";
-import { buildPage } from "../scripts/build-page.ts";
-import { error, json } from "../shared/api/http.ts";
-import { NO_BODY, route } from "../shared/api/route.ts";
-import { MAX_BODY_BYTES } from "../shared/ingest/receive.ts";
+import { NO_BODY, route, routeKeys, specOf } from "../shared/api/route.ts";
+import { systemClock } from "../shared/clock.ts";
+import type { EngineName } from "../shared/config.ts";
+import { error, json } from "../shared/http.ts";
+import { createIngest } from "../shared/ingest/webhook-route.ts";
+import { consoleSink, createLogger } from "../shared/log.ts";
 import { count, MetricTotals, recordMetricsTo, rejectionReason } from "../shared/metrics.ts";
 import { PAGERDUTY_EVENTS_URL } from "../shared/notify/pagerduty.ts";
 import type { QuirkRule } from "../shared/quirks/rule.ts";
@@ -17,14 +18,13 @@ import { ensureAdminToken } from "./admin-token.ts";
 import { lockDataDir } from "./data-lock.ts";
 import type { EngineStats, LocalEngine, SharedClock } from "./engine.ts";
 import { allowedHostNames } from "./exposure.ts";
-import { createApiGateway, type LocalHandler, type LocalRoute } from "./http-server.ts";
+import { createHttpServer, type LocalHandler, type LocalRoute } from "./http-server.ts";
+import { OUTBOX_ROUTE } from "./local-email.ts";
+import { dashboardPage } from "./page.ts";
 import { localMetrics } from "./prometheus.ts";
 import { reconnectSecretIn } from "./reconnect-secret.ts";
 import { type LocalPollerOptions, POLLER_TASK } from "./request-log-poll-task.ts";
 import { StartupError } from "./startup-error.ts";
-
-export const ENGINES = ["sqlite", "dynamodb"] as const;
-export type EngineName = (typeof ENGINES)[number];
 
 export type StackOptions = {
   /** 0 picks a free port. */
@@ -75,6 +75,8 @@ export type StackOptions = {
   clock?: SharedClock;
 };
 
+export { ENGINES } from "../shared/config.ts";
+
 /** What `GET /_local/stats` answers: the engine's counts and this process's peak memory. */
 export type StackStats = EngineStats & { rejected: number; peak_rss_bytes: number };
 
@@ -124,8 +126,7 @@ export async function startStack(options: StackOptions) {
       sweepIntervalMs: options.sweepIntervalMs,
       stackonePoller: options.stackonePoller,
       reconnect: "settings" in reconnect ? reconnect.settings : undefined,
-      // Built fresh at every start: the page is always the one in web/.
-      page: await buildPage(),
+      page: await dashboardPage(),
     };
     // Only the chosen engine is loaded: each brings its own libraries.
     engine =
@@ -147,18 +148,17 @@ export async function startStack(options: StackOptions) {
       stackoneSecrets: options.stackoneSecrets,
       genericSecret: options.genericSecret,
       // An event's time is judged on the stack's clock, the one the processor counts with.
-      ...(options.clock ? { now: options.clock.now } : {}),
+      clock: options.clock ?? systemClock,
       // The poller's key also reads an account's status when a webhook does not say it.
       accountStatus:
         poller && accountStatusLookup({ apiKey: poller.apiKey, baseUrl: poller.apiUrl }),
     });
-    const webhook: LocalHandler = async (event) => {
-      const result = await ingest(event);
-      const status = result.statusCode ?? 200;
-      if (status >= 400) {
+    const webhook: LocalHandler = async (request) => {
+      const result = await ingest(request);
+      if (result.statusCode >= 400) {
         rejected += 1;
         log(
-          `webhook rejected: ${sourceOf(event.pathParameters)} ${status} ${reasonOf(result.body)}`,
+          `webhook rejected: ${sourceOf(request.params)} ${result.statusCode} ${reasonOf(result.body)}`,
         );
       }
       return result;
@@ -166,18 +166,23 @@ export async function startStack(options: StackOptions) {
     const off = options.webhooksOff ?? {};
     const routes: LocalRoute[] = [
       {
-        ...route("POST /webhooks/{source}", "signature", MAX_BODY_BYTES, webhook),
+        ...specOf("POST /webhooks/{source}"),
+        handler: webhook,
         // A source switched off is refused before its body is read.
-        precheck: ({ pathParameters }) => {
-          const reason = off[pathParameters.source ?? ""];
+        precheck: ({ params }) => {
+          const reason = off[params.source ?? ""];
           return reason === undefined
             ? undefined
-            : error(404, `webhooks from ${sourceOf(pathParameters)} are off`, [
+            : error(404, `webhooks from ${sourceOf(params)} are off`, [
                 { path: "source", message: reason },
               ]);
         },
       },
-      ...running.routes.map((spec) => ({ ...spec, handler: running.handle })),
+      // The admin API and `GET /outbox` are the engine's to answer.
+      ...[...routeKeys("admin").map(specOf), OUTBOX_ROUTE].map((spec) => ({
+        ...spec,
+        handler: running.handle,
+      })),
       // For a load balancer or an orchestrator: no token, nothing but whether to send traffic.
       route("GET /healthz", "none", NO_BODY, async () => {
         const health = await running.health();
@@ -202,7 +207,7 @@ export async function startStack(options: StackOptions) {
     );
 
     const host = options.host ?? "127.0.0.1";
-    const server = createApiGateway(routes, {
+    const server = createHttpServer(routes, {
       adminToken: token.token,
       // Behind a proxy, people (and customers clicking a reconnect link) arrive by the public name.
       allowedHosts: allowedHostNames(host, [
@@ -211,6 +216,7 @@ export async function startStack(options: StackOptions) {
           ? [new URL(options.publicUrl).hostname]
           : []),
       ]),
+      log: createLogger(consoleSink(log)),
       onRefused: (refused, params, answer) => {
         if (refused.path !== "/webhooks/{source}") return;
         rejected += 1;
@@ -270,7 +276,7 @@ export async function startStack(options: StackOptions) {
   }
 }
 
-async function listen(server: ReturnType<typeof createApiGateway>, port: number, host: string) {
+async function listen(server: ReturnType<typeof createHttpServer>, port: number, host: string) {
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "EADDRINUSE") {

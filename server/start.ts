@@ -1,39 +1,21 @@
 import { existsSync } from "node:fs";
-import { configuredDataDir, configuredHost, configuredPort, loadEnv } from "./env.ts";
+import { checkSmtpUrl, describeSmtpUrl } from "../shared/adapters/smtp/smtp-sender.ts";
+import { ConfigError, type ServerConfig, serverConfig } from "../shared/config.ts";
+import { redactUrl } from "../shared/notify/url-guard.ts";
+import { loadRules } from "../shared/quirks/custom.ts";
+import { adminTokenPath } from "./admin-token.ts";
+import { defaultDataMaxMb } from "./data-bounds.ts";
+import { loadEnv } from "./env.ts";
+import { DEV_STACKONE_SECRET, isLoopbackHost, webhookSecrets } from "./exposure.ts";
+import { startStack } from "./stack.ts";
+import { StartupError } from "./startup-error.ts";
 
-// Configuration: the environment, then an optional .env; the defaults are for local development.
-loadEnv();
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
-const {
-  adminToken,
-  allowLocalUrls,
-  emailFrom,
-  dashboardUrl,
-  pagerdutyEventsUrl,
-  slackSigningSecret,
-  genericWebhookSecret,
-  publicUrl,
-  reauthUrlTemplate,
-  reconnectLinkDays,
-  reconnectSecret,
-  rulesPath,
-  slackWebhookUrl,
-  smtpUrl,
-  stackoneApiKey,
-  stackoneApiUrl,
-  stackonePollOverlapSeconds,
-  stackonePollSeconds,
-  stackoneWebhookSecrets,
-} = await import("../shared/config.ts");
-const { redactUrl } = await import("../shared/notify/url-guard.ts");
-const { checkSmtpUrl, describeSmtpUrl } = await import("../shared/adapters/smtp/smtp-sender.ts");
-const { adminTokenPath } = await import("./admin-token.ts");
-const { DEV_STACKONE_SECRET, isLoopbackHost, webhookSecrets } = await import("./exposure.ts");
-const { loadRules } = await import("../shared/quirks/custom.ts");
-const { ENGINES, startStack } = await import("./stack.ts");
-const { StartupError } = await import("./startup-error.ts");
-const { defaultDataMaxMb } = await import("./data-bounds.ts");
+/**
+ * `npm start`: the single node's composition root. Every setting is read and checked once
+ * (shared/config.ts), from the environment and an optional .env; a bad one stops the start with
+ * one line naming it and exit code 2. Then the stack starts, and the banner says where
+ * everything is.
+ */
 
 /** A problem the user can fix: one line on stderr, exit code 2. */
 function cannotStart(reason: string): never {
@@ -41,58 +23,43 @@ function cannotStart(reason: string): never {
   process.exit(2);
 }
 
-const engine = process.env.QUIRKWATCH_ENGINE || "sqlite";
-const known = ENGINES.find((e) => e === engine);
-if (!known)
-  cannotStart(`QUIRKWATCH_ENGINE=${engine} is not an engine: use ${ENGINES.join(" or ")}`);
-const dataDir = configuredDataDir();
-const maxMb = process.env.DATA_MAX_MB
-  ? Number(process.env.DATA_MAX_MB)
-  : defaultDataMaxMb(dataDir, ["queue.db", "quirkwatch.db"]);
-if (!(maxMb >= 1))
-  cannotStart(`DATA_MAX_MB=${process.env.DATA_MAX_MB} is not a size in megabytes (1 or more)`);
-const custom = rulesPath();
-if (custom !== undefined && !existsSync(custom))
-  cannotStart(`the rules file ${custom} (QUIRKWATCH_RULES) does not exist`);
-
+// The environment, then an optional .env; the defaults are for local development.
+loadEnv();
+let config: ServerConfig;
 let rules: ReturnType<typeof loadRules>;
-let poller:
-  | { apiKey: string; apiUrl: string; intervalMs: number; overlapSeconds: number }
-  | undefined;
-let linkDays: number;
-// One address for dashboard links and reconnect links: PUBLIC_URL, or QUIRKWATCH_URL.
-const publicAt = publicUrl() ?? dashboardUrl();
 try {
-  rules = loadRules(custom);
-  linkDays = reconnectLinkDays();
-  const apiKey = stackoneApiKey();
-  // The key is a secret: it goes to the poller and nowhere else, never to the console.
-  if (apiKey !== undefined) {
-    poller = {
-      apiKey,
-      apiUrl: stackoneApiUrl(),
-      intervalMs: stackonePollSeconds() * 1000,
-      overlapSeconds: stackonePollOverlapSeconds(),
-    };
-  }
+  config = serverConfig();
+  if (config.rulesPath !== undefined && !existsSync(config.rulesPath))
+    cannotStart(`the rules file ${config.rulesPath} (QUIRKWATCH_RULES) does not exist`);
+  rules = loadRules(config.rulesPath);
 } catch (error) {
+  if (error instanceof ConfigError) cannotStart(error.message);
   console.error((error as Error).message);
   process.exit(2);
 }
-
-const host = configuredHost();
+const { dataDir, host, allowedHosts, allowLocalUrls, slackSigningSecret } = config;
+const custom = config.rulesPath;
+const maxMb = config.dataMaxMb ?? defaultDataMaxMb(dataDir, ["queue.db", "quirkwatch.db"]);
+// The key is a secret: it goes to the poller and nowhere else, never to the console.
+const poller =
+  config.stackoneApiKey === undefined
+    ? undefined
+    : {
+        apiKey: config.stackoneApiKey,
+        apiUrl: config.stackoneApiUrl,
+        intervalMs: config.stackonePollSeconds * 1000,
+        overlapSeconds: config.stackonePollOverlapSeconds,
+      };
+// One address for dashboard links and reconnect links: PUBLIC_URL, or QUIRKWATCH_URL.
+const publicAt = config.publicUrl ?? config.dashboardUrl;
 const secrets = webhookSecrets(host, {
-  stackone: stackoneWebhookSecrets(),
-  generic: genericWebhookSecret(),
+  stackone: config.stackoneWebhookSecrets,
+  generic: config.genericWebhookSecret,
 });
-const allowedHosts = (process.env.ALLOWED_HOSTS ?? "")
-  .split(",")
-  .map((name) => name.trim())
-  .filter((name) => name !== "");
 
 // SMTP_URL holds a password: it is checked and named by host only, never printed.
-const smtp = smtpUrl();
-const from = emailFrom();
+const smtp = config.smtpUrl;
+const from = config.emailFrom;
 if (smtp !== undefined) {
   const problem = checkSmtpUrl(smtp);
   if (problem) cannotStart(problem);
@@ -106,43 +73,43 @@ const email = smtp !== undefined && from !== undefined ? { smtpUrl: smtp, from }
 let stack: Awaited<ReturnType<typeof startStack>>;
 try {
   stack = await startStack({
-    port: configuredPort(),
+    port: config.port,
     host,
     dataDir,
-    engine: known,
-    dynamoEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
+    engine: config.engine,
+    dynamoEndpoint: config.dynamoEndpoint,
     maxBytes: maxMb * 1024 * 1024,
     rules,
     stackoneSecrets: secrets.stackone,
     genericSecret: secrets.generic,
     webhooksOff: secrets.off,
-    adminToken: adminToken(),
+    adminToken: config.adminToken,
     allowedHosts,
-    sweepIntervalMs: Number(process.env.SWEEP_INTERVAL_SECONDS ?? 60) * 1000,
-    slackWebhookUrl: slackWebhookUrl(),
-    slackSigningSecret: slackSigningSecret(),
-    pagerdutyEventsUrl: pagerdutyEventsUrl(),
-    reauthUrlTemplate: reauthUrlTemplate(),
+    sweepIntervalMs: config.sweepIntervalSeconds * 1000,
+    slackWebhookUrl: config.slackWebhookUrl,
+    slackSigningSecret,
+    pagerdutyEventsUrl: config.pagerdutyEventsUrl,
+    reauthUrlTemplate: config.reauthUrlTemplate,
     email,
-    allowLocalUrls: allowLocalUrls(),
+    allowLocalUrls,
     stackonePoller: poller,
     publicUrl: publicAt,
-    reconnectSecret: reconnectSecret(),
-    reconnectLinkDays: linkDays,
+    reconnectSecret: config.reconnectSecret,
+    reconnectLinkDays: config.reconnectLinkDays,
   });
 } catch (error) {
   if (error instanceof StartupError) cannotStart(error.message);
   throw error;
 }
-const slack = slackWebhookUrl();
+const slack = config.slackWebhookUrl;
 const auth = "   (Authorization: Bearer <token>)";
 const storage =
   stack.engine === "sqlite"
     ? `${dataDir}/queue.db and quirkwatch.db (SQLite; nothing accepted is lost, even on a crash; at most ${maxMb} MB each, DATA_MAX_MB)`
-    : `DynamoDB ${process.env.DYNAMODB_ENDPOINT ? `at ${process.env.DYNAMODB_ENDPOINT}` : `(dynalite in ${dataDir}/dynamo)`}, with the queue and alerts in memory`;
+    : `DynamoDB ${config.dynamoEndpoint ? `at ${config.dynamoEndpoint}` : `(dynalite in ${dataDir}/dynamo)`}, with the queue and alerts in memory`;
 // `npm run demo` finds this stack by itself when it listens where PORT and HOST say.
 const demo =
-  stack.port === configuredPort() && stack.url === `http://${host}:${stack.port}`
+  stack.port === config.port && stack.url === `http://${host}:${stack.port}`
     ? "npm run demo"
     : `npm run demo -- ${stack.url}`;
 // The link carries the token in its fragment, which the browser never sends: the page keeps it.
@@ -161,18 +128,20 @@ const network = isLoopbackHost(host)
   ? ""
   : `\n  Network       HOST=${host}: answers for loopback, ${host}${allowedHosts.length > 0 ? `, ${allowedHosts.join(", ")}` : ""}${["0.0.0.0", "::"].includes(host) ? " and this machine's addresses" : ""} (set ALLOWED_HOSTS to add the names clients use)`;
 
-console.log(`Quirkwatch is running locally.
+// Since the process started (a build `npm start` ran first included), to listening.
+const readyMs = Math.round(performance.now());
+console.log(`Quirkwatch is running locally (ready in ${readyMs} ms).
 
   Dashboard     ${dashboard}
   Webhook URL   ${stack.url}/webhooks/stackone   (generic Standard Webhooks: ${stack.url}/webhooks/generic)
   Signing       ${signing}${off.join("")}${network}
   Incidents     GET ${stack.url}/incidents${auth}
-  Subscriptions POST/GET ${stack.url}/subscriptions   (Slack, webhook${allowLocalUrls() ? ": loopback and private addresses allowed (ALLOW_PRIVATE_DESTINATIONS=1)" : ""}; email: ${email ? "sent" : "to the outbox"})
+  Subscriptions POST/GET ${stack.url}/subscriptions   (Slack, webhook${allowLocalUrls ? ": loopback and private addresses allowed (ALLOW_PRIVATE_DESTINATIONS=1)" : ""}; email: ${email ? "sent" : "to the outbox"})
   Data          ${storage}
   Alerts        printed here${slack ? `, and posted to Slack at ${redactUrl(slack)}` : " (set SLACK_WEBHOOK_URL to post them to Slack too)"}
   Email         ${email ? `sent through ${describeSmtpUrl(email.smtpUrl)} from ${email.from}, and kept at GET ${stack.url}/outbox${auth}` : `not sent: printed here and kept at GET ${stack.url}/outbox${auth} (set SMTP_URL and EMAIL_FROM to send it)`}
   Health        GET ${stack.url}/healthz; Prometheus metrics at GET ${stack.url}/metrics${auth}
-  Slack buttons ${slackSigningSecret() ? `on: Slack's Request URL is <your public URL>/slack/actions` : "off (set SLACK_SIGNING_SECRET to acknowledge, mute and resolve from Slack)"}
+  Slack buttons ${slackSigningSecret ? `on: Slack's Request URL is <your public URL>/slack/actions` : "off (set SLACK_SIGNING_SECRET to acknowledge, mute and resolve from Slack)"}
   Rules         ${rules.length} rules${custom ? ` (custom: ${custom})` : ""}
   Request logs  ${poller ? `polled from ${poller.apiUrl} every ${poller.intervalMs / 1000} s` : "not polled (set STACKONE_API_KEY to poll StackOne's request logs)"}
   Reconnect     ${stack.reconnect.on ? `re-auth alerts carry a link to ${publicAt}/reconnect/… (works ${stack.reconnect.days} days; a click makes a StackOne connect session)` : `no links in re-auth alerts: ${stack.reconnect.why}`}

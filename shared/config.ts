@@ -1,15 +1,25 @@
-import { Resource } from "sst/resource";
+import * as z from "zod/mini";
 
 /**
- * All configuration the handlers read. Deployed, values come from SST links (`Resource`);
- * in the local stack and tests, from environment variables. No handler reads `process.env`.
- * Each getter is its own export so a bundle only carries the links its function uses.
+ * Every setting Quirkwatch reads, each parsed and checked with zod where it is read: a bad
+ * value throws a ConfigError, one line naming the variable and what it takes. Deployed, values
+ * come from SST links, which the AWS adapter hands in (shared/adapters/aws/sst-links.ts: this
+ * module knows no SST); on one machine and in tests, from environment variables. No handler
+ * reads `process.env`. Each getter is its own export, so a bundle only carries the links its
+ * function uses. `serverConfig()` reads, at once, every setting the single node uses.
  */
 
-type Linked = { name?: string; url?: string; arn?: string; value?: string };
+export type Linked = { name?: string; url?: string; arn?: string; value?: string };
+
+let readLink: (name: string) => Linked | undefined = () => undefined;
+
+/** Where linked resources are read from: the AWS adapter sets SST's links here. */
+export function readLinksFrom(reader: (name: string) => Linked | undefined): void {
+  readLink = reader;
+}
 
 function linked(name: string): Linked | undefined {
-  return name in Resource ? (Resource as unknown as Record<string, Linked>)[name] : undefined;
+  return readLink(name);
 }
 
 /** An optional secret keeps an empty placeholder when deployed: empty means unset. */
@@ -22,6 +32,46 @@ function env(name: string): string | undefined {
 
 /** A secret's value from its link, else from the environment. */
 const secret = (name: string, envName: string) => set(linked(name)?.value) ?? env(envName);
+
+/** A configuration value the operator got wrong; names the variable. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * `name`'s value through `schema`, or `fallback` when it is not set; a value the schema
+ * refuses is a ConfigError saying what the variable takes (`takes`) and what it got.
+ */
+function parsed<T>(name: string, schema: z.ZodMiniType<T, string>, takes: string, fallback: T): T;
+function parsed<T>(name: string, schema: z.ZodMiniType<T, string>, takes: string): T | undefined;
+function parsed<T>(
+  name: string,
+  schema: z.ZodMiniType<T, string>,
+  takes: string,
+  fallback?: T,
+): T | undefined {
+  const value = env(name);
+  if (value === undefined) return fallback;
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ConfigError(`${name} must be ${takes} (got "${value}")`);
+  return result.data;
+}
+
+/** A whole number from `min` to `max`. */
+const whole = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.pipe(
+    z.string().check(z.regex(/^\s*\d+\s*$/)),
+    z.pipe(z.transform(Number), z.number().check(z.gte(min), z.lte(max))),
+  );
+
+/** A number, fractions allowed, at least `min`. */
+const atLeast = (min: number) =>
+  z.pipe(
+    z.string().check(z.regex(/^\s*\d+(\.\d+)?\s*$/)),
+    z.pipe(z.transform(Number), z.number().check(z.gte(min))),
+  );
+
+const httpUrl = z.url({ protocol: /^https?$/ });
 
 function required(what: string, value: string | undefined): string {
   if (value === undefined) throw new Error(`Quirkwatch is not configured: ${what} is not set`);
@@ -67,13 +117,19 @@ export const slackSigningSecret = (): string | undefined =>
 
 /** PagerDuty's Events API v2 endpoint: settable for the EU service region and for tests. */
 export const pagerdutyEventsUrl = (): string =>
-  env("PAGERDUTY_EVENTS_URL") ?? "https://events.pagerduty.com/v2/enqueue";
+  parsed(
+    "PAGERDUTY_EVENTS_URL",
+    httpUrl,
+    "an http(s) URL",
+    "https://events.pagerduty.com/v2/enqueue",
+  );
 
 /** The CloudWatch namespace of the EMF metrics: one per stage (infra sets it), so alarms don't mix them. */
 export const metricsNamespace = (): string => env("QUIRKWATCH_METRICS_NAMESPACE") ?? "Quirkwatch";
 
 /** Where people open the dashboard (deployed: the API's URL), for links in PagerDuty events. */
-export const dashboardUrl = (): string | undefined => env("QUIRKWATCH_URL");
+export const dashboardUrl = (): string | undefined =>
+  parsed("QUIRKWATCH_URL", httpUrl, "an http(s) URL");
 
 /** e.g. `https://app.example.com/integrations/{account_id}/reconnect` */
 export const reauthUrlTemplate = (): string | undefined => env("REAUTH_URL_TEMPLATE");
@@ -124,16 +180,8 @@ export const reconnectSecret = (): string | undefined =>
 export const publicUrl = (): string | undefined => set(linked("Api")?.url) ?? env("PUBLIC_URL");
 
 /** How many days a reconnect link works after its notice (RECONNECT_LINK_DAYS, 1 to 30). */
-export function reconnectLinkDays(): number {
-  const value = env("RECONNECT_LINK_DAYS");
-  if (value === undefined) return 7;
-  if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || Number(value) > 30) {
-    throw new ConfigError(
-      `RECONNECT_LINK_DAYS must be a whole number of days, 1 to 30 (got "${value}")`,
-    );
-  }
-  return Number(value);
-}
+export const reconnectLinkDays = (): number =>
+  parsed("RECONNECT_LINK_DAYS", whole(1, 30), "a whole number of days, 1 to 30", 7);
 
 /** Seconds between two polls of the request logs (deployed: rounded up to whole minutes). */
 export const stackonePollSeconds = (): number => positiveSeconds("STACKONE_POLL_SECONDS", 60);
@@ -157,17 +205,82 @@ export const providerGroupWaitSeconds = (): number =>
 /** Notices each destination gets on its own per minute; the rest of the minute go in a digest. */
 export const digestAfterPerMinute = (): number => positiveSeconds("DIGEST_AFTER_PER_MINUTE", 5);
 
-/** A configuration value the operator got wrong; names the variable. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
 /** A whole number, at least 1 (of seconds, accounts or notices, as `name` says). */
 function positiveSeconds(name: string, fallback: number): number {
-  const value = env(name);
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
-    throw new ConfigError(`${name} must be a whole number, at least 1 (got "${value}")`);
-  }
-  return Number(value);
+  return parsed(name, whole(1), "a whole number, at least 1", fallback);
 }
+
+// The single node's own settings (`npm start`).
+
+/** The port `npm start` listens on (0 picks a free one), and `npm run demo` sends to. */
+export const port = (): number => parsed("PORT", whole(0, 65_535), "a port, 0 to 65535", 3000);
+
+export const host = (): string => env("HOST") ?? "127.0.0.1";
+
+export const dataDir = (): string => env("DATA_DIR") ?? ".data";
+
+/** DATA_MAX_MB: a cap on each database file, in megabytes; undefined picks one from the disk. */
+export const dataMaxMb = (): number | undefined =>
+  parsed("DATA_MAX_MB", atLeast(1), "a size in megabytes, 1 or more");
+
+export const ENGINES = ["sqlite", "dynamodb"] as const;
+export type EngineName = (typeof ENGINES)[number];
+
+export const engine = (): EngineName =>
+  parsed("QUIRKWATCH_ENGINE", z.enum(ENGINES), `an engine: ${ENGINES.join(" or ")}`, "sqlite");
+
+/** With the dynamodb engine: a DynamoDB to use instead of dynalite. */
+export const dynamoEndpoint = (): string | undefined =>
+  parsed("DYNAMODB_ENDPOINT", httpUrl, "an http(s) URL");
+
+/** Host names the single node answers for besides loopback and HOST. */
+export const allowedHosts = (): string[] =>
+  (env("ALLOWED_HOSTS") ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
+
+/** How often the single node's sweeper runs. */
+export const sweepIntervalSeconds = (): number => positiveSeconds("SWEEP_INTERVAL_SECONDS", 60);
+
+/**
+ * Every setting the single node reads, read and checked at once, so that `npm start` refuses a
+ * bad one before it starts anything: the first ConfigError is thrown.
+ */
+export function serverConfig() {
+  return {
+    port: port(),
+    host: host(),
+    dataDir: dataDir(),
+    dataMaxMb: dataMaxMb(),
+    engine: engine(),
+    dynamoEndpoint: dynamoEndpoint(),
+    allowedHosts: allowedHosts(),
+    sweepIntervalSeconds: sweepIntervalSeconds(),
+    adminToken: adminToken(),
+    stackoneWebhookSecrets: stackoneWebhookSecrets(),
+    genericWebhookSecret: genericWebhookSecret(),
+    stackoneApiKey: stackoneApiKey(),
+    stackoneApiUrl: stackoneApiUrl(),
+    stackonePollSeconds: stackonePollSeconds(),
+    stackonePollOverlapSeconds: stackonePollOverlapSeconds(),
+    slackWebhookUrl: slackWebhookUrl(),
+    slackSigningSecret: slackSigningSecret(),
+    smtpUrl: smtpUrl(),
+    emailFrom: emailFrom(),
+    pagerdutyEventsUrl: pagerdutyEventsUrl(),
+    dashboardUrl: dashboardUrl(),
+    publicUrl: publicUrl(),
+    reauthUrlTemplate: reauthUrlTemplate(),
+    reconnectSecret: reconnectSecret(),
+    reconnectLinkDays: reconnectLinkDays(),
+    rulesPath: rulesPath(),
+    allowLocalUrls: allowLocalUrls(),
+    providerIncidentAccounts: providerIncidentAccounts(),
+    providerIncidentWindowSeconds: providerIncidentWindowSeconds(),
+    providerGroupWaitSeconds: providerGroupWaitSeconds(),
+    digestAfterPerMinute: digestAfterPerMinute(),
+  };
+}
+
+export type ServerConfig = ReturnType<typeof serverConfig>;

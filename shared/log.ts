@@ -59,10 +59,18 @@ export const stdoutLine = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
+/** One line on standard error. */
+export const stderrLine = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
 /** JSON lines, `{"level":"warn","message":"…",…fields}`: for Lambda and CloudWatch. */
 export function jsonSink(write: (line: string) => void = stdoutLine): Sink {
   return ({ level, message, fields }) => write(JSON.stringify({ level, message, ...fields }));
 }
+
+/** For a module whose caller named no logger: JSON lines on standard error, never lost. */
+export const fallbackLog: Logger = createLogger(jsonSink(stderrLine));
 
 /**
  * A readable line for a terminal: `slack: delivery failed notice=n1 reason="HTTP 503"`. The

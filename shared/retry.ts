@@ -117,3 +117,36 @@ export async function retry<T>(
     }
   }
 }
+
+/** A try that did not work: the error its caller should see, and whether another may do better. */
+export type Failure = { error: Error; retry: boolean; retryInMs?: number };
+
+/**
+ * `retry` for a call that answers a value or a `Failure` (an HTTP client's): worth-retrying
+ * failures are tried again (after `retryInMs` when the server said so), and what the caller
+ * finally sees is the last failure's own error, never a wrapper.
+ */
+export async function retryCall<T>(
+  call: () => Promise<{ value: T } | Failure>,
+  policy: RetryPolicy,
+  options: Omit<RetryOptions, "retryable"> = {},
+): Promise<T> {
+  let last: Error | undefined;
+  try {
+    return await retry(
+      async () => {
+        last = undefined;
+        const outcome = await call();
+        if ("value" in outcome) return outcome.value;
+        last = outcome.error;
+        throw outcome.retry
+          ? new RetryLater(outcome.error.message, outcome.retryInMs)
+          : new GiveUp(outcome.error.message);
+      },
+      policy,
+      options,
+    );
+  } catch (error) {
+    throw last ?? error;
+  }
+}

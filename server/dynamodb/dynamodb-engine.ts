@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { ROUTES as API_ROUTES, createHandler as createApi } from "../../functions/api.ts";
 import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
 import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
@@ -8,23 +7,14 @@ import { DynamoDigestLedger } from "../../shared/adapters/aws/dynamo-digests.ts"
 import { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
 import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
-import { specOf } from "../../shared/api/route.ts";
+import { processSqsBatch } from "../../shared/adapters/aws/sqs-batch.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
-import { digestAfterPerMinute } from "../../shared/config.ts";
-import { processBatch } from "../../shared/incidents/process.ts";
-import { ReconnectLinks } from "../../shared/reconnect/links.ts";
-import { reconnectStackone } from "../../shared/reconnect/stackone.ts";
-import { formatNotice } from "../console-notice.ts";
-import { DIGEST_FLUSH_MS, localDelivery } from "../destinations.ts";
+import { type Clock, systemClock } from "../../shared/clock.ts";
+import { consoleSink, createLogger } from "../../shared/log.ts";
+import { DIGEST_FLUSH_MS } from "../destinations.ts";
 import { type EngineSettings, type LocalEngine, STALL_MS } from "../engine.ts";
-import {
-  emailSubscriber,
-  localEmail,
-  MemoryEmailOutbox,
-  OUTBOX_ROUTE,
-  outboxHandler,
-  sendingEmailSubscriber,
-} from "../local-email.ts";
+import { localAdminApi, localNotifiers, localReconnect } from "../engine-services.ts";
+import { MemoryEmailOutbox } from "../local-email.ts";
 import { periodicTasks } from "../periodic-tasks.ts";
 import { runPeriodically } from "../scheduler.ts";
 import { startDynalite } from "./dynalite.ts";
@@ -48,8 +38,12 @@ export type DynamoEngineSettings = Omit<EngineSettings, "clock"> & {
  */
 export async function startDynamoEngine(
   settings: DynamoEngineSettings,
-  log: (line: string) => void,
+  write: (line: string) => void,
 ): Promise<LocalEngine> {
+  const log = createLogger(consoleSink(write));
+  // Read when a client is made: the SDK's notice that its future versions need Node 22 tells the
+  // single node's user (Node 20 is supported) nothing.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const dynalite = settings.endpoint
     ? undefined
     : await startDynalite(join(settings.dataDir, "dynamo"));
@@ -60,51 +54,34 @@ export async function startDynamoEngine(
   const store = new DynamoIncidentStore(client, table);
   const subscriptions = new DynamoSubscriptionStore(client, table);
   const emails = new MemoryEmailOutbox();
-  const links = settings.reconnect && new ReconnectLinks(settings.reconnect);
-  const stackone =
-    links && settings.stackonePoller
-      ? reconnectStackone(settings.stackonePoller.apiKey, settings.stackonePoller.apiUrl)
-      : undefined;
-  const email = localEmail(settings.email);
   const digests = new DynamoDigestLedger(client, table);
-  const delivering = localDelivery({
-    subscriptions,
-    slackWebhookUrl: settings.slackWebhookUrl,
-    slackSigningSecret: settings.slackSigningSecret,
-    pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
-    dashboardUrl: settings.dashboardUrl,
-    reauthUrlTemplate: settings.reauthUrlTemplate,
-    allowLocalUrls: settings.allowLocalUrls,
-    log,
-    now: settings.now,
-    digest: { ledger: digests, budget: digestAfterPerMinute() },
-  });
-  const bus = new MemoryBus([
-    { name: "console", deliver: async (notice) => log(formatNotice(notice)) },
-    ...delivering.subscribers,
-    email
-      ? sendingEmailSubscriber(subscriptions, emails, email, log, settings.now)
-      : emailSubscriber(subscriptions, emails, log, settings.now),
-  ]);
   const mutes = new DynamoMuteStore(client, table);
+  const ports = { store, mutes, subscriptions, emails, digests };
+  const clock: Clock = settings.now ? { now: settings.now } : systemClock;
+  const context = { settings, log, now: settings.now, clock };
+  const { links, stackone } = localReconnect(settings);
+  const { subscribers, flushDigests, email } = localNotifiers(ports, context);
+  const bus = new MemoryBus(subscribers);
   const cursors = new DynamoCursorStore(client, table);
   const processing = {
     store,
     mutes,
     bus,
-    now: settings.now,
+    clock,
     links,
     classifier: createClassifier(settings.rules),
-    log: (message: string, detail?: Record<string, unknown>) =>
-      log(`processor: ${message} ${JSON.stringify(detail ?? {})}`),
+    log: log.child({ scope: "processor" }),
   };
   // The processor function's own orchestration, behind the in-memory SQS.
-  const queue = new MemoryQueue((event) => processBatch(event.Records, processing), {
+  const queue = new MemoryQueue((event) => processSqsBatch(event.Records, processing), {
     batchSize: 100,
     windowMs: 20,
     retryDelayMs: 200,
+    log,
     onDeadLetter: (m) =>
-      log(`events queue: message ${m.messageId} dead-lettered after ${m.receiveCount} receives`),
+      log.error(
+        `events queue: message ${m.messageId} dead-lettered after ${m.receiveCount} receives`,
+      ),
   });
   const tasks = runPeriodically(
     [
@@ -116,7 +93,7 @@ export async function startDynamoEngine(
           cursors,
           mutes,
           links,
-          now: settings.now ?? (() => new Date()),
+          clock,
           log,
         },
         {
@@ -125,41 +102,18 @@ export async function startDynamoEngine(
           stackonePoller: settings.stackonePoller,
         },
       ),
-      { name: "digests", everyMs: DIGEST_FLUSH_MS, run: delivering.flush },
+      { name: "digests", everyMs: DIGEST_FLUSH_MS, run: flushDigests },
     ],
     log,
   );
-  const api = createApi({
-    digests,
-    store,
-    mutes,
-    bus,
-    page: () => settings.page,
-    reauthUrlTemplate: settings.reauthUrlTemplate,
-    links,
-    stackone,
-    slackSigningSecret: settings.slackSigningSecret,
-    pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
-    now: settings.now,
-    log: (message, detail) => log(`api: ${message} ${JSON.stringify(detail ?? {})}`),
-    adminToken: settings.adminToken,
-    subscriptions: {
-      subscriptions,
-      email: emails,
-      emailSending: email,
-      allowLocalUrls: settings.allowLocalUrls,
-      now: settings.now,
-    },
-  });
-  const outbox = outboxHandler(emails, settings.adminToken);
+  const handle = localAdminApi({ ...ports, bus }, { links, stackone, email }, context);
   /** The queue's progress as last seen, to tell a stalled queue from a busy one. */
   let progress = { batches: -1, at: Date.now() };
 
   return {
     name: "dynamodb",
     queue,
-    routes: [...Object.values(API_ROUTES).map(specOf), OUTBOX_ROUTE],
-    handle: (event) => (event.routeKey in API_ROUTES ? api(event) : outbox(event)),
+    handle,
     async stats() {
       const q = queue.stats();
       return {

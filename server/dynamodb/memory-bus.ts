@@ -1,6 +1,6 @@
 import type { AlertBus, Subscriber } from "../../shared/incidents/bus.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
-import { backoff, sleep } from "../../shared/retry.ts";
+import { RetriesExhausted, retry } from "../../shared/retry.ts";
 
 /**
  * The in-process alerts topic of the local stack and tests. Like SNS, `publish` resolves once
@@ -47,18 +47,20 @@ export class MemoryBus implements AlertBus {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
+  /**
+   * A subscriber that could not run is tried again, like SNS retrying a function; one that
+   * gave up (the retry stage's DeliveryFailed) is dead-lettered at once.
+   */
   private async deliver(subscriber: Subscriber, notice: Notice): Promise<void> {
-    const attempts = this.options.attempts ?? 3;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await subscriber.deliver(notice);
-      } catch (error) {
-        if (attempt >= attempts) {
-          this.deadLetters.push({ subscriber: subscriber.name, notice, error: String(error) });
-          return;
-        }
-        await sleep(backoff(attempt, this.options.retryDelayMs ?? 200));
-      }
+    const policy = {
+      attempts: this.options.attempts ?? 3,
+      baseMs: this.options.retryDelayMs ?? 200,
+    };
+    try {
+      await retry(() => subscriber.deliver(notice), policy);
+    } catch (error) {
+      const last = error instanceof RetriesExhausted ? error.cause : error;
+      this.deadLetters.push({ subscriber: subscriber.name, notice, error: String(last) });
     }
   }
 }

@@ -1,12 +1,15 @@
 import type { OutboxRow, SqliteAlertOutbox } from "../../shared/adapters/sqlite/alert-outbox.ts";
 import type { Subscriber } from "../../shared/incidents/bus.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
-import { RecentDeliveries } from "../../shared/notify/deliver.ts";
-import { backoff } from "../../shared/retry.ts";
+import type { Logger } from "../../shared/log.ts";
+import { RecentDeliveries } from "../../shared/notify/retry-stage.ts";
+import { backoff, GiveUp } from "../../shared/retry.ts";
 
 /**
- * How long the outbox keeps trying one (notice, subscriber): about 5 minutes, so a destination
- * down for a minute or two still gets it; each try has its own retries (Slack's, the webhook's).
+ * How long the outbox keeps trying a subscriber that could not run at all (its store did not
+ * answer): about 5 minutes. Destinations are not retried here: a subscriber is the retry stage
+ * (notify/retry-stage.ts), and what it could not deliver (`DeliveryFailed`, a `GiveUp`) is
+ * dead-lettered at once, so the attempts never multiply.
  */
 export const OUTBOX_RETRY = { attempts: 25, baseMs: 1_000, maxMs: 15_000 };
 
@@ -14,7 +17,7 @@ export type OutboxDeliveryOptions = {
   retry?: typeof OUTBOX_RETRY;
   /** Deliveries in flight at once, per subscriber (a slow Slack never holds up the console). */
   concurrency?: number;
-  log: (line: string) => void;
+  log: Logger;
 };
 
 /**
@@ -30,6 +33,7 @@ export class OutboxDelivery {
   private readonly done = new RecentDeliveries(50_000);
   private readonly retry: typeof OUTBOX_RETRY;
   private readonly concurrency: number;
+  private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
   private scheduled = false;
   private stopped = false;
@@ -38,10 +42,11 @@ export class OutboxDelivery {
   constructor(
     private readonly outbox: SqliteAlertOutbox,
     subscribers: Subscriber[],
-    private readonly options: OutboxDeliveryOptions,
+    options: OutboxDeliveryOptions,
   ) {
     this.byName = new Map(subscribers.map((s) => [s.name, s]));
     this.retry = options.retry ?? OUTBOX_RETRY;
+    this.log = options.log.child({ scope: "outbox" });
     this.concurrency = options.concurrency ?? 16;
   }
 
@@ -116,31 +121,37 @@ export class OutboxDelivery {
         this.done.add(row.notice_id, row.subscriber);
       }
     } catch (error) {
-      this.failed(row, error instanceof Error ? error.message : String(error));
+      this.failed(
+        row,
+        error instanceof Error ? error.message : String(error),
+        error instanceof GiveUp,
+      );
       return;
     }
     try {
       this.outbox.delivered(row);
     } catch (error) {
       // Delivered, but the row stays: a later run may repeat it; this one will not.
-      this.options.log(`outbox: could not record delivery of ${row.notice_id}: ${error}`);
+      this.log.error(`could not record delivery of ${row.notice_id}: ${error}`);
     }
   }
 
-  private failed(row: OutboxRow, reason: string): void {
+  private failed(row: OutboxRow, reason: string, final: boolean): void {
     const attempts = row.attempts + 1;
     try {
-      if (attempts >= this.retry.attempts) {
+      if (final || attempts >= this.retry.attempts) {
         this.outbox.deadLetter(row, reason, new Date());
-        this.options.log(
-          `outbox: gave up delivering ${row.notice_id} to ${row.subscriber} after ${attempts} attempts: ${reason}`,
+        this.log.error(
+          final
+            ? `gave up delivering ${row.notice_id} to ${row.subscriber}: ${reason}`
+            : `gave up delivering ${row.notice_id} to ${row.subscriber} after ${attempts} attempts: ${reason}`,
         );
       } else {
         const wait = backoff(attempts, this.retry.baseMs, this.retry.maxMs);
         this.outbox.retryAt(row, Date.now() + wait, reason);
       }
     } catch (error) {
-      this.options.log(`outbox: could not record a failed delivery of ${row.notice_id}: ${error}`);
+      this.log.error(`could not record a failed delivery of ${row.notice_id}: ${error}`);
     }
   }
 }

@@ -11,6 +11,7 @@ import type { Flush } from "../../shared/adapters/sqlite/wal-sync.ts";
 import type { Classifier } from "../../shared/classify/classifier.ts";
 import type { IntegrationEvent } from "../../shared/events/event.ts";
 import { processInTransaction } from "../../shared/incidents/process-in-transaction.ts";
+import type { Logger } from "../../shared/log.ts";
 import type { ReconnectLinks } from "../../shared/reconnect/links.ts";
 
 export type BatchProcessorOptions = {
@@ -20,7 +21,7 @@ export type BatchProcessorOptions = {
   /** Adds the reconnect link to the notices that offer one, when configured. */
   links?: ReconnectLinks;
   now?: () => Date;
-  log: (line: string) => void;
+  log: Logger;
   /** Most queued rows in one transaction. */
   batchSize?: number;
   /** How long a partial batch waits for more rows, so incident writes coalesce. */
@@ -68,6 +69,7 @@ export class SqliteBatchProcessor {
   private readonly store: SqliteIncidentStore;
   private readonly outbox: SqliteAlertOutbox;
   private readonly disk: Flush;
+  private readonly log: Logger;
 
   constructor(
     parts: ProcessorParts,
@@ -81,6 +83,7 @@ export class SqliteBatchProcessor {
     this.batchSize = options.batchSize ?? 2_000;
     this.windowMs = options.windowMs ?? 50;
     this.now = options.now ?? (() => new Date());
+    this.log = options.log.child({ scope: "processor" });
     this.mark = this.consumer.processedThrough();
   }
 
@@ -111,9 +114,7 @@ export class SqliteBatchProcessor {
       while (this.processOnce() > 0);
     } catch (error) {
       if (!isFull(error)) throw error;
-      this.options.log(
-        "processor: the database is full; the queued events wait for the next start",
-      );
+      this.log.warn("the database is full; the queued events wait for the next start");
     }
   }
 
@@ -134,7 +135,7 @@ export class SqliteBatchProcessor {
       this.handle(rows);
     } catch (error) {
       if (isFull(error)) throw error;
-      this.options.log(`processor: a batch failed (${String(error)}); retrying it row by row`);
+      this.log.warn(`a batch failed (${String(error)}); retrying it row by row`);
       for (const row of rows) {
         try {
           this.handle([row]);
@@ -145,7 +146,7 @@ export class SqliteBatchProcessor {
             this.consumer.markProcessed(row.seq);
           })();
           this.committed(row.seq);
-          this.options.log(`processor: event ${row.seq} dead-lettered: ${String(alone)}`);
+          this.log.error(`event ${row.seq} dead-lettered: ${String(alone)}`);
         }
       }
     }
@@ -173,7 +174,7 @@ export class SqliteBatchProcessor {
       if (!isFull(error)) throw error;
       if (Date.now() - this.lastFullLog > 60_000) {
         this.lastFullLog = Date.now();
-        this.options.log("processor: the database is full (disk or DATA_MAX_MB); waiting for room");
+        this.log.warn("the database is full (disk or DATA_MAX_MB); waiting for room");
       }
       this.schedule(FULL_RETRY_MS);
       return;
@@ -190,9 +191,7 @@ export class SqliteBatchProcessor {
     this.reported = this.disk.flush().then(
       () => this.onProcessed(seq),
       (error: Error) =>
-        this.options.log(
-          `processor: quirkwatch.db was not synced (${error.message}); queue.db keeps the rows`,
-        ),
+        this.log.error(`quirkwatch.db was not synced (${error.message}); queue.db keeps the rows`),
     );
   }
 

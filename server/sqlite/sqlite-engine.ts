@@ -1,12 +1,11 @@
 import { Worker } from "node:worker_threads";
 import { openEventQueue, type SqliteEventQueue } from "../../shared/adapters/sqlite/event-queue.ts";
 import { probeWrite } from "../../shared/adapters/sqlite/write-probe.ts";
-import type { RouteSpec } from "../../shared/api/route.ts";
-import type { QueueMessage } from "../../shared/ingest/queue.ts";
-import { QueueUnavailable } from "../../shared/ingest/queue.ts";
+import type { QueueMessage } from "../../shared/events/queue.ts";
+import { QueueUnavailable } from "../../shared/events/queue.ts";
+import { fromDist, sourceModule } from "../built.ts";
 import { type EngineSettings, type LocalEngine, STALL_MS } from "../engine.ts";
 import { StartupError } from "../startup-error.ts";
-import { bundleWorker } from "./worker-bundle.ts";
 import type { CallMessage, EngineCalls, MainMessage, WorkerMessage } from "./worker-protocol.ts";
 
 /**
@@ -31,7 +30,7 @@ export async function startSqliteEngine(
   }
   let worker: Worker;
   try {
-    worker = new Worker(await bundleWorker(new URL("./worker.ts", import.meta.url)), {
+    worker = new Worker(await workerFile(), {
       workerData: { settings },
       // The engine's allocations are short-lived (rows, JSON): a small heap, collected early,
       // keeps the process's memory low (the storm stays under 200 MB).
@@ -69,7 +68,6 @@ export async function startSqliteEngine(
       } else if ("send" in message) void sendFor(message.send, message.messages);
       else if ("log" in message) log(message.log);
       else if ("ready" in message) {
-        routes = message.routes;
         resolve(message.processedThrough);
       } else if ("failed" in message) reject(cannotOpen(message.failed));
       else {
@@ -90,7 +88,6 @@ export async function startSqliteEngine(
       pending.clear();
     });
   });
-  let routes: RouteSpec[] = [];
   try {
     queue.resumeAfter(await ready);
   } catch (error) {
@@ -117,7 +114,6 @@ export async function startSqliteEngine(
 
   return {
     name: "sqlite",
-    routes,
     queue: {
       // Nothing would process them: refused, not accepted into a file no one reads.
       send: (messages) =>
@@ -151,7 +147,7 @@ export async function startSqliteEngine(
     async metrics() {
       return { ...(await call("metrics")), queueDepth: queue.pending() };
     },
-    handle: (event) => call("request", event),
+    handle: (request) => call("request", request),
     async stats() {
       const worker = await call("stats");
       return {
@@ -170,4 +166,13 @@ export async function startSqliteEngine(
       queue.close();
     },
   };
+}
+
+/** The worker's JavaScript: built beside this bundle, or bundled now from the sources. */
+async function workerFile(): Promise<URL> {
+  if (fromDist()) return new URL("./sqlite-worker.mjs", import.meta.url);
+  const { bundleWorker } = await sourceModule<typeof import("./worker-bundle.ts")>(
+    new URL("./worker-bundle.ts", import.meta.url),
+  );
+  return bundleWorker(new URL("./worker.ts", import.meta.url));
 }

@@ -1,6 +1,5 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import type { RouteSpec } from "../../shared/api/route.ts";
-import type { QueueMessage } from "../../shared/ingest/queue.ts";
+import type { QueueMessage } from "../../shared/events/queue.ts";
+import type { HttpRequest, HttpResponse } from "../../shared/http.ts";
 import type { EngineMetrics, EngineStats, Health } from "../engine.ts";
 
 /** The worker's part of the stats; the HTTP thread adds the queue's (pending, rows appended). */
@@ -11,7 +10,8 @@ export type WorkerStats = Omit<EngineStats, "queue" | "writes"> & {
 
 /** The calls the main thread makes of the engine's worker. */
 export type EngineCalls = {
-  request(event: APIGatewayProxyEventV2): APIGatewayProxyStructuredResultV2;
+  /** An admin API or `GET /outbox` request (its body crosses the thread as a Uint8Array). */
+  request(request: HttpRequest): HttpResponse;
   stats(): WorkerStats;
   /** No delivery in flight or due now (the HTTP thread knows what is left in the queue). */
   idle(): boolean;
@@ -44,8 +44,8 @@ export type WorkerMessage =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: string }
   | { log: string }
-  /** Started; these are the routes it answers (`request`), and its processed mark. */
-  | { ready: true; routes: RouteSpec[]; processedThrough: number }
+  /** Started, with its processed mark. */
+  | { ready: true; processedThrough: number }
   | { failed: string }
   /** Every row of queue.db up to this seq is processed and on disk: it may be deleted. */
   | { processed: number }

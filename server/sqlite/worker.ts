@@ -1,27 +1,16 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { ROUTES as API_ROUTES, createHandler as createApi } from "../../functions/api.ts";
 import { DATABASE_FILE, QUEUE_FILE } from "../../shared/adapters/sqlite/database.ts";
 import { openSqliteStores } from "../../shared/adapters/sqlite/stores.ts";
 import { probeWrite } from "../../shared/adapters/sqlite/write-probe.ts";
-import { specOf } from "../../shared/api/route.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
-import { digestAfterPerMinute } from "../../shared/config.ts";
-import type { Subscriber } from "../../shared/incidents/bus.ts";
-import { type EventQueue, QueueUnavailable } from "../../shared/ingest/queue.ts";
+import type { Clock } from "../../shared/clock.ts";
+import { type EventQueue, QueueUnavailable } from "../../shared/events/queue.ts";
+import { consoleSink, createLogger } from "../../shared/log.ts";
 import { MetricTotals, recordMetricsTo } from "../../shared/metrics.ts";
-import { ReconnectLinks } from "../../shared/reconnect/links.ts";
-import { reconnectStackone } from "../../shared/reconnect/stackone.ts";
-import { formatNotice } from "../console-notice.ts";
 import { nearlyFullEvents } from "../data-bounds.ts";
-import { DIGEST_FLUSH_MS, localDelivery } from "../destinations.ts";
+import { DIGEST_FLUSH_MS } from "../destinations.ts";
 import { type EngineSettings, readSharedClock } from "../engine.ts";
-import {
-  emailSubscriber,
-  localEmail,
-  OUTBOX_ROUTE,
-  outboxHandler,
-  sendingEmailSubscriber,
-} from "../local-email.ts";
+import { localAdminApi, localNotifiers, localReconnect } from "../engine-services.ts";
 import { periodicTasks } from "../periodic-tasks.ts";
 import { runPeriodically } from "../scheduler.ts";
 import { OutboxDelivery } from "./outbox-delivery.ts";
@@ -45,7 +34,8 @@ const port = parentPort;
 if (!port) throw new Error("server/sqlite/worker.ts runs as a worker thread");
 const settings = (workerData as { settings: EngineSettings }).settings;
 const post = (message: WorkerMessage) => port.postMessage(message);
-const log = (line: string) => post({ log: line });
+/** The worker's records, as readable lines for the main thread to print. */
+const log = createLogger(consoleSink((line) => post({ log: line })));
 const now = settings.clock ? readSharedClock(settings.clock) : () => new Date();
 
 /** Who the outbox owes each notice to. */
@@ -62,12 +52,17 @@ try {
   throw error;
 }
 
-const links = settings.reconnect && new ReconnectLinks(settings.reconnect);
-const stackone =
-  links && settings.stackonePoller
-    ? reconnectStackone(settings.stackonePoller.apiKey, settings.stackonePoller.apiUrl)
-    : undefined;
-const email = localEmail(settings.email);
+const clock: Clock = { now };
+const context = { settings, log, now, clock };
+const { links, stackone } = localReconnect(settings);
+const ports = {
+  store: engine.incidents,
+  mutes: engine.mutes,
+  subscriptions: engine.subscriptions,
+  emails: engine.emails,
+  digests: engine.digests,
+};
+const { subscribers, flushDigests, email } = localNotifiers(ports, context);
 /** What this thread counts (deliveries, the poller); the HTTP thread asks at `GET /metrics`. */
 const totals = new MetricTotals();
 recordMetricsTo(totals);
@@ -75,26 +70,6 @@ const openIncidents = engine.db.prepare<[], { provider: string; category: string
   `SELECT provider, category, count(*) AS count FROM incidents WHERE status != 'resolved'
    GROUP BY provider, category`,
 );
-
-const delivering = localDelivery({
-  subscriptions: engine.subscriptions,
-  slackWebhookUrl: settings.slackWebhookUrl,
-  slackSigningSecret: settings.slackSigningSecret,
-  pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
-  dashboardUrl: settings.dashboardUrl,
-  reauthUrlTemplate: settings.reauthUrlTemplate,
-  allowLocalUrls: settings.allowLocalUrls,
-  log,
-  now,
-  digest: { ledger: engine.digests, budget: digestAfterPerMinute() },
-});
-const subscribers: Subscriber[] = [
-  { name: "console", deliver: async (notice) => log(formatNotice(notice)) },
-  ...delivering.subscribers,
-  email
-    ? sendingEmailSubscriber(engine.subscriptions, engine.emails, email, log, now)
-    : emailSubscriber(engine.subscriptions, engine.emails, log, now),
-];
 
 const processor = new SqliteBatchProcessor(engine, {
   classifier: createClassifier(settings.rules),
@@ -140,7 +115,7 @@ const tasks = runPeriodically(
         cursors: engine.cursors,
         mutes: engine.mutes,
         links,
-        now,
+        clock,
         log,
       },
       {
@@ -150,7 +125,7 @@ const tasks = runPeriodically(
       },
     ),
     { name: "clean-up", everyMs: CLEANUP_EVERY_MS, run: async () => engine.cleanUp() },
-    { name: "digests", everyMs: DIGEST_FLUSH_MS, run: delivering.flush },
+    { name: "digests", everyMs: DIGEST_FLUSH_MS, run: flushDigests },
     {
       name: "data-check",
       everyMs: CLEANUP_EVERY_MS,
@@ -163,36 +138,20 @@ const tasks = runPeriodically(
   log,
 );
 
-const api = createApi({
-  digests: engine.digests,
-  store: engine.incidents,
-  mutes: engine.mutes,
-  bus: engine.outbox,
-  page: () => settings.page,
-  reauthUrlTemplate: settings.reauthUrlTemplate,
-  links,
-  stackone,
-  slackSigningSecret: settings.slackSigningSecret,
-  pagerdutyEventsUrl: settings.pagerdutyEventsUrl,
-  now,
-  log: (message, detail) => log(`api: ${message} ${JSON.stringify(detail ?? {})}`),
-  adminToken: settings.adminToken,
-  subscriptions: {
-    subscriptions: engine.subscriptions,
-    email: engine.emails,
-    emailSending: email,
-    allowLocalUrls: settings.allowLocalUrls,
-    now,
-  },
-});
-const outbox = outboxHandler(engine.emails, settings.adminToken);
+const handle = localAdminApi({ ...ports, bus: engine.outbox }, { links, stackone, email }, context);
 
 type Async<T> = {
   [K in keyof T]: T[K] extends (...a: infer A) => infer R ? (...a: A) => R | Promise<R> : never;
 };
 
 const calls: Async<EngineCalls> = {
-  request: (event) => (event.routeKey in API_ROUTES ? api(event) : outbox(event)),
+  request(request) {
+    // A Buffer crosses threads as a plain Uint8Array.
+    const body =
+      request.body &&
+      Buffer.from(request.body.buffer, request.body.byteOffset, request.body.length);
+    return handle({ ...request, body });
+  },
   stats(): WorkerStats {
     const deliveries = engine.outbox.counts();
     return {
@@ -253,6 +212,5 @@ processor.start();
 delivery.wake();
 post({
   ready: true,
-  routes: [...Object.values(API_ROUTES).map(specOf), OUTBOX_ROUTE],
   processedThrough: processor.processedThrough(),
 });

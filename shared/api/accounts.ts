@@ -1,5 +1,5 @@
-import type { ApiRequest, ApiResponse } from "./http.ts";
-import { error, json } from "./http.ts";
+import type { HttpRequest, HttpResponse } from "../http.ts";
+import { error, json } from "../http.ts";
 import { type IncidentReadDeps, incidentView } from "./incidents.ts";
 
 /** Resolved incidents this recent are shown with an account's open ones. */
@@ -11,16 +11,16 @@ const ACCOUNT_ID = /^[^\s/]{1,256}$/;
  * are known only through their incidents: one with none answers an empty list, not a 404.
  */
 export async function getAccount(
-  request: ApiRequest,
+  request: HttpRequest,
   deps: IncidentReadDeps,
-): Promise<ApiResponse> {
-  const accountId = request.pathParameters?.account_id ?? "";
+): Promise<HttpResponse> {
+  const accountId = request.params.account_id ?? "";
   if (!ACCOUNT_ID.test(accountId)) {
     return error(422, "invalid account id", [
       { path: "account_id", message: "1 to 256 characters, no spaces or slashes" },
     ]);
   }
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   const since = now.getTime() - RECENT_DAYS * 24 * 3600e3;
   const [records, mutes] = await Promise.all([
     deps.store.listIncidents({ account_id: accountId, limit: 1000 }),

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
+import type { Clock } from "../clock.ts";
+import { error, type HttpRequest, type HttpResponse, json, readJson } from "../http.ts";
 import type { AlertBus } from "../incidents/bus.ts";
 import { changeIncident } from "../incidents/change.ts";
 import type { MuteStore } from "../incidents/mute.ts";
@@ -10,12 +12,12 @@ import {
   resolveByHand,
   unmuteIncident,
 } from "../incidents/on-call.ts";
-import { publishOutboxes } from "../incidents/process.ts";
+import { publishOutboxes } from "../incidents/outbox.ts";
 import type { IncidentRecord, Silences } from "../incidents/record.ts";
 import type { IncidentStore } from "../incidents/store.ts";
+import type { Logger } from "../log.ts";
 import type { ReconnectLinks } from "../reconnect/links.ts";
 import { issuesOf } from "../validation.ts";
-import { type ApiRequest, type ApiResponse, error, json, readJson } from "./http.ts";
 import { INCIDENT_ID, incidentView } from "./incidents.ts";
 
 export type IncidentActionDeps = {
@@ -25,8 +27,8 @@ export type IncidentActionDeps = {
   reauthUrlTemplate?: string;
   /** Adds the reconnect link to the notices an action decides, when configured. */
   links?: ReconnectLinks;
-  now?: () => Date;
-  log?: (message: string, detail?: Record<string, unknown>) => void;
+  clock: Clock;
+  log?: Logger;
 };
 
 /** Who acts: the caller says, else "admin" (one admin token; no user accounts). */
@@ -41,8 +43,8 @@ const MuteBody = z.strictObject({ by: By, duration_seconds: DurationSeconds, com
 const ByBody = z.strictObject({ by: By });
 
 /** The JSON body, or `{}` when there is none (every field of these actions is optional). */
-function optionalBody(request: ApiRequest) {
-  return request.body ? readJson(request) : { value: {} };
+function optionalBody(request: HttpRequest) {
+  return request.body?.length ? readJson(request) : { value: {} };
 }
 
 export type Decide = (
@@ -57,8 +59,12 @@ export type Decide = (
  * write (again on contention), then publishes the notices it decided. A notice that cannot be
  * published now stays in the outbox: the sweeper publishes it within minutes.
  */
-function act(request: ApiRequest, deps: IncidentActionDeps, decide: Decide): Promise<ApiResponse> {
-  return actOn(request.pathParameters?.id ?? "", deps, decide);
+function act(
+  request: HttpRequest,
+  deps: IncidentActionDeps,
+  decide: Decide,
+): Promise<HttpResponse> {
+  return actOn(request.params.id ?? "", deps, decide);
 }
 
 /** One on-call action on incident `id`, from the API or from Slack: 200, 404 or 409. */
@@ -66,9 +72,9 @@ export async function actOn(
   id: string,
   deps: IncidentActionDeps,
   decide: Decide,
-): Promise<ApiResponse> {
+): Promise<HttpResponse> {
   if (!INCIDENT_ID.test(id)) return error(404, "no such incident", [{ path: "id", message: id }]);
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   const token = randomBytes(9).toString("base64url");
   const silences = { mutes: await deps.mutes.active(now) };
   let result: Awaited<ReturnType<typeof changeIncident>>;
@@ -86,7 +92,10 @@ export async function actOn(
     const published = await publishOutboxes(deps, [result.record], (n) => n.owner === token);
     notices = published.map((n) => n.kind);
   } catch (e) {
-    deps.log?.("publishing an action's notice failed; the sweeper will", { id, error: String(e) });
+    deps.log?.warn("publishing an action's notice failed; the sweeper will", {
+      id,
+      error: String(e),
+    });
   }
   const record = await deps.store.getIncident(id);
   return json(200, {
@@ -101,10 +110,10 @@ export async function actOn(
 }
 
 function parse<T>(
-  request: ApiRequest,
+  request: HttpRequest,
   schema: z.ZodMiniType<T>,
   what: string,
-): { value: T } | { response: ApiResponse } {
+): { value: T } | { response: HttpResponse } {
   const body = optionalBody(request);
   if ("response" in body) return body;
   const parsed = schema.safeParse(body.value);
@@ -113,7 +122,7 @@ function parse<T>(
 }
 
 /** `POST /incidents/{id}/acknowledge` `{ by?, note? }` */
-export function acknowledgeRoute(request: ApiRequest, deps: IncidentActionDeps) {
+export function acknowledgeRoute(request: HttpRequest, deps: IncidentActionDeps) {
   const body = parse(request, AcknowledgeBody, "acknowledgement");
   if ("response" in body) return Promise.resolve(body.response);
   const { by = "admin", note } = body.value;
@@ -123,8 +132,8 @@ export function acknowledgeRoute(request: ApiRequest, deps: IncidentActionDeps) 
 }
 
 /** `POST /incidents/{id}/mute` `{ duration_seconds, comment?, by? }` */
-export function muteRoute(request: ApiRequest, deps: IncidentActionDeps) {
-  if (!request.body) {
+export function muteRoute(request: HttpRequest, deps: IncidentActionDeps) {
+  if (!request.body?.length) {
     return Promise.resolve(
       error(422, "invalid mute", [{ path: "duration_seconds", message: "required" }]),
     );
@@ -153,12 +162,12 @@ export function muteFor(by: string, seconds: number, comment?: string): Decide {
 }
 
 /** `DELETE /incidents/{id}/mute` */
-export function unmuteRoute(request: ApiRequest, deps: IncidentActionDeps) {
+export function unmuteRoute(request: HttpRequest, deps: IncidentActionDeps) {
   return act(request, deps, unmuteIncident);
 }
 
 /** `POST /incidents/{id}/resolve` `{ by? }` */
-export function resolveRoute(request: ApiRequest, deps: IncidentActionDeps) {
+export function resolveRoute(request: HttpRequest, deps: IncidentActionDeps) {
   const body = parse(request, ByBody, "resolution");
   if ("response" in body) return Promise.resolve(body.response);
   const by = body.value.by ?? "admin";

@@ -1,4 +1,6 @@
 import * as z from "zod/mini";
+import type { Clock } from "../clock.ts";
+import { error, type HttpRequest, type HttpResponse, json } from "../http.ts";
 import { INCIDENT_STATUSES } from "../incidents/incident.ts";
 import { type Mute, type MuteStore, mutedUntil } from "../incidents/mute.ts";
 import type { IncidentRecord } from "../incidents/record.ts";
@@ -9,7 +11,6 @@ import { reauthUrl } from "../notify/reauth.ts";
 import { CATEGORIES } from "../quirks/rule.ts";
 import { offersReconnect, type ReconnectLinks } from "../reconnect/links.ts";
 import { issuesOf } from "../validation.ts";
-import { type ApiRequest, type ApiResponse, error, json } from "./http.ts";
 
 export type IncidentReadDeps = {
   store: IncidentStore;
@@ -21,7 +22,7 @@ export type IncidentReadDeps = {
   links?: ReconnectLinks;
   /** Set: the caller presented it. The reconnect link itself is shown only then. */
   adminToken?: string;
-  now?: () => Date;
+  clock: Clock;
 };
 
 /** What a view needs besides the record. */
@@ -102,16 +103,16 @@ export type IncidentView = ReturnType<typeof incidentView>;
 
 /** `GET /incidents`: newest first, filtered. */
 export async function listIncidents(
-  request: ApiRequest,
+  request: HttpRequest,
   deps: IncidentReadDeps,
-): Promise<ApiResponse> {
-  const query = ListQuery.safeParse(request.queryStringParameters ?? {});
+): Promise<HttpResponse> {
+  const query = ListQuery.safeParse(request.query);
   if (!query.success) return error(422, "invalid query", issuesOf(query.error));
   const { cursor, ...filter } = query.data;
   const after = cursor === undefined ? undefined : readCursor(cursor);
   if (after === null)
     return error(422, "invalid query", [{ path: "cursor", message: "not a cursor this API gave" }]);
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   const [records, mutes] = await Promise.all([
     deps.store.listIncidents({ ...filter, after }),
     deps.mutes.active(now),
@@ -191,13 +192,13 @@ async function openOutages(store: IncidentStore, records: IncidentRecord[]) {
  * to forward: only to a caller who presented the admin token, never on an open local stack.
  */
 export async function getIncident(
-  request: ApiRequest,
+  request: HttpRequest,
   deps: IncidentReadDeps,
-): Promise<ApiResponse> {
-  const id = request.pathParameters?.id ?? "";
+): Promise<HttpResponse> {
+  const id = request.params.id ?? "";
   const record = INCIDENT_ID.test(id) ? await deps.store.getIncident(id) : undefined;
   if (!record) return error(404, "no such incident", [{ path: "id", message: id }]);
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   const mutes = await deps.mutes.active(now);
   const view = incidentView(record, {
     mutes,

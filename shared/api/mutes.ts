@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
+import { error, type HttpRequest, type HttpResponse, json, readJson } from "../http.ts";
 import { type Mute, muteMatches } from "../incidents/mute.ts";
-import { publishOutboxes } from "../incidents/process.ts";
+import { publishOutboxes } from "../incidents/outbox.ts";
 import type { IncidentRecord } from "../incidents/record.ts";
 import { releaseWithRetry } from "../incidents/sweep.ts";
 import { CATEGORIES } from "../quirks/rule.ts";
 import { issuesOf } from "../validation.ts";
-import { type ApiRequest, type ApiResponse, error, json, readJson } from "./http.ts";
 import { DurationSeconds, type IncidentActionDeps } from "./incident-actions.ts";
 
 const Matcher = z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(256)));
@@ -26,9 +26,9 @@ const RELEASE_LIMIT = 1000;
 
 /** `POST /mutes` `{ account_id?, provider?, category?, duration_seconds, comment?, by? }` */
 export async function createMute(
-  request: ApiRequest,
+  request: HttpRequest,
   deps: IncidentActionDeps,
-): Promise<ApiResponse> {
+): Promise<HttpResponse> {
   const body = readJson(request);
   if ("response" in body) return body.response;
   const parsed = CreateMute.safeParse(body.value);
@@ -40,7 +40,7 @@ export async function createMute(
       { path: "", message: "give at least one of account_id, provider, category" },
     ]);
   }
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   const mute: Mute = {
     id: `mute_${randomBytes(12).toString("base64url")}`,
     ...(account_id ? { account_id } : {}),
@@ -57,8 +57,8 @@ export async function createMute(
 }
 
 /** `GET /mutes`: the active ones, newest first. */
-export async function listMutes(_request: ApiRequest, deps: IncidentActionDeps) {
-  return json(200, { mutes: await deps.mutes.active(deps.now?.() ?? new Date()) });
+export async function listMutes(_request: HttpRequest, deps: IncidentActionDeps) {
+  return json(200, { mutes: await deps.mutes.active(deps.clock.now()) });
 }
 
 /**
@@ -66,13 +66,13 @@ export async function listMutes(_request: ApiRequest, deps: IncidentActionDeps) 
  * still holds their incident.
  */
 export async function deleteMute(
-  request: ApiRequest,
+  request: HttpRequest,
   deps: IncidentActionDeps,
-): Promise<ApiResponse> {
-  const id = request.pathParameters?.id ?? "";
+): Promise<HttpResponse> {
+  const id = request.params.id ?? "";
   const removed = ID.test(id) ? await deps.mutes.remove(id) : undefined;
   if (!removed) return error(404, "no such mute", [{ path: "id", message: id }]);
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   const token = randomBytes(9).toString("base64url");
   const silences = { mutes: await deps.mutes.active(now) };
   const held = await deps.store.listIncidents({
@@ -93,7 +93,10 @@ export async function deleteMute(
   try {
     notices = (await publishOutboxes(deps, released, (n) => n.owner === token)).length;
   } catch (e) {
-    deps.log?.("publishing released notices failed; the sweeper will", { id, error: String(e) });
+    deps.log?.warn("publishing released notices failed; the sweeper will", {
+      id,
+      error: String(e),
+    });
   }
   return json(200, { id, deleted: true, notices_released: notices });
 }

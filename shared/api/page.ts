@@ -1,4 +1,4 @@
-import { type ApiResponse, json } from "./http.ts";
+import { type HttpResponse, json } from "../http.ts";
 
 /** The dashboard's HTML, or undefined when this deployment has none. Read on first use. */
 export type PageSource = () => string | undefined;
@@ -8,7 +8,7 @@ export type PageSource = () => string | undefined;
  * hash in its own Content-Security-Policy). No token is needed to load it: it holds nothing
  * sensitive, and every call it makes carries the admin token the user types in.
  */
-export function servePage(page: PageSource): ApiResponse {
+export function servePage(page: PageSource): HttpResponse {
   const html = page();
   if (html === undefined) {
     return json(503, { error: "the dashboard was not built into this deployment", details: [] });

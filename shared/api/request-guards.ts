@@ -1,4 +1,4 @@
-import { type ApiResponse, error } from "./http.ts";
+import { error, type HttpResponse } from "../http.ts";
 import type { RouteSpec } from "./route.ts";
 
 /**
@@ -19,7 +19,7 @@ const first = (value: string | string[] | undefined): string | undefined =>
 export function refuseUnsafeRequest(
   route: Pick<RouteSpec, "method" | "auth">,
   headers: Headers,
-): ApiResponse | undefined {
+): HttpResponse | undefined {
   if (route.auth !== "token" || !STATE_CHANGING.has(route.method)) return undefined;
   const site = first(headers["sec-fetch-site"])?.toLowerCase();
   if (site !== undefined && site !== "same-origin" && site !== "none") {

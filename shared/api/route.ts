@@ -1,12 +1,19 @@
 /**
- * What every HTTP route declares, whichever engine serves it: its method and path, who may call
- * it, and the largest body it takes. The local server checks the last two before it reads a
- * byte of the body; a new route is one line in its table.
+ * Every HTTP route of Quirkwatch, in one table: its method and path, who may call it, the
+ * largest body it takes, and which service answers it (ingest or the admin API). Both engines
+ * serve this table: the local server (server/http-server.ts) checks the auth and the limit
+ * before it reads a byte of the body; infra/api.ts routes each row in API Gateway to its
+ * service's function. Each service binds its handlers to the rows by key
+ * (shared/api/admin-api.ts, shared/ingest/webhook-route.ts): a row without a handler, or a
+ * handler without a row, does not compile. The table itself imports nothing, so infra and
+ * every bundle read it for free.
  */
 
 /** `token`: the admin token. `signature`: a webhook signature its handler checks. `none`: anyone. */
 export type RouteAuth = "token" | "signature" | "none";
 export type RouteMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+/** `ingest`: webhooks in (functions/ingest.ts). `admin`: the dashboard and admin API (functions/api.ts). */
+export type Service = "ingest" | "admin";
 
 export type RouteSpec = {
   method: RouteMethod;
@@ -21,27 +28,86 @@ export type Route<H> = RouteSpec & { handler: H };
 
 /** An admin call's body: a mute, a subscription, a comment. Far below this. */
 export const ADMIN_BODY_BYTES = 64 * 1024;
+/** API Gateway takes up to 10 MB; a webhook is far smaller, and SQS takes 256 KiB a batch. */
+export const WEBHOOK_BODY_BYTES = 256 * 1024;
 export const NO_BODY = 0;
+
+type Row = { service: Service; auth: RouteAuth; maxBodyBytes: number };
+
+/** Keyed as API Gateway names a route (`routeKey`). */
+export const ROUTES = {
+  "POST /webhooks/{source}": {
+    service: "ingest",
+    auth: "signature",
+    maxBodyBytes: WEBHOOK_BODY_BYTES,
+  },
+  // The page itself is public; what it shows comes from the routes behind the token.
+  "GET /": { service: "admin", auth: "none", maxBodyBytes: NO_BODY },
+  "GET /incidents": { service: "admin", auth: "token", maxBodyBytes: NO_BODY },
+  "GET /incidents/{id}": { service: "admin", auth: "token", maxBodyBytes: NO_BODY },
+  "POST /incidents/{id}/acknowledge": {
+    service: "admin",
+    auth: "token",
+    maxBodyBytes: ADMIN_BODY_BYTES,
+  },
+  "POST /incidents/{id}/mute": { service: "admin", auth: "token", maxBodyBytes: ADMIN_BODY_BYTES },
+  "DELETE /incidents/{id}/mute": { service: "admin", auth: "token", maxBodyBytes: NO_BODY },
+  "POST /incidents/{id}/resolve": {
+    service: "admin",
+    auth: "token",
+    maxBodyBytes: ADMIN_BODY_BYTES,
+  },
+  "GET /accounts/{account_id}": { service: "admin", auth: "token", maxBodyBytes: NO_BODY },
+  "POST /mutes": { service: "admin", auth: "token", maxBodyBytes: ADMIN_BODY_BYTES },
+  "GET /mutes": { service: "admin", auth: "token", maxBodyBytes: NO_BODY },
+  "DELETE /mutes/{id}": { service: "admin", auth: "token", maxBodyBytes: NO_BODY },
+  "POST /subscriptions": { service: "admin", auth: "token", maxBodyBytes: ADMIN_BODY_BYTES },
+  "GET /subscriptions": { service: "admin", auth: "token", maxBodyBytes: NO_BODY },
+  "PATCH /subscriptions/{id}": { service: "admin", auth: "token", maxBodyBytes: ADMIN_BODY_BYTES },
+  "DELETE /subscriptions/{id}": { service: "admin", auth: "token", maxBodyBytes: NO_BODY },
+  "POST /subscriptions/{id}/test": {
+    service: "admin",
+    auth: "token",
+    maxBodyBytes: ADMIN_BODY_BYTES,
+  },
+  // Slack's clicks carry Slack's signature instead of the token, checked by their route; a
+  // form-encoded payload holds the whole message, so it gets a webhook's room.
+  "POST /slack/actions": { service: "admin", auth: "signature", maxBodyBytes: WEBHOOK_BODY_BYTES },
+  // A reconnect link: its signed token is its own credential, checked by the route; customers
+  // click it without an admin token.
+  "GET /reconnect/{token}": { service: "admin", auth: "signature", maxBodyBytes: NO_BODY },
+} as const satisfies Record<string, Row>;
+
+export type RouteKey = keyof typeof ROUTES;
+/** The keys of one service's routes. */
+export type RouteKeyOf<S extends Service> = {
+  [K in RouteKey]: (typeof ROUTES)[K]["service"] extends S ? K : never;
+}[RouteKey];
 
 /** `GET /incidents/{id}`, as API Gateway names a route. */
 export const routeKey = (route: Pick<RouteSpec, "method" | "path">): string =>
   `${route.method} ${route.path}`;
 
-/** `route("POST /mutes", "token", ADMIN_BODY_BYTES, createMute)`: one line per route. */
-export function route<H>(key: string, auth: RouteAuth, maxBodyBytes: number, handler: H): Route<H> {
+/** A key's method and path. */
+export function parseRouteKey(key: string): Pick<RouteSpec, "method" | "path"> {
   const [method, path] = key.split(" ") as [RouteMethod, string];
-  return { method, path, auth, maxBodyBytes, handler };
+  return { method, path };
 }
 
-/** The routes by key, as API Gateway hands an event its `routeKey`. */
-export function byKey<R extends RouteSpec>(routes: R[]): Record<string, R> {
-  return Object.fromEntries(routes.map((r) => [routeKey(r), r]));
+/** One row of the table as a declaration: what can cross a thread. */
+export function specOf(key: RouteKey): RouteSpec {
+  const { auth, maxBodyBytes } = ROUTES[key];
+  return { ...parseRouteKey(key), auth, maxBodyBytes };
 }
 
-/** The declaration alone, without its handler: what can cross a thread. */
-export const specOf = ({ method, path, auth, maxBodyBytes }: RouteSpec): RouteSpec => ({
-  method,
-  path,
-  auth,
-  maxBodyBytes,
-});
+/** Every key of the table, or of one service. */
+export function routeKeys<S extends Service>(service?: S): RouteKeyOf<S>[] {
+  return (Object.keys(ROUTES) as RouteKey[]).filter(
+    (key): key is RouteKeyOf<S> => service === undefined || ROUTES[key].service === service,
+  );
+}
+
+/** `route("GET /healthz", "none", NO_BODY, handler)`: a route of one engine only, outside the table. */
+export function route<H>(key: string, auth: RouteAuth, maxBodyBytes: number, handler: H): Route<H> {
+  return { ...parseRouteKey(key), auth, maxBodyBytes, handler };
+}

@@ -12,7 +12,7 @@ import { verifySlackSignature } from "../notify/slack-signature.ts";
 import { oneLine } from "../outside-text.ts";
 import { truncate } from "../text-format.ts";
 import "../validation.ts";
-import { type ApiRequest, type ApiResponse, error } from "./http.ts";
+import { error, type HttpRequest, type HttpResponse } from "../http.ts";
 import { actOn, type Decide, type IncidentActionDeps, muteFor } from "./incident-actions.ts";
 
 /**
@@ -27,14 +27,11 @@ export type SlackActionDeps = IncidentActionDeps & {
   signingSecret: string | undefined;
   /** Only the local stack may answer to an http://127.0.0.1 response_url. */
   allowLocalUrls: boolean;
-  /** Epoch milliseconds, for the signature's 5-minute window. */
-  clock?: () => number;
 };
 
 /** Slack waits 3 s for our 200; the update gets what is left of it, once. */
 const RESPONSE_TIMEOUT_MS = 2_000;
 const responder = new SlackPoster({
-  attempts: 1,
   timeoutMs: RESPONSE_TIMEOUT_MS,
   minIntervalMs: 0,
 });
@@ -55,7 +52,7 @@ const Payload = z.object({
 });
 type Payload = z.infer<typeof Payload>;
 
-const ok: ApiResponse = { statusCode: 200, headers: { "content-type": "text/plain" }, body: "" };
+const ok: HttpResponse = { statusCode: 200, headers: { "content-type": "text/plain" }, body: "" };
 
 function isSlackAction(id: string): id is SlackActionId {
   return Object.hasOwn(SLACK_ACTIONS, id);
@@ -75,22 +72,22 @@ function decide(action: SlackActionId, by: string): Decide {
 }
 
 export async function slackActionRoute(
-  request: ApiRequest,
+  request: HttpRequest,
   deps: SlackActionDeps,
-): Promise<ApiResponse> {
+): Promise<HttpResponse> {
   if (deps.signingSecret === undefined) {
     return error(404, "Slack actions are not enabled", [
       { path: "SLACK_SIGNING_SECRET", message: "set it to Slack's signing secret" },
     ]);
   }
-  const raw = Buffer.from(request.body ?? "", request.isBase64Encoded ? "base64" : "utf8");
-  const headers = request.headers ?? {};
+  const raw = request.body ?? Buffer.alloc(0);
+  const headers = request.headers;
   const refused = verifySlackSignature(
     deps.signingSecret,
     headers["x-slack-request-timestamp"],
     headers["x-slack-signature"],
     raw,
-    deps.clock?.() ?? Date.now(),
+    deps.clock.now().getTime(),
   );
   if (refused)
     return error(401, "bad Slack signature", [{ path: refused.path, message: refused.message }]);
@@ -179,11 +176,11 @@ async function respond(
   deps: SlackActionDeps,
 ): Promise<void> {
   if (!url || !responseUrlAllowed(url, deps.allowLocalUrls)) {
-    deps.log?.("slack action: no usable response_url; the message is not updated");
+    deps.log?.warn("slack action: no usable response_url; the message is not updated");
     return;
   }
-  const result = await responder.post(url, message, () => RESPONSE_TIMEOUT_MS * 2);
+  const result = await responder.post(url, message);
   if (result.status !== "delivered") {
-    deps.log?.("slack action: updating the message failed", { reason: result.reason });
+    deps.log?.warn("slack action: updating the message failed", { reason: result.reason });
   }
 }

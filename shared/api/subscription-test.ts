@@ -1,11 +1,11 @@
-import { deliverCustomerWebhook } from "../notify/customer-webhook.ts";
+import { error, type HttpRequest, type HttpResponse, json } from "../http.ts";
+import { sendCustomerWebhook } from "../notify/customer-webhook.ts";
 import { emailFor } from "../notify/email-message.ts";
 import { deliveredBySns } from "../notify/email-subscriptions.ts";
 import { PAGERDUTY_EVENTS_URL, pagerDutyEvent, sendPagerDuty } from "../notify/pagerduty.ts";
 import { renderSlack } from "../notify/slack.ts";
 import { SlackPoster } from "../notify/slack-delivery.ts";
 import { testNotice } from "../notify/test-notice.ts";
-import { type ApiRequest, type ApiResponse, error, json } from "./http.ts";
 import { SUBSCRIPTION_ID, type SubscriptionApiDeps, testable } from "./subscriptions.ts";
 
 export type SubscriptionTestDeps = SubscriptionApiDeps & {
@@ -16,7 +16,7 @@ export type SubscriptionTestDeps = SubscriptionApiDeps & {
 
 /** One try, answered within the API's own time (API Gateway waits 30 s at most). */
 const TIMEOUT_MS = 5_000;
-const poster = new SlackPoster({ attempts: 1, timeoutMs: TIMEOUT_MS });
+const poster = new SlackPoster({ timeoutMs: TIMEOUT_MS });
 
 /**
  * `POST /subscriptions/{id}/test`: sends a sample notice to that one destination, once, and
@@ -25,19 +25,19 @@ const poster = new SlackPoster({ attempts: 1, timeoutMs: TIMEOUT_MS });
  * way to address one of them.
  */
 export async function testSubscription(
-  request: ApiRequest,
+  request: HttpRequest,
   deps: SubscriptionTestDeps,
-): Promise<ApiResponse> {
-  const id = request.pathParameters?.id ?? "";
+): Promise<HttpResponse> {
+  const id = request.params.id ?? "";
   const subscription = SUBSCRIPTION_ID.test(id) ? await deps.subscriptions.get(id) : undefined;
   if (!subscription) return error(404, "no such subscription", [{ path: "id", message: id }]);
-  const notice = testNotice(subscription.id, deps.now?.() ?? new Date());
+  const notice = testNotice(subscription.id, deps.clock.now());
   const answer = (delivered: boolean, outcome: string, detail: string) =>
     json(200, { id, kind: subscription.kind, delivered, outcome, detail });
 
   if (subscription.kind === "slack") {
     const message = renderSlack(notice, { reauthUrlTemplate: deps.reauthUrlTemplate });
-    const result = await poster.post(subscription.target, message, () => TIMEOUT_MS * 2);
+    const result = await poster.post(subscription.target, message);
     return result.status === "delivered"
       ? answer(true, "delivered", "Slack accepted the message")
       : answer(false, result.status, `Slack answered ${result.reason}`);
@@ -48,7 +48,7 @@ export async function testSubscription(
         { path: "id", message: "delete it and create it again" },
       ]);
     }
-    const result = await deliverCustomerWebhook(
+    const result = await sendCustomerWebhook(
       {
         url: subscription.target,
         secret: subscription.secret,
@@ -57,7 +57,6 @@ export async function testSubscription(
       notice,
       {
         allowLocal: deps.allowLocalUrls,
-        attempts: 1,
         timeoutMs: TIMEOUT_MS,
         ...(deps.lookup ? { lookup: deps.lookup } : {}),
       },

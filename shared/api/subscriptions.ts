@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
+import type { Clock } from "../clock.ts";
 import { forEachLimit } from "../concurrency.ts";
+import { error, type HttpRequest, type HttpResponse, json, readJson } from "../http.ts";
 import type { EmailSender } from "../notify/email-sender.ts";
 import {
   deliveredBySns,
@@ -24,7 +26,6 @@ import {
 } from "../notify/url-guard.ts";
 import { generateSecret } from "../standard-webhooks.ts";
 import { issuesOf } from "../validation.ts";
-import { type ApiRequest, type ApiResponse, error, json, readJson } from "./http.ts";
 
 export type SubscriptionApiDeps = {
   subscriptions: SubscriptionStore;
@@ -36,7 +37,7 @@ export type SubscriptionApiDeps = {
   allowLocalUrls: boolean;
   /** Resolves destination hosts; the system resolver when absent. */
   lookup?: HostLookup;
-  now?: () => Date;
+  clock: Clock;
 };
 
 /** A sender and EMAIL_FROM. */
@@ -109,9 +110,9 @@ const targetError = (message: string) =>
 
 /** `POST /subscriptions` */
 export async function createSubscription(
-  request: ApiRequest,
+  request: HttpRequest,
   deps: SubscriptionApiDeps,
-): Promise<ApiResponse> {
+): Promise<HttpResponse> {
   const body = readJson(request);
   if ("response" in body) return body.response;
   const parsed = CreateSubscription.safeParse(body.value);
@@ -122,7 +123,7 @@ export async function createSubscription(
     kind,
     target,
     filter,
-    created_at: (deps.now?.() ?? new Date()).toISOString(),
+    created_at: deps.clock.now().toISOString(),
   };
 
   if (kind === "email") {
@@ -178,9 +179,9 @@ export async function createSubscription(
 
 /** `GET /subscriptions`: newest first. */
 export async function listSubscriptions(
-  _request: ApiRequest,
+  _request: HttpRequest,
   deps: SubscriptionApiDeps,
-): Promise<ApiResponse> {
+): Promise<HttpResponse> {
   const subscriptions = await deps.subscriptions.list();
   const statuses = new Map<Subscription, SubscriptionStatus>();
   await forEachLimit(subscriptions, CONCURRENCY, async (subscription) => {
@@ -197,10 +198,10 @@ export async function listSubscriptions(
  * there leaves the subscription as it was.
  */
 export async function updateSubscription(
-  request: ApiRequest,
+  request: HttpRequest,
   deps: SubscriptionApiDeps,
-): Promise<ApiResponse> {
-  const id = request.pathParameters?.id ?? "";
+): Promise<HttpResponse> {
+  const id = request.params.id ?? "";
   const body = readJson(request);
   if ("response" in body) return body.response;
   const parsed = PatchSubscription.safeParse(body.value);
@@ -229,10 +230,10 @@ export async function updateSubscription(
 
 /** `DELETE /subscriptions/{id}`: a confirmed email subscription is removed from SNS too. */
 export async function deleteSubscription(
-  request: ApiRequest,
+  request: HttpRequest,
   deps: SubscriptionApiDeps,
-): Promise<ApiResponse> {
-  const id = request.pathParameters?.id ?? "";
+): Promise<HttpResponse> {
+  const id = request.params.id ?? "";
   const subscription = ID.test(id) ? await deps.subscriptions.get(id) : undefined;
   if (!subscription) return error(404, "no such subscription", [{ path: "id", message: id }]);
 

@@ -1,4 +1,3 @@
-import { EVENT_RETENTION_SECONDS } from "../incidents/store.ts";
 import type { IntegrationEvent, ValidationIssue } from "./event.ts";
 
 /**
@@ -8,6 +7,9 @@ import type { IntegrationEvent, ValidationIssue } from "./event.ts";
  * signs only the body, with no timestamp: without this, a signed recovery from 2020 replayed
  * today would close a live incident.
  */
+/** How long a counted event id is remembered: a redelivery within it is never counted twice. */
+export const EVENT_RETENTION_SECONDS = 7 * 24 * 3600;
+
 export const MAX_CLOCK_AHEAD_SECONDS = 5 * 60;
 
 const RETENTION_DAYS = EVENT_RETENTION_SECONDS / 86_400;

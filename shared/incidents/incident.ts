@@ -1,5 +1,4 @@
 import type { Category, CustomerWording, MustAct, Severity } from "../quirks/rule.ts";
-import type { ReconnectTrail } from "../reconnect/trail.ts";
 
 export const INCIDENT_STATUSES = ["pending", "firing", "resolved"] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
@@ -77,4 +76,19 @@ export type LastError = {
   provider_message?: string;
   request_id?: string;
   at: string;
+};
+
+/**
+ * What became of an occurrence's reconnect link, for on-call: when it was first sent, first
+ * opened, which connect session Quirkwatch made last, and whether the account came back after
+ * it. Part of the incident (notices and the API show it); never a link or a token.
+ */
+export type ReconnectTrail = {
+  sent_at?: string;
+  opened_at?: string;
+  /** StackOne's id of the last connect session a click made. */
+  session_id?: string;
+  session_at?: string;
+  /** The account came back active after a session Quirkwatch made: reconnected through the link. */
+  reconnected_at?: string;
 };

@@ -1,12 +1,7 @@
 import type { IncidentMute } from "./mute.ts";
-import {
-  announceAcknowledged,
-  type IncidentRecord,
-  releaseWithheld,
-  resolveIncident,
-  type Silences,
-  withDueAt,
-} from "./record.ts";
+import { announceAcknowledged, releaseWithheld } from "./notice-decisions.ts";
+import { type IncidentRecord, type Silences, withDueAt } from "./record.ts";
+import { resolveIncident } from "./state-changes.ts";
 
 /**
  * What on-call does to an incident, decided without I/O. Each returns the record to write with

@@ -1,7 +1,6 @@
 import type { Classifier } from "../classify/classifier.ts";
 import type { IntegrationEvent } from "../events/event.ts";
 import type { ReconnectLinks } from "../reconnect/links.ts";
-import { withLinkSent } from "../reconnect/trail.ts";
 import {
   changesIncidents,
   customerTeller,
@@ -11,16 +10,12 @@ import {
 } from "./batch.ts";
 import type { Mute } from "./mute.ts";
 import type { Notice } from "./notice.ts";
-import { isOrphaned } from "./process.ts";
+import { toNotice } from "./notice-decisions.ts";
+import { isOrphaned } from "./outbox.ts";
 import { applyOutage, contributions, outageIds } from "./provider-incident.ts";
-import {
-  applyEvents,
-  type IncidentRecord,
-  liveEvents,
-  resolveIncident,
-  toNotice,
-  withoutNotices,
-} from "./record.ts";
+import { withLinkSent } from "./reconnect-trail.ts";
+import type { IncidentRecord } from "./record.ts";
+import { applyEvents, liveEvents, resolveIncident, withoutNotices } from "./state-changes.ts";
 import type { EventKey } from "./store.ts";
 
 /**

@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import type { Classifier } from "../classify/classifier.ts";
+import type { Clock } from "../clock.ts";
 import { forEachLimit } from "../concurrency.ts";
 import { type IntegrationEvent, parseEvent } from "../events/event.ts";
+import type { QueueMessage } from "../events/queue.ts";
+import { type Fields, type Logger, silentLogger } from "../log.ts";
 import type { ReconnectLinks } from "../reconnect/links.ts";
-import { withLinkSent } from "../reconnect/trail.ts";
 import {
   changesIncidents,
   customerTeller,
@@ -13,10 +14,10 @@ import {
   withCustomerTeller,
 } from "./batch.ts";
 import type { AlertBus } from "./bus.ts";
-import { changeIncident, IncidentContended, MAX_WRITE_ATTEMPTS } from "./change.ts";
+import { changeIncident, LOST, retryWrite } from "./change.ts";
 import type { Resolution } from "./incident.ts";
 import type { MuteStore } from "./mute.ts";
-import type { Notice } from "./notice.ts";
+import { isOrphaned, publishOutboxes } from "./outbox.ts";
 import {
   applyOutage,
   type Contribution,
@@ -24,18 +25,8 @@ import {
   outageIds,
   readOutages,
 } from "./provider-incident.ts";
-import {
-  applyEvents,
-  type EventGroup,
-  type IncidentRecord,
-  liveEvents,
-  type PendingNotice,
-  resolveIncident,
-  type Silences,
-  toNotice,
-  wasApplied,
-  withoutNotices,
-} from "./record.ts";
+import type { EventGroup, IncidentRecord, Silences } from "./record.ts";
+import { applyEvents, liveEvents, resolveIncident, wasApplied } from "./state-changes.ts";
 import type { IncidentStore } from "./store.ts";
 
 export type ProcessDeps = {
@@ -45,41 +36,39 @@ export type ProcessDeps = {
   classifier: Classifier;
   /** Adds the reconnect link to the notices that offer one, when configured. */
   links?: ReconnectLinks;
-  now?: () => Date;
-  log?: (message: string, detail?: Record<string, unknown>) => void;
+  clock: Clock;
+  log?: Logger;
 };
 
-/** A notice still in the outbox this long after it was decided has lost its owner: publish it. */
-export const ORPHANED_NOTICE_SECONDS = 60;
 const CLAIM_CONCURRENCY = 32;
 const WRITE_CONCURRENCY = 16;
 
-type Item = { record: SQSRecord; event: IntegrationEvent };
+type Item = { message: QueueMessage; event: IntegrationEvent };
 
 /**
- * One SQS batch: count each new event exactly once into its incident, with one incident write
- * per incident per batch, then publish the notices those writes decided. Only the messages whose
- * work failed are returned for retry.
+ * One batch of queued messages (an id unique in the batch, and the event as its body): count
+ * each new event exactly once into its incident, with one incident write per incident per
+ * batch, then publish the notices those writes decided. Returns the ids of the messages whose
+ * work failed, to be delivered again; an id delivered again finds the work its earlier attempt
+ * did (see `claimEvent`'s message id).
  */
-export async function processBatch(
-  records: SQSRecord[],
-  deps: ProcessDeps,
-): Promise<SQSBatchResponse> {
-  const now = deps.now?.() ?? new Date();
+export async function processBatch(messages: QueueMessage[], deps: ProcessDeps): Promise<string[]> {
+  const now = deps.clock.now();
   const token = randomBytes(9).toString("base64url");
   const failed = new Set<string>();
-  const log = deps.log ?? (() => {});
+  const logger = deps.log ?? silentLogger;
+  const log = (message: string, fields?: Fields) => logger.error(message, fields);
 
   const items: Item[] = [];
-  for (const record of records) {
+  for (const message of messages) {
     try {
-      const event = parseEvent(JSON.parse(record.body));
+      const event = parseEvent(JSON.parse(message.body));
       // An event that is no problem changes nothing: no claim, no write.
-      if (changesIncidents(event, deps.classifier)) items.push({ record, event });
+      if (changesIncidents(event, deps.classifier)) items.push({ message, event });
     } catch (error) {
       // Ingest validated it; a body that fails now is kept for the dead-letter queue, not dropped.
-      log("unreadable message", { messageId: record.messageId, error: String(error) });
-      failed.add(record.messageId);
+      log("unreadable message", { messageId: message.id, error: String(error) });
+      failed.add(message.id);
     }
   }
 
@@ -91,16 +80,16 @@ export async function processBatch(
     try {
       const claim = await deps.store.claimEvent(
         { source: item.event.source, id: item.event.id },
-        { token, message_id: item.record.messageId },
+        { token, message_id: item.message.id },
       );
       if (claim.status === "claimed") claimed.push(item);
-      else if (claim.message_id === item.record.messageId && claim.token) {
+      else if (claim.message_id === item.message.id && claim.token) {
         earlierTokens.add(claim.token);
         reclaims.set(item, { token: claim.token, claimedAt: claim.claimed_at ?? 0 });
       }
     } catch (error) {
-      log("claim failed", { messageId: item.record.messageId, error: String(error) });
-      failed.add(item.record.messageId);
+      log("claim failed", { messageId: item.message.id, error: String(error) });
+      failed.add(item.message.id);
     }
   });
 
@@ -110,7 +99,7 @@ export async function processBatch(
   } catch (error) {
     // Without the mutes no notice can be decided: the whole batch is retried.
     log("reading mutes failed", { error: String(error) });
-    return { batchItemFailures: items.map((i) => ({ itemIdentifier: i.record.messageId })) };
+    return items.map((i) => i.message.id);
   }
 
   // Resolving is idempotent: a resolving event whose first attempt failed simply runs again.
@@ -130,7 +119,7 @@ export async function processBatch(
     silences.outages = await readOutages(ids, (id) => deps.store.getIncident(id));
   } catch (error) {
     log("reading provider incidents failed", { error: String(error) });
-    return { batchItemFailures: items.map((i) => ({ itemIdentifier: i.record.messageId })) };
+    return items.map((i) => i.message.id);
   }
 
   // Incidents are independent items: write them side by side.
@@ -143,7 +132,7 @@ export async function processBatch(
       if (result.written) written.push(result.written);
     } catch (error) {
       log("incident write failed", { incident: entry.group.incidentId, error: String(error) });
-      for (const item of [...entry.items, ...entry.reclaims]) failed.add(item.record.messageId);
+      for (const item of [...entry.items, ...entry.reclaims]) failed.add(item.message.id);
     }
   });
 
@@ -162,8 +151,8 @@ export async function processBatch(
     try {
       touched.push(...(await resolveFor(deps, item.event, token, now, silences)));
     } catch (error) {
-      log("resolving failed", { messageId: item.record.messageId, error: String(error) });
-      failed.add(item.record.messageId);
+      log("resolving failed", { messageId: item.message.id, error: String(error) });
+      failed.add(item.message.id);
     }
   }
 
@@ -173,10 +162,10 @@ export async function processBatch(
   } catch (error) {
     // Every message of the batch is retried; the retry counts nothing twice and publishes again.
     log("publish failed", { error: String(error) });
-    for (const item of items) failed.add(item.record.messageId);
+    for (const item of items) failed.add(item.message.id);
   }
 
-  return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
+  return [...failed];
 }
 
 /** One optimistic write of a batch's events into their incident, retried on contention. */
@@ -195,7 +184,7 @@ async function applyGroup(
 }> {
   const reclaimed: IntegrationEvent[] = [];
   let unchecked = reclaimItems;
-  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+  return retryWrite(group.incidentId, async () => {
     const current = await deps.store.getIncident(group.incidentId);
     // An earlier attempt of the same message recorded these events but crashed before counting
     // them: its token is not among the incident's applied ones. Take them over and count them.
@@ -218,12 +207,10 @@ async function applyGroup(
     // Our write landed, but its answer was lost and the SDK's retry found the new version.
     if (current?.applied.some(([t]) => t === token)) return { record: current };
     const next = applyEvents(current, { ...group, events }, now, token, silences);
-    if (await deps.store.saveIncident(next, current?.version)) {
-      const record = { ...next, version: (current?.version ?? 0) + 1 };
-      return { record, written: { before: current, after: record, events } };
-    }
-  }
-  throw new IncidentContended(group.incidentId);
+    if (!(await deps.store.saveIncident(next, current?.version))) return LOST;
+    const record = { ...next, version: (current?.version ?? 0) + 1 };
+    return { record, written: { before: current, after: record, events } };
+  });
 }
 
 /** One conditional write of a batch's contributions into a provider incident, retried. */
@@ -235,14 +222,13 @@ async function applyOutageWithRetry(
   now: Date,
   silences: Silences,
 ): Promise<IncidentRecord | undefined> {
-  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+  return retryWrite(id, async () => {
     const current = await store.getIncident(id);
     if (current?.applied.some(([t]) => t === token)) return current;
     const next = applyOutage(current, id, joining, now, token, silences);
-    if (await store.saveIncident(next, current?.version))
-      return { ...next, version: (current?.version ?? 0) + 1 };
-  }
-  throw new IncidentContended(id);
+    if (!(await store.saveIncident(next, current?.version))) return LOST;
+    return { ...next, version: (current?.version ?? 0) + 1 };
+  });
 }
 
 /** Resolves the open incidents of the event's account that it speaks for (`resolutionFor`). */
@@ -307,42 +293,4 @@ export async function resolveWithRetry(
       : undefined,
   );
   return { record, resolved: changed };
-}
-
-export const isOrphaned = (n: PendingNotice, now: Date) =>
-  now.getTime() - new Date(n.created_at).getTime() >= ORPHANED_NOTICE_SECONDS * 1000;
-
-/**
- * Publishes the chosen outbox notices, then removes them from the outbox. A crash between the
- * two publishes them again later: a notice may be repeated, never lost.
- */
-export async function publishOutboxes(
-  deps: Pick<ProcessDeps, "store" | "bus" | "links">,
-  records: IncidentRecord[],
-  mine: (n: PendingNotice) => boolean,
-): Promise<Notice[]> {
-  const chosen = records.flatMap((record) =>
-    record.outbox.filter(mine).map((pending) => ({ record, pending })),
-  );
-  if (chosen.length === 0) return [];
-  const notices = chosen.map(({ record, pending }) => toNotice(record, pending, deps.links));
-  await deps.bus.publish(notices);
-  for (const record of new Set(chosen.map((c) => c.record))) {
-    await clearOutbox(deps.store, record.id, notices);
-  }
-  return notices;
-}
-
-async function clearOutbox(store: IncidentStore, id: string, notices: Notice[]) {
-  const published = new Set(notices.map((n) => n.id));
-  try {
-    await changeIncident(store, id, (current) =>
-      current.outbox.some((n) => published.has(n.id))
-        ? withLinkSent(withoutNotices(current, published), notices)
-        : undefined,
-    );
-  } catch (error) {
-    // Left in the outbox, they are published again later: repeated, never lost.
-    if (!(error instanceof IncidentContended)) throw error;
-  }
 }

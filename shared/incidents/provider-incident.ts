@@ -5,18 +5,12 @@ import type { AlertPolicy, Category } from "../quirks/rule.ts";
 import { providerName } from "../text-format.ts";
 import { changeIncident } from "./change.ts";
 import type { Account } from "./incident.ts";
+import { announce } from "./notice-decisions.ts";
 import { joinsOutage, outageId, outageOf, PROVIDER_ACCOUNT_PREFIX } from "./outage-hold.ts";
-import {
-  addBuckets,
-  announce,
-  applyEvents,
-  type IncidentRecord,
-  minuteKey,
-  resolveIncident,
-  type Silences,
-  withDueAt,
-} from "./record.ts";
+import { type IncidentRecord, type Silences, withDueAt } from "./record.ts";
+import { applyEvents, resolveIncident } from "./state-changes.ts";
 import type { IncidentStore } from "./store.ts";
+import { addBuckets, minuteKey } from "./tallies.ts";
 
 /**
  * Provider incidents: one incident for a provider failing many accounts at once (an outage, a

@@ -1,9 +1,6 @@
 import type { IncidentStatus, Scope } from "./incident.ts";
 import type { IncidentRecord } from "./record.ts";
 
-/** How long a counted event id is remembered: a redelivery within it is never counted twice. */
-export const EVENT_RETENTION_SECONDS = 7 * 24 * 3600;
-
 export type EventKey = { source: string; id: string };
 
 export type Claim =

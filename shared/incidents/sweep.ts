@@ -1,12 +1,15 @@
 import { randomBytes } from "node:crypto";
+import type { Clock } from "../clock.ts";
 import type { ReconnectLinks } from "../reconnect/links.ts";
 import type { AlertBus } from "./bus.ts";
 import { changeIncident } from "./change.ts";
 import type { MuteStore } from "./mute.ts";
+import { releaseWithheld } from "./notice-decisions.ts";
 import { outageOf } from "./outage-hold.ts";
-import { isOrphaned, publishOutboxes, resolveWithRetry } from "./process.ts";
+import { isOrphaned, publishOutboxes } from "./outbox.ts";
+import { resolveWithRetry } from "./process.ts";
 import { countRecoveries, readOutages } from "./provider-incident.ts";
-import { type IncidentRecord, quietUntil, releaseWithheld, type Silences } from "./record.ts";
+import { type IncidentRecord, quietUntil, type Silences } from "./record.ts";
 import type { IncidentStore } from "./store.ts";
 
 export type SweepDeps = {
@@ -14,7 +17,7 @@ export type SweepDeps = {
   mutes: MuteStore;
   bus: AlertBus;
   links?: ReconnectLinks;
-  now?: () => Date;
+  clock: Clock;
 };
 
 /** How many due incidents one run looks at; the rest wait for the next run. */
@@ -28,7 +31,7 @@ const PAGE = 500;
 export async function sweep(
   deps: SweepDeps,
 ): Promise<{ resolved: number; released: number; published: number }> {
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   const nowEpoch = Math.floor(now.getTime() / 1000);
   const token = randomBytes(9).toString("base64url");
   const due = await deps.store.dueIncidents(nowEpoch, PAGE);

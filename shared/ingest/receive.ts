@@ -1,16 +1,19 @@
+import { WEBHOOK_BODY_BYTES } from "../api/route.ts";
+import type { Clock } from "../clock.ts";
 import { eventJson, type IntegrationEvent, type ValidationIssue } from "../events/event.ts";
+import { type EventQueue, QueueUnavailable } from "../events/queue.ts";
+import { errorText, fallbackLog, type Logger } from "../log.ts";
 import { type AccountStatusLookup, withAccountStatus } from "../sources/stackone/account-status.ts";
 import {
   STACKONE_SIGNATURE_HEADER,
   verifyStackoneSignature,
 } from "../sources/stackone/signature.ts";
 import { sign, verify, WebhookVerificationError } from "../standard-webhooks.ts";
-import { type EventQueue, QueueUnavailable } from "./queue.ts";
 import { readEvents, SOURCES, type Source } from "./read-events.ts";
 import { IngestRejection } from "./rejection.ts";
 
-/** API Gateway takes up to 10 MB; a webhook is far smaller, and SQS takes 256 KiB a batch. */
-export const MAX_BODY_BYTES = 256 * 1024;
+/** The webhook route's limit, checked here too: API Gateway itself takes up to 10 MB. */
+export const MAX_BODY_BYTES = WEBHOOK_BODY_BYTES;
 
 export type WebhookRequest = {
   /** The `{source}` of `POST /webhooks/{source}`. */
@@ -28,7 +31,8 @@ export type IngestDeps = {
   genericSecret?: string | undefined;
   /** StackOne's linked accounts, when the poller's key is set: an `account.updated` without a status is looked up. */
   accountStatus?: AccountStatusLookup | undefined;
-  now?: () => Date;
+  clock: Clock;
+  log?: Logger;
 };
 
 export type AcceptedBody = { accepted: number; ids: string[] };
@@ -47,15 +51,15 @@ export async function receiveWebhook(
   try {
     const verified = verifiedEvents(request, deps);
     const events = deps.accountStatus
-      ? await withAccountStatus(verified, deps.accountStatus)
+      ? await withAccountStatus(verified, deps.accountStatus, deps.log)
       : verified;
-    await enqueue(events, deps.queue);
+    await enqueue(events, deps.queue, deps.log ?? fallbackLog);
     return { status: 202, body: { accepted: events.length, ids: events.map((e) => e.id) } };
   } catch (error) {
     if (error instanceof IngestRejection) {
       return { status: error.status, body: { error: error.message, details: error.details } };
     }
-    console.error("ingest failed unexpectedly:", error);
+    (deps.log ?? fallbackLog).error("ingest failed unexpectedly", { error: errorText(error) });
     return { status: 500, body: { error: "internal error", details: [] } };
   }
 }
@@ -72,7 +76,7 @@ function verifiedEvents(request: WebhookRequest, deps: IngestDeps): IntegrationE
     ]);
   }
   const headers = lowercaseKeys(request.headers);
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   if (source === "stackone") checkStackoneSignature(headers, body, deps.stackoneSecrets);
   else checkStandardWebhook(headers, body, deps.genericSecret, now);
   return readEvents(source, body, now);
@@ -118,11 +122,11 @@ function checkStandardWebhook(
   }
 }
 
-async function enqueue(events: IntegrationEvent[], queue: EventQueue): Promise<void> {
+async function enqueue(events: IntegrationEvent[], queue: EventQueue, log: Logger): Promise<void> {
   try {
     await queue.send(events.map((event, index) => ({ id: String(index), body: eventJson(event) })));
   } catch (error) {
-    console.error("the event queue did not take the events:", errorMessage(error));
+    log.error("the event queue did not take the events", { error: errorMessage(error) });
     const reason = error instanceof QueueUnavailable ? `${error.message}; ` : "";
     throw new IngestRejection(503, `${reason}queue unavailable, retry`);
   }

@@ -1,7 +1,7 @@
 import type { Incident } from "../incidents/incident.ts";
 import type { Notice } from "../incidents/notice.ts";
+import { wordingFor } from "../quirks/customer-wording.ts";
 import type { Audience, CustomerWording } from "../quirks/rule.ts";
-import { providerName } from "../text-format.ts";
 
 /**
  * Who hears of a notice. Internal destinations hear of every one; the customer's admin only of
@@ -22,17 +22,6 @@ export function forCustomer(notice: Notice): boolean {
 /** Every audience a notice is worded for: internal always, then the customer when it is theirs. */
 export function audiencesOf(notice: Notice): Audience[] {
   return forCustomer(notice) ? ["internal", "customer"] : ["internal"];
-}
-
-/** A rule's customer wording for one provider: `{provider}` becomes its name (`Hibob`). */
-export function wordingFor(wording: CustomerWording, provider: string): CustomerWording {
-  const name = providerName(provider);
-  const fill = (text: string) => text.replaceAll("{provider}", name);
-  return {
-    title: fill(wording.title),
-    what_happened: fill(wording.what_happened),
-    remediation: wording.remediation.map(fill),
-  };
 }
 
 /** What the customer's admin is told of an incident. */

@@ -4,7 +4,6 @@ import { request as httpsRequest } from "node:https";
 import { isIPv6, type LookupFunction } from "node:net";
 import type { Notice } from "../incidents/notice.ts";
 import type { Audience } from "../quirks/rule.ts";
-import { backoff, sleep } from "../retry.ts";
 import { sign } from "../standard-webhooks.ts";
 import { customerPayload } from "./customer-payload.ts";
 import {
@@ -29,30 +28,28 @@ export type DeliveryResult =
   | { status: "delivered" }
   /** 410: the receiver says the endpoint is gone for good; the caller disables the destination. */
   | { status: "gone" }
-  | { status: "failed"; reason: string };
+  /** Not delivered; `retryable`: a timeout, the network, 408, 429 or 5xx (DNS failing for a moment). */
+  | { status: "failed"; reason: string; retryable: boolean };
 
 export type DeliveryOptions = {
   allowLocal: boolean;
   timeoutMs?: number;
-  attempts?: number;
   lookup?: HostLookup;
-  /** First retry waits about this long, doubling each time, with jitter. */
-  baseDelayMs?: number;
-  sleep?: (ms: number) => Promise<void>;
 };
 
-const DEFAULTS = { timeoutMs: 5_000, attempts: 3, baseDelayMs: 250 } as const;
-
-type Attempt = { done: DeliveryResult } | { retry: string };
+const DEFAULT_TIMEOUT_MS = 5_000;
 
 async function systemLookup(hostname: string): Promise<string[]> {
   const results = await dnsLookup(hostname, { all: true, verbatim: true });
   return results.map((r) => r.address);
 }
 
-function failed(reason: string): { done: DeliveryResult } {
-  return { done: { status: "failed", reason } };
-}
+const failed = (reason: string): DeliveryResult => ({ status: "failed", reason, retryable: false });
+const retryable = (reason: string): DeliveryResult => ({
+  status: "failed",
+  reason,
+  retryable: true,
+});
 
 /**
  * A `lookup` for node:http that checks the address actually connected to, so a host that
@@ -99,7 +96,7 @@ function post(
   body: string,
   headers: Record<string, string>,
   options: { timeoutMs: number; lookup: LookupFunction },
-): Promise<Attempt> {
+): Promise<DeliveryResult> {
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve) => {
     let timedOut = false;
@@ -125,22 +122,22 @@ function post(
     }, options.timeoutMs);
     request.on("error", (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      if (timedOut) resolve({ retry: `timed out after ${options.timeoutMs} ms` });
+      if (timedOut) resolve(retryable(`timed out after ${options.timeoutMs} ms`));
       else if (error instanceof DestinationUrlError && error.reason !== "unresolvable") {
         resolve(failed(`destination URL rejected (${error.reason}): ${error.message}`));
       } else if (error instanceof DestinationUrlError) {
-        resolve({ retry: `destination URL rejected: ${error.message}` });
-      } else resolve({ retry: `network error${error.code ? ` (${error.code})` : ""}` });
+        resolve(retryable(`destination URL rejected: ${error.message}`));
+      } else resolve(retryable(`network error${error.code ? ` (${error.code})` : ""}`));
     });
     request.end(body);
   });
 }
 
-function classify(status: number): Attempt {
-  if (status >= 200 && status < 300) return { done: { status: "delivered" } };
-  if (status === 410) return { done: { status: "gone" } };
+function classify(status: number): DeliveryResult {
+  if (status >= 200 && status < 300) return { status: "delivered" };
+  if (status === 410) return { status: "gone" };
   if (status >= 300 && status < 400) return failed(`HTTP ${status}: redirects are not followed`);
-  if (status === 408 || status === 429 || status >= 500) return { retry: `HTTP ${status}` };
+  if (status === 408 || status === 429 || status >= 500) return retryable(`HTTP ${status}`);
   return failed(`HTTP ${status}`);
 }
 
@@ -149,61 +146,48 @@ function allowPrivate(options: DeliveryOptions): boolean {
   return options.allowLocal;
 }
 
-export async function deliverCustomerWebhook(
+/**
+ * One attempt to deliver `notice` to a customer's webhook; never throws for anything the
+ * receiver, DNS or the network does. Retrying is the delivery retry stage's (retry-stage.ts).
+ */
+export async function sendCustomerWebhook(
   destination: WebhookDestination,
   notice: Notice,
   options: DeliveryOptions,
 ): Promise<DeliveryResult> {
-  const attempts = Math.max(1, options.attempts ?? DEFAULTS.attempts);
-  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
-  const baseDelayMs = options.baseDelayMs ?? DEFAULTS.baseDelayMs;
-  const wait = options.sleep ?? sleep;
   const body = JSON.stringify(
     destination.audience === "customer" ? customerPayload(notice) : notice,
   );
-  let reason = "not attempted";
-
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    if (attempt > 1) await wait(backoff(attempt - 1, baseDelayMs));
-
-    let url: URL;
-    try {
-      url = await validateDestinationUrl(destination.url, {
-        kind: "webhook",
-        allowLocal: options.allowLocal,
-        ...(options.lookup ? { lookup: options.lookup } : {}),
-      });
-    } catch (error) {
-      if (!(error instanceof DestinationUrlError)) throw error;
-      // DNS can fail for a moment; every other reason is the URL itself.
-      if (error.reason === "unresolvable") {
-        reason = `destination URL rejected: ${error.message}`;
-        continue;
-      }
-      return {
-        status: "failed",
-        reason: `destination URL rejected (${error.reason}): ${error.message}`,
-      };
+  let url: URL;
+  try {
+    url = await validateDestinationUrl(destination.url, {
+      kind: "webhook",
+      allowLocal: options.allowLocal,
+      ...(options.lookup ? { lookup: options.lookup } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof DestinationUrlError)) throw error;
+    // DNS can fail for a moment; every other reason is the URL itself.
+    if (error.reason === "unresolvable") {
+      return retryable(`destination URL rejected: ${error.message}`);
     }
-
-    let signature: ReturnType<typeof sign>;
-    try {
-      signature = sign(destination.secret, notice.id, body);
-    } catch (error) {
-      return { status: "failed", reason: `cannot sign: ${(error as Error).message}` };
-    }
-
-    const outcome = await post(
-      url,
-      body,
-      { ...signature, "content-type": "application/json", "user-agent": "Quirkwatch-Webhooks/1" },
-      {
-        timeoutMs,
-        lookup: guardedLookup(options.lookup ?? systemLookup, allowPrivate(options)),
-      },
-    );
-    if ("done" in outcome) return outcome.done;
-    reason = outcome.retry;
+    return failed(`destination URL rejected (${error.reason}): ${error.message}`);
   }
-  return { status: "failed", reason: `${reason} (after ${attempts} attempts)` };
+
+  let signature: ReturnType<typeof sign>;
+  try {
+    signature = sign(destination.secret, notice.id, body);
+  } catch (error) {
+    return failed(`cannot sign: ${(error as Error).message}`);
+  }
+
+  return post(
+    url,
+    body,
+    { ...signature, "content-type": "application/json", "user-agent": "Quirkwatch-Webhooks/1" },
+    {
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      lookup: guardedLookup(options.lookup ?? systemLookup, allowPrivate(options)),
+    },
+  );
 }

@@ -1,11 +1,12 @@
 import type { KnownBlock } from "@slack/types";
 import type { Notice, NoticeKind } from "../incidents/notice.ts";
+import type { Logger } from "../log.ts";
 import { oneLine } from "../outside-text.ts";
 import type { Category } from "../quirks/rule.ts";
 import { providerName, truncate } from "../text-format.ts";
 import type { SlackMessage } from "./slack.ts";
 import { escapeMrkdwn } from "./slack.ts";
-import type { RemainingTime, SlackPoster } from "./slack-delivery.ts";
+import type { SlackPoster } from "./slack-delivery.ts";
 import type { SubscriptionStore } from "./subscription-store.ts";
 
 /**
@@ -155,7 +156,7 @@ export type DigestFlushDeps = {
   poster: SlackPoster;
   defaultUrl: string | undefined;
   dashboardUrl?: string;
-  log: (message: string, detail?: Record<string, unknown>) => void;
+  log: Logger;
   now?: () => Date;
 };
 
@@ -166,10 +167,7 @@ const GIVE_UP_MINUTES = 30;
  * Sends every digest whose minute is over: one Slack message per destination and minute. A
  * failure leaves it for the next run (after the lease).
  */
-export async function flushDigests(
-  deps: DigestFlushDeps,
-  remaining: RemainingTime = () => 30_000,
-): Promise<number> {
+export async function flushDigests(deps: DigestFlushDeps): Promise<number> {
   const now = deps.now?.() ?? new Date();
   const due = await deps.ledger.claimDue(minuteOf(now), now.getTime(), 50);
   if (due.length === 0) return 0;
@@ -188,15 +186,19 @@ export async function flushDigests(
       continue;
     }
     const message = renderDigest(entries, digest.minute, deps.dashboardUrl);
-    const result = await deps.poster.post(url, message, remaining);
+    const result = await deps.poster.post(url, message);
     if (result.status === "delivered") {
       sent += 1;
       await deps.ledger.done(digest);
     } else if (minuteOf(now) - digest.minute > GIVE_UP_MINUTES || result.status === "broken") {
-      deps.log("digest given up", { ...digest, notices: entries.length, reason: result.reason });
+      deps.log.warn("digest given up", {
+        ...digest,
+        notices: entries.length,
+        reason: result.reason,
+      });
       await deps.ledger.done(digest);
     } else {
-      deps.log("digest delivery failed; retried later", { ...digest, reason: result.reason });
+      deps.log.warn("digest delivery failed; retried later", { ...digest, reason: result.reason });
     }
   }
   return sent;

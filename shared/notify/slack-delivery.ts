@@ -1,18 +1,19 @@
-import { backoff, sleep } from "../retry.ts";
+import { sleep } from "../retry.ts";
 import type { SlackMessage, SlackResponseMessage } from "./slack.ts";
 
 /**
- * Posts messages to Slack incoming webhooks: at most one a second per webhook, retrying what
- * Slack says is worth retrying (alerting-facts.md) while the caller has time left, and telling
- * permanent failures (the webhook or channel is gone) apart from passing ones.
+ * Posts messages to Slack incoming webhooks, one attempt each, at most one a second per webhook,
+ * telling apart what Slack says is worth retrying (alerting-facts.md), what will never work (the
+ * webhook or channel is gone) and what this message cannot do. Retrying is the caller's: the
+ * delivery retry stage (retry-stage.ts), or the digest's next minute.
  */
 
 export type SlackPostResult =
   | { status: "delivered" }
   /** Slack said this destination will never work (400, 403, 404, 410): stop sending to it. */
   | { status: "broken"; reason: string }
-  /** Not delivered now; worth trying again later (the caller fails so SNS retries). */
-  | { status: "failed"; reason: string };
+  /** Not delivered. `retryable`: worth trying again, after `retryAfterMs` when Slack said so. */
+  | { status: "failed"; reason: string; retryable: boolean; retryAfterMs?: number };
 
 export type SlackPosterOptions = {
   fetch?: typeof fetch;
@@ -20,26 +21,12 @@ export type SlackPosterOptions = {
   /** Epoch milliseconds. */
   now?: () => number;
   timeoutMs?: number;
-  /** Tries per message, the first included (429s count too). */
-  attempts?: number;
-  /** The first backoff after a 5xx or network error is about this long, doubling each time. */
-  baseDelayMs?: number;
   /** Slack allows about one message a second per webhook. */
   minIntervalMs?: number;
 };
 
-/** How much time, in milliseconds, the caller has left (Lambda: getRemainingTimeInMillis). */
-export type RemainingTime = () => number;
-
-const DEFAULTS = { timeoutMs: 5_000, attempts: 4, baseDelayMs: 500, minIntervalMs: 1_000 };
-/** Kept free at the end of the caller's time, to record what happened. */
-const SAFETY_MS = 1_000;
+const DEFAULTS = { timeoutMs: 5_000, minIntervalMs: 1_000 };
 const PERMANENT = new Set([400, 403, 404, 410]);
-
-type Attempt =
-  | { done: SlackPostResult }
-  /** Try again after `waitMs`, or give up with `reason` if there is no time for it. */
-  | { retry: string; waitMs?: number };
 
 /** Slack sends `Retry-After` in seconds; a missing or odd value means one second. */
 export function retryAfterMs(header: string | null): number {
@@ -104,20 +91,22 @@ export class SlackPoster {
     this.now = options.now ?? Date.now;
     this.options = {
       timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
-      attempts: Math.max(1, options.attempts ?? DEFAULTS.attempts),
-      baseDelayMs: options.baseDelayMs ?? DEFAULTS.baseDelayMs,
       minIntervalMs: options.minIntervalMs ?? DEFAULTS.minIntervalMs,
     };
   }
 
-  /** Posts `message` to `url`; never throws for anything Slack or the network does. */
-  post(
-    url: string,
-    message: SlackMessage | SlackResponseMessage,
-    remaining: RemainingTime,
-  ): Promise<SlackPostResult> {
+  /** How long one attempt may take. */
+  get timeoutMs(): number {
+    return this.options.timeoutMs;
+  }
+
+  /** Posts `message` to `url` once; never throws for anything Slack or the network does. */
+  post(url: string, message: SlackMessage | SlackResponseMessage): Promise<SlackPostResult> {
     const previous = this.queues.get(url) ?? Promise.resolve();
-    const result = previous.then(() => this.postNow(url, message, remaining));
+    const result = previous.then(async () => {
+      await this.pace(url);
+      return this.attempt(url, JSON.stringify(message));
+    });
     const settled = result.catch(() => undefined);
     this.queues.set(url, settled);
     // Forget an idle webhook's queue, so the map does not grow with every URL ever seen.
@@ -125,29 +114,6 @@ export class SlackPoster {
       if (this.queues.get(url) === settled) this.queues.delete(url);
     });
     return result;
-  }
-
-  private async postNow(
-    url: string,
-    message: SlackMessage | SlackResponseMessage,
-    remaining: RemainingTime,
-  ): Promise<SlackPostResult> {
-    const body = JSON.stringify(message);
-    let reason = "not attempted";
-    for (let attempt = 1; attempt <= this.options.attempts; attempt++) {
-      await this.pace(url);
-      const outcome = await this.attempt(url, body);
-      if ("done" in outcome) return outcome.done;
-      reason = outcome.retry;
-      if (attempt === this.options.attempts) break;
-      const delay = outcome.waitMs ?? backoff(attempt, this.options.baseDelayMs);
-      // Waiting, then one more try, must fit in the caller's time; otherwise SNS retries later.
-      if (remaining() < delay + this.options.timeoutMs + SAFETY_MS) {
-        return { status: "failed", reason: `${reason}; no time left to wait ${delay} ms` };
-      }
-      await this.sleep(delay);
-    }
-    return { status: "failed", reason: `${reason} (after ${this.options.attempts} attempts)` };
   }
 
   /** Waits until a second has passed since the last post to this webhook. */
@@ -160,7 +126,7 @@ export class SlackPoster {
     this.lastSent.set(url, this.now());
   }
 
-  private async attempt(url: string, body: string): Promise<Attempt> {
+  private async attempt(url: string, body: string): Promise<SlackPostResult> {
     let response: Response;
     try {
       response = await this.fetch(url, {
@@ -172,28 +138,41 @@ export class SlackPoster {
       });
     } catch (error) {
       if (error instanceof Error && error.name === "TimeoutError") {
-        return { retry: `timed out after ${this.options.timeoutMs} ms` };
+        return retryable(`timed out after ${this.options.timeoutMs} ms`);
       }
       const cause =
         error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
-      return { retry: `network error${cause?.code ? ` (${cause.code})` : ""}` };
+      return retryable(`network error${cause?.code ? ` (${cause.code})` : ""}`);
     }
 
     const status = response.status;
     if (status >= 200 && status < 300) {
       await response.body?.cancel().catch(() => undefined);
-      return { done: { status: "delivered" } };
+      return { status: "delivered" };
     }
     const text = await errorText(response);
     const described = `HTTP ${status}${text ? ` ${text}` : ""}`;
     if (status === 429) {
-      return { retry: described, waitMs: retryAfterMs(response.headers.get("retry-after")) };
+      return retryable(described, retryAfterMs(response.headers.get("retry-after")));
     }
-    if (status === 408 || status >= 500) return { retry: described };
-    if (PERMANENT.has(status)) return { done: { status: "broken", reason: described } };
+    if (status === 408 || status >= 500) return retryable(described);
+    if (PERMANENT.has(status)) return { status: "broken", reason: described };
     if (status >= 300 && status < 400) {
-      return { done: { status: "failed", reason: `HTTP ${status}: redirects are not followed` } };
+      return {
+        status: "failed",
+        reason: `HTTP ${status}: redirects are not followed`,
+        retryable: false,
+      };
     }
-    return { done: { status: "failed", reason: described } };
+    return { status: "failed", reason: described, retryable: false };
   }
+}
+
+function retryable(reason: string, retryAfterMs?: number): SlackPostResult {
+  return {
+    status: "failed",
+    reason,
+    retryable: true,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  };
 }

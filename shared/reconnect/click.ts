@@ -1,7 +1,9 @@
-import type { ApiRequest, ApiResponse } from "../api/http.ts";
+import type { Clock } from "../clock.ts";
+import type { HttpRequest, HttpResponse } from "../http.ts";
 import { changeIncident } from "../incidents/change.ts";
 import type { IncidentRecord } from "../incidents/record.ts";
 import type { IncidentStore } from "../incidents/store.ts";
+import type { Logger } from "../log.ts";
 import { sleep } from "../retry.ts";
 import {
   type ConnectSession,
@@ -36,8 +38,8 @@ export type ReconnectDeps = {
   sessions?: ConnectSessionsApi;
   accounts?: LinkedAccounts;
   limiter: RateLimiter;
-  now?: () => Date;
-  log?: (message: string, detail?: Record<string, unknown>) => void;
+  clock: Clock;
+  log?: Logger;
   /** Waits while another click makes the session (tests make it instant). */
   sleep?: (ms: number) => Promise<void>;
 };
@@ -64,18 +66,18 @@ class NoRedirect extends Error {
 const seconds = (iso: string | undefined) => (iso ? Date.parse(iso) / 1000 : Number.NaN);
 
 export async function reconnectRoute(
-  request: ApiRequest,
+  request: HttpRequest,
   deps: ReconnectDeps,
-): Promise<ApiResponse> {
-  const now = deps.now?.() ?? new Date();
-  const caller = request.requestContext?.http?.sourceIp ?? "unknown";
+): Promise<HttpResponse> {
+  const now = deps.clock.now();
+  const caller = request.sourceIp ?? "unknown";
   if (!deps.limiter.allow(caller, now.getTime())) return reconnectPage("limited");
   if (!deps.links || !deps.sessions) return reconnectPage("off");
   try {
-    return await click(request.pathParameters?.token ?? "", deps, deps.links, deps.sessions, now);
+    return await click(request.params.token ?? "", deps, deps.links, deps.sessions, now);
   } catch (error) {
     if (error instanceof NoRedirect) return reconnectPage(error.kind, error.context);
-    deps.log?.("reconnect: the click failed", { error: errorName(error) });
+    deps.log?.warn("reconnect: the click failed", { error: errorName(error) });
     return reconnectPage("unavailable");
   }
 }
@@ -86,14 +88,14 @@ async function click(
   links: ReconnectLinks,
   sessions: ConnectSessionsApi,
   now: Date,
-): Promise<ApiResponse> {
+): Promise<HttpResponse> {
   const check = links.check(token, now);
   if (check.status === "invalid") {
-    deps.log?.("reconnect: refused a link that is not ours or was altered");
+    deps.log?.warn("reconnect: refused a link that is not ours or was altered");
     return reconnectPage("invalid");
   }
   const { incident: id, generation } = check.claims;
-  deps.log?.(`reconnect: link ${check.status === "valid" ? "checked" : "expired"}`, {
+  deps.log?.warn(`reconnect: link ${check.status === "valid" ? "checked" : "expired"}`, {
     incident: id,
     occurrence: generation,
     expires: new Date(check.claims.expires * 1000).toISOString(),
@@ -132,7 +134,7 @@ async function click(
   });
   const chosen = action as { reuse: string } | { wait: true } | { make: IncidentRecord };
   if ("reuse" in chosen) {
-    deps.log?.("reconnect: sent to the session made within the minute", { incident: id });
+    deps.log?.warn("reconnect: sent to the session made within the minute", { incident: id });
     return redirect(chosen.reuse);
   }
   if ("wait" in chosen) return waitForSession(deps, id);
@@ -157,7 +159,7 @@ async function makeSession(
   record: IncidentRecord,
   claimedAt: string,
   context: PageContext,
-): Promise<ApiResponse> {
+): Promise<HttpResponse> {
   let session: ConnectSession;
   try {
     const owner = await ownerOf(record, deps.accounts);
@@ -172,10 +174,10 @@ async function makeSession(
     await release(deps.store, record.id, claimedAt);
     if (error instanceof NoRedirect) throw error;
     if (error instanceof ConnectSessionRefused && error.status === 404) {
-      deps.log?.("reconnect: StackOne no longer knows the account", { incident: record.id });
+      deps.log?.warn("reconnect: StackOne no longer knows the account", { incident: record.id });
       return reconnectPage("deleted", context);
     }
-    deps.log?.("reconnect: StackOne made no connect session", {
+    deps.log?.warn("reconnect: StackOne made no connect session", {
       incident: record.id,
       error: errorName(error),
       ...(error instanceof ConnectSessionRefused ? { status: error.status } : {}),
@@ -187,12 +189,12 @@ async function makeSession(
     reconnect_session: { at: claimedAt, id: session.id, url: session.auth_link_url },
     reconnect: { ...current.reconnect, session_id: session.id, session_at: claimedAt },
   }));
-  deps.log?.("reconnect: made a connect session", { incident: record.id, session: session.id });
+  deps.log?.warn("reconnect: made a connect session", { incident: record.id, session: session.id });
   return redirect(session.auth_link_url);
 }
 
 /** Another click is making the session: send this one there too once it exists. */
-async function waitForSession(deps: ReconnectDeps, id: string): Promise<ApiResponse> {
+async function waitForSession(deps: ReconnectDeps, id: string): Promise<HttpResponse> {
   const wait = deps.sleep ?? sleep;
   for (let poll = 0; poll < BUSY_POLLS; poll++) {
     await wait(BUSY_POLL_MS);
@@ -231,7 +233,7 @@ async function ownerOf(
 
 const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
 
-function redirect(location: string): ApiResponse {
+function redirect(location: string): HttpResponse {
   return {
     statusCode: 302,
     headers: { location, "content-type": "text/plain; charset=utf-8", ...PAGE_HEADERS },

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { ApiResponse } from "../api/http.ts";
+import type { HttpResponse } from "../http.ts";
 import { oneLine } from "../outside-text.ts";
 import { providerName, truncate } from "../text-format.ts";
 
@@ -117,7 +117,7 @@ function words(kind: PageKind, context: PageContext): { title: string; lines: st
 const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** The page for `kind`, with its status; `context` names the provider and account when known. */
-export function reconnectPage(kind: PageKind, context: PageContext = {}): ApiResponse {
+export function reconnectPage(kind: PageKind, context: PageContext = {}): HttpResponse {
   const cleaned: PageContext = {
     ...context,
     provider: context.provider && truncate(oneLine(context.provider), 60),

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { forEachLimit } from "../../shared/concurrency.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
-import { notifySlack, RecentDeliveries } from "../../shared/notify/deliver.ts";
+import { silentLogger } from "../../shared/log.ts";
 import { flushDigests, minuteOf } from "../../shared/notify/digest.ts";
+import { DELIVERY_RETRY, deliver, RecentDeliveries } from "../../shared/notify/retry-stage.ts";
 import { SlackPoster } from "../../shared/notify/slack-delivery.ts";
+import { SlackNotifier } from "../../shared/notify/slack-notifier.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";
 import { forEachEngine } from "./engines.ts";
 
@@ -72,13 +74,16 @@ forEachEngine((engine) => {
         poster,
         defaultUrl: `${slack.base}/default`,
         recent: new RecentDeliveries(),
-        log: () => {},
+        log: silentLogger,
         now: () => T0,
         digest: { ledger: digests, budget: 5 },
+        policy: DELIVERY_RETRY.deployed,
       };
+      const notifier = new SlackNotifier(deps);
+      const notifySlack = (batch: Notice[], with_: typeof deps) => deliver(batch, notifier, with_);
       const notices = Array.from({ length: FLOOD }, (_, n) => firing(n));
       // As the notifiers take them: a few at a time.
-      await forEachLimit(notices, 8, (notice) => notifySlack([notice], deps, () => 30_000));
+      await forEachLimit(notices, 8, (notice) => notifySlack([notice], deps));
       expect(slack.bodies("/default")).toHaveLength(5);
       for (const n of [0, 100, FLOOD - 1]) {
         const own = slack.bodies(`/customer/${n}`);
@@ -89,7 +94,7 @@ forEachEngine((engine) => {
       // A retried notice is counted once, and sent again (or folded) as the first time.
       const retried = notices.slice(0, 10);
       const foldedBefore = await digests.folded(retried.map((n) => n.id.replace(/\.firing$/, "")));
-      await notifySlack(retried, { ...deps, recent: new RecentDeliveries() }, () => 30_000);
+      await notifySlack(retried, { ...deps, recent: new RecentDeliveries() });
       expect(slack.bodies("/default")).toHaveLength(5 + 10 - foldedBefore.size);
       slack.reset();
 

@@ -25,14 +25,16 @@ import { SqsEventQueue } from "../../shared/adapters/aws/sqs-queue.ts";
 import { openEventQueue } from "../../shared/adapters/sqlite/event-queue.ts";
 import { openSqliteStores } from "../../shared/adapters/sqlite/stores.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
+import { fixedClock } from "../../shared/clock.ts";
 import { type IntegrationEventInput, parseEvent } from "../../shared/events/event.ts";
+import type { EventQueue } from "../../shared/events/queue.ts";
 import type { AlertBus } from "../../shared/incidents/bus.ts";
 import type { MuteStore } from "../../shared/incidents/mute.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { processBatch } from "../../shared/incidents/process.ts";
 import type { IncidentStore } from "../../shared/incidents/store.ts";
 import { sweep } from "../../shared/incidents/sweep.ts";
-import type { EventQueue } from "../../shared/ingest/queue.ts";
+import { silentLogger } from "../../shared/log.ts";
 import type { DigestLedger } from "../../shared/notify/digest.ts";
 import { emailsFor } from "../../shared/notify/email.ts";
 import type { SubscriptionStore } from "../../shared/notify/subscription-store.ts";
@@ -46,7 +48,6 @@ import {
   MemoryMuteStore,
   MemorySubscriptionStore,
 } from "../support/memory-ports.ts";
-import { sqsRecord } from "../support/sqs-record.ts";
 
 /** The stores of one engine, on fresh, empty storage. */
 export type Stores = {
@@ -178,18 +179,18 @@ function awsProcessing(incidents: IncidentStore, mutes: MuteStore, clock?: () =>
   return {
     incidents,
     async process(batch, now) {
-      const records = batch.map((event) => sqsRecord(event, 1, `m${++message}`));
-      const { batchItemFailures } = await processBatch(records, {
+      const messages = batch.map((event) => ({ id: `m${++message}`, body: JSON.stringify(event) }));
+      const failed = await processBatch(messages, {
         store: incidents,
         mutes,
         bus,
         classifier,
-        now: now ? () => now : clock,
+        clock: now ? fixedClock(now) : { now: clock ?? (() => new Date()) },
       });
-      if (batchItemFailures.length > 0) throw new Error("the batch failed");
+      if (failed.length > 0) throw new Error("the batch failed");
     },
     async sweep(now) {
-      await sweep({ store: incidents, mutes, bus, now: () => now });
+      await sweep({ store: incidents, mutes, bus, clock: fixedClock(now) });
     },
     published: async () => [...bus.published],
   };
@@ -312,7 +313,7 @@ export async function sqliteEngine(): Promise<Engine> {
       const processor = new SqliteBatchProcessor(engine, {
         classifier,
         mutes: engine.mutes,
-        log: () => {},
+        log: silentLogger,
         batchSize: 100_000,
         now: () => clock ?? options.now?.() ?? new Date(),
       });
@@ -331,7 +332,7 @@ export async function sqliteEngine(): Promise<Engine> {
             store: engine.incidents,
             mutes: engine.mutes,
             bus: engine.outbox,
-            now: () => now,
+            clock: fixedClock(now),
           });
         },
         published: async () =>

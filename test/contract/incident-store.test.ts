@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { listIncidents } from "../../shared/api/incidents.ts";
+import { systemClock } from "../../shared/clock.ts";
+import { EVENT_RETENTION_SECONDS } from "../../shared/events/event-time.ts";
 import type { IncidentRecord } from "../../shared/incidents/record.ts";
-import { EVENT_RETENTION_SECONDS } from "../../shared/incidents/store.ts";
 import { forEachEngine } from "./engines.ts";
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -215,8 +216,8 @@ forEachEngine((engine) => {
       }
       const page = async (query: Record<string, string>) => {
         const response = await listIncidents(
-          { routeKey: "GET /incidents", queryStringParameters: query } as never,
-          { store: incidents, mutes },
+          { route: "GET /incidents", headers: {}, params: {}, query },
+          { store: incidents, mutes, clock: systemClock },
         );
         return JSON.parse(String(response.body)) as {
           incidents: { id: string; scope: string }[];
@@ -256,8 +257,8 @@ forEachEngine((engine) => {
       expect(providers.incidents.every((i) => i.scope === "provider")).toBe(true);
       expect((await page({ scope: "account", limit: "100" })).incidents).toHaveLength(20);
       const bad = await listIncidents(
-        { routeKey: "GET /incidents", queryStringParameters: { cursor: "nope" } } as never,
-        { store: incidents, mutes },
+        { route: "GET /incidents", headers: {}, params: {}, query: { cursor: "nope" } },
+        { store: incidents, mutes, clock: systemClock },
       );
       expect(bad.statusCode).toBe(422);
       expect(String(bad.body)).toContain("cursor");

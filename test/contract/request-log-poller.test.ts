@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { requestLog } from "../../scripts/demo-scenarios.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { IntegrationEvent } from "../../shared/events/event.ts";
-import type { EventQueue, QueueMessage } from "../../shared/ingest/queue.ts";
+import type { EventQueue, QueueMessage } from "../../shared/events/queue.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { logQueries } from "../../shared/sources/stackone/log-queries.ts";
 import { pollRequestLogs } from "../../shared/sources/stackone/poll-request-logs.ts";
@@ -55,7 +55,7 @@ forEachEngine((engine) => {
       let clock = new Date("2026-11-24T10:00:00.000Z");
       const api = new RequestLogsClient({ baseUrl: server.url, apiKey: server.key });
       const poll = () =>
-        pollRequestLogs({ api, cursors, queue, classifier, queries, now: () => clock });
+        pollRequestLogs({ api, cursors, queue, classifier, queries, clock: { now: () => clock } });
       server.advancedLogs("off");
       server.add(note(1, { content: "a" }, clock), note(2, { content: "b" }, clock));
       // Every 30 s for 2 minutes: both logs stay in the overlap the whole time.
@@ -74,7 +74,14 @@ forEachEngine((engine) => {
       const queue = new RecordingQueue();
       const api = new RequestLogsClient({ baseUrl: server.url, apiKey: server.key });
       const poll = async () => {
-        await pollRequestLogs({ api, cursors, queue, classifier, queries, now: () => clock });
+        await pollRequestLogs({
+          api,
+          cursors,
+          queue,
+          classifier,
+          queries,
+          clock: { now: () => clock },
+        });
         await processing.process(queue.take());
         clock = new Date(clock.getTime() + 60_000);
       };

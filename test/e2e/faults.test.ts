@@ -209,6 +209,24 @@ describe("npm start refusing to start, with one line and exit code 2", () => {
     }
   });
 
+  it("when a setting has a bad value, naming the variable in one line", async () => {
+    for (const [name, value] of [
+      ["PORT", "eighty"],
+      ["DATA_MAX_MB", "lots"],
+      ["SWEEP_INTERVAL_SECONDS", "0"],
+      ["QUIRKWATCH_ENGINE", "postgres"],
+    ]) {
+      const result = await startExpectingFailure({
+        [name as string]: value as string,
+        DATA_DIR: mkdtempSync(join(tmpdir(), "quirkwatch-config-")),
+      });
+      expect(result.code, name).toBe(2);
+      expect(result.stderr.trim().split("\n"), name).toEqual([
+        expect.stringMatching(new RegExp(`^Quirkwatch cannot start: ${name} must be .*"${value}"`)),
+      ]);
+    }
+  });
+
   it("when the rules file named by QUIRKWATCH_RULES is missing", async () => {
     const dir = mkdtempSync(join(tmpdir(), "quirkwatch-rules-"));
     writeFileSync(join(dir, "other.json"), "[]");

@@ -1,7 +1,8 @@
-import type { ApiDeps } from "../../functions/api.ts";
 import { MemoryBus } from "../../server/dynamodb/memory-bus.ts";
 import { MemoryEmailOutbox } from "../../server/local-email.ts";
 import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
+import type { ApiDeps } from "../../shared/api/admin-api.ts";
+import { systemClock } from "../../shared/clock.ts";
 import type { TestDynamo } from "./dynamo.ts";
 
 /**
@@ -19,6 +20,7 @@ export async function apiDeps(
     bus: new MemoryBus(),
     page: () => "<!doctype html>",
     adminToken: undefined,
+    clock: systemClock,
     subscriptions: {
       subscriptions: new DynamoSubscriptionStore(dynamo.client, table),
       email: new MemoryEmailOutbox(),

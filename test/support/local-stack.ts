@@ -35,6 +35,8 @@ export type RunningStack = {
 export async function startLocalStack(
   env: Record<string, string> = {},
   dataDir?: string,
+  /** Where `npm start` runs: this checkout, or another install of it (a production one). */
+  cwd = join(import.meta.dirname, "../.."),
 ): Promise<RunningStack> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), "quirkwatch-e2e-"));
   const childEnv = {
@@ -46,7 +48,7 @@ export async function startLocalStack(
     ...env,
   };
   const child: ChildProcess = spawn("npm", ["start", "--silent"], {
-    cwd: join(import.meta.dirname, "../.."),
+    cwd,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
     env: childEnv,

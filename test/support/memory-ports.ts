@@ -1,13 +1,13 @@
+import { EVENT_RETENTION_SECONDS } from "../../shared/events/event-time.ts";
+import { type EventQueue, type QueueMessage, QueueUnavailable } from "../../shared/events/queue.ts";
 import type { Mute, MuteStore } from "../../shared/incidents/mute.ts";
 import type { IncidentRecord } from "../../shared/incidents/record.ts";
-import {
-  type Claim,
-  EVENT_RETENTION_SECONDS,
-  type EventKey,
-  type IncidentFilter,
-  type IncidentStore,
+import type {
+  Claim,
+  EventKey,
+  IncidentFilter,
+  IncidentStore,
 } from "../../shared/incidents/store.ts";
-import { type EventQueue, type QueueMessage, QueueUnavailable } from "../../shared/ingest/queue.ts";
 import {
   DIGEST_LEASE_MS,
   type DigestEntry,

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { rulesPath } from "../../shared/config.ts";
-import { applyEvents } from "../../shared/incidents/record.ts";
+import { applyEvents } from "../../shared/incidents/state-changes.ts";
 import { BUILTIN_RULES, RuleValidationError } from "../../shared/quirks/catalog.ts";
 import { applyCustomRules, loadRules } from "../../shared/quirks/custom.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";

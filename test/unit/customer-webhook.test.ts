@@ -3,7 +3,12 @@ import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Notice } from "../../shared/incidents/notice.ts";
-import { deliverCustomerWebhook } from "../../shared/notify/customer-webhook.ts";
+import {
+  type DeliveryOptions,
+  sendCustomerWebhook,
+  type WebhookDestination,
+} from "../../shared/notify/customer-webhook.ts";
+import { RetriesExhausted, RetryLater, retry } from "../../shared/retry.ts";
 import { generateSecret } from "../../shared/standard-webhooks.ts";
 
 type Received = { path: string; headers: IncomingMessage["headers"]; body: string };
@@ -71,6 +76,35 @@ const notice: Notice = {
 
 const secret = generateSecret();
 const fast = { allowLocal: true, baseDelayMs: 1, timeoutMs: 2_000 };
+
+/**
+ * One attempt (`sendCustomerWebhook`) under `retry`, as the retry stage runs it: what is worth
+ * retrying is tried again, up to `attempts` (3 unless given).
+ */
+async function deliverCustomerWebhook(
+  destination: WebhookDestination,
+  n: Notice,
+  {
+    attempts = 3,
+    baseDelayMs,
+    ...options
+  }: DeliveryOptions & { attempts?: number; baseDelayMs: number },
+) {
+  try {
+    return await retry(
+      async () => {
+        const result = await sendCustomerWebhook(destination, n, options);
+        if (result.status === "failed" && result.retryable) throw new RetryLater(result.reason);
+        if (result.status === "failed") return { status: "failed", reason: result.reason };
+        return result;
+      },
+      { attempts, baseMs: baseDelayMs },
+    );
+  } catch (error) {
+    if (!(error instanceof RetriesExhausted)) throw error;
+    return { status: "failed", reason: error.message };
+  }
+}
 
 function asRecord(headers: IncomingMessage["headers"]): Record<string, string> {
   return Object.fromEntries(

@@ -2,8 +2,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createHandler } from "../../functions/ingest.ts";
+import { fixedClock } from "../../shared/clock.ts";
 import { EVENT_KINDS } from "../../shared/events/event.ts";
-import type { EventQueue, QueueMessage } from "../../shared/ingest/queue.ts";
+import type { EventQueue, QueueMessage } from "../../shared/events/queue.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { generateSecret, sign } from "../../shared/standard-webhooks.ts";
 
@@ -24,7 +25,7 @@ function setup() {
     queue,
     stackoneSecrets: [STACKONE_SECRET],
     genericSecret: GENERIC_SECRET,
-    now: () => NOW,
+    clock: fixedClock(NOW),
   });
   return { queue, handle };
 }

@@ -6,8 +6,9 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createHandler, handler } from "../../functions/ingest.ts";
 import { MemoryQueue } from "../../server/dynamodb/memory-queue.ts";
+import { fixedClock } from "../../shared/clock.ts";
 import { EventValidationError, type IntegrationEvent } from "../../shared/events/event.ts";
-import type { EventQueue, QueueMessage } from "../../shared/ingest/queue.ts";
+import type { EventQueue, QueueMessage } from "../../shared/events/queue.ts";
 import type { IngestDeps } from "../../shared/ingest/receive.ts";
 import { accountStatusLookup } from "../../shared/sources/stackone/linked-accounts.ts";
 import { normalizeStackone } from "../../shared/sources/stackone/normalize.ts";
@@ -42,7 +43,7 @@ function setup(overrides: Partial<IngestDeps> = {}) {
     queue,
     stackoneSecrets: [STACKONE_SECRET, STACKONE_PREVIOUS],
     genericSecret: GENERIC_SECRET,
-    now: () => NOW,
+    clock: fixedClock(NOW),
     ...overrides,
   });
   return { queue, handle };
@@ -499,7 +500,7 @@ describe("the queue", () => {
       queue,
       stackoneSecrets: [STACKONE_SECRET],
       genericSecret: GENERIC_SECRET,
-      now: () => NOW,
+      clock: fixedClock(NOW),
     });
     const events = [genericEvent({ id: "x" }), genericEvent({ id: "y" })];
     const response = parse(await handle(genericRequest(JSON.stringify(events))));

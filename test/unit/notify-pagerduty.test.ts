@@ -1,10 +1,11 @@
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createHandler as createApi } from "../../functions/api.ts";
 import { createHandler } from "../../functions/notify-pagerduty.ts";
 import type { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
-import type { ApiRequest } from "../../shared/api/http.ts";
-import { DeliveryFailed } from "../../shared/notify/deliver.ts";
+import { createLogger, jsonSink } from "../../shared/log.ts";
 import { pagerDutyEvent } from "../../shared/notify/pagerduty.ts";
+import { DeliveryFailed } from "../../shared/notify/retry-stage.ts";
 import { SlackPoster } from "../../shared/notify/slack-delivery.ts";
 import { apiDeps } from "../support/api.ts";
 import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
@@ -48,7 +49,9 @@ beforeEach(async () => {
       poster: new SlackPoster({ minIntervalMs: 0 }),
       defaultUrl: `${slack.base}/services/DEFAULT`,
     },
-    log: (message, detail) => logs.push(JSON.stringify({ message, ...detail })),
+    log: createLogger(jsonSink((line) => logs.push(line))),
+    // One attempt per invocation: the test plays the invocations of a notice one by one.
+    retry: { policy: { attempts: 1 } },
   });
 });
 
@@ -69,7 +72,7 @@ async function subscribe(target: string, filter: Record<string, unknown> = {}) {
     headers: { authorization: "Bearer token" },
     body: JSON.stringify({ kind: "pagerduty", target, filter }),
     isBase64Encoded: false,
-  } as unknown as ApiRequest);
+  } as unknown as APIGatewayProxyEventV2);
   return { status: response.statusCode, body: JSON.parse(response.body ?? "{}") };
 }
 
@@ -169,7 +172,7 @@ describe("PagerDuty events", () => {
       routeKey: "POST /subscriptions/{id}/test",
       pathParameters: { id: body.id },
       headers: {},
-    } as unknown as ApiRequest);
+    } as unknown as APIGatewayProxyEventV2);
     expect(JSON.parse(response.body ?? "{}")).toMatchObject({ delivered: true });
     const events = pagerDuty.accepted().map((r) => r.body);
     expect(events.map((e) => e.event_action)).toEqual(["trigger", "resolve"]);

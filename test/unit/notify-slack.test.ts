@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createHandler, type NotifySlackDeps } from "../../functions/notify-slack.ts";
 import type { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
-import { DeliveryFailed } from "../../shared/notify/deliver.ts";
+import { createLogger, jsonSink } from "../../shared/log.ts";
 import type { SubscriptionFilter } from "../../shared/notify/filter.ts";
+import { DeliveryFailed } from "../../shared/notify/retry-stage.ts";
 import { renderSlack } from "../../shared/notify/slack.ts";
 import { SlackPoster } from "../../shared/notify/slack-delivery.ts";
 import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
@@ -46,7 +47,10 @@ function setup(overrides: Partial<NotifySlackDeps> = {}) {
     subscriptions,
     poster: new SlackPoster({ now: time.now, sleep: time.sleep, timeoutMs: 300 }),
     defaultUrl: `${slack.base}${DEFAULT_PATH}`,
-    log: (message, detail) => logs.push(JSON.stringify({ message, ...detail })),
+    log: createLogger(jsonSink((line) => logs.push(line))),
+    // The retry stage waits on the same fake clock as the poster's pacing.
+    retry: { sleep: time.sleep },
+    now: () => new Date(time.now()),
     ...overrides,
   });
 }

@@ -1,14 +1,15 @@
 import type { IncomingMessage } from "node:http";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createHandler as createApi } from "../../functions/api.ts";
 import { createHandler } from "../../functions/notify-webhook.ts";
 import type { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
-import type { ApiRequest } from "../../shared/api/http.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
-import { deliverCustomerWebhook } from "../../shared/notify/customer-webhook.ts";
-import { DeliveryFailed } from "../../shared/notify/deliver.ts";
+import { createLogger, jsonSink } from "../../shared/log.ts";
+import { sendCustomerWebhook } from "../../shared/notify/customer-webhook.ts";
 import type { EmailSubscriptions } from "../../shared/notify/email-subscriptions.ts";
+import { DeliveryFailed } from "../../shared/notify/retry-stage.ts";
 import { generateSecret } from "../../shared/standard-webhooks.ts";
 import { apiDeps } from "../support/api.ts";
 import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
@@ -42,8 +43,9 @@ beforeEach(async () => {
   logs = [];
   handle = createHandler({
     subscriptions,
-    delivery: { allowLocal: true, baseDelayMs: 1, timeoutMs: 2_000, attempts: 3 },
-    log: (message, detail) => logs.push(JSON.stringify({ message, ...detail })),
+    delivery: { allowLocal: true, timeoutMs: 2_000 },
+    retry: { policy: { attempts: 3, baseMs: 1 } },
+    log: createLogger(jsonSink((line) => logs.push(line))),
   });
 });
 
@@ -60,7 +62,7 @@ async function subscribe(path: string, filter: Record<string, unknown> = {}) {
     headers: { authorization: "Bearer token" },
     body: JSON.stringify({ kind: "webhook", target: `${receiver.base}${path}`, filter }),
     isBase64Encoded: false,
-  } as unknown as ApiRequest);
+  } as unknown as APIGatewayProxyEventV2);
   expect(response.statusCode).toBe(201);
   return JSON.parse(response.body ?? "{}") as { id: string; secret: string };
 }
@@ -141,7 +143,7 @@ describe("customer webhook notifier", () => {
   });
 });
 
-describe("deliverCustomerWebhook and DNS rebinding", () => {
+describe("sendCustomerWebhook and DNS rebinding", () => {
   const secret = generateSecret();
   const n: Notice = notice(1);
 
@@ -149,14 +151,15 @@ describe("deliverCustomerWebhook and DNS rebinding", () => {
     let calls = 0;
     // Validation sees a public address; the connection would see loopback.
     const rebinding = async () => (calls++ === 0 ? ["93.184.216.34"] : ["127.0.0.1"]);
-    const result = await deliverCustomerWebhook(
+    const result = await sendCustomerWebhook(
       { url: `https://rebind.example.com:${receiver.port}/hook`, secret },
       n,
-      { allowLocal: false, lookup: rebinding, attempts: 1 },
+      { allowLocal: false, lookup: rebinding },
     );
     expect(result).toEqual({
       status: "failed",
       reason: expect.stringContaining("private_address"),
+      retryable: false,
     });
     expect(calls).toBe(2);
     expect(receiver.connections()).toBe(0);
@@ -164,17 +167,17 @@ describe("deliverCustomerWebhook and DNS rebinding", () => {
 
   it("even in the local stack, lets only localhost itself resolve to loopback", async () => {
     const toLoopback = async () => ["127.0.0.1"];
-    const other = await deliverCustomerWebhook(
+    const other = await sendCustomerWebhook(
       { url: `https://evil.example.com:${receiver.port}/hook`, secret },
       n,
-      { allowLocal: true, lookup: toLoopback, attempts: 1 },
+      { allowLocal: true, lookup: toLoopback },
     );
     expect(other).toMatchObject({ status: "failed" });
 
-    const local = await deliverCustomerWebhook(
+    const local = await sendCustomerWebhook(
       { url: `http://localhost:${receiver.port}/hook`, secret },
       n,
-      { allowLocal: true, lookup: toLoopback, attempts: 1 },
+      { allowLocal: true, lookup: toLoopback },
     );
     expect(local).toEqual({ status: "delivered" });
     expect(receiver.received.map((r) => r.path)).toEqual(["/hook"]);

@@ -1,11 +1,11 @@
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHandler } from "../../functions/api.ts";
 import type { MemoryBus } from "../../server/dynamodb/memory-bus.ts";
-import type { ApiRequest } from "../../shared/api/http.ts";
+import { processSqsBatch } from "../../shared/adapters/aws/sqs-batch.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { IntegrationEventInput } from "../../shared/events/event.ts";
-import { processBatch } from "../../shared/incidents/process.ts";
 import { sweep } from "../../shared/incidents/sweep.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { apiDeps } from "../support/api.ts";
@@ -50,7 +50,7 @@ function event(account: string, kind: "error" | "recovery" = "error"): Integrati
 async function world() {
   clock = Date.parse("2026-11-24T10:00:00Z");
   const now = () => new Date(clock);
-  const deps = await apiDeps(dynamo, { adminToken: TOKEN, now });
+  const deps = await apiDeps(dynamo, { adminToken: TOKEN, clock: { now } });
   const api = createHandler(deps);
   const bus: MemoryBus = deps.bus;
   const w = {
@@ -62,13 +62,13 @@ async function world() {
       return w;
     },
     async events(...events: IntegrationEventInput[]) {
-      const result = await processBatch(
+      const result = await processSqsBatch(
         events.map((e) => sqsRecord(e)),
-        { ...deps, classifier, now },
+        { ...deps, classifier },
       );
       expect(result.batchItemFailures).toEqual([]);
     },
-    sweep: () => sweep({ ...deps, now }),
+    sweep: () => sweep(deps),
     async call(routeKey: string, params: Record<string, string> = {}, body?: unknown) {
       const response = await api({
         routeKey,
@@ -80,7 +80,7 @@ async function world() {
               body: typeof body === "string" ? body : JSON.stringify(body),
               isBase64Encoded: false,
             }),
-      } as unknown as ApiRequest);
+      } as unknown as APIGatewayProxyEventV2);
       return {
         status: response.statusCode ?? 0,
         body: JSON.parse(response.body ?? "null") as Json,

@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createHandler } from "../../functions/api.ts";
 import { buildPage } from "../../scripts/build-page.ts";
-import type { ApiRequest } from "../../shared/api/http.ts";
 import { apiDeps } from "../support/api.ts";
 import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
 
@@ -14,7 +14,8 @@ beforeAll(async () => {
 });
 afterAll(() => dynamo.close());
 
-const request = (routeKey: string) => ({ routeKey, headers: {} }) as unknown as ApiRequest;
+const request = (routeKey: string) =>
+  ({ routeKey, headers: {} }) as unknown as APIGatewayProxyEventV2;
 
 describe("GET /", () => {
   it("serves the page without the token, while every other route still asks for it", async () => {

@@ -4,10 +4,11 @@ import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
 import type { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
 import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
+import { processSqsBatch } from "../../shared/adapters/aws/sqs-batch.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
+import { fixedClock } from "../../shared/clock.ts";
 import type { IntegrationEventInput } from "../../shared/events/event.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
-import { processBatch } from "../../shared/incidents/process.ts";
 import { sweep } from "../../shared/incidents/sweep.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
@@ -55,7 +56,7 @@ class FlakyBus extends MemoryBus {
   }
 }
 
-const at = (iso: string) => () => new Date(iso);
+const at = (iso: string) => fixedClock(new Date(iso));
 
 describe("processor", () => {
   let store: DynamoIncidentStore;
@@ -65,10 +66,10 @@ describe("processor", () => {
 
   it("counts a redelivered event once and fires once", async () => {
     const bus = new MemoryBus();
-    const deps = { store, mutes, bus, classifier, now: at("2026-11-24T10:00:05Z") };
+    const deps = { store, mutes, bus, classifier, clock: at("2026-11-24T10:00:05Z") };
     const e = leverEvent("e1", 401);
-    const first = await processBatch([record(e), record(e)], deps);
-    const again = await processBatch([record(e)], deps);
+    const first = await processSqsBatch([record(e), record(e)], deps);
+    const again = await processSqsBatch([record(e)], deps);
     expect(first.batchItemFailures).toEqual([]);
     expect(again.batchItemFailures).toEqual([]);
     const [incident] = await store.listIncidents({ account_id: "acct_1", limit: 10 });
@@ -80,16 +81,16 @@ describe("processor", () => {
 
   it("keeps a rate limit pending until sustained, counting every event", async () => {
     const bus = new MemoryBus();
-    const deps = { store, mutes, bus, classifier, now: at("2026-11-24T10:00:05Z") };
+    const deps = { store, mutes, bus, classifier, clock: at("2026-11-24T10:00:05Z") };
     const events = Array.from({ length: 9 }, (_, i) => leverEvent(`rl${i}`, 429));
-    await processBatch(
+    await processSqsBatch(
       events.map((e) => record(e)),
       deps,
     );
     let [incident] = await store.listIncidents({ category: "rate_limited", limit: 10 });
     expect(incident).toMatchObject({ status: "pending", count: 9 });
     expect(bus.published).toEqual([]);
-    await processBatch([record(leverEvent("rl9", 429))], deps);
+    await processSqsBatch([record(leverEvent("rl9", 429))], deps);
     [incident] = await store.listIncidents({
       category: "rate_limited",
       scope: "account",
@@ -98,20 +99,20 @@ describe("processor", () => {
     expect(incident).toMatchObject({ status: "firing", count: 10 });
     // A provider-side notice waits a minute for other accounts (a provider incident), then goes.
     expect(bus.published).toEqual([]);
-    await sweep({ store, mutes, bus, now: at("2026-11-24T10:01:06Z") });
+    await sweep({ store, mutes, bus, clock: at("2026-11-24T10:01:06Z") });
     expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
   });
 
   it("still publishes after a crash between the write and the publish, counting nothing twice", async () => {
     const crashStore = await dynamo.freshStore();
     const bus = new FlakyBus(1);
-    const deps = { store: crashStore, mutes, bus, classifier, now: at("2026-11-24T10:00:05Z") };
+    const deps = { store: crashStore, mutes, bus, classifier, clock: at("2026-11-24T10:00:05Z") };
     const e = leverEvent("crash1", 403);
     const r = record(e);
-    const first = await processBatch([r], deps);
+    const first = await processSqsBatch([r], deps);
     expect(first.batchItemFailures).toEqual([{ itemIdentifier: r.messageId }]);
     expect(bus.published).toEqual([]);
-    const retry = await processBatch(
+    const retry = await processSqsBatch(
       [{ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: "2" } }],
       deps,
     );
@@ -131,14 +132,14 @@ describe("processor", () => {
       { source: "stackone", id: "lost1" },
       { token: "dead", message_id: r.messageId },
     );
-    const retry = await processBatch(
+    const retry = await processSqsBatch(
       [{ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: "2" } }],
       {
         store: crashStore,
         mutes,
         bus,
         classifier,
-        now: at("2026-11-24T10:00:05Z"),
+        clock: at("2026-11-24T10:00:05Z"),
       },
     );
     expect(retry.batchItemFailures).toEqual([]);
@@ -150,26 +151,26 @@ describe("processor", () => {
   it("reminds after the repeat interval with the events since, and resolves on recovery", async () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
-    await processBatch([record(leverEvent("r1", 401))], {
+    await processSqsBatch([record(leverEvent("r1", 401))], {
       store: s,
       mutes,
       bus,
       classifier,
-      now: at("2026-11-24T10:00:00Z"),
+      clock: at("2026-11-24T10:00:00Z"),
     });
-    await processBatch([record(leverEvent("r2", 401)), record(leverEvent("r3", 401))], {
+    await processSqsBatch([record(leverEvent("r2", 401)), record(leverEvent("r3", 401))], {
       store: s,
       mutes,
       bus,
       classifier,
-      now: at("2026-11-24T10:30:00Z"),
+      clock: at("2026-11-24T10:30:00Z"),
     });
-    await processBatch([record(leverEvent("r4", 401))], {
+    await processSqsBatch([record(leverEvent("r4", 401))], {
       store: s,
       mutes,
       bus,
       classifier,
-      now: at("2026-11-24T14:30:00Z"),
+      clock: at("2026-11-24T14:30:00Z"),
     });
     expect(bus.published.map((n) => [n.kind, n.since_last_notice])).toEqual([
       ["firing", undefined],
@@ -181,12 +182,12 @@ describe("processor", () => {
       http: {},
       occurred_at: "2026-11-24T15:00:00.000Z",
     });
-    await processBatch([record(recovery)], {
+    await processSqsBatch([record(recovery)], {
       store: s,
       mutes,
       bus,
       classifier,
-      now: at("2026-11-24T15:00:00Z"),
+      clock: at("2026-11-24T15:00:00Z"),
     });
     expect(bus.published.map((n) => n.kind)).toEqual(["firing", "reminder", "resolved"]);
     expect(bus.published[2]?.resolution).toBe("recovery");
@@ -197,27 +198,27 @@ describe("processor", () => {
   it("the sweeper resolves a quiet firing incident once, and a pending one silently", async () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
-    const deps = { store: s, mutes, bus, classifier, now: at("2026-11-24T10:00:00Z") };
-    await processBatch(
+    const deps = { store: s, mutes, bus, classifier, clock: at("2026-11-24T10:00:00Z") };
+    await processSqsBatch(
       [record(leverEvent("q1", 500)), record(leverEvent("q2", 500)), record(leverEvent("q3", 500))],
       deps,
     );
-    await processBatch([record(leverEvent("p1", 429))], deps);
+    await processSqsBatch([record(leverEvent("p1", 429))], deps);
     // After the minute a provider-side notice waits for other accounts.
-    await sweep({ store: s, mutes, bus, now: at("2026-11-24T10:01:00Z") });
+    await sweep({ store: s, mutes, bus, clock: at("2026-11-24T10:01:00Z") });
     expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
-    expect(await sweep({ store: s, mutes, bus, now: at("2026-11-24T10:20:00Z") })).toEqual({
+    expect(await sweep({ store: s, mutes, bus, clock: at("2026-11-24T10:20:00Z") })).toEqual({
       resolved: 0,
       released: 0,
       published: 0,
     });
     // The two, and (silently) the provider incident their one account started: not enough accounts.
-    expect(await sweep({ store: s, mutes, bus, now: at("2026-11-24T10:31:00Z") })).toEqual({
+    expect(await sweep({ store: s, mutes, bus, clock: at("2026-11-24T10:31:00Z") })).toEqual({
       resolved: 3,
       released: 0,
       published: 1,
     });
-    expect(await sweep({ store: s, mutes, bus, now: at("2026-11-24T10:36:00Z") })).toEqual({
+    expect(await sweep({ store: s, mutes, bus, clock: at("2026-11-24T10:36:00Z") })).toEqual({
       resolved: 0,
       released: 0,
       published: 0,
@@ -233,18 +234,18 @@ describe("processor", () => {
   it("the sweeper leaves an incident open when an event arrives after it read the due list", async () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
-    const first = { store: s, mutes, bus, classifier, now: at("2026-11-24T10:00:00Z") };
-    await processBatch([record(leverEvent("race1", 401))], first);
+    const first = { store: s, mutes, bus, classifier, clock: at("2026-11-24T10:00:00Z") };
+    await processSqsBatch([record(leverEvent("race1", 401))], first);
     const later = at("2026-11-25T10:00:01Z");
     // The due list is read; then, before the sweeper resolves, a new event of it is counted.
     const racing = Object.create(s) as typeof s;
     racing.dueIncidents = async (nowEpoch, limit) => {
       const due = await s.dueIncidents(nowEpoch, limit);
       const race2 = leverEvent("race2", 401, { occurred_at: "2026-11-25T10:00:00.000Z" });
-      await processBatch([record(race2)], { ...first, now: later });
+      await processSqsBatch([record(race2)], { ...first, clock: later });
       return due;
     };
-    expect(await sweep({ store: racing, mutes, bus, now: later })).toEqual({
+    expect(await sweep({ store: racing, mutes, bus, clock: later })).toEqual({
       resolved: 0,
       released: 0,
       published: 0,
@@ -269,13 +270,13 @@ describe("processor", () => {
     await createTable(client, "quirkwatch-retries");
     const retrying = new DynamoIncidentStore(client, "quirkwatch-retries");
     const bus = new MemoryBus();
-    const deps = { store: retrying, mutes, bus, classifier, now: at("2026-11-24T10:00:05Z") };
+    const deps = { store: retrying, mutes, bus, classifier, clock: at("2026-11-24T10:00:05Z") };
     const events = Array.from({ length: 30 }, (_, i) => leverEvent(`retry-${i}`, 401));
-    const first = await processBatch(
+    const first = await processSqsBatch(
       events.slice(0, 20).map((e) => record(e)),
       deps,
     );
-    const second = await processBatch(
+    const second = await processSqsBatch(
       events.slice(10).map((e) => record(e)),
       deps,
     );
@@ -289,12 +290,12 @@ describe("processor", () => {
   it("resolves on a recovery event whose first attempt failed, when it is retried", async () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
-    await processBatch([record(leverEvent("f1", 401))], {
+    await processSqsBatch([record(leverEvent("f1", 401))], {
       store: s,
       mutes,
       bus,
       classifier,
-      now: at("2026-11-24T10:00:00Z"),
+      clock: at("2026-11-24T10:00:00Z"),
     });
     let failures = 1;
     const flaky = Object.create(s) as typeof s;
@@ -310,13 +311,13 @@ describe("processor", () => {
         occurred_at: "2026-11-24T11:00:00.000Z",
       }),
     );
-    const deps = { store: flaky, mutes, bus, classifier, now: at("2026-11-24T11:00:00Z") };
-    expect((await processBatch([recovery], deps)).batchItemFailures).toHaveLength(1);
+    const deps = { store: flaky, mutes, bus, classifier, clock: at("2026-11-24T11:00:00Z") };
+    expect((await processSqsBatch([recovery], deps)).batchItemFailures).toHaveLength(1);
     const retry = {
       ...recovery,
       attributes: { ...recovery.attributes, ApproximateReceiveCount: "2" },
     };
-    expect((await processBatch([retry], deps)).batchItemFailures).toEqual([]);
+    expect((await processSqsBatch([retry], deps)).batchItemFailures).toEqual([]);
     expect(bus.published.map((n) => n.kind)).toEqual(["firing", "resolved"]);
   });
 });
@@ -332,7 +333,7 @@ describe("only problems become incidents", () => {
   it("opens none for a success no rule flags, account.created or expected behaviour", async () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
-    const deps = { store: s, mutes, bus, classifier, now: at("2026-11-24T10:00:00Z") };
+    const deps = { store: s, mutes, bus, classifier, clock: at("2026-11-24T10:00:00Z") };
     const quiet = [
       // A successful Bullhorn note that is well formed.
       event("ok-note", {
@@ -347,7 +348,7 @@ describe("only problems become incidents", () => {
         http: { status: 200, method: "GET", path: "/unified/ats/interviews" },
       }),
     ];
-    const result = await processBatch(
+    const result = await processSqsBatch(
       quiet.map((e) => record(e)),
       deps,
     );
@@ -363,7 +364,7 @@ describe("only problems become incidents", () => {
       mutes,
       bus: new MemoryBus(),
       classifier,
-      now: at("2026-11-24T10:00:00Z"),
+      clock: at("2026-11-24T10:00:00Z"),
     };
     const note = (id: string, path: string, body: IntegrationEventInput["request_body"]) =>
       event(id, {
@@ -371,7 +372,7 @@ describe("only problems become incidents", () => {
         http: { status: 201, method: "POST", path },
         request_body: body,
       });
-    await processBatch(
+    await processSqsBatch(
       [
         record(note("body", "/unified/ats/notes", { candidate_id: "abc", author_id: "1" })),
         record(note("path", "/unified/ats/candidates/undefined/notes", { author_id: "1" })),
@@ -392,9 +393,9 @@ describe("only problems become incidents", () => {
       mutes,
       bus: new MemoryBus(),
       classifier,
-      now: at("2026-11-24T10:00:00Z"),
+      clock: at("2026-11-24T10:00:00Z"),
     };
-    await processBatch(
+    await processSqsBatch(
       ["hibob", "teamtailor"].map((provider) =>
         record(leverEvent(`501-${provider}`, 501, { provider })),
       ),
@@ -408,9 +409,9 @@ describe("only problems become incidents", () => {
   it("closes every open incident of a deleted account quietly, as account_deleted", async () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
-    const deps = { store: s, mutes, bus, classifier, now: at("2026-11-24T10:00:00Z") };
+    const deps = { store: s, mutes, bus, classifier, clock: at("2026-11-24T10:00:00Z") };
     // A firing 401, a pending 429, and another account's incident that must stay open.
-    await processBatch(
+    await processSqsBatch(
       [
         record(leverEvent("del-401", 401)),
         record(leverEvent("del-429", 429)),
@@ -424,9 +425,9 @@ describe("only problems become incidents", () => {
       http: undefined,
       occurred_at: "2026-11-24T11:00:00.000Z",
     });
-    const result = await processBatch([record(deleted)], {
+    const result = await processSqsBatch([record(deleted)], {
       ...deps,
-      now: at("2026-11-24T11:00:00Z"),
+      clock: at("2026-11-24T11:00:00Z"),
     });
     expect(result.batchItemFailures).toEqual([]);
     const mine = await s.listIncidents({ account_id: "acct_1", limit: 10 });
@@ -465,7 +466,7 @@ describe("the provider's own words", () => {
       mutes,
       bus: new MemoryBus(),
       classifier,
-      now: at("2026-11-24T10:10:00Z"),
+      clock: at("2026-11-24T10:10:00Z"),
     };
     const raws = [
       '{"message":"Missing permissions: People > Payroll"}',
@@ -475,7 +476,7 @@ describe("the provider's own words", () => {
       '{"error_description":"c"}',
       "d",
     ];
-    await processBatch(
+    await processSqsBatch(
       raws.map((raw, i) => record(failed(`w${i}`, `2026-11-24T10:0${i}:00.000Z`, raw))),
       deps,
     );
@@ -506,10 +507,10 @@ describe("the provider's own words", () => {
       mutes,
       bus: new MemoryBus(),
       classifier,
-      now: at("2026-11-24T10:10:00Z"),
+      clock: at("2026-11-24T10:10:00Z"),
     };
     // A request-log summary (newer, no provider error) before the detail that has one.
-    await processBatch(
+    await processSqsBatch(
       [
         record(failed("summary", "2026-11-24T10:02:00.000Z", undefined, "")),
         record(failed("detail", "2026-11-24T10:01:00.000Z", '{"message":"No access to Payroll"}')),
@@ -517,7 +518,7 @@ describe("the provider's own words", () => {
       deps,
     );
     // A late, older event does not replace the newest.
-    await processBatch([record(failed("late", "2026-11-24T09:00:00.000Z", "old words"))], deps);
+    await processSqsBatch([record(failed("late", "2026-11-24T09:00:00.000Z", "old words"))], deps);
     const [incident] = await s.listIncidents({ limit: 10 });
     expect(incident?.last_error).toMatchObject({
       request_id: "req_summary",

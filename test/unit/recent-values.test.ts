@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { recent } from "../../shared/incidents/record.ts";
+import { recent } from "../../shared/incidents/tallies.ts";
 
 /** The plain reading: append each value, moving a repeat to the end, and keep the last five. */
 function reference(existing: string[], incoming: (string | undefined)[]): string[] {

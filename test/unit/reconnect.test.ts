@@ -4,8 +4,10 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RECONNECT_SECRET_FILE, reconnectSecretIn } from "../../server/reconnect-secret.ts";
-import type { ApiRequest } from "../../shared/api/http.ts";
+import { fixedClock } from "../../shared/clock.ts";
+import type { HttpRequest } from "../../shared/http.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
+import { noticeLink } from "../../shared/incidents/reconnect-trail.ts";
 import type { IncidentRecord, PendingNotice } from "../../shared/incidents/record.ts";
 import { renderEmail } from "../../shared/notify/email.ts";
 import { renderSlack } from "../../shared/notify/slack.ts";
@@ -19,7 +21,6 @@ import {
 import { reconnectPage } from "../../shared/reconnect/page.ts";
 import { RateLimiter } from "../../shared/reconnect/rate-limit.ts";
 import { checkToken, signToken } from "../../shared/reconnect/token.ts";
-import { noticeLink } from "../../shared/reconnect/trail.ts";
 
 const SECRET = "unit-test-reconnect-secret-0123456789";
 const NOW = 1_800_000_000;
@@ -161,16 +162,17 @@ describe("the single node's reconnect secret", () => {
 });
 
 describe("the reconnect route", () => {
-  const request = (token: string, ip = "203.0.113.9") =>
-    ({
-      routeKey: "GET /reconnect/{token}",
-      pathParameters: { token },
-      requestContext: { http: { sourceIp: ip } },
-    }) as unknown as ApiRequest;
+  const request = (token: string, ip = "203.0.113.9"): HttpRequest => ({
+    route: "GET /reconnect/{token}",
+    headers: {},
+    params: { token },
+    query: {},
+    sourceIp: ip,
+  });
   const store = { getIncident: async () => undefined } as never;
 
   it("is bounded per caller: past the limit, a page says to wait", async () => {
-    const deps = { store, limiter: new RateLimiter(3, 60_000), now: () => new Date(0) };
+    const deps = { store, limiter: new RateLimiter(3, 60_000), clock: fixedClock(new Date(0)) };
     const statuses: (number | undefined)[] = [];
     for (let i = 0; i < 5; i++)
       statuses.push((await reconnectRoute(request("x"), deps)).statusCode);

@@ -7,7 +7,8 @@ import { createTable } from "../../shared/adapters/aws/create-table.ts";
 import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { IntegrationEvent } from "../../shared/events/event.ts";
-import type { EventQueue, QueueMessage } from "../../shared/ingest/queue.ts";
+import type { EventQueue, QueueMessage } from "../../shared/events/queue.ts";
+import { consoleSink, createLogger } from "../../shared/log.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { applyCustomRules } from "../../shared/quirks/custom.ts";
 import type { CursorStore } from "../../shared/sources/cursor-store.ts";
@@ -69,7 +70,15 @@ function poll(limits: Partial<PollLimits> = {}, key = server.key) {
       waits.push(ms);
     },
   });
-  return pollRequestLogs({ api, cursors, queue, classifier, queries, limits, now: () => clock });
+  return pollRequestLogs({
+    api,
+    cursors,
+    queue,
+    classifier,
+    queries,
+    limits,
+    clock: { now: () => clock },
+  });
 }
 
 const minutesAgo = (minutes: number) => new Date(clock.getTime() - minutes * 60_000).toISOString();
@@ -198,7 +207,7 @@ describe("the local poller's console line", () => {
       rules: BUILTIN_RULES,
       queue,
       cursors,
-      log: (line) => lines.push(line),
+      log: createLogger(consoleSink((line) => lines.push(line))),
     });
     // The task polls at the real time.
     clock = new Date();
@@ -456,7 +465,15 @@ describe("customer names", () => {
     const names = new Map();
     const api = new RequestLogsClient({ baseUrl: server.url, apiKey: server.key });
     const run = () =>
-      pollRequestLogs({ api, cursors, queue, classifier, queries, names, now: () => clock });
+      pollRequestLogs({
+        api,
+        cursors,
+        queue,
+        classifier,
+        queries,
+        names,
+        clock: { now: () => clock },
+      });
     await run();
     clock = new Date(clock.getTime() + 60_000);
     await run();

@@ -5,6 +5,7 @@ import {
   TooManyRequestsException,
 } from "@aws-sdk/client-sesv2";
 import { SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createHandler as createApi } from "../../functions/api.ts";
@@ -12,7 +13,7 @@ import { createHandler } from "../../functions/notify-email.ts";
 import type { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
 import { SesEmailSender } from "../../shared/adapters/aws/ses-sender.ts";
 import { SnsEmailSubscriptions } from "../../shared/adapters/aws/sns-subscriptions.ts";
-import type { ApiRequest } from "../../shared/api/http.ts";
+import { createLogger, jsonSink } from "../../shared/log.ts";
 import { ConfirmedAtOnce } from "../../shared/notify/email-subscriptions.ts";
 import { apiDeps } from "../support/api.ts";
 import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
@@ -64,7 +65,7 @@ async function call(routeKey: string, id?: string, body?: unknown): Promise<any>
     headers: {},
     ...(id ? { pathParameters: { id } } : {}),
     ...(body === undefined ? {} : { body: JSON.stringify(body), isBase64Encoded: false }),
-  } as unknown as ApiRequest);
+  } as unknown as APIGatewayProxyEventV2);
   return { status: response.statusCode, body: JSON.parse(response.body ?? "null") };
 }
 
@@ -73,7 +74,9 @@ const handler = () =>
     subscriptions,
     sender,
     from: FROM,
-    log: (message, detail) => logs.push(JSON.stringify({ message, ...detail })),
+    log: createLogger(jsonSink((line) => logs.push(line))),
+    // One attempt per invocation: the test plays the invocations of a notice one by one.
+    retry: { policy: { attempts: 1 } },
   });
 
 const sent = () => ses.commandCalls(SendEmailCommand).map((c) => c.args[0].input);

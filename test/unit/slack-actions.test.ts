@@ -1,7 +1,7 @@
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHandler as createApi } from "../../functions/api.ts";
-import type { ApiRequest } from "../../shared/api/http.ts";
 import { count, MetricTotals, recordMetricsTo } from "../../shared/metrics.ts";
 import { emfSink } from "../../shared/metrics-emf.ts";
 import { signSlackRequest, verifySlackSignature } from "../../shared/notify/slack-signature.ts";
@@ -61,13 +61,13 @@ describe("POST /slack/actions", () => {
     await dynamo.close();
   });
 
-  function request(body: string, headers: Record<string, string>): ApiRequest {
+  function request(body: string, headers: Record<string, string>): APIGatewayProxyEventV2 {
     return {
       routeKey: "POST /slack/actions",
       headers,
       body: Buffer.from(body).toString("base64"),
       isBase64Encoded: true,
-    } as unknown as ApiRequest;
+    } as unknown as APIGatewayProxyEventV2;
   }
 
   function signed(body: string, type = "application/x-www-form-urlencoded") {

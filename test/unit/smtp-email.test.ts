@@ -6,8 +6,10 @@ import { SmtpEmailSender } from "../../shared/adapters/smtp/smtp-sender.ts";
 import { openDatabase } from "../../shared/adapters/sqlite/database.ts";
 import { MIGRATIONS } from "../../shared/adapters/sqlite/migrations.ts";
 import { SqliteSubscriptionStore } from "../../shared/adapters/sqlite/subscription-store.ts";
-import { DeliveryFailed, RecentDeliveries } from "../../shared/notify/deliver.ts";
-import { notifyEmail } from "../../shared/notify/email-delivery.ts";
+import type { Notice } from "../../shared/incidents/notice.ts";
+import { createLogger } from "../../shared/log.ts";
+import { EmailNotifier } from "../../shared/notify/email-notifier.ts";
+import { DeliveryFailed, deliver, RecentDeliveries } from "../../shared/notify/retry-stage.ts";
 import type { Subscription } from "../../shared/notify/subscription.ts";
 import { notice } from "../support/notices.ts";
 import {
@@ -39,14 +41,18 @@ const subscription = (id: string, target: string, audience?: "customer"): Subscr
 
 function deps(overrides: { sender?: SmtpEmailSender; recent?: RecentDeliveries } = {}) {
   return {
+    notifier: new EmailNotifier({ sender: overrides.sender ?? sender, from: FROM }),
     subscriptions: subscriptions,
-    sender: overrides.sender ?? sender,
-    from: FROM,
     recent: overrides.recent ?? new RecentDeliveries(),
-    log: (message: string, detail?: Record<string, unknown>) =>
-      logged.push(`${message} ${JSON.stringify(detail)}`),
+    log: createLogger(({ message, fields }) => logged.push(`${message} ${JSON.stringify(fields)}`)),
+    // One attempt: what the retry stage would try again is what these tests look at.
+    policy: { attempts: 1, baseMs: 1 },
   };
 }
+
+/** The retry stage with the email notifier, as both engines run it. */
+const notifyEmail = (notices: Notice[], { notifier, ...rest }: ReturnType<typeof deps>) =>
+  deliver(notices, notifier, rest);
 
 beforeAll(async () => {
   smtp = await startSmtpServer();

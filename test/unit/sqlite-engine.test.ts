@@ -8,8 +8,9 @@ import { openEventQueue, SqliteEventQueue } from "../../shared/adapters/sqlite/e
 import { openSqliteStores } from "../../shared/adapters/sqlite/stores.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { parseEvent } from "../../shared/events/event.ts";
+import { EVENT_RETENTION_SECONDS } from "../../shared/events/event-time.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
-import { EVENT_RETENTION_SECONDS } from "../../shared/incidents/store.ts";
+import { consoleSink, createLogger, silentLogger } from "../../shared/log.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { eventually } from "../support/local-stack.ts";
 import { notice } from "../support/notices.ts";
@@ -134,7 +135,7 @@ describe("the queue file and the processed mark", () => {
     const processor = new SqliteBatchProcessor(engine, {
       classifier,
       mutes: engine.mutes,
-      log: () => {},
+      log: silentLogger,
     });
     processor.onProcessed = (through) => engine.queue.processed(through);
     engine.queue.resumeAfter(processor.processedThrough());
@@ -198,7 +199,11 @@ describe("the queue file and the processed mark", () => {
     };
     const processor = new SqliteBatchProcessor(
       { ...engine, wal: disk },
-      { classifier, mutes: engine.mutes, log: (line) => lines.push(line) },
+      {
+        classifier,
+        mutes: engine.mutes,
+        log: createLogger(consoleSink((line) => lines.push(line))),
+      },
     );
     const reported: number[] = [];
     processor.onProcessed = (through) => {
@@ -215,7 +220,7 @@ describe("the queue file and the processed mark", () => {
     await processor.synced();
     expect(reported).toEqual([]);
     expect(lines).toEqual([
-      "processor: quirkwatch.db was not synced (EIO); queue.db keeps the rows",
+      "processor: error: quirkwatch.db was not synced (EIO); queue.db keeps the rows",
     ]);
 
     await engine.queue.send([revoked(3)]);
@@ -259,7 +264,7 @@ describe("outbox delivery", () => {
           },
         },
       ],
-      { log: () => {}, retry: { ...fast, attempts: 5 } },
+      { log: silentLogger, retry: { ...fast, attempts: 5 } },
     );
     engine.outbox.onPublished = () => delivery.wake();
     await engine.outbox.publish([notice(1)]);
@@ -283,7 +288,7 @@ describe("outbox delivery", () => {
           },
         },
       ],
-      { log: (line) => lines.push(line), retry: fast },
+      { log: createLogger(consoleSink((line) => lines.push(line))), retry: fast },
     );
     engine.outbox.onPublished = () => delivery.wake();
     await engine.outbox.publish([notice(2)]);
@@ -291,7 +296,7 @@ describe("outbox delivery", () => {
     await delivery.stop();
     expect(engine.outbox.counts()).toEqual({ pending: 0, dead: 1 });
     expect(lines).toEqual([
-      `outbox: gave up delivering ${notice(2).id} to slack after 3 attempts: HTTP 500 internal_error`,
+      `outbox: error: gave up delivering ${notice(2).id} to slack after 3 attempts: HTTP 500 internal_error`,
     ]);
     const dead = engine.db.prepare("SELECT notice FROM dead_deliveries").get() as {
       notice: string;
@@ -312,7 +317,7 @@ describe("outbox delivery", () => {
         { name: "slack", deliver: () => gate },
         { name: "console", deliver: async (n) => void printed.push(n.id) },
       ],
-      { log: () => {}, concurrency: 4 },
+      { log: silentLogger, concurrency: 4 },
     );
     engine.outbox.onPublished = () => delivery.wake();
     const notices = Array.from({ length: 20 }, (_, i) => notice(i));

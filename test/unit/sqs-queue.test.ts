@@ -6,7 +6,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { SqsEventQueue } from "../../shared/adapters/aws/sqs-queue.ts";
-import type { QueueMessage } from "../../shared/ingest/queue.ts";
+import type { QueueMessage } from "../../shared/events/queue.ts";
 
 const QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/events";
 const sqs = mockClient(SQSClient);

@@ -1,7 +1,7 @@
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createHandler } from "../../functions/api.ts";
-import type { ApiRequest } from "../../shared/api/http.ts";
 import { apiDeps } from "../support/api.ts";
 import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
 import { type Receiver, startReceiver, status } from "../support/http-receiver.ts";
@@ -30,7 +30,7 @@ async function call(routeKey: string, id?: string, body?: unknown): Promise<any>
     headers: {},
     ...(id ? { pathParameters: { id } } : {}),
     ...(body === undefined ? {} : { body: JSON.stringify(body), isBase64Encoded: false }),
-  } as unknown as ApiRequest);
+  } as unknown as APIGatewayProxyEventV2);
   return { status: response.statusCode, body: JSON.parse(response.body ?? "null") };
 }
 

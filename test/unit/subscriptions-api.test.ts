@@ -7,13 +7,13 @@ import {
   SubscribeCommand,
   UnsubscribeCommand,
 } from "@aws-sdk/client-sns";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createHandler } from "../../functions/api.ts";
 import type { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
 import { SnsEmailSubscriptions } from "../../shared/adapters/aws/sns-subscriptions.ts";
-import type { ApiRequest } from "../../shared/api/http.ts";
 import { apiDeps } from "../support/api.ts";
 import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
 import { freshSubscriptions } from "../support/notices.ts";
@@ -61,7 +61,9 @@ beforeEach(async () => {
         allowLocalUrls: false,
         // Public addresses for every host, so no test depends on real DNS.
         lookup: async () => ["93.184.216.34"],
-        // Each call a second later, so "newest first" is well defined.
+      },
+      // Each call a second later, so "newest first" is well defined.
+      clock: {
         now: () => {
           clock += 1_000;
           return new Date(clock);
@@ -93,7 +95,7 @@ async function call({
     headers: token === null ? {} : { authorization: `Bearer ${token}` },
     ...(id === undefined ? {} : { pathParameters: { id } }),
     ...(body === undefined ? {} : { body, isBase64Encoded: false }),
-  } as unknown as ApiRequest);
+  } as unknown as APIGatewayProxyEventV2);
   return { status: response.statusCode ?? 0, body: JSON.parse(response.body ?? "null") };
 }
 

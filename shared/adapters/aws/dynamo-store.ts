@@ -10,15 +10,10 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { EVENT_RETENTION_SECONDS } from "../../events/event-time.ts";
 import { PROVIDER_ACCOUNT_PREFIX } from "../../incidents/outage-hold.ts";
 import type { IncidentRecord } from "../../incidents/record.ts";
-import {
-  type Claim,
-  EVENT_RETENTION_SECONDS,
-  type EventKey,
-  type IncidentFilter,
-  type IncidentStore,
-} from "../../incidents/store.ts";
+import type { Claim, EventKey, IncidentFilter, IncidentStore } from "../../incidents/store.ts";
 
 const epochNow = () => Math.floor(Date.now() / 1000);
 const eventKey = (k: EventKey) => ({

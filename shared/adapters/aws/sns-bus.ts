@@ -9,8 +9,9 @@ import type { Incident } from "../../incidents/incident.ts";
 import type { Notice } from "../../incidents/notice.ts";
 import type { Email } from "../../notify/email.ts";
 import type { Audience } from "../../quirks/rule.ts";
-import { backoff, sleep } from "../../retry.ts";
+import { RetriesExhausted, RetryLater, type RetryPolicy, retry, sleep } from "../../retry.ts";
 import { truncate } from "../../text-format.ts";
+import { batchesOf } from "./batches.ts";
 
 /**
  * Publishes notices to the alerts topic, once per audience: an `internal` message for every
@@ -168,31 +169,15 @@ export function snsEntries(
   );
 }
 
-/** Groups entries into batches of at most 10 and 256 KiB. */
-function batches(entries: PublishBatchRequestEntry[]): PublishBatchRequestEntry[][] {
-  const result: PublishBatchRequestEntry[][] = [];
-  let current: PublishBatchRequestEntry[] = [];
-  let bytes = 0;
-  for (const e of entries) {
-    const size = entryBytes(e);
-    if (
-      current.length === BATCH_MAX_ENTRIES ||
-      (current.length > 0 && bytes + size > SNS_MAX_BYTES - MARGIN_BYTES)
-    ) {
-      result.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(e);
-    bytes += size;
-  }
-  if (current.length > 0) result.push(current);
-  return result;
-}
+/** Entries in batches of at most 10 and 256 KiB. */
+const batches = (entries: PublishBatchRequestEntry[]) =>
+  batchesOf(entries, entryBytes, {
+    maxEntries: BATCH_MAX_ENTRIES,
+    maxBytes: SNS_MAX_BYTES - MARGIN_BYTES,
+  });
 
 export class SnsAlertBus implements AlertBus {
-  private readonly attempts: number;
-  private readonly baseDelayMs: number;
+  private readonly policy: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
@@ -201,8 +186,10 @@ export class SnsAlertBus implements AlertBus {
     private readonly emailsFor: NoticeEmails,
     options: SnsAlertBusOptions = {},
   ) {
-    this.attempts = Math.max(1, options.attempts ?? 4);
-    this.baseDelayMs = options.baseDelayMs ?? 100;
+    this.policy = {
+      attempts: Math.max(1, options.attempts ?? 4),
+      baseMs: options.baseDelayMs ?? 100,
+    };
     this.sleep = options.sleep ?? sleep;
   }
 
@@ -223,24 +210,35 @@ export class SnsAlertBus implements AlertBus {
     let pending = batch;
     let lastErrors = new Map<string, string>();
     const permanent: string[] = [];
-    for (let attempt = 1; attempt <= this.attempts && pending.length > 0; attempt++) {
-      if (attempt > 1) await this.sleep(backoff(attempt - 1, this.baseDelayMs));
+    const publishPending = async () => {
       const result = await this.client.send(
         new PublishBatchCommand({ TopicArn: this.topicArn, PublishBatchRequestEntries: pending }),
       );
       const published = new Set((result.Successful ?? []).map((s) => s.Id));
+      const permanentIds = new Set<string | undefined>();
       lastErrors = new Map();
       for (const failure of result.Failed ?? []) {
         const reason = `${failure.Id}: ${failure.Code}${failure.Message ? ` ${failure.Message}` : ""}`;
         // A sender fault (a malformed entry) fails the same way every time.
-        if (failure.SenderFault) permanent.push(reason);
-        else lastErrors.set(failure.Id ?? "", reason);
+        if (failure.SenderFault) {
+          permanent.push(reason);
+          permanentIds.add(failure.Id);
+        } else lastErrors.set(failure.Id ?? "", reason);
       }
-      const permanentIds = new Set(
-        (result.Failed ?? []).filter((f) => f.SenderFault).map((f) => f.Id),
-      );
       // Anything SNS did not report as published is retried: duplicates rather than losses.
       pending = pending.filter((e) => !published.has(e.Id) && !permanentIds.has(e.Id));
+      if (pending.length > 0) throw new RetryLater(`${pending.length} entries not published`);
+    };
+    try {
+      // Only entries SNS answered as failed are retried here; a thrown call the SDK has
+      // already retried is the caller's.
+      await retry(publishPending, this.policy, {
+        sleep: this.sleep,
+        retryable: (error) => error instanceof RetryLater,
+      });
+    } catch (error) {
+      // What SNS or the network threw is the caller's to see; entries left over are returned.
+      if (!(error instanceof RetriesExhausted)) throw error;
     }
     return [
       ...permanent,

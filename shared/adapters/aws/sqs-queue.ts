@@ -3,8 +3,9 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { EventQueue, QueueMessage } from "../../ingest/queue.ts";
-import { backoff, sleep } from "../../retry.ts";
+import type { EventQueue, QueueMessage } from "../../events/queue.ts";
+import { RetriesExhausted, type RetryPolicy, retry, sleep } from "../../retry.ts";
+import { batchesOf } from "./batches.ts";
 
 /** SendMessageBatch takes at most 10 entries and 256 KiB in all. */
 const MAX_ENTRIES = 10;
@@ -21,9 +22,7 @@ export type SqsRetryOptions = {
 
 /** The events queue on SQS. `send` resolves only once SQS has taken every message. */
 export class SqsEventQueue implements EventQueue {
-  private readonly maxAttempts: number;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
+  private readonly policy: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
@@ -31,9 +30,11 @@ export class SqsEventQueue implements EventQueue {
     private readonly queueUrl: string,
     options: SqsRetryOptions = {},
   ) {
-    this.maxAttempts = Math.max(1, options.maxAttempts ?? 4);
-    this.baseDelayMs = options.baseDelayMs ?? 50;
-    this.maxDelayMs = options.maxDelayMs ?? 1_000;
+    this.policy = {
+      attempts: Math.max(1, options.maxAttempts ?? 4),
+      baseMs: options.baseDelayMs ?? 50,
+      maxMs: options.maxDelayMs ?? 1_000,
+    };
     this.sleep = options.sleep ?? sleep;
   }
 
@@ -43,18 +44,25 @@ export class SqsEventQueue implements EventQueue {
         throw new Error(`message ${message.id} is larger than SQS takes (256 KiB)`);
       }
     }
+    // Each try sends only what SQS has not taken yet.
     let pending = messages;
-    let reasons: string[] = [];
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > this.maxAttempts) {
-        throw new Error(
-          `SQS did not take ${pending.length} of ${messages.length} messages after ${this.maxAttempts} attempts (${[...new Set(reasons)].join(", ")})`,
-        );
-      }
-      if (attempt > 1) await this.sleep(backoff(attempt - 1, this.baseDelayMs, this.maxDelayMs));
-      const results = await Promise.all(batches(pending).map((batch) => this.sendBatch(batch)));
-      pending = results.flatMap((r) => r.failed);
-      reasons = results.flatMap((r) => r.reasons);
+    try {
+      await retry(
+        async () => {
+          const results = await Promise.all(batches(pending).map((batch) => this.sendBatch(batch)));
+          pending = results.flatMap((r) => r.failed);
+          if (pending.length > 0) {
+            throw new Error([...new Set(results.flatMap((r) => r.reasons))].join(", "));
+          }
+        },
+        this.policy,
+        { sleep: this.sleep },
+      );
+    } catch (error) {
+      if (!(error instanceof RetriesExhausted)) throw error;
+      throw new Error(
+        `SQS did not take ${pending.length} of ${messages.length} messages after ${error.attempts} attempts (${(error.cause as Error).message})`,
+      );
     }
   }
 
@@ -85,20 +93,8 @@ export class SqsEventQueue implements EventQueue {
 }
 
 /** Splits messages into batches of at most 10 entries and 256 KiB. */
-function batches(messages: QueueMessage[]): QueueMessage[][] {
-  const out: QueueMessage[][] = [];
-  let current: QueueMessage[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    const size = Buffer.byteLength(message.body);
-    if (current.length === MAX_ENTRIES || (current.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(message);
-    bytes += size;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
-}
+const batches = (messages: QueueMessage[]) =>
+  batchesOf(messages, (m) => Buffer.byteLength(m.body), {
+    maxEntries: MAX_ENTRIES,
+    maxBytes: MAX_BATCH_BYTES,
+  });

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { type EventQueue, type QueueMessage, QueueUnavailable } from "../../ingest/queue.ts";
+import { type EventQueue, type QueueMessage, QueueUnavailable } from "../../events/queue.ts";
 import { type DatabaseOptions, type Db, isFull, openDatabase, QUEUE_FILE } from "./database.ts";
 import { QUEUE_MIGRATIONS } from "./migrations.ts";
 import { ensurePrivateDir } from "./private-files.ts";

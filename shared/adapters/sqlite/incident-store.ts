@@ -1,13 +1,8 @@
 import type { Statement } from "better-sqlite3";
+import { EVENT_RETENTION_SECONDS } from "../../events/event-time.ts";
 import type { BatchTransaction } from "../../incidents/process-in-transaction.ts";
 import type { IncidentRecord } from "../../incidents/record.ts";
-import {
-  type Claim,
-  EVENT_RETENTION_SECONDS,
-  type EventKey,
-  type IncidentFilter,
-  type IncidentStore,
-} from "../../incidents/store.ts";
+import type { Claim, EventKey, IncidentFilter, IncidentStore } from "../../incidents/store.ts";
 import { type Db, epochSeconds } from "./database.ts";
 
 /** Rows written, by kind, for `GET /_local/stats` and the bench. */

@@ -42,7 +42,10 @@ export class AccountNamer {
         });
       } catch (error) {
         // e.g. a key that may read logs but not accounts: ask again next run.
-        this.log("could not look up an account's name", { account_id: id, error: String(error) });
+        this.log.warn("could not look up an account's name", {
+          account_id: id,
+          error: String(error),
+        });
         return event;
       }
       if (this.names.size > NAMES_MAX) this.names.delete(this.names.keys().next().value as string);

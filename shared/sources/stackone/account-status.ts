@@ -1,4 +1,5 @@
 import { type EventKind, type IntegrationEvent, parseEvent } from "../../events/event.ts";
+import { errorText, fallbackLog, type Logger } from "../../log.ts";
 
 /**
  * A StackOne linked account's `status` (an open set: the SDK on npm declares active, inactive
@@ -35,7 +36,7 @@ const MAX_LOOKUPS = 10;
 export async function withAccountStatus(
   events: IntegrationEvent[],
   lookup: AccountStatusLookup,
-  log: (message: string) => void = console.error,
+  log: Logger = fallbackLog,
 ): Promise<IntegrationEvent[]> {
   const unsure = (e: IntegrationEvent) =>
     e.source === "stackone" && e.type === "account.updated" && e.kind === "info";
@@ -47,7 +48,10 @@ export async function withAccountStatus(
         try {
           return [id, accountStatusKind(await lookup(id))];
         } catch (error) {
-          log(`could not read the status of account ${id} from StackOne: ${String(error)}`);
+          log.warn("could not read an account's status from StackOne", {
+            account_id: id,
+            error: errorText(error),
+          });
           return [id, undefined];
         }
       }),

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { backoff, parseRetryAfter, sleep } from "../../retry.ts";
+import { parseRetryAfter, retryCall } from "../../retry.ts";
 import {
   StackoneBadAnswer,
   StackoneRateLimited,
@@ -93,22 +93,21 @@ export class ConnectSessionsClient {
 
   /** A new session; throws ConnectSessionRefused or one of api-errors.ts when there is none. */
   async create(request: ConnectSessionRequest): Promise<ConnectSession> {
-    const attempts = Math.max(1, this.options.attempts ?? DEFAULTS.attempts);
-    const budget = this.options.budgetMs ?? DEFAULTS.budgetMs;
-    const wait = this.options.sleep ?? sleep;
-    const started = Date.now();
     const body = ConnectSessionsClient.body(request);
-    let failure: Error = new StackoneUnavailable("not attempted");
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      const outcome = await this.once(body);
-      if ("session" in outcome) return outcome.session;
-      failure = outcome.error;
-      if (!outcome.retry || attempt === attempts) break;
-      const delay = outcome.retryInMs ?? backoff(attempt, this.options.baseDelayMs ?? 250, 2_000);
-      if (Date.now() - started + delay > budget) break;
-      await wait(delay);
-    }
-    throw failure;
+    const sleep = this.options.sleep;
+    return retryCall(
+      async () => {
+        const outcome = await this.once(body);
+        return "session" in outcome ? { value: outcome.session } : outcome;
+      },
+      {
+        attempts: this.options.attempts ?? DEFAULTS.attempts,
+        baseMs: this.options.baseDelayMs ?? 250,
+        maxMs: 2_000,
+        deadlineMs: this.options.budgetMs ?? DEFAULTS.budgetMs,
+      },
+      sleep ? { sleep } : {},
+    );
   }
 
   private async once(body: string): Promise<Attempt> {

@@ -86,7 +86,7 @@ export class LogDetails {
     } catch (error) {
       if (!(error instanceof EventValidationError)) throw error;
       this.report.skipped += 1;
-      this.log("request log skipped", { request_id: requestId, reason: error.message });
+      this.log.warn("request log skipped", { request_id: requestId, reason: error.message });
       return undefined;
     }
   }

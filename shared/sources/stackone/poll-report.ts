@@ -1,3 +1,4 @@
+import type { Logger } from "../../log.ts";
 /** What one poll of StackOne's request logs did, and why it stopped early. */
 
 /** Why a run ended before every query reached the end of its window. */
@@ -46,4 +47,4 @@ export class Stopped extends Error {
 }
 
 /** How the poller's parts log: a message and its details. */
-export type PollLog = (message: string, detail?: Record<string, unknown>) => void;
+export type PollLog = Logger;

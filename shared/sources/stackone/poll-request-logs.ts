@@ -1,7 +1,9 @@
 import type { Classifier } from "../../classify/classifier.ts";
+import type { Clock } from "../../clock.ts";
 import type { IntegrationEvent } from "../../events/event.ts";
+import type { EventQueue } from "../../events/queue.ts";
 import { effectOf } from "../../incidents/batch.ts";
-import type { EventQueue } from "../../ingest/queue.ts";
+import { silentLogger } from "../../log.ts";
 import type { CursorStore } from "../cursor-store.ts";
 import { AccountNamer, type AccountNames } from "./account-names.ts";
 import { StackoneUnauthorized } from "./api-errors.ts";
@@ -70,7 +72,7 @@ export type PollDeps = {
   /** Account names already known; kept by the caller from one run to the next. */
   names?: AccountNames;
   limits?: Partial<PollLimits>;
-  now?: () => Date;
+  clock: Clock;
   log?: PollLog;
 };
 
@@ -80,10 +82,10 @@ export async function pollRequestLogs(deps: PollDeps): Promise<PollReport> {
     deadline: Number.POSITIVE_INFINITY,
     ...deps.limits,
   };
-  const now = deps.now?.() ?? new Date();
-  const log = deps.log ?? (() => {});
+  const now = deps.clock.now();
+  const log = deps.log ?? silentLogger;
   const stored = readPollState(await deps.cursors.get(POLL_STATE_NAME));
-  if (stored.corrupt) log("the stored poll state was unreadable; starting afresh");
+  if (stored.corrupt) log.warn("the stored poll state was unreadable; starting afresh");
   const run = new Run(deps, limits, now, stored.state);
   try {
     for (const query of deps.queries) await run.walk(query);
@@ -107,7 +109,7 @@ class Run {
     private readonly now: Date,
     private readonly state: PollState,
   ) {
-    this.log = deps.log ?? (() => {});
+    this.log = deps.log ?? silentLogger;
     this.details = new LogDetails(
       deps.api,
       deps.classifier,
@@ -223,7 +225,7 @@ class Run {
       await this.enqueue([readableEvent(this.now)]);
       this.state.unreadable = false;
       await this.save();
-      this.log("StackOne request logs are readable again");
+      this.log.info("StackOne request logs are readable again");
     } catch (error) {
       // The next run tries again: the state still says unreadable.
       this.report.error ??= error instanceof Error ? error.message : String(error);
@@ -238,7 +240,7 @@ class Run {
         seen === "off" ? advancedLogsOffEvent(this.now) : advancedLogsOnEvent(this.now),
       ]);
       if (seen === "off" && !this.state.advanced_logs_off) {
-        this.log(
+        this.log.warn(
           "StackOne advanced logs are off: details come without request and response bodies",
         );
       }

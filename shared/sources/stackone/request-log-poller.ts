@@ -1,5 +1,6 @@
 import { createClassifier } from "../../classify/classifier.ts";
-import type { EventQueue } from "../../ingest/queue.ts";
+import type { Clock } from "../../clock.ts";
+import type { EventQueue } from "../../events/queue.ts";
 import type { QuirkRule } from "../../quirks/rule.ts";
 import type { CursorStore } from "../cursor-store.ts";
 import type { AccountNames } from "./account-names.ts";
@@ -18,6 +19,7 @@ export type PollerConfig = {
   queue: EventQueue;
   /** How long one run may take. */
   runMs: number;
+  clock: Clock;
   log?: PollDeps["log"];
 };
 
@@ -41,6 +43,7 @@ export function requestLogPoller(config: PollerConfig): () => Promise<PollReport
       queries,
       names,
       limits: { overlapMs: config.overlapSeconds * 1000, deadline },
+      clock: config.clock,
       log: config.log,
     });
   };

@@ -1,4 +1,4 @@
-import { backoff, parseRetryAfter, sleep } from "../../retry.ts";
+import { parseRetryAfter, retryCall } from "../../retry.ts";
 import {
   answered,
   StackoneBadAnswer,
@@ -80,21 +80,23 @@ export class StackoneHttp {
    */
   async get(path: string, query = "", missingIsUndefined = false): Promise<unknown> {
     const url = `${this.base}${path}${query ? `?${query}` : ""}`;
-    const attempts = Math.max(1, this.options.attempts ?? 3);
-    const wait = this.options.sleep ?? sleep;
-    let failure: Error = new StackoneUnavailable("not attempted");
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      const outcome = await this.once(url);
-      if ("value" in outcome) return outcome.value;
-      if ("status" in outcome && outcome.status === 404 && missingIsUndefined) return undefined;
-      failure = outcome.error;
-      if (attempt === attempts || !outcome.retry) break;
-      const delay =
-        outcome.retryInMs ?? backoff(attempt, this.options.baseDelayMs ?? 1_000, 30_000);
-      if (Date.now() + delay > (this.options.deadline ?? Number.POSITIVE_INFINITY)) break;
-      await wait(delay);
-    }
-    throw failure;
+    const { deadline, sleep } = this.options;
+    return retryCall(
+      async () => {
+        const outcome = await this.once(url);
+        if ("status" in outcome && outcome.status === 404 && missingIsUndefined) {
+          return { value: undefined };
+        }
+        return outcome;
+      },
+      {
+        attempts: this.options.attempts ?? 3,
+        baseMs: this.options.baseDelayMs ?? 1_000,
+        maxMs: 30_000,
+        ...(deadline === undefined ? {} : { deadlineMs: deadline - Date.now() }),
+      },
+      sleep ? { sleep } : {},
+    );
   }
 
   private async once(url: string): Promise<Outcome> {

@@ -1,9 +1,9 @@
 import { Agent, request } from "node:http";
 import { type AddressInfo, connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiGateway, type LocalRoute } from "../../server/http-server.ts";
-import { error } from "../../shared/api/http.ts";
+import { createHttpServer, type LocalRoute } from "../../server/http-server.ts";
 import { ADMIN_BODY_BYTES, NO_BODY, route } from "../../shared/api/route.ts";
+import { error } from "../../shared/http.ts";
 
 type Answer = { status: number; body: string; reused: boolean };
 
@@ -62,23 +62,25 @@ function headersOnly(port: number, head: string): Promise<{ status: number; body
 }
 
 const seen: string[] = [];
+const seenBodies: (Buffer | undefined)[] = [];
 const handlerOf =
   (name: string): LocalRoute["handler"] =>
   async (event) => {
     seen.push(name);
+    seenBodies.push(event.body);
     return { statusCode: 202, body: JSON.stringify({ name, bytes: event.body?.length ?? 0 }) };
   };
 
-describe("the local API gateway", () => {
-  let server: ReturnType<typeof createApiGateway>;
+describe("the HTTP server", () => {
+  let server: ReturnType<typeof createHttpServer>;
   let port: number;
   beforeAll(async () => {
-    server = createApiGateway(
+    server = createHttpServer(
       [
         {
           ...route("POST /webhooks/{source}", "signature", INGEST_LIMIT, handlerOf("ingest")),
-          precheck: ({ pathParameters }) =>
-            pathParameters.source === "off" ? error(404, "webhooks from off are off") : undefined,
+          precheck: ({ params }) =>
+            params.source === "off" ? error(404, "webhooks from off are off") : undefined,
         },
         route("POST /mutes", "token", ADMIN_BODY_BYTES, handlerOf("mutes")),
         route("DELETE /mutes/{id}", "token", NO_BODY, handlerOf("unmute")),
@@ -181,6 +183,15 @@ describe("the local API gateway", () => {
     const rebound = await page(`attacker.example:${port}`);
     expect(rebound.status).toBe(421);
     expect(JSON.parse(rebound.body).details[0].message).toMatch(/ALLOWED_HOSTS/);
+  });
+
+  it("hands the route the body's exact bytes, its parameters and its query", async () => {
+    const bytes = Buffer.from([0x7b, 0xff, 0x00, 0xe2, 0x82, 0xac, 0x7d]);
+    seenBodies.length = 0;
+    const answer = await call(port, { path: "/webhooks/stackone?x=1" }, bytes);
+    expect(answer.status).toBe(202);
+    expect(seenBodies[0]?.equals(bytes)).toBe(true);
+    expect(JSON.parse(answer.body).bytes).toBe(bytes.length);
   });
 
   it("answers a malformed path or request in JSON, never a 500", async () => {

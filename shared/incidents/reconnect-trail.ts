@@ -1,28 +1,7 @@
-import type { Resolution } from "../incidents/incident.ts";
-import type { Notice } from "../incidents/notice.ts";
-import type { IncidentRecord, PendingNotice } from "../incidents/record.ts";
-import { offersReconnect, type ReconnectLinks } from "./links.ts";
-
-/**
- * What became of an occurrence's reconnect link, for on-call: when it was first sent, first
- * opened, which connect session Quirkwatch made last, and whether the account came back after
- * it. Part of the incident (notices and the API show it); never a link or a token.
- */
-export type ReconnectTrail = {
-  sent_at?: string;
-  opened_at?: string;
-  /** StackOne's id of the last connect session a click made. */
-  session_id?: string;
-  session_at?: string;
-  /** The account came back active after a session Quirkwatch made: reconnected through the link. */
-  reconnected_at?: string;
-};
-
-/**
- * The last connect session, kept on the record only (never in a notice or view): its hosted page
- * is reused by clicks within a minute. Without `url`, a click began making one at `at`.
- */
-export type ReconnectSession = { at: string; id?: string; url?: string };
+import { offersReconnect, type ReconnectLinks } from "../reconnect/links.ts";
+import type { ReconnectTrail, Resolution } from "./incident.ts";
+import type { Notice } from "./notice.ts";
+import type { IncidentRecord, PendingNotice } from "./record.ts";
 
 /** A notice's reconnect link: firing and reminder notices of an incident a reconnect fixes. */
 export function noticeLink(
