@@ -23,12 +23,13 @@ export default $config({
     await import("./infra/email.ts");
     await import("./infra/queue.ts");
     await import("./infra/poller.ts");
-    const { api } = await import("./infra/api.ts");
+    const { api, ingest } = await import("./infra/api.ts");
     await import("./infra/pagerduty.ts");
     await import("./infra/cron.ts");
     await import("./infra/alarms.ts");
     return {
-      webhookUrl: $interpolate`${api.url}/webhooks/stackone`,
+      // Ingest's function URL ends with a slash.
+      webhookUrl: $interpolate`${ingest.url}webhooks/stackone`,
       apiUrl: api.url,
       alertsTopicArn: alerts.arn,
     };

@@ -19,8 +19,18 @@ import {
 import { table } from "./storage.ts";
 
 /**
- * On the sender's clock: verify, validate, enqueue, answer. More memory, faster cold start. The
- * poller's StackOne key reads an account's status when an `account.updated` carries none.
+ * Ingest's ceiling on concurrent invocations, and its throttle: past it, Lambda answers 429 before
+ * any code runs (StackOne and forwarders retry a 429), and a flood cannot take the account's pool.
+ */
+export const INGEST_CONCURRENCY = 50;
+
+/**
+ * On the sender's clock: verify, validate, enqueue, answer. The poller's StackOne key reads an
+ * account's status when an `account.updated` carries none.
+ *
+ * Webhooks come straight to its function URL: the signature is the authentication, so API
+ * Gateway in front added $1.00 per million requests and nothing else. The HTTP API keeps its
+ * `POST /webhooks/{source}` route, so senders set up before the function URL keep working.
  */
 export const ingest = quirkwatchFunction("Ingest", {
   handler: "functions/ingest.handler",
@@ -35,6 +45,9 @@ export const ingest = quirkwatchFunction("Ingest", {
   ],
   // Internet-facing: it may put events on the queue, and nothing else.
   permissions: [{ actions: ["sqs:SendMessage"], resources: [events.arn] }],
+  // Servers post here, never web pages: no CORS.
+  url: { cors: false },
+  transform: { function: { reservedConcurrentExecutions: INGEST_CONCURRENCY } },
 });
 
 /**

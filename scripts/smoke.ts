@@ -126,22 +126,25 @@ const local = given !== undefined && isLocal(given);
 const secret = stackoneWebhookSecrets()[0] ?? (local ? localStackoneSecret() : undefined);
 const token = adminToken() ?? (local ? localAdminToken() : undefined);
 if (given === undefined || secret === undefined) {
-  console.error(`Usage: npm run smoke -- <api url>   (the apiUrl output of npx sst deploy)
+  console.error(`Usage: npm run smoke -- <api url> [<webhook url>]   (the apiUrl and webhookUrl outputs of npx sst deploy)
 
 It needs the StackOne webhook secret, and the admin token. SST's shell provides both:
-  npx sst shell --stage <stage> -- npm run smoke -- <api url>
+  npx sst shell --stage <stage> -- npm run smoke -- <api url> <webhook url>
 or export STACKONE_WEBHOOK_SECRET and ADMIN_TOKEN (\`read -rs ADMIN_TOKEN && export ADMIN_TOKEN\`
 keeps the value out of your shell history). A local stack needs neither:
   npm run smoke -- http://127.0.0.1:3000`);
   process.exit(2);
 }
 // The webhookUrl output works too.
-const base = given.replace(/\/+$/, "").replace(/\/webhooks\/stackone$/, "");
+const withoutPath = (url: string) => url.replace(/\/+$/, "").replace(/\/webhooks\/stackone$/, "");
+const base = withoutPath(given);
+// Deployed, webhooks have their own address (ingest's function URL): the webhookUrl output.
+const webhookBase = withoutPath(process.argv[3] ?? given);
 const requestId = `smoke_${randomUUID()}`;
 
 try {
-  console.log(`Posting a signed test webhook to ${base}/webhooks/stackone ...`);
-  await postTestWebhook(base, secret, requestId);
+  console.log(`Posting a signed test webhook to ${webhookBase}/webhooks/stackone ...`);
+  await postTestWebhook(webhookBase, secret, requestId);
   console.log("Accepted. Waiting for its incident in the admin API ...");
   const incident = await findIncident(base, token, requestId);
   console.log(`Found ${incident.id} (${incident.status}, rule ${incident.rule_id}).

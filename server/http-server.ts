@@ -10,6 +10,7 @@ import type { Socket } from "node:net";
 import { refuseUnsafeRequest } from "../shared/api/request-guards.ts";
 import type { RouteSpec } from "../shared/api/route.ts";
 import { checkBearer, error, type HttpRequest, type HttpResponse } from "../shared/http.ts";
+import { errorText, fallbackLog, type Logger } from "../shared/log.ts";
 
 /** What answers one route: a request in, its answer out, whatever the transport. */
 export type LocalHandler = (request: HttpRequest) => Promise<HttpResponse>;
@@ -35,6 +36,8 @@ export type GatewayOptions = {
     pathParameters: Record<string, string>,
     answer: HttpResponse,
   ) => void;
+  /** Where a handler's unexpected failure is told; JSON on stderr when not given. */
+  log?: Logger;
 };
 
 /**
@@ -142,7 +145,9 @@ async function serve(
     }
     send(res, await route.handler(toRequest(req, target, route, pathParameters, body)));
   } catch (failure) {
-    console.error("HTTP server:", failure);
+    (options.log ?? fallbackLog).error("HTTP server: a request failed", {
+      error: errorText(failure),
+    });
     if (!res.headersSent) send(res, error(500, "internal error"));
     else res.destroy();
   }

@@ -7,6 +7,7 @@ import { systemClock } from "../shared/clock.ts";
 import type { EngineName } from "../shared/config.ts";
 import { error, json } from "../shared/http.ts";
 import { createIngest } from "../shared/ingest/webhook-route.ts";
+import { consoleSink, createLogger } from "../shared/log.ts";
 import { count, MetricTotals, recordMetricsTo, rejectionReason } from "../shared/metrics.ts";
 import { PAGERDUTY_EVENTS_URL } from "../shared/notify/pagerduty.ts";
 import type { QuirkRule } from "../shared/quirks/rule.ts";
@@ -215,6 +216,7 @@ export async function startStack(options: StackOptions) {
           ? [new URL(options.publicUrl).hostname]
           : []),
       ]),
+      log: createLogger(consoleSink(log)),
       onRefused: (refused, params, answer) => {
         if (refused.path !== "/webhooks/{source}") return;
         rejected += 1;

@@ -77,6 +77,7 @@ export async function startDynamoEngine(
     batchSize: 100,
     windowMs: 20,
     retryDelayMs: 200,
+    log,
     onDeadLetter: (m) =>
       log.error(
         `events queue: message ${m.messageId} dead-lettered after ${m.receiveCount} receives`,

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { EventQueue, QueueMessage } from "../../shared/events/queue.ts";
+import { errorText, fallbackLog, type Logger } from "../../shared/log.ts";
 
 /**
  * The events queue in process, for the local stack and tests: SQS with Lambda's event source
@@ -27,8 +28,9 @@ export type MemoryQueueOptions = {
   /** Batches delivered at once; 1 keeps the consumer's calls in sequence. */
   concurrency?: number;
   onDeadLetter?: (message: DeadLetter) => void;
-  /** Told when the consumer throws; by default a line on stderr. */
+  /** Told when the consumer throws; by default an error record on `log`. */
   onConsumerError?: (error: unknown) => void;
+  log?: Logger;
 };
 
 export type MemoryQueueStats = {
@@ -72,6 +74,8 @@ export class MemoryQueue implements EventQueue {
   private idleWaiters: (() => void)[] = [];
   private counts = { sent: 0, deliveredBatches: 0, deliveredRecords: 0 };
 
+  private readonly log: Logger;
+
   constructor(
     private readonly consumer: MemoryQueueConsumer,
     options: MemoryQueueOptions = {},
@@ -82,10 +86,10 @@ export class MemoryQueue implements EventQueue {
     this.retryDelayMs = Math.max(0, options.retryDelayMs ?? 500);
     this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.onDeadLetter = options.onDeadLetter;
+    this.log = options.log ?? fallbackLog;
     this.onConsumerError =
       options.onConsumerError ??
-      ((error) =>
-        console.error("queue consumer failed:", error instanceof Error ? error.message : error));
+      ((error) => this.log.error("queue consumer failed", { error: errorText(error) }));
   }
 
   /** Resolves once every message is stored; delivery happens later, as with SQS. */
@@ -162,7 +166,7 @@ export class MemoryQueue implements EventQueue {
       .then(() => this.consumer(event))
       .then((response) => this.failedIn(batch, response?.batchItemFailures ?? []))
       .catch((error: unknown) => {
-        report(this.onConsumerError, error);
+        report(this.onConsumerError, error, this.log);
         return batch;
       })
       .then((failed) => {
@@ -199,7 +203,7 @@ export class MemoryQueue implements EventQueue {
         receiveCount: message.receiveCount,
       };
       this.deadLetters.push(dead);
-      if (this.onDeadLetter) report(this.onDeadLetter, dead);
+      if (this.onDeadLetter) report(this.onDeadLetter, dead, this.log);
     }
     if (retries.length === 0) return;
     this.invisible += retries.length;
@@ -220,11 +224,11 @@ export class MemoryQueue implements EventQueue {
 }
 
 /** Calls a user callback; one that throws must not stop the queue. */
-function report<T>(callback: (value: T) => void, value: T): void {
+function report<T>(callback: (value: T) => void, value: T, log: Logger): void {
   try {
     callback(value);
   } catch (error) {
-    console.error("memory queue callback failed:", error);
+    log.error("memory queue callback failed", { error: errorText(error) });
   }
 }
 

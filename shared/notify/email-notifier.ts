@@ -2,8 +2,7 @@ import type { Notice } from "../incidents/notice.ts";
 import { emailFor } from "./email-message.ts";
 import type { EmailSender, OutgoingEmail } from "./email-sender.ts";
 import { deliveredBySns } from "./email-subscriptions.ts";
-import { matchesFilter } from "./filter.ts";
-import type { Destination, Notifier, Outcome } from "./notifier.ts";
+import { type Destination, matchingDestinations, type Notifier, type Outcome } from "./notifier.ts";
 import type { Subscription } from "./subscription.ts";
 
 /**
@@ -29,13 +28,9 @@ export class EmailNotifier implements Notifier {
   constructor(private readonly options: EmailNotifierOptions) {}
 
   destinations(notice: Notice, subscriptions: Subscription[]): Destination[] {
-    return subscriptions
-      .filter((s) => !deliveredBySns(s) && matchesFilter(s.filter, notice))
-      .map((subscription) => ({
-        id: subscription.id,
-        subscription,
-        where: { via: this.options.sender.name },
-      }));
+    const via = this.options.sender.name;
+    const own = subscriptions.filter((s) => !deliveredBySns(s));
+    return matchingDestinations(notice, own, () => ({ via }));
   }
 
   async send(notice: Notice, destination: Destination): Promise<Outcome> {

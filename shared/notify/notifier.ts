@@ -1,4 +1,5 @@
 import type { Notice } from "../incidents/notice.ts";
+import { matchesFilter } from "./filter.ts";
 import type { Subscription, SubscriptionKind } from "./subscription.ts";
 
 /**
@@ -41,4 +42,15 @@ export interface Notifier<D extends Destination = Destination> {
   delivered?(notice: Notice, destination: D): Promise<void>;
   /** Told once a subscription has been switched off, by the call that switched it. */
   switchedOff?(subscription: Subscription, reason: string): Promise<void>;
+}
+
+/** The subscriptions whose filter takes `notice`, as destinations, each saying `where` it goes. */
+export function matchingDestinations(
+  notice: Notice,
+  subscriptions: Subscription[],
+  where: (subscription: Subscription) => Record<string, unknown>,
+): Destination[] {
+  return subscriptions
+    .filter((subscription) => matchesFilter(subscription.filter, notice))
+    .map((subscription) => ({ id: subscription.id, subscription, where: where(subscription) }));
 }

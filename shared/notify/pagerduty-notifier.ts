@@ -1,7 +1,6 @@
 import type { Notice } from "../incidents/notice.ts";
 import type { Logger } from "../log.ts";
-import { matchesFilter } from "./filter.ts";
-import type { Destination, Notifier, Outcome } from "./notifier.ts";
+import { type Destination, matchingDestinations, type Notifier, type Outcome } from "./notifier.ts";
 import {
   type PagerDutyOptions,
   pagerDutyEvent,
@@ -38,13 +37,9 @@ export class PagerDutyNotifier implements Notifier {
   }
 
   destinations(notice: Notice, subscriptions: Subscription[]): Destination[] {
-    return subscriptions
-      .filter((s) => matchesFilter(s.filter, notice))
-      .map((subscription) => ({
-        id: subscription.id,
-        subscription,
-        where: { routing_key_end: redactRoutingKey(subscription.target) },
-      }));
+    return matchingDestinations(notice, subscriptions, (s) => ({
+      routing_key: redactRoutingKey(s.target),
+    }));
   }
 
   async send(notice: Notice, destination: Destination): Promise<Outcome> {

@@ -1,7 +1,6 @@
 import type { Notice } from "../incidents/notice.ts";
 import { type DeliveryOptions, sendCustomerWebhook } from "./customer-webhook.ts";
-import { matchesFilter } from "./filter.ts";
-import type { Destination, Notifier, Outcome } from "./notifier.ts";
+import { type Destination, matchingDestinations, type Notifier, type Outcome } from "./notifier.ts";
 import type { Subscription } from "./subscription.ts";
 import { redactUrl } from "./url-guard.ts";
 
@@ -18,13 +17,7 @@ export class WebhookNotifier implements Notifier {
   }
 
   destinations(notice: Notice, subscriptions: Subscription[]): Destination[] {
-    return subscriptions
-      .filter((s) => matchesFilter(s.filter, notice))
-      .map((subscription) => ({
-        id: subscription.id,
-        subscription,
-        where: { url: redactUrl(subscription.target) },
-      }));
+    return matchingDestinations(notice, subscriptions, (s) => ({ url: redactUrl(s.target) }));
   }
 
   async send(notice: Notice, destination: Destination): Promise<Outcome> {

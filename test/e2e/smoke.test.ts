@@ -71,6 +71,20 @@ describe("npm run smoke", () => {
     expect(emails).toEqual([]);
   });
 
+  it("posts the webhook to the webhook URL when given one beside the API's", async () => {
+    const env = { STACKONE_WEBHOOK_SECRET: SECRET, ADMIN_TOKEN };
+    const both = await smoke([stack.url, `${stack.url}/webhooks/stackone`], env);
+    expect(both.code).toBe(0);
+    expect(both.stdout).toContain(
+      `Posting a signed test webhook to ${stack.url}/webhooks/stackone`,
+    );
+    // Nothing listens there: the webhook goes to the second URL, not the API's.
+    const nowhere = "http://127.0.0.1:9";
+    const failed = await smoke([stack.url, nowhere], env);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain("Nothing answers at http://127.0.0.1:9");
+  });
+
   it("takes the secrets from SST's shell, which links them", async () => {
     const result = await smoke([`${stack.url}/webhooks/stackone`], {
       SST_RESOURCE_StackoneWebhookSecret: JSON.stringify({ value: SECRET }),

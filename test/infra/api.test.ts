@@ -36,7 +36,8 @@ it("lets API Gateway invoke every function it routes to, from this API only", ()
     const fn = dev.function(handler);
     const permissions = dev
       .all<aws.lambda.PermissionArgs>("aws:lambda/permission:Permission")
-      .filter((p) => p.inputs.function === fn.lambda.state.arn);
+      .filter((p) => p.inputs.function === fn.lambda.state.arn)
+      .filter((p) => p.inputs.principal !== "*" || !isFunctionUrlAccess(p.inputs));
     expect(permissions.length, handler).toBeGreaterThan(0);
     for (const p of permissions) {
       expect(p.inputs, handler).toMatchObject({
@@ -59,4 +60,32 @@ it("throttles every route of the stage, burst and rate, so a flood is refused at
     | undefined;
   expect(settings?.throttlingBurstLimit).toBeGreaterThan(0);
   expect(settings?.throttlingRateLimit).toBeGreaterThan(0);
+});
+
+/** What a public function URL needs: invoking through the URL, and only through it. */
+function isFunctionUrlAccess(p: aws.lambda.PermissionArgs): boolean {
+  return (
+    (p.action === "lambda:InvokeFunctionUrl" && p.functionUrlAuthType === "NONE") ||
+    (p.action === "lambda:InvokeFunction" && p.invokedViaFunctionUrl === true)
+  );
+}
+
+it("takes webhooks at ingest's own function URL, throttled by its reserved concurrency", () => {
+  const urls = dev.all<aws.lambda.FunctionUrlArgs>("aws:lambda/functionUrl:FunctionUrl");
+  const ingest = dev.function("functions/ingest.handler");
+  // The signature is the authentication; no browser origin may call it.
+  expect(urls.map((u) => [u.inputs.functionName, u.inputs.authorizationType])).toEqual([
+    [ingest.lambda.state.name, "NONE"],
+  ]);
+  expect(urls[0]?.inputs.cors ?? undefined).toBeUndefined();
+  expect(ingest.lambda.inputs.reservedConcurrentExecutions).toBeGreaterThan(0);
+  // Nobody but the URL's callers gets "*": every other function stays private.
+  const open = dev
+    .all<aws.lambda.PermissionArgs>("aws:lambda/permission:Permission")
+    .filter((p) => p.inputs.principal === "*");
+  expect(open.length).toBe(2);
+  for (const p of open) {
+    expect(p.inputs.function).toBe(ingest.lambda.state.name);
+    expect(isFunctionUrlAccess(p.inputs)).toBe(true);
+  }
 });

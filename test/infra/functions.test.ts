@@ -65,6 +65,8 @@ const AWS_CALLS: Record<string, Record<string, string[]>> = {
 
 /** Functions a flood of webhooks or admin calls must not starve: they get reserved concurrency. */
 const RESERVED = [
+  // Ingest's reserved concurrency is its throttle (its function URL has no API Gateway in front).
+  "functions/ingest.handler",
   "functions/process.handler",
   "functions/notify-slack.handler",
   "functions/notify-webhook.handler",

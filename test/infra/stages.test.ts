@@ -45,8 +45,9 @@ describe("outputs", () => {
   it("give the webhook URL for StackOne, the admin API's URL and the alerts topic", () => {
     const api = dev.childOf("Api", "aws:apigatewayv2/api:Api");
     const alerts = dev.childOf("Alerts", "aws:sns/topic:Topic");
+    const ingestUrl = dev.childOf("Ingest", "aws:lambda/functionUrl:FunctionUrl");
     expect(dev.outputs).toMatchObject({
-      webhookUrl: `${api.state.apiEndpoint}/webhooks/stackone`,
+      webhookUrl: `${ingestUrl.state.functionUrl}webhooks/stackone`,
       apiUrl: api.state.apiEndpoint,
       alertsTopicArn: alerts.state.arn,
     });

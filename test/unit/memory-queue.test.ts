@@ -2,6 +2,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { type DeadLetter, MemoryQueue } from "../../server/dynamodb/memory-queue.ts";
 import type { QueueMessage } from "../../shared/events/queue.ts";
+import { createLogger, memorySink } from "../../shared/log.ts";
 
 function messages(...bodies: string[]): QueueMessage[] {
   return bodies.map((body, i) => ({ id: String(i), body }));
@@ -148,6 +149,7 @@ describe("MemoryQueue", () => {
   });
 
   it("keeps going when onDeadLetter throws", async () => {
+    const errors = memorySink();
     const queue = new MemoryQueue(
       async () => {
         throw new Error("always");
@@ -160,21 +162,15 @@ describe("MemoryQueue", () => {
         onDeadLetter: () => {
           throw new Error("callback broke");
         },
+        log: createLogger(errors),
       },
     );
-    const errors: unknown[] = [];
-    const original = console.error;
-    console.error = (...args: unknown[]) => errors.push(args);
-    try {
-      await queue.send(messages("a"));
-      await queue.drain();
-      await queue.send(messages("b"));
-      await queue.drain();
-    } finally {
-      console.error = original;
-    }
+    await queue.send(messages("a"));
+    await queue.drain();
+    await queue.send(messages("b"));
+    await queue.drain();
     expect(queue.deadLetters.map((d) => d.body)).toEqual(["a", "b"]);
-    expect(errors).toHaveLength(2);
+    expect(errors.records).toHaveLength(2);
   });
 
   it("drain waits for a batch still being consumed", async () => {

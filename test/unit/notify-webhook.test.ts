@@ -9,7 +9,7 @@ import type { Notice } from "../../shared/incidents/notice.ts";
 import { createLogger, jsonSink } from "../../shared/log.ts";
 import { sendCustomerWebhook } from "../../shared/notify/customer-webhook.ts";
 import type { EmailSubscriptions } from "../../shared/notify/email-subscriptions.ts";
-import { DeliveryFailed } from "../../shared/notify/retry-stage.ts";
+import { DELIVERY_RETRY, DeliveryFailed } from "../../shared/notify/retry-stage.ts";
 import { generateSecret } from "../../shared/standard-webhooks.ts";
 import { apiDeps } from "../support/api.ts";
 import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
@@ -130,6 +130,27 @@ describe("customer webhook notifier", () => {
     expect(receiver.received).toHaveLength(3);
     expect(logs.join("\n")).not.toContain("/hooks/down");
   });
+
+  it.each([
+    ["one machine", DELIVERY_RETRY.singleNode, 12],
+    ["deployed, per run", DELIVERY_RETRY.deployed, 4],
+  ])(
+    "tries one notice on one failing destination at most the stated number of times (%s)",
+    async (_engine, policy, stated) => {
+      await subscribe("/hooks/down");
+      receiver.script("/hooks/down", ...Array.from({ length: 50 }, () => status(503)));
+      const waits: number[] = [];
+      const once = createHandler({
+        subscriptions,
+        delivery: { allowLocal: true, timeoutMs: 2_000 },
+        retry: { policy, sleep: async (ms) => void waits.push(ms) },
+        log: createLogger(jsonSink((line) => logs.push(line))),
+      });
+      await expect(once(snsEvent(notice(1)))).rejects.toThrow(DeliveryFailed);
+      expect(receiver.received).toHaveLength(stated);
+      expect(waits).toHaveLength(stated - 1);
+    },
+  );
 
   it("on a retried notice, sends only to the webhooks that did not get it", async () => {
     await subscribe("/hooks/fine");

@@ -11,6 +11,7 @@ import type { Email } from "../../notify/email.ts";
 import type { Audience } from "../../quirks/rule.ts";
 import { RetriesExhausted, RetryLater, type RetryPolicy, retry, sleep } from "../../retry.ts";
 import { truncate } from "../../text-format.ts";
+import { batchesOf } from "./batches.ts";
 
 /**
  * Publishes notices to the alerts topic, once per audience: an `internal` message for every
@@ -168,27 +169,12 @@ export function snsEntries(
   );
 }
 
-/** Groups entries into batches of at most 10 and 256 KiB. */
-function batches(entries: PublishBatchRequestEntry[]): PublishBatchRequestEntry[][] {
-  const result: PublishBatchRequestEntry[][] = [];
-  let current: PublishBatchRequestEntry[] = [];
-  let bytes = 0;
-  for (const e of entries) {
-    const size = entryBytes(e);
-    if (
-      current.length === BATCH_MAX_ENTRIES ||
-      (current.length > 0 && bytes + size > SNS_MAX_BYTES - MARGIN_BYTES)
-    ) {
-      result.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(e);
-    bytes += size;
-  }
-  if (current.length > 0) result.push(current);
-  return result;
-}
+/** Entries in batches of at most 10 and 256 KiB. */
+const batches = (entries: PublishBatchRequestEntry[]) =>
+  batchesOf(entries, entryBytes, {
+    maxEntries: BATCH_MAX_ENTRIES,
+    maxBytes: SNS_MAX_BYTES - MARGIN_BYTES,
+  });
 
 export class SnsAlertBus implements AlertBus {
   private readonly policy: RetryPolicy;

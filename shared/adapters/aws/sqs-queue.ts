@@ -5,6 +5,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { EventQueue, QueueMessage } from "../../events/queue.ts";
 import { RetriesExhausted, type RetryPolicy, retry, sleep } from "../../retry.ts";
+import { batchesOf } from "./batches.ts";
 
 /** SendMessageBatch takes at most 10 entries and 256 KiB in all. */
 const MAX_ENTRIES = 10;
@@ -92,20 +93,8 @@ export class SqsEventQueue implements EventQueue {
 }
 
 /** Splits messages into batches of at most 10 entries and 256 KiB. */
-function batches(messages: QueueMessage[]): QueueMessage[][] {
-  const out: QueueMessage[][] = [];
-  let current: QueueMessage[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    const size = Buffer.byteLength(message.body);
-    if (current.length === MAX_ENTRIES || (current.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(message);
-    bytes += size;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
-}
+const batches = (messages: QueueMessage[]) =>
+  batchesOf(messages, (m) => Buffer.byteLength(m.body), {
+    maxEntries: MAX_ENTRIES,
+    maxBytes: MAX_BATCH_BYTES,
+  });

@@ -77,6 +77,8 @@ function outputsOf(type: string, name: string, inputs: Record<string, unknown>) 
         invokeArn: `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${fnArn}/invocations`,
       };
     }
+    case "aws:lambda/functionUrl:FunctionUrl":
+      return { functionUrl: `https://${name.toLowerCase()}.lambda-url.${REGION}.on.aws/` };
     case "aws:apigatewayv2/api:Api":
       return {
         arn,
