@@ -10,7 +10,7 @@ import {
   EmailSubscriptionRejected,
   type EmailSubscriptions,
 } from "../notify/email-subscriptions.ts";
-import { SubscriptionFilterSchema, snsFilterPolicy } from "../notify/filter.ts";
+import { filterTooBroad, SubscriptionFilterSchema } from "../notify/filter.ts";
 import { ROUTING_KEY, redactRoutingKey } from "../notify/pagerduty.ts";
 import {
   SUBSCRIPTION_KINDS,
@@ -128,12 +128,8 @@ export async function createSubscription(
 
   if (kind === "email") {
     if (!Email.safeParse(target).success) return targetError("expected an email address");
-    let policy: Record<string, unknown>;
-    try {
-      policy = snsFilterPolicy(filter);
-    } catch (e) {
-      return error(422, "invalid filter", [{ path: "filter", message: (e as Error).message }]);
-    }
+    const tooBroad = filterTooBroad(filter);
+    if (tooBroad) return error(422, "invalid filter", [{ path: "filter", message: tooBroad }]);
     // SNS keeps one subscription per address on a topic; a second would clash or alias it.
     const existing = await deps.subscriptions.list("email");
     const same = existing.find((s) => s.target.toLowerCase() === target.toLowerCase());
@@ -143,7 +139,7 @@ export async function createSubscription(
       ]);
     }
     try {
-      subscription.sns_subscription_arn = await deps.email.subscribe(target, policy);
+      subscription.sns_subscription_arn = await deps.email.subscribe(target, filter);
     } catch (e) {
       if (e instanceof EmailSubscriptionRejected) return targetError(e.message);
       throw e;
@@ -210,14 +206,10 @@ export async function updateSubscription(
   if (!subscription) return error(404, "no such subscription", [{ path: "id", message: id }]);
   const { filter } = parsed.data;
   if (subscription.kind === "email") {
-    let policy: Record<string, unknown>;
+    const tooBroad = filterTooBroad(filter);
+    if (tooBroad) return error(422, "invalid filter", [{ path: "filter", message: tooBroad }]);
     try {
-      policy = snsFilterPolicy(filter);
-    } catch (e) {
-      return error(422, "invalid filter", [{ path: "filter", message: (e as Error).message }]);
-    }
-    try {
-      await deps.email.setFilterPolicy(subscription.sns_subscription_arn ?? "", policy);
+      await deps.email.setFilter(subscription.sns_subscription_arn ?? "", filter);
     } catch (e) {
       if (!(e instanceof EmailSubscriptionRejected)) throw e;
       return error(409, "SNS refused the new filter", [{ path: "filter", message: e.message }]);

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { SubscriptionFilter } from "./filter.ts";
 import type { Subscription } from "./subscription.ts";
 
 /** What SNS says of an email subscription. */
@@ -9,11 +10,11 @@ export type EmailConfirmation = "pending_confirmation" | "confirmed" | "unsubscr
  * (SES, SMTP, or the local outbox) kept only in the store and sent by Quirkwatch itself.
  */
 export interface EmailSubscriptions {
-  /** Subscribes `email` with a filter policy; returns the subscription ARN. */
-  subscribe(email: string, filterPolicy: Record<string, unknown>): Promise<string>;
+  /** Subscribes `email` to the notices `filter` takes; returns the subscription ARN. */
+  subscribe(email: string, filter: SubscriptionFilter): Promise<string>;
   confirmation(arn: string): Promise<EmailConfirmation>;
-  /** Replaces the subscription's filter policy; EmailSubscriptionRejected if SNS refuses. */
-  setFilterPolicy(arn: string, filterPolicy: Record<string, unknown>): Promise<void>;
+  /** Replaces the subscription's filter; EmailSubscriptionRejected if SNS refuses. */
+  setFilter(arn: string, filter: SubscriptionFilter): Promise<void>;
   /** Removes a confirmed subscription; one SNS no longer has is fine. */
   unsubscribe(arn: string): Promise<void>;
 }
@@ -66,9 +67,8 @@ export class ConfirmedAtOnce implements EmailSubscriptions {
       : "confirmed";
   }
   /** Ours read each subscription's filter from the store: nothing else to change. */
-  async setFilterPolicy(arn: string, filterPolicy: Record<string, unknown>): Promise<void> {
-    if (this.earlier && !arn.startsWith(OWN_ARN_PREFIX))
-      await this.earlier.setFilterPolicy(arn, filterPolicy);
+  async setFilter(arn: string, filter: SubscriptionFilter): Promise<void> {
+    if (this.earlier && !arn.startsWith(OWN_ARN_PREFIX)) await this.earlier.setFilter(arn, filter);
   }
   async unsubscribe(arn: string): Promise<void> {
     if (this.earlier && !arn.startsWith(OWN_ARN_PREFIX)) await this.earlier.unsubscribe(arn);

@@ -6,8 +6,8 @@ import { forCustomer } from "./audience.ts";
 
 /**
  * Which notices a destination wants. Every condition given must hold; an absent one matches
- * everything. The same filter drives SNS subscriptions (as a filter policy on the message
- * attributes the SNS bus sets) and Slack/webhook destinations (through `matchesFilter`).
+ * everything. `matchesFilter` is the rule on every engine; on AWS, email subscriptions carry it
+ * as an SNS filter policy (adapters/aws/sns-filter-policy.ts).
  * `audience: internal` (the default) is everything, in internal wording; `audience: customer`
  * only what the customer must act on, in the customer's wording.
  */
@@ -25,34 +25,28 @@ export const SubscriptionFilterSchema = z.strictObject({
 });
 export type SubscriptionFilter = z.output<typeof SubscriptionFilterSchema>;
 
-/** SNS allows at most 150 combinations of values across a filter policy's keys. */
-export const SNS_FILTER_MAX_COMBINATIONS = 150;
+/**
+ * A filter names at most this many combinations of values (accounts x providers x categories x
+ * severities): enough for any destination, and what every engine can carry (SNS's filter
+ * policies allow 150).
+ */
+export const FILTER_MAX_COMBINATIONS = 150;
 
 /** `warning` -> `["warning", "error", "critical"]`. */
 export function severitiesAtOrAbove(min: Severity): Severity[] {
   return SEVERITIES.slice(SEVERITIES.indexOf(min));
 }
 
-/** The SNS filter policy (scope: MessageAttributes) for a filter. */
-export function snsFilterPolicy(filter: SubscriptionFilter): Record<string, unknown> {
-  const policy: Record<string, string[]> = {};
-  if (filter.account_ids) policy.account_id = [...new Set(filter.account_ids)];
-  if (filter.providers) policy.provider = [...new Set(filter.providers)];
-  if (filter.categories) policy.category = [...new Set(filter.categories)];
-  if (filter.min_severity) policy.severity = severitiesAtOrAbove(filter.min_severity);
-  // SNS publishes a notice once per audience (see sns-bus.ts): a subscription takes one of them.
-  policy.audience = [filter.audience ?? "internal"];
-
-  const combinations = Object.values(policy).reduce(
-    (product, values) => product * values.length,
-    1,
-  );
-  if (combinations > SNS_FILTER_MAX_COMBINATIONS) {
-    throw new Error(
-      `the filter has ${combinations} combinations of values; SNS allows at most ${SNS_FILTER_MAX_COMBINATIONS} (use fewer account ids, providers or categories)`,
-    );
-  }
-  return policy;
+/** Why a filter is too broad to carry, or undefined when it is fine. */
+export function filterTooBroad(filter: SubscriptionFilter): string | undefined {
+  const combinations =
+    new Set(filter.account_ids ?? [""]).size *
+    new Set(filter.providers ?? [""]).size *
+    new Set(filter.categories ?? [""]).size *
+    (filter.min_severity ? severitiesAtOrAbove(filter.min_severity).length : 1);
+  return combinations > FILTER_MAX_COMBINATIONS
+    ? `the filter has ${combinations} combinations of values; SNS allows at most ${FILTER_MAX_COMBINATIONS} (use fewer account ids, providers or categories)`
+    : undefined;
 }
 
 export function matchesFilter(filter: SubscriptionFilter, notice: Notice): boolean {

@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { snsEntries } from "../../shared/adapters/aws/sns-bus.ts";
+import { snsFilterPolicy } from "../../shared/adapters/aws/sns-filter-policy.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { emailsFor } from "../../shared/notify/email.ts";
 import {
   matchesFilter,
   type SubscriptionFilter,
   SubscriptionFilterSchema,
-  snsFilterPolicy,
 } from "../../shared/notify/filter.ts";
 import {
   AUDIENCES,

@@ -33,7 +33,7 @@ let handle: ReturnType<typeof createHandler>;
 const noEmail: EmailSubscriptions = {
   subscribe: async () => "unused",
   confirmation: async () => "confirmed",
-  setFilterPolicy: async () => undefined,
+  setFilter: async () => undefined,
   unsubscribe: async () => undefined,
 };
 

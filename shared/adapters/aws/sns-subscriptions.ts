@@ -12,6 +12,8 @@ import {
   EmailSubscriptionRejected,
   type EmailSubscriptions,
 } from "../../notify/email-subscriptions.ts";
+import type { SubscriptionFilter } from "../../notify/filter.ts";
+import { snsFilterPolicy } from "./sns-filter-policy.ts";
 
 /** SNS answers this instead of an ARN when not asked for `ReturnSubscriptionArn`. */
 export const PENDING_ARN = "pending confirmation";
@@ -22,14 +24,14 @@ export class SnsEmailSubscriptions implements EmailSubscriptions {
     private readonly topicArn: string,
   ) {}
 
-  async subscribe(email: string, filterPolicy: Record<string, unknown>): Promise<string> {
+  async subscribe(email: string, filter: SubscriptionFilter): Promise<string> {
     try {
       const result = await this.client.send(
         new SubscribeCommand({
           TopicArn: this.topicArn,
           Protocol: "email",
           Endpoint: email,
-          Attributes: { FilterPolicy: JSON.stringify(filterPolicy) },
+          Attributes: { FilterPolicy: JSON.stringify(snsFilterPolicy(filter)) },
           ReturnSubscriptionArn: true,
         }),
       );
@@ -56,7 +58,7 @@ export class SnsEmailSubscriptions implements EmailSubscriptions {
     }
   }
 
-  async setFilterPolicy(arn: string, filterPolicy: Record<string, unknown>): Promise<void> {
+  async setFilter(arn: string, filter: SubscriptionFilter): Promise<void> {
     if (arn === PENDING_ARN) {
       throw new EmailSubscriptionRejected("SNS has no ARN for it until the recipient confirms");
     }
@@ -65,7 +67,7 @@ export class SnsEmailSubscriptions implements EmailSubscriptions {
         new SetSubscriptionAttributesCommand({
           SubscriptionArn: arn,
           AttributeName: "FilterPolicy",
-          AttributeValue: JSON.stringify(filterPolicy),
+          AttributeValue: JSON.stringify(snsFilterPolicy(filter)),
         }),
       );
     } catch (error) {
