@@ -1,7 +1,7 @@
 import type { EventQueue } from "../shared/events/queue.ts";
+import type { ReconnectSettings } from "../shared/incidents/reconnect-links.ts";
 import type { MetricTotals } from "../shared/metrics.ts";
 import type { QuirkRule } from "../shared/quirks/rule.ts";
-import type { ReconnectSettings } from "../shared/reconnect/links.ts";
 import type { LocalHandler } from "./http-server.ts";
 import type { LocalPollerOptions } from "./request-log-poll-task.ts";
 

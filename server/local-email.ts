@@ -3,6 +3,7 @@ import { NO_BODY, type RouteSpec } from "../shared/api/route.ts";
 import { authorize, type HttpRequest, type HttpResponse, json } from "../shared/http.ts";
 import type { Subscriber } from "../shared/incidents/bus.ts";
 import type { Notice } from "../shared/incidents/notice.ts";
+import { redactReconnectLinks } from "../shared/incidents/reconnect-links.ts";
 import type { Logger } from "../shared/log.ts";
 import { count } from "../shared/metrics.ts";
 import { emailsFor } from "../shared/notify/email.ts";
@@ -15,7 +16,6 @@ import {
 } from "../shared/notify/email-subscriptions.ts";
 import { matchesFilter } from "../shared/notify/filter.ts";
 import type { SubscriptionStore } from "../shared/notify/subscription-store.ts";
-import { redactReconnectLinks } from "../shared/reconnect/links.ts";
 import { stageSubscriber } from "./destinations.ts";
 
 /**

@@ -11,8 +11,8 @@ import type { Flush } from "../../shared/adapters/sqlite/wal-sync.ts";
 import type { Classifier } from "../../shared/classify/classifier.ts";
 import type { IntegrationEvent } from "../../shared/events/event.ts";
 import { processInTransaction } from "../../shared/incidents/process-in-transaction.ts";
+import type { ReconnectLinks } from "../../shared/incidents/reconnect-links.ts";
 import type { Logger } from "../../shared/log.ts";
-import type { ReconnectLinks } from "../../shared/reconnect/links.ts";
 
 export type BatchProcessorOptions = {
   classifier: Classifier;

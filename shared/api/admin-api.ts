@@ -8,6 +8,7 @@ import {
 } from "../http.ts";
 import type { AlertBus } from "../incidents/bus.ts";
 import type { MuteStore } from "../incidents/mute.ts";
+import type { ReconnectLinks } from "../incidents/reconnect-links.ts";
 import type { IncidentStore } from "../incidents/store.ts";
 import type { Logger } from "../log.ts";
 import type { DigestLedger } from "../notify/digest.ts";
@@ -16,7 +17,6 @@ import {
   type LinkedAccounts,
   reconnectRoute,
 } from "../reconnect/click.ts";
-import type { ReconnectLinks } from "../reconnect/links.ts";
 import { RateLimiter } from "../reconnect/rate-limit.ts";
 import { getAccount } from "./accounts.ts";
 import { acknowledgeRoute, muteRoute, resolveRoute, unmuteRoute } from "./incident-actions.ts";

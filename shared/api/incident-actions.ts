@@ -13,10 +13,10 @@ import {
   unmuteIncident,
 } from "../incidents/on-call.ts";
 import { publishOutboxes } from "../incidents/outbox.ts";
+import type { ReconnectLinks } from "../incidents/reconnect-links.ts";
 import type { IncidentRecord, Silences } from "../incidents/record.ts";
 import type { IncidentStore } from "../incidents/store.ts";
 import type { Logger } from "../log.ts";
-import type { ReconnectLinks } from "../reconnect/links.ts";
 import { issuesOf } from "../validation.ts";
 import { INCIDENT_ID, incidentView } from "./incidents.ts";
 

@@ -3,13 +3,13 @@ import type { Clock } from "../clock.ts";
 import { error, type HttpRequest, type HttpResponse, json } from "../http.ts";
 import { INCIDENT_STATUSES } from "../incidents/incident.ts";
 import { type Mute, type MuteStore, mutedUntil } from "../incidents/mute.ts";
+import { offersReconnect, type ReconnectLinks } from "../incidents/reconnect-links.ts";
 import type { IncidentRecord } from "../incidents/record.ts";
 import type { IncidentStore } from "../incidents/store.ts";
 import { customerWording } from "../notify/audience.ts";
 import type { DigestLedger } from "../notify/digest.ts";
 import { reauthUrl } from "../notify/reauth.ts";
 import { CATEGORIES } from "../quirks/rule.ts";
-import { offersReconnect, type ReconnectLinks } from "../reconnect/links.ts";
 import { issuesOf } from "../validation.ts";
 
 export type IncidentReadDeps = {

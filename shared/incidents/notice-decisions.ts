@@ -1,7 +1,7 @@
-import type { ReconnectLinks } from "../reconnect/links.ts";
 import type { Incident } from "./incident.ts";
 import type { Notice, NoticeKind } from "./notice.ts";
 import { heldUntil } from "./outage-hold.ts";
+import type { ReconnectLinks } from "./reconnect-links.ts";
 import { noticeLink } from "./reconnect-trail.ts";
 import {
   dueAt,

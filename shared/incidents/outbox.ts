@@ -1,8 +1,8 @@
-import type { ReconnectLinks } from "../reconnect/links.ts";
 import type { AlertBus } from "./bus.ts";
 import { changeIncident, IncidentContended } from "./change.ts";
 import type { Notice } from "./notice.ts";
 import { toNotice } from "./notice-decisions.ts";
+import type { ReconnectLinks } from "./reconnect-links.ts";
 import { withLinkSent } from "./reconnect-trail.ts";
 import type { IncidentRecord, PendingNotice } from "./record.ts";
 import { withoutNotices } from "./state-changes.ts";

@@ -1,6 +1,5 @@
 import type { Classifier } from "../classify/classifier.ts";
 import type { IntegrationEvent } from "../events/event.ts";
-import type { ReconnectLinks } from "../reconnect/links.ts";
 import {
   changesIncidents,
   customerTeller,
@@ -13,6 +12,7 @@ import type { Notice } from "./notice.ts";
 import { toNotice } from "./notice-decisions.ts";
 import { isOrphaned } from "./outbox.ts";
 import { applyOutage, contributions, outageIds } from "./provider-incident.ts";
+import type { ReconnectLinks } from "./reconnect-links.ts";
 import { withLinkSent } from "./reconnect-trail.ts";
 import type { IncidentRecord } from "./record.ts";
 import { applyEvents, liveEvents, resolveIncident, withoutNotices } from "./state-changes.ts";

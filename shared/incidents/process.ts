@@ -5,7 +5,6 @@ import { forEachLimit } from "../concurrency.ts";
 import { type IntegrationEvent, parseEvent } from "../events/event.ts";
 import type { QueueMessage } from "../events/queue.ts";
 import { type Fields, type Logger, silentLogger } from "../log.ts";
-import type { ReconnectLinks } from "../reconnect/links.ts";
 import {
   changesIncidents,
   customerTeller,
@@ -25,6 +24,7 @@ import {
   outageIds,
   readOutages,
 } from "./provider-incident.ts";
+import type { ReconnectLinks } from "./reconnect-links.ts";
 import type { EventGroup, IncidentRecord, Silences } from "./record.ts";
 import { applyEvents, liveEvents, resolveIncident, wasApplied } from "./state-changes.ts";
 import type { IncidentStore } from "./store.ts";

@@ -1,6 +1,6 @@
-import { offersReconnect, type ReconnectLinks } from "../reconnect/links.ts";
 import type { ReconnectTrail, Resolution } from "./incident.ts";
 import type { Notice } from "./notice.ts";
+import { offersReconnect, type ReconnectLinks } from "./reconnect-links.ts";
 import type { IncidentRecord, PendingNotice } from "./record.ts";
 
 /** A notice's reconnect link: firing and reminder notices of an incident a reconnect fixes. */

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import type { Clock } from "../clock.ts";
-import type { ReconnectLinks } from "../reconnect/links.ts";
 import type { AlertBus } from "./bus.ts";
 import { changeIncident } from "./change.ts";
 import type { MuteStore } from "./mute.ts";
@@ -9,6 +8,7 @@ import { outageOf } from "./outage-hold.ts";
 import { isOrphaned, publishOutboxes } from "./outbox.ts";
 import { resolveWithRetry } from "./process.ts";
 import { countRecoveries, readOutages } from "./provider-incident.ts";
+import type { ReconnectLinks } from "./reconnect-links.ts";
 import { type IncidentRecord, quietUntil, type Silences } from "./record.ts";
 import type { IncidentStore } from "./store.ts";
 

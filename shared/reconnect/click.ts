@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.ts";
 import type { HttpRequest, HttpResponse } from "../http.ts";
 import { changeIncident } from "../incidents/change.ts";
+import { offersReconnect, type ReconnectLinks } from "../incidents/reconnect-links.ts";
 import type { IncidentRecord } from "../incidents/record.ts";
 import type { IncidentStore } from "../incidents/store.ts";
 import type { Logger } from "../log.ts";
@@ -10,7 +11,6 @@ import {
   ConnectSessionRefused,
   type ConnectSessionRequest,
 } from "../sources/stackone/connect-sessions.ts";
-import { offersReconnect, type ReconnectLinks } from "./links.ts";
 import { PAGE_HEADERS, type PageContext, type PageKind, reconnectPage } from "./page.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 

@@ -1,5 +1,5 @@
 import { publicUrl, reconnectLinkDays, reconnectSecret } from "../config.ts";
-import { ReconnectLinks, type ReconnectSettings } from "./links.ts";
+import { ReconnectLinks, type ReconnectSettings } from "../incidents/reconnect-links.ts";
 
 /** What reconnect links need, from wherever the engine keeps it. */
 export type LinksConfig = {

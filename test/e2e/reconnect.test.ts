@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENGINES, type Stack, startStack } from "../../server/stack.ts";
+import { ReconnectLinks } from "../../shared/incidents/reconnect-links.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
-import { ReconnectLinks } from "../../shared/reconnect/links.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { startBrowser } from "../support/browser.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";

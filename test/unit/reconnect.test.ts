@@ -7,20 +7,20 @@ import { RECONNECT_SECRET_FILE, reconnectSecretIn } from "../../server/reconnect
 import { fixedClock } from "../../shared/clock.ts";
 import type { HttpRequest } from "../../shared/http.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
+import {
+  offersReconnect,
+  ReconnectLinks,
+  redactReconnectLinks,
+} from "../../shared/incidents/reconnect-links.ts";
+import { checkToken, signToken } from "../../shared/incidents/reconnect-token.ts";
 import { noticeLink } from "../../shared/incidents/reconnect-trail.ts";
 import type { IncidentRecord, PendingNotice } from "../../shared/incidents/record.ts";
 import { renderEmail } from "../../shared/notify/email.ts";
 import { renderSlack } from "../../shared/notify/slack.ts";
 import { reconnectRoute } from "../../shared/reconnect/click.ts";
 import { reconnectSettingsFrom } from "../../shared/reconnect/configured.ts";
-import {
-  offersReconnect,
-  ReconnectLinks,
-  redactReconnectLinks,
-} from "../../shared/reconnect/links.ts";
 import { reconnectPage } from "../../shared/reconnect/page.ts";
 import { RateLimiter } from "../../shared/reconnect/rate-limit.ts";
-import { checkToken, signToken } from "../../shared/reconnect/token.ts";
 
 const SECRET = "unit-test-reconnect-secret-0123456789";
 const NOW = 1_800_000_000;

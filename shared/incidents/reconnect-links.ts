@@ -1,5 +1,5 @@
 import type { Category, MustAct } from "../quirks/rule.ts";
-import { checkToken, signToken, type TokenCheck } from "./token.ts";
+import { checkToken, signToken, type TokenCheck } from "./reconnect-token.ts";
 
 /**
  * Reconnect links: `GET {public URL}/reconnect/{token}`, offered in every notice of an incident
