@@ -3,50 +3,11 @@ import { listIncidents } from "../../shared/api/incidents.ts";
 import { systemClock } from "../../shared/clock.ts";
 import { EVENT_RETENTION_SECONDS } from "../../shared/events/event-time.ts";
 import type { IncidentRecord } from "../../shared/incidents/record.ts";
+import { incidentRecord } from "../support/factories.ts";
 import { forEachEngine } from "./engines.ts";
 
 const now = () => Math.floor(Date.now() / 1000);
-
-/** An open (firing) incident record; `due_at` undefined makes it closed. */
-function record(id: string, over: Partial<IncidentRecord> = {}): IncidentRecord {
-  return {
-    id,
-    account: { id: "acct_1", name: "Acme" },
-    provider: "lever",
-    rule_id: "lever.401",
-    category: "reauth_required",
-    severity: "critical",
-    must_act: "customer",
-    status: "firing",
-    title: "Lever credentials revoked",
-    what_happened: "Lever refused the key.",
-    remediation: ["Reconnect Lever"],
-    retryable: false,
-    count: 1,
-    first_seen: "2026-11-24T10:00:00.000Z",
-    last_seen: "2026-11-24T10:00:00.000Z",
-    request_ids: ["req_1"],
-    messages: ["401"],
-    provider_messages: [],
-    generation: 1,
-    version: 0,
-    policy: {
-      threshold: { count: 1, window_seconds: 60 },
-      repeat_seconds: 14_400,
-      resolve_after_quiet_seconds: 86_400,
-    },
-    hours: { "2026112410": 1 },
-    minutes: {},
-    notice_seq: 0,
-    notified_count: 0,
-    outbox: [],
-    applied: [],
-    applied_floor: 0,
-    received_at: now(),
-    due_at: now() + 86_400,
-    ...over,
-  };
-}
+const record = incidentRecord;
 
 const ids = (records: IncidentRecord[]) => records.map((r) => r.id);
 

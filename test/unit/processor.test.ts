@@ -12,6 +12,7 @@ import type { Notice } from "../../shared/incidents/notice.ts";
 import { sweep } from "../../shared/incidents/sweep.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
+import { leverError } from "../support/factories.ts";
 import { sqsRecord } from "../support/sqs-record.ts";
 
 const classifier = createClassifier(BUILTIN_RULES);
@@ -23,25 +24,6 @@ beforeAll(async () => {
   mutes = await dynamo.freshMutes();
 });
 afterAll(() => dynamo.close());
-
-function leverEvent(
-  id: string,
-  status: number,
-  extra: Partial<IntegrationEventInput> = {},
-): IntegrationEventInput {
-  return {
-    id,
-    source: "stackone",
-    kind: "error",
-    occurred_at: "2026-11-24T10:00:00.000Z",
-    account: { id: "acct_1", name: "Acme" },
-    provider: "lever",
-    http: { status, method: "GET", path: "/unified/ats/candidates" },
-    request_id: `req_${id}`,
-    error: { message: `status ${status}` },
-    ...extra,
-  };
-}
 
 const record = sqsRecord;
 
@@ -67,7 +49,7 @@ describe("processor", () => {
   it("counts a redelivered event once and fires once", async () => {
     const bus = new MemoryBus();
     const deps = { store, mutes, bus, classifier, clock: at("2026-11-24T10:00:05Z") };
-    const e = leverEvent("e1", 401);
+    const e = leverError("e1", 401);
     const first = await processSqsBatch([record(e), record(e)], deps);
     const again = await processSqsBatch([record(e)], deps);
     expect(first.batchItemFailures).toEqual([]);
@@ -82,7 +64,7 @@ describe("processor", () => {
   it("keeps a rate limit pending until sustained, counting every event", async () => {
     const bus = new MemoryBus();
     const deps = { store, mutes, bus, classifier, clock: at("2026-11-24T10:00:05Z") };
-    const events = Array.from({ length: 9 }, (_, i) => leverEvent(`rl${i}`, 429));
+    const events = Array.from({ length: 9 }, (_, i) => leverError(`rl${i}`, 429));
     await processSqsBatch(
       events.map((e) => record(e)),
       deps,
@@ -90,7 +72,7 @@ describe("processor", () => {
     let [incident] = await store.listIncidents({ category: "rate_limited", limit: 10 });
     expect(incident).toMatchObject({ status: "pending", count: 9 });
     expect(bus.published).toEqual([]);
-    await processSqsBatch([record(leverEvent("rl9", 429))], deps);
+    await processSqsBatch([record(leverError("rl9", 429))], deps);
     [incident] = await store.listIncidents({
       category: "rate_limited",
       scope: "account",
@@ -107,7 +89,7 @@ describe("processor", () => {
     const crashStore = await dynamo.freshStore();
     const bus = new FlakyBus(1);
     const deps = { store: crashStore, mutes, bus, classifier, clock: at("2026-11-24T10:00:05Z") };
-    const e = leverEvent("crash1", 403);
+    const e = leverError("crash1", 403);
     const r = record(e);
     const first = await processSqsBatch([r], deps);
     expect(first.batchItemFailures).toEqual([{ itemIdentifier: r.messageId }]);
@@ -125,7 +107,7 @@ describe("processor", () => {
   it("counts events whose first attempt recorded them but died before the incident write", async () => {
     const crashStore = await dynamo.freshStore();
     const bus = new MemoryBus();
-    const e = leverEvent("lost1", 401);
+    const e = leverError("lost1", 401);
     const r = record(e);
     // The first attempt claimed the event, then died.
     await crashStore.claimEvent(
@@ -151,21 +133,21 @@ describe("processor", () => {
   it("reminds after the repeat interval with the events since, and resolves on recovery", async () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
-    await processSqsBatch([record(leverEvent("r1", 401))], {
+    await processSqsBatch([record(leverError("r1", 401))], {
       store: s,
       mutes,
       bus,
       classifier,
       clock: at("2026-11-24T10:00:00Z"),
     });
-    await processSqsBatch([record(leverEvent("r2", 401)), record(leverEvent("r3", 401))], {
+    await processSqsBatch([record(leverError("r2", 401)), record(leverError("r3", 401))], {
       store: s,
       mutes,
       bus,
       classifier,
       clock: at("2026-11-24T10:30:00Z"),
     });
-    await processSqsBatch([record(leverEvent("r4", 401))], {
+    await processSqsBatch([record(leverError("r4", 401))], {
       store: s,
       mutes,
       bus,
@@ -176,7 +158,7 @@ describe("processor", () => {
       ["firing", undefined],
       ["reminder", 3],
     ]);
-    const recovery = leverEvent("rec1", 200, {
+    const recovery = leverError("rec1", 200, {
       kind: "recovery",
       type: "account.updated",
       http: {},
@@ -200,10 +182,10 @@ describe("processor", () => {
     const bus = new MemoryBus();
     const deps = { store: s, mutes, bus, classifier, clock: at("2026-11-24T10:00:00Z") };
     await processSqsBatch(
-      [record(leverEvent("q1", 500)), record(leverEvent("q2", 500)), record(leverEvent("q3", 500))],
+      [record(leverError("q1", 500)), record(leverError("q2", 500)), record(leverError("q3", 500))],
       deps,
     );
-    await processSqsBatch([record(leverEvent("p1", 429))], deps);
+    await processSqsBatch([record(leverError("p1", 429))], deps);
     // After the minute a provider-side notice waits for other accounts.
     await sweep({ store: s, mutes, bus, clock: at("2026-11-24T10:01:00Z") });
     expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
@@ -235,13 +217,13 @@ describe("processor", () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
     const first = { store: s, mutes, bus, classifier, clock: at("2026-11-24T10:00:00Z") };
-    await processSqsBatch([record(leverEvent("race1", 401))], first);
+    await processSqsBatch([record(leverError("race1", 401))], first);
     const later = at("2026-11-25T10:00:01Z");
     // The due list is read; then, before the sweeper resolves, a new event of it is counted.
     const racing = Object.create(s) as typeof s;
     racing.dueIncidents = async (nowEpoch, limit) => {
       const due = await s.dueIncidents(nowEpoch, limit);
-      const race2 = leverEvent("race2", 401, { occurred_at: "2026-11-25T10:00:00.000Z" });
+      const race2 = leverError("race2", 401, { occurred_at: "2026-11-25T10:00:00.000Z" });
       await processSqsBatch([record(race2)], { ...first, clock: later });
       return due;
     };
@@ -271,7 +253,7 @@ describe("processor", () => {
     const retrying = new DynamoIncidentStore(client, "quirkwatch-retries");
     const bus = new MemoryBus();
     const deps = { store: retrying, mutes, bus, classifier, clock: at("2026-11-24T10:00:05Z") };
-    const events = Array.from({ length: 30 }, (_, i) => leverEvent(`retry-${i}`, 401));
+    const events = Array.from({ length: 30 }, (_, i) => leverError(`retry-${i}`, 401));
     const first = await processSqsBatch(
       events.slice(0, 20).map((e) => record(e)),
       deps,
@@ -290,7 +272,7 @@ describe("processor", () => {
   it("resolves on a recovery event whose first attempt failed, when it is retried", async () => {
     const s = await dynamo.freshStore();
     const bus = new MemoryBus();
-    await processSqsBatch([record(leverEvent("f1", 401))], {
+    await processSqsBatch([record(leverError("f1", 401))], {
       store: s,
       mutes,
       bus,
@@ -304,7 +286,7 @@ describe("processor", () => {
       return s.openIncidentsForAccount(id);
     };
     const recovery = record(
-      leverEvent("rec-f1", 200, {
+      leverError("rec-f1", 200, {
         kind: "recovery",
         type: "account.updated",
         http: {},
@@ -324,7 +306,7 @@ describe("processor", () => {
 
 describe("only problems become incidents", () => {
   const event = (id: string, extra: Partial<IntegrationEventInput>): IntegrationEventInput => ({
-    ...leverEvent(id, 200),
+    ...leverError(id, 200),
     kind: "info",
     error: undefined,
     ...extra,
@@ -397,7 +379,7 @@ describe("only problems become incidents", () => {
     };
     await processSqsBatch(
       ["hibob", "teamtailor"].map((provider) =>
-        record(leverEvent(`501-${provider}`, 501, { provider })),
+        record(leverError(`501-${provider}`, 501, { provider })),
       ),
       deps,
     );
@@ -413,13 +395,13 @@ describe("only problems become incidents", () => {
     // A firing 401, a pending 429, and another account's incident that must stay open.
     await processSqsBatch(
       [
-        record(leverEvent("del-401", 401)),
-        record(leverEvent("del-429", 429)),
-        record(leverEvent("other-401", 401, { account: { id: "acct_other" } })),
+        record(leverError("del-401", 401)),
+        record(leverError("del-429", 429)),
+        record(leverError("other-401", 401, { account: { id: "acct_other" } })),
       ],
       deps,
     );
-    const deleted = leverEvent("deleted", 200, {
+    const deleted = leverError("deleted", 200, {
       kind: "account_deleted",
       type: "account.deleted",
       http: undefined,
@@ -449,7 +431,7 @@ describe("only problems become incidents", () => {
 
 describe("the provider's own words", () => {
   const failed = (id: string, at: string, raw?: string, message = "Forbidden") =>
-    leverEvent(id, 403, {
+    leverError(id, 403, {
       provider: "hibob",
       occurred_at: at,
       http: { status: 403, method: "GET", path: "/unified/hris/employees" },

@@ -1,0 +1,70 @@
+import type { IntegrationEventInput } from "../../shared/events/event.ts";
+import type { IncidentRecord } from "../../shared/incidents/record.ts";
+
+/**
+ * Shared builders of what tests feed the domain: events, incident records (notices:
+ * notices.ts; admin API dependencies: api.ts). Each gives a valid default, overridden in part.
+ */
+
+const epochNow = () => Math.floor(Date.now() / 1000);
+
+/** A request StackOne proxied to Lever for `acct_1` that failed with `status`. */
+export function leverError(
+  id: string,
+  status: number,
+  extra: Partial<IntegrationEventInput> = {},
+): IntegrationEventInput {
+  return {
+    id,
+    source: "stackone",
+    kind: "error",
+    occurred_at: "2026-11-24T10:00:00.000Z",
+    account: { id: "acct_1", name: "Acme" },
+    provider: "lever",
+    http: { status, method: "GET", path: "/unified/ats/candidates" },
+    request_id: `req_${id}`,
+    error: { message: `status ${status}` },
+    ...extra,
+  };
+}
+
+/** An open (firing) incident record; `due_at` undefined makes it closed. */
+export function incidentRecord(id: string, over: Partial<IncidentRecord> = {}): IncidentRecord {
+  return {
+    id,
+    account: { id: "acct_1", name: "Acme" },
+    provider: "lever",
+    rule_id: "lever.401",
+    category: "reauth_required",
+    severity: "critical",
+    must_act: "customer",
+    status: "firing",
+    title: "Lever credentials revoked",
+    what_happened: "Lever refused the key.",
+    remediation: ["Reconnect Lever"],
+    retryable: false,
+    count: 1,
+    first_seen: "2026-11-24T10:00:00.000Z",
+    last_seen: "2026-11-24T10:00:00.000Z",
+    request_ids: ["req_1"],
+    messages: ["401"],
+    provider_messages: [],
+    generation: 1,
+    version: 0,
+    policy: {
+      threshold: { count: 1, window_seconds: 60 },
+      repeat_seconds: 14_400,
+      resolve_after_quiet_seconds: 86_400,
+    },
+    hours: { "2026112410": 1 },
+    minutes: {},
+    notice_seq: 0,
+    notified_count: 0,
+    outbox: [],
+    applied: [],
+    applied_floor: 0,
+    received_at: epochNow(),
+    due_at: epochNow() + 86_400,
+    ...over,
+  };
+}
