@@ -1,12 +1,12 @@
 import * as z from "zod/mini";
 import { acknowledge, resolveByHand } from "../incidents/on-call.ts";
 import {
-  escapeMrkdwn,
   ON_CALL_BLOCK_ID,
   SLACK_ACTIONS,
   type SlackActionId,
   type SlackResponseMessage,
 } from "../notify/slack.ts";
+import { escapeMrkdwn } from "../notify/slack-blocks.ts";
 import { SlackPoster } from "../notify/slack-delivery.ts";
 import { verifySlackSignature } from "../notify/slack-signature.ts";
 import { oneLine } from "../outside-text.ts";

@@ -5,7 +5,7 @@ import { oneLine } from "../outside-text.ts";
 import type { Category } from "../quirks/rule.ts";
 import { providerName, truncate } from "../text-format.ts";
 import type { SlackMessage } from "./slack.ts";
-import { escapeMrkdwn } from "./slack.ts";
+import { escapeMrkdwn } from "./slack-blocks.ts";
 import type { SlackPoster } from "./slack-delivery.ts";
 import type { SubscriptionStore } from "./subscription-store.ts";
 

@@ -3,7 +3,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Incident } from "../../shared/incidents/incident.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
-import { renderSlack, SLACK_LIMITS, type SlackMessage } from "../../shared/notify/slack.ts";
+import { renderSlack, type SlackMessage } from "../../shared/notify/slack.ts";
+import { SLACK_LIMITS } from "../../shared/notify/slack-blocks.ts";
 import { AUDIENCES, CATEGORIES, MUST_ACT, SEVERITIES } from "../../shared/quirks/rule.ts";
 
 function incident(overrides: Partial<Incident> = {}): Incident {
