@@ -1,4 +1,5 @@
-import type { Classifier, DetailNeed } from "../../classify/classifier.ts";
+import type { Classifier } from "../../classify/classifier.ts";
+import type { DetailNeed } from "../../classify/rule-checks.ts";
 import { EventValidationError, type IntegrationEvent } from "../../events/event.ts";
 import { providerMessage } from "../../events/provider-message.ts";
 import { effectOf } from "../../incidents/batch.ts";
