@@ -13,6 +13,7 @@ import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
 import { DynamoDigestLedger } from "../shared/adapters/aws/dynamo-digests.ts";
 import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscriptions.ts";
 import { incidentPorts } from "../shared/adapters/aws/incident-ports.ts";
+import { lambdaLog } from "../shared/adapters/aws/lambda-log.ts";
 import { SnsEmailSubscriptions } from "../shared/adapters/aws/sns-subscriptions.ts";
 import { type ApiDeps, createAdminApi, isAdminRoute } from "../shared/api/admin-api.ts";
 import type { PageSource } from "../shared/api/page.ts";
@@ -38,7 +39,6 @@ import type { EmailSender } from "../shared/notify/email-sender.ts";
 import { ConfirmedAtOnce } from "../shared/notify/email-subscriptions.ts";
 import { configuredLinks } from "../shared/reconnect/configured.ts";
 import { reconnectStackone } from "../shared/reconnect/stackone.ts";
-import { lambdaLog } from "./lambda-log.ts";
 
 /** The admin API and the dashboard behind API Gateway: the `admin` rows of the route table. */
 export function createHandler(deps: ApiDeps) {

@@ -7,6 +7,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
 } from "aws-lambda";
 import { fromApiGateway, toApiGateway } from "../shared/adapters/aws/api-gateway.ts";
+import { lambdaLog } from "../shared/adapters/aws/lambda-log.ts";
 import { SqsEventQueue } from "../shared/adapters/aws/sqs-queue.ts";
 import {
   genericWebhookSecret,
@@ -21,7 +22,6 @@ import { errorText } from "../shared/log.ts";
 import { recordMetricsTo } from "../shared/metrics.ts";
 import { emfSink } from "../shared/metrics-emf.ts";
 import { accountStatusLookup } from "../shared/sources/stackone/linked-accounts.ts";
-import { lambdaLog } from "./lambda-log.ts";
 
 /** `POST /webhooks/{source}` behind API Gateway HTTP API (payload format 2.0). */
 export type IngestHandler = (

@@ -3,11 +3,14 @@ import { SESv2Client } from "@aws-sdk/client-sesv2";
 import type { Context, SNSEvent } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
 import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscriptions.ts";
+import {
+  type NotifierFunctionDeps,
+  notifierHandler,
+} from "../shared/adapters/aws/notifier-function.ts";
 import { SesEmailSender } from "../shared/adapters/aws/ses-sender.ts";
 import { emailFrom, sesConfigurationSet, tableName } from "../shared/config.ts";
 import { EmailNotifier } from "../shared/notify/email-notifier.ts";
 import type { EmailSender } from "../shared/notify/email-sender.ts";
-import { type NotifierFunctionDeps, notifierHandler } from "./notifier-handler.ts";
 
 /**
  * The email notifier, subscribed to the alerts topic when EMAIL_FROM is set: sends each notice

@@ -2,6 +2,11 @@ import "../shared/adapters/aws/sst-links.ts";
 import type { Context, SNSEvent } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
 import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscriptions.ts";
+import { lambdaLog } from "../shared/adapters/aws/lambda-log.ts";
+import {
+  type NotifierFunctionDeps,
+  notifierHandler,
+} from "../shared/adapters/aws/notifier-function.ts";
 import { dashboardUrl, pagerdutyEventsUrl, slackWebhookUrl, tableName } from "../shared/config.ts";
 import { recordMetricsTo } from "../shared/metrics.ts";
 import { emfSink } from "../shared/metrics-emf.ts";
@@ -10,8 +15,6 @@ import {
   type PagerDutyNotifierOptions,
 } from "../shared/notify/pagerduty-notifier.ts";
 import { SlackPoster } from "../shared/notify/slack-delivery.ts";
-import { lambdaLog } from "./lambda-log.ts";
-import { type NotifierFunctionDeps, notifierHandler } from "./notifier-handler.ts";
 
 /**
  * The PagerDuty notifier, subscribed to the alerts topic: sends each notice as an Events API v2

@@ -3,6 +3,11 @@ import type { Context, SNSEvent } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
 import { DynamoDigestLedger } from "../shared/adapters/aws/dynamo-digests.ts";
 import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscriptions.ts";
+import { lambdaLog } from "../shared/adapters/aws/lambda-log.ts";
+import {
+  type NotifierFunctionDeps,
+  notifierHandler,
+} from "../shared/adapters/aws/notifier-function.ts";
 import {
   dashboardUrl,
   digestAfterPerMinute,
@@ -17,8 +22,6 @@ import { emfSink } from "../shared/metrics-emf.ts";
 import { type DigestLedger, flushDigests } from "../shared/notify/digest.ts";
 import { SlackPoster } from "../shared/notify/slack-delivery.ts";
 import { SlackNotifier } from "../shared/notify/slack-notifier.ts";
-import { lambdaLog } from "./lambda-log.ts";
-import { type NotifierFunctionDeps, notifierHandler } from "./notifier-handler.ts";
 
 /**
  * The Slack notifier, subscribed to the alerts topic: posts each notice to the default channel

@@ -2,12 +2,15 @@ import "../shared/adapters/aws/sst-links.ts";
 import type { Context, SNSEvent } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
 import { DynamoSubscriptionStore } from "../shared/adapters/aws/dynamo-subscriptions.ts";
+import {
+  type NotifierFunctionDeps,
+  notifierHandler,
+} from "../shared/adapters/aws/notifier-function.ts";
 import { allowLocalUrls, tableName } from "../shared/config.ts";
 import { recordMetricsTo } from "../shared/metrics.ts";
 import { emfSink } from "../shared/metrics-emf.ts";
 import type { DeliveryOptions } from "../shared/notify/customer-webhook.ts";
 import { WebhookNotifier } from "../shared/notify/webhook-notifier.ts";
-import { type NotifierFunctionDeps, notifierHandler } from "./notifier-handler.ts";
 
 /**
  * The customer webhook notifier, subscribed to the alerts topic: sends each notice, signed with

@@ -4,6 +4,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import type { ScheduledHandler } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
 import { DynamoCursorStore } from "../shared/adapters/aws/dynamo-cursors.ts";
+import { lambdaLog } from "../shared/adapters/aws/lambda-log.ts";
 import { SqsEventQueue } from "../shared/adapters/aws/sqs-queue.ts";
 import {
   queueUrl,
@@ -16,7 +17,6 @@ import {
 import { loadRules } from "../shared/quirks/custom.ts";
 import type { PollReport } from "../shared/sources/stackone/poll-report.ts";
 import { requestLogPoller } from "../shared/sources/stackone/request-log-poller.ts";
-import { lambdaLog } from "./lambda-log.ts";
 
 /** One run must end well within the function's 60-second timeout. */
 const RUN_MS = 45_000;

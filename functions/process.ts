@@ -4,6 +4,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSBatchResponse, SQSEvent, SQSHandler } from "aws-lambda";
 import { createDynamoClient } from "../shared/adapters/aws/dynamo-client.ts";
 import { incidentPorts } from "../shared/adapters/aws/incident-ports.ts";
+import { lambdaLog } from "../shared/adapters/aws/lambda-log.ts";
 import { processSqsBatch } from "../shared/adapters/aws/sqs-batch.ts";
 import { createClassifier } from "../shared/classify/classifier.ts";
 import { rulesPath, stackoneApiKeyIsSet } from "../shared/config.ts";
@@ -11,7 +12,6 @@ import type { ProcessDeps } from "../shared/incidents/process.ts";
 import { emailsFor } from "../shared/notify/email.ts";
 import { loadRules } from "../shared/quirks/custom.ts";
 import { configuredLinks } from "../shared/reconnect/configured.ts";
-import { lambdaLog } from "./lambda-log.ts";
 
 /** The processor: SQS batches of normalized events in, incidents and notices out. */
 export function createHandler(deps: ProcessDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {

@@ -8,36 +8,31 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { itemSize } from "../../bench/support/dynamo-meter.ts";
 import type { IncidentRecord } from "../../shared/incidents/record.ts";
 import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
+import { incidentRecord } from "../support/factories.ts";
 
 const now = () => Math.floor(Date.now() / 1000);
 
 /** An incident deep in a storm: every list at its longest. */
 function stormRecord(id: string, over: Partial<IncidentRecord> = {}): IncidentRecord {
   const at = now();
-  return {
-    id,
+  return incidentRecord(id, {
     account: { id: "acct_storm", name: "Acme Storm Ltd" },
     provider: "smartrecruiters",
     rule_id: "smartrecruiters.429",
     category: "rate_limited",
     severity: "warning",
     must_act: "us",
-    status: "firing",
     title: "SmartRecruiters is rate limiting Acme Storm Ltd",
     what_happened: "SmartRecruiters answered 429 Too Many Requests to requests for Acme Storm Ltd.",
     remediation: ["Slow down requests to SmartRecruiters", "Spread syncs over the hour"],
     retryable: true,
     count: 123_456,
-    first_seen: "2026-11-24T10:00:00.000Z",
     last_seen: "2026-11-24T11:59:59.000Z",
     request_ids: Array.from(
       { length: 5 },
       (_, i) => `3f1c2a9e-4b7d-4e1a-a0c3-${`${i}`.padStart(12, "0")}`,
     ),
     messages: Array.from({ length: 5 }, (_, i) => `${i}: ${"Rate limit exceeded. ".repeat(14)}`),
-    provider_messages: [],
-    generation: 1,
-    version: 0,
     policy: {
       threshold: { count: 1, window_seconds: 60 },
       repeat_seconds: 14_400,
@@ -52,7 +47,6 @@ function stormRecord(id: string, over: Partial<IncidentRecord> = {}): IncidentRe
     minutes: Object.fromEntries(Array.from({ length: 2 }, (_, i) => [String(29_000_000 + i), 90])),
     notice_seq: 1,
     notified_count: 1,
-    outbox: [],
     // The most batch tokens an incident remembers (record.ts), as process.ts makes them.
     applied: Array.from({ length: 200 }, (_, i) => [
       Buffer.from(`token-${i}-xx`).toString("base64url").slice(0, 12),
@@ -62,7 +56,7 @@ function stormRecord(id: string, over: Partial<IncidentRecord> = {}): IncidentRe
     received_at: at,
     due_at: at + 1_800,
     ...over,
-  };
+  });
 }
 
 let dynamo: TestDynamo;

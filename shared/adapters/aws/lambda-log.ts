@@ -1,4 +1,4 @@
-import { createLogger, jsonSink, type Level } from "../shared/log.ts";
+import { createLogger, jsonSink, type Level } from "../../log.ts";
 
 /**
  * The functions' logger: one JSON line per record on stdout, which CloudWatch reads field by

@@ -1,10 +1,10 @@
 import type { Context, SNSEvent } from "aws-lambda";
-import type { Notice } from "../shared/incidents/notice.ts";
-import type { Logger } from "../shared/log.ts";
-import type { Destination, Notifier } from "../shared/notify/notifier.ts";
-import { DELIVERY_RETRY, deliver, RecentDeliveries } from "../shared/notify/retry-stage.ts";
-import type { SubscriptionStore } from "../shared/notify/subscription-store.ts";
-import type { RetryPolicy } from "../shared/retry.ts";
+import type { Notice } from "../../incidents/notice.ts";
+import type { Logger } from "../../log.ts";
+import type { Destination, Notifier } from "../../notify/notifier.ts";
+import { DELIVERY_RETRY, deliver, RecentDeliveries } from "../../notify/retry-stage.ts";
+import type { SubscriptionStore } from "../../notify/subscription-store.ts";
+import type { RetryPolicy } from "../../retry.ts";
 import { lambdaLog } from "./lambda-log.ts";
 
 /**
