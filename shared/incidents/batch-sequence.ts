@@ -1,10 +1,17 @@
 import type { Classification, Classifier } from "../classify/classifier.ts";
 import type { IntegrationEvent } from "../events/event.ts";
-import type { Logger } from "../log.ts";
-import { changesIncidents, customerTeller, planBatch, resolutionFor, resolvedBy } from "./batch.ts";
+import type { Fields, Logger } from "../log.ts";
+import {
+  changesIncidents,
+  customerTeller,
+  type Plan,
+  planBatch,
+  resolutionFor,
+  resolvedBy,
+} from "./batch.ts";
 import { change } from "./change.ts";
 import { isOrphaned, publishing } from "./outbox.ts";
-import { applyOutage, contributions, outageIds } from "./provider-incident.ts";
+import { applyOutage, type Contribution, contributions, outageIds } from "./provider-incident.ts";
 import type { ReconnectLinks } from "./reconnect-links.ts";
 import type { IncidentRecord, PendingNotice, Silences } from "./record.ts";
 import { applyEvents, liveEvents, wasApplied } from "./state-changes.ts";
@@ -59,31 +66,117 @@ type Written = {
 const keyOf = (e: IntegrationEvent) => ({ source: e.source, id: e.id });
 
 /**
- * One batch: count each new event exactly once into its incident, with one write per incident,
- * then resolve what recovery events resolve, then publish the notices those writes decided.
+ * One batch: claim each event, plan what it does, apply the new ones to their incidents (one
+ * write per incident), resolve what recovery events resolve, publish the notices decided.
  */
 export function* processingSequence(
   messages: BatchMessage[],
   ctx: BatchContext,
 ): Sequence<BatchResult> {
-  const { classifier, now, token, log } = ctx;
-  const failed = new Set<string>();
-  const errors: unknown[] = [];
-  const fail = (what: string, ids: string[], error: unknown, fields = {}) => {
-    log.error(what, { ...fields, error: String(error) });
-    errors.push(error);
-    for (const id of ids) failed.add(id);
+  const failures = new Failures(ctx.log);
+  // An event that changes no incident (a success no rule flags) needs no claim.
+  const items = messages.filter((m) => changesIncidents(m.event, ctx.classifier));
+
+  // 1. Claim: each event id once. A redelivered message finds its earlier attempt's claims.
+  const { claimed, earlier } = yield* claimEach(items, ctx, failures);
+  // When a step without which nothing can be decided fails, every message is received again.
+  const retryAll = (what: string, error: unknown) => {
+    failures.add(what, items, error);
+    return failures.result(items.length, claimed.length);
   };
 
-  // 1. Claim each event id; a redelivered one is a duplicate. An event that changes no incident
-  //    (a success no rule flags) needs no claim.
-  const items = messages.filter((m) => changesIncidents(m.event, classifier));
+  // 2. Plan: which incident each event counts into, which events resolve; and what decides
+  //    notices besides the records (the mutes, the provider incidents that may hold them).
+  const plan = planBatch([...claimed, ...earlier.keys()], (item) => item.event, ctx.classifier);
+  let silences: Silences;
+  try {
+    silences = yield* readSilences(plan);
+  } catch (error) {
+    // Without them no notice can be decided: the whole batch is tried again.
+    return retryAll("reading mutes or provider incidents failed", error);
+  }
+  // Notices this attempt publishes: its own, its earlier attempts', and any whose writer died.
+  const owners = new Set([ctx.token, ...[...earlier.values()].map((e) => e.token)]);
+  const mine = (n: PendingNotice) => owners.has(n.owner) || isOrphaned(n, ctx.now);
+  const apply: Apply = { ctx, silences, earlier, publishable: (r) => r.outbox.filter(mine) };
+
+  // 3. Apply: the events into their incidents, side by side (each incident is its own item)...
+  const touched: IncidentRecord[] = [];
+  const written: Written[] = [];
+  const counts = yield* all(
+    [...plan.counted].map(function* ([incidentId, { classification, items }]) {
+      try {
+        return yield* countInto(incidentId, classification, items, apply);
+      } catch (error) {
+        failures.add("incident write failed", items, error, { incident: incidentId });
+        return {};
+      }
+    }),
+    WRITE_CONCURRENCY,
+  );
+  for (const { record, written: w } of counts) {
+    if (record) touched.push(record);
+    if (w) written.push(w);
+  }
+  // ...then into the provider incidents they count toward, once each. Their counts derive from
+  // the account incidents': a batch that fails here is retried and finds its events counted.
+  for (const [id, joining] of contributions(silences.outages, written)) {
+    try {
+      const record = yield* countIntoOutage(id, joining, apply);
+      if (record) touched.push(record);
+    } catch (error) {
+      failures.add("provider incident write failed", [], error, { incident: id });
+    }
+  }
+  // ...then the resolving events close their accounts' open incidents.
+  for (const item of plan.resolving) {
+    try {
+      touched.push(...(yield* resolveFor(item.event, apply)));
+    } catch (error) {
+      failures.add("resolving failed", [item], error, { messageId: item.id });
+    }
+  }
+
+  // 4. Publish what the writes decided and left in the outboxes (SQLite's went with the write).
+  try {
+    yield* publishing(touched, mine, ctx.links);
+  } catch (error) {
+    // Every message is retried; the retry counts nothing twice and publishes again.
+    return retryAll("publish failed", error);
+  }
+  return failures.result(items.length, claimed.length);
+}
+
+/** What failed in a batch: the messages to receive again, and why. */
+class Failures {
+  private readonly failed = new Set<string>();
+  private readonly errors: unknown[] = [];
+  constructor(private readonly log: Logger) {}
+
+  add(what: string, items: BatchMessage[], error: unknown, fields: Fields = {}) {
+    this.log.error(what, { ...fields, error: String(error) });
+    this.errors.push(error);
+    for (const item of items) this.failed.add(item.id);
+  }
+
+  result(relevant: number, claimed: number): BatchResult {
+    const { failed, errors } = this;
+    return { failed: [...failed], errors, claimed, duplicates: relevant - claimed };
+  }
+}
+
+/** Claims each event for this attempt; a claim that fails fails its message. */
+function* claimEach(
+  items: BatchMessage[],
+  { token }: BatchContext,
+  failures: Failures,
+): Sequence<{ claimed: BatchMessage[]; earlier: Map<BatchMessage, Earlier> }> {
   const claims = yield* all(
     items.map(function* (item) {
       try {
         return yield* ask("claim", keyOf(item.event), { token, message_id: item.id });
       } catch (error) {
-        fail("claim failed", [item.id], error, { messageId: item.id });
+        failures.add("claim failed", [item], error, { messageId: item.id });
         return undefined;
       }
     }),
@@ -95,108 +188,22 @@ export function* processingSequence(
     const claim = claims[i];
     if (claim?.status === "claimed") claimed.push(item);
     // Claimed by an earlier attempt of this very message: its notices are ours to publish, and
-    // its events ours to count if it died before it did.
+    // its events ours to count if it died before it did (`countInto`).
     else if (claim?.message_id === item.id && claim.token)
       earlier.set(item, { token: claim.token, claimedAt: claim.claimed_at ?? 0 });
   });
-  const result = () => ({
-    failed: [...failed],
-    errors,
-    claimed: claimed.length,
-    duplicates: items.length - claimed.length,
-  });
-  const everything = (what: string, error: unknown) => {
-    fail(
-      what,
-      items.map((i) => i.id),
-      error,
-    );
-    return result();
-  };
+  return { claimed, earlier };
+}
 
-  // 2. Plan: which incident each event counts into, which events resolve. Then what decides
-  //    notices besides the records: the mutes, and the provider incidents that may hold them.
-  const plan = planBatch([...claimed, ...earlier.keys()], (item) => item.event, classifier);
-  let silences: Silences;
-  try {
-    const outages = new Map<string, IncidentRecord | undefined>();
-    const groups = [...plan.counted.values()].map(({ classification, items }) => ({
-      provider: (items[0] as BatchMessage).event.provider,
-      category: classification.category,
-    }));
-    for (const id of outageIds(groups)) outages.set(id, yield* ask("read", id));
-    silences = { mutes: yield* ask("mutes"), outages };
-  } catch (error) {
-    // Without them no notice can be decided: the whole batch is tried again.
-    return everything("reading mutes or provider incidents failed", error);
-  }
-
-  // Notices this attempt publishes: its own, its earlier attempts', and any whose writer died.
-  const owners = new Set([token, ...[...earlier.values()].map((e) => e.token)]);
-  const mine = (n: PendingNotice) => owners.has(n.owner) || isOrphaned(n, now);
-  const publishable = (record: IncidentRecord) => record.outbox.filter(mine);
-  const apply = { ctx, silences, earlier, publishable };
-
-  // 3. Apply: the events into their incidents, side by side (each incident is its own item)...
-  const touched: IncidentRecord[] = [];
-  const written: Written[] = [];
-  const counts = yield* all(
-    [...plan.counted].map(function* ([incidentId, { classification, items }]) {
-      try {
-        return yield* countInto(incidentId, classification, items, apply);
-      } catch (error) {
-        fail(
-          "incident write failed",
-          items.map((i) => i.id),
-          error,
-          { incident: incidentId },
-        );
-        return {};
-      }
-    }),
-    WRITE_CONCURRENCY,
-  );
-  for (const { record, written: w } of counts) {
-    if (record) touched.push(record);
-    if (w) written.push(w);
-  }
-
-  // ...then into the provider incidents they count toward, once each. Their counts derive from
-  // the account incidents': a batch that fails here is retried and finds its events counted.
-  for (const [id, joining] of contributions(silences.outages, written)) {
-    try {
-      const record = yield* retrying(id, function* () {
-        const current = yield* ask("read", id);
-        if (current?.applied.some(([t]) => t === token)) return current;
-        const next = applyOutage(current, id, joining, now, token, {
-          ...silences,
-          recordApplied: !ctx.atomic,
-        });
-        return yield* ask("save", next, current?.version, publishable(next));
-      });
-      if (record) touched.push(record);
-    } catch (error) {
-      fail("provider incident write failed", [], error, { incident: id });
-    }
-  }
-
-  // ...then the resolving events close their accounts' open incidents (after the counts).
-  for (const item of plan.resolving) {
-    try {
-      touched.push(...(yield* resolveFor(item.event, apply)));
-    } catch (error) {
-      fail("resolving failed", [item.id], error, { messageId: item.id });
-    }
-  }
-
-  // 4. Publish what the writes decided and left in the outboxes (on SQLite, already published).
-  try {
-    yield* publishing(touched, mine, ctx.links);
-  } catch (error) {
-    // Every message is retried; the retry counts nothing twice and publishes again.
-    return everything("publish failed", error);
-  }
-  return result();
+/** The mutes active now, and the provider incidents the planned incidents may count toward. */
+function* readSilences(plan: Plan<BatchMessage>): Sequence<Silences> {
+  const groups = [...plan.counted.values()].map(({ classification, items }) => ({
+    provider: (items[0] as BatchMessage).event.provider,
+    category: classification.category,
+  }));
+  const outages = new Map<string, IncidentRecord | undefined>();
+  for (const id of outageIds(groups)) outages.set(id, yield* ask("read", id));
+  return { mutes: yield* ask("mutes"), outages };
 }
 
 type Apply = {
@@ -240,6 +247,23 @@ function* countInto(
     const saved = yield* ask("save", next, current?.version, publishable(next));
     if (saved === LOST) return LOST;
     return { record: saved, written: { before: current, after: saved, events } };
+  });
+}
+
+/** One write of a batch's contributions into the provider incident `id`. */
+function* countIntoOutage(
+  id: string,
+  joining: Contribution[],
+  { ctx: { now, token, atomic }, silences, publishable }: Apply,
+): Sequence<IncidentRecord> {
+  return yield* retrying(id, function* () {
+    const current = yield* ask("read", id);
+    if (current?.applied.some(([t]) => t === token)) return current;
+    const next = applyOutage(current, id, joining, now, token, {
+      ...silences,
+      recordApplied: !atomic,
+    });
+    return yield* ask("save", next, current?.version, publishable(next));
   });
 }
 
