@@ -1,12 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { SNSEvent } from "aws-lambda";
-import { createTable } from "../../shared/adapters/aws/create-table.ts";
-import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
 import { snsEntries } from "../../shared/adapters/aws/sns-bus.ts";
 import type { Incident } from "../../shared/incidents/incident.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { emailsFor } from "../../shared/notify/email.ts";
-import type { TestDynamo } from "./dynamo.ts";
 
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts";
 
@@ -76,11 +73,4 @@ export function snsEvent(...notices: Notice[]): SNSEvent {
       };
     }),
   };
-}
-
-/** A subscription store on a table of its own, once dynalite has made the table active. */
-export async function freshSubscriptions(dynamo: TestDynamo) {
-  const table = `quirkwatch-${randomUUID()}`;
-  await createTable(dynamo.client, table);
-  return new DynamoSubscriptionStore(dynamo.client, table);
 }

@@ -1,45 +1,37 @@
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createHandler as createApi } from "../../functions/api.ts";
 import { createHandler } from "../../functions/notify-pagerduty.ts";
-import type { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
 import { createLogger, jsonSink } from "../../shared/log.ts";
 import { pagerDutyEvent } from "../../shared/notify/pagerduty.ts";
 import { DeliveryFailed } from "../../shared/notify/retry-stage.ts";
 import { SlackPoster } from "../../shared/notify/slack-delivery.ts";
-import { apiDeps } from "../support/api.ts";
-import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
+import { adminApi, apiDeps } from "../support/api.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";
-import { freshSubscriptions, notice, snsEvent } from "../support/notices.ts";
+import { MemorySubscriptionStore } from "../support/memory-ports.ts";
+import { notice, snsEvent } from "../support/notices.ts";
 import { type FakePagerDuty, startPagerDuty } from "../support/pagerduty-server.ts";
 
 const KEY = "R0UT1NGKEYR0UT1NGKEYR0UT1NGKEY12";
 const WRONG_KEY = "WR0NGKEYWR0NGKEYWR0NGKEYWR0NGKEY";
 const DASHBOARD = "https://quirkwatch.example.com";
 
-let dynamo: TestDynamo;
 let pagerDuty: FakePagerDuty;
 let slack: Receiver;
 
 beforeAll(async () => {
-  [dynamo, pagerDuty, slack] = await Promise.all([
-    testDynamo(),
-    startPagerDuty([KEY]),
-    startReceiver(),
-  ]);
+  [pagerDuty, slack] = await Promise.all([startPagerDuty([KEY]), startReceiver()]);
 });
 afterAll(async () => {
-  await Promise.all([dynamo.close(), pagerDuty.close(), slack.close()]);
+  await Promise.all([pagerDuty.close(), slack.close()]);
 });
 
-let subscriptions: DynamoSubscriptionStore;
+let subscriptions: MemorySubscriptionStore;
 let logs: string[];
 let handle: ReturnType<typeof createHandler>;
 
-beforeEach(async () => {
+beforeEach(() => {
   pagerDuty.received.length = 0;
   slack.reset();
-  subscriptions = await freshSubscriptions(dynamo);
+  subscriptions = new MemorySubscriptionStore();
   logs = [];
   handle = createHandler({
     subscriptions,
@@ -56,24 +48,10 @@ beforeEach(async () => {
 });
 
 /** Adds a PagerDuty subscription through the admin API, as a user would. */
-async function subscribe(target: string, filter: Record<string, unknown> = {}) {
-  const api = createApi(
-    await apiDeps(dynamo, {
-      adminToken: "token",
-      subscriptions: {
-        subscriptions,
-        email: (await apiDeps(dynamo, {})).subscriptions.email,
-        allowLocalUrls: false,
-      },
-    }),
-  );
-  const response = await api({
-    routeKey: "POST /subscriptions",
-    headers: { authorization: "Bearer token" },
-    body: JSON.stringify({ kind: "pagerduty", target, filter }),
-    isBase64Encoded: false,
-  } as unknown as APIGatewayProxyEventV2);
-  return { status: response.statusCode, body: JSON.parse(response.body ?? "{}") };
+function subscribe(target: string, filter: Record<string, unknown> = {}) {
+  const deps = apiDeps({ adminToken: "token" });
+  const api = adminApi({ ...deps, subscriptions: { ...deps.subscriptions, subscriptions } });
+  return api("POST /subscriptions", { body: { kind: "pagerduty", target, filter } });
 }
 
 describe("PagerDuty events", () => {
@@ -158,22 +136,10 @@ describe("PagerDuty events", () => {
 
   it("sends a test as a trigger resolved at once", async () => {
     const { body } = await subscribe(KEY);
-    const api = createApi(
-      await apiDeps(dynamo, {
-        pagerdutyEventsUrl: pagerDuty.url,
-        subscriptions: {
-          subscriptions,
-          email: (await apiDeps(dynamo, {})).subscriptions.email,
-          allowLocalUrls: false,
-        },
-      }),
-    );
-    const response = await api({
-      routeKey: "POST /subscriptions/{id}/test",
-      pathParameters: { id: body.id },
-      headers: {},
-    } as unknown as APIGatewayProxyEventV2);
-    expect(JSON.parse(response.body ?? "{}")).toMatchObject({ delivered: true });
+    const deps = apiDeps({ pagerdutyEventsUrl: pagerDuty.url });
+    const api = adminApi({ ...deps, subscriptions: { ...deps.subscriptions, subscriptions } });
+    const response = await api("POST /subscriptions/{id}/test", { params: { id: body.id } });
+    expect(response.body).toMatchObject({ delivered: true });
     const events = pagerDuty.accepted().map((r) => r.body);
     expect(events.map((e) => e.event_action)).toEqual(["trigger", "resolve"]);
     expect(events[0].payload.severity).toBe("info");

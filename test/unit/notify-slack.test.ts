@@ -1,26 +1,24 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createHandler, type NotifySlackDeps } from "../../functions/notify-slack.ts";
-import type { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
 import { createLogger, jsonSink } from "../../shared/log.ts";
 import type { SubscriptionFilter } from "../../shared/notify/filter.ts";
 import { DeliveryFailed } from "../../shared/notify/retry-stage.ts";
 import { renderSlack } from "../../shared/notify/slack.ts";
 import { SlackPoster } from "../../shared/notify/slack-delivery.ts";
-import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
 import { never, ok, type Receiver, startReceiver, status } from "../support/http-receiver.ts";
-import { freshSubscriptions, notice, snsEvent } from "../support/notices.ts";
+import { MemorySubscriptionStore } from "../support/memory-ports.ts";
+import { notice, snsEvent } from "../support/notices.ts";
 
 const DEFAULT_PATH = "/services/T0/B0/DEFAULTSECRET";
 const SUB_PATH = "/services/T1/B1/SUBSCRIPTIONSECRET";
 
-let dynamo: TestDynamo;
 let slack: Receiver;
 
 beforeAll(async () => {
-  [dynamo, slack] = await Promise.all([testDynamo(), startReceiver()]);
+  slack = await startReceiver();
 });
 afterAll(async () => {
-  await Promise.all([dynamo.close(), slack.close()]);
+  await slack.close();
 });
 
 /** A fake clock that only moves when the poster sleeps: waits are recorded, never slept. */
@@ -36,7 +34,7 @@ function fakeTime() {
   };
 }
 
-let subscriptions: DynamoSubscriptionStore;
+let subscriptions: MemorySubscriptionStore;
 let time: ReturnType<typeof fakeTime>;
 let logs: string[];
 let handle: ReturnType<typeof createHandler>;
@@ -50,7 +48,7 @@ function setup(overrides: Partial<NotifySlackDeps> = {}) {
     log: createLogger(jsonSink((line) => logs.push(line))),
     // The retry stage waits on the same fake clock as the poster's pacing.
     retry: { sleep: time.sleep },
-    now: () => new Date(time.now()),
+    clock: { now: () => new Date(time.now()) },
     ...overrides,
   });
 }
@@ -65,9 +63,9 @@ async function addSlack(id: string, path: string, filter: SubscriptionFilter = {
   });
 }
 
-beforeEach(async () => {
+beforeEach(() => {
   slack.reset();
-  subscriptions = await freshSubscriptions(dynamo);
+  subscriptions = new MemorySubscriptionStore();
   time = fakeTime();
   logs = [];
   setup();

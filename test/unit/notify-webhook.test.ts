@@ -1,32 +1,28 @@
 import type { IncomingMessage } from "node:http";
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createHandler as createApi } from "../../functions/api.ts";
 import { createHandler } from "../../functions/notify-webhook.ts";
-import type { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { createLogger, jsonSink } from "../../shared/log.ts";
 import { sendCustomerWebhook } from "../../shared/notify/customer-webhook.ts";
 import type { EmailSubscriptions } from "../../shared/notify/email-subscriptions.ts";
 import { DELIVERY_RETRY, DeliveryFailed } from "../../shared/notify/retry-stage.ts";
 import { generateSecret } from "../../shared/standard-webhooks.ts";
-import { apiDeps } from "../support/api.ts";
-import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
+import { adminApi, apiDeps } from "../support/api.ts";
 import { type Receiver, startReceiver, status } from "../support/http-receiver.ts";
-import { freshSubscriptions, notice, snsEvent } from "../support/notices.ts";
+import { MemorySubscriptionStore } from "../support/memory-ports.ts";
+import { notice, snsEvent } from "../support/notices.ts";
 
-let dynamo: TestDynamo;
 let receiver: Receiver;
 
 beforeAll(async () => {
-  [dynamo, receiver] = await Promise.all([testDynamo(), startReceiver()]);
+  receiver = await startReceiver();
 });
 afterAll(async () => {
-  await Promise.all([dynamo.close(), receiver.close()]);
+  await receiver.close();
 });
 
-let subscriptions: DynamoSubscriptionStore;
+let subscriptions: MemorySubscriptionStore;
 let logs: string[];
 let handle: ReturnType<typeof createHandler>;
 
@@ -37,9 +33,9 @@ const noEmail: EmailSubscriptions = {
   unsubscribe: async () => undefined,
 };
 
-beforeEach(async () => {
+beforeEach(() => {
   receiver.reset();
-  subscriptions = await freshSubscriptions(dynamo);
+  subscriptions = new MemorySubscriptionStore();
   logs = [];
   handle = createHandler({
     subscriptions,
@@ -51,20 +47,17 @@ beforeEach(async () => {
 
 /** Adds a webhook subscription through the admin API, as a user would; returns id and secret. */
 async function subscribe(path: string, filter: Record<string, unknown> = {}) {
-  const api = createApi(
-    await apiDeps(dynamo, {
+  const api = adminApi(
+    apiDeps({
       adminToken: "token",
       subscriptions: { subscriptions, email: noEmail, allowLocalUrls: true },
     }),
   );
-  const response = await api({
-    routeKey: "POST /subscriptions",
-    headers: { authorization: "Bearer token" },
-    body: JSON.stringify({ kind: "webhook", target: `${receiver.base}${path}`, filter }),
-    isBase64Encoded: false,
-  } as unknown as APIGatewayProxyEventV2);
-  expect(response.statusCode).toBe(201);
-  return JSON.parse(response.body ?? "{}") as { id: string; secret: string };
+  const response = await api("POST /subscriptions", {
+    body: { kind: "webhook", target: `${receiver.base}${path}`, filter },
+  });
+  expect(response.status).toBe(201);
+  return response.body as { id: string; secret: string };
 }
 
 function headersOf(headers: IncomingMessage["headers"]): Record<string, string> {

@@ -1,30 +1,19 @@
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHandler } from "../../functions/api.ts";
+import { describe, expect, it } from "vitest";
 import type { MemoryBus } from "../../server/dynamodb/memory-bus.ts";
 import { processSqsBatch } from "../../shared/adapters/aws/sqs-batch.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { IntegrationEventInput } from "../../shared/events/event.ts";
 import { sweep } from "../../shared/incidents/sweep.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
-import { apiDeps } from "../support/api.ts";
-import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
+import { adminApi, apiDeps, type Json } from "../support/api.ts";
 import { sqsRecord } from "../support/sqs-record.ts";
 
 // Acknowledge, mute and resolve through the admin API, with the processor and the sweeper on
-// the same table and one clock, watching what reaches the alerts topic.
+// the same store and one clock, watching what reaches the alerts topic.
 
 const classifier = createClassifier(BUILTIN_RULES);
 const TOKEN = "admin-token";
-let dynamo: TestDynamo;
-beforeAll(async () => {
-  dynamo = await testDynamo();
-});
-afterAll(() => dynamo.close());
-
-// biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read as each test expects it.
-type Json = any;
 let seq = 0;
 /** The world's clock: events happen when they are processed. */
 let clock = Date.parse("2026-11-24T10:00:00Z");
@@ -46,12 +35,12 @@ function event(account: string, kind: "error" | "recovery" = "error"): Integrati
   };
 }
 
-/** One table, one clock, one alerts topic: the API, the processor and the sweeper. */
+/** One store, one clock, one alerts topic: the API, the processor and the sweeper. */
 async function world() {
   clock = Date.parse("2026-11-24T10:00:00Z");
   const now = () => new Date(clock);
-  const deps = await apiDeps(dynamo, { adminToken: TOKEN, clock: { now } });
-  const api = createHandler(deps);
+  const deps = apiDeps({ adminToken: TOKEN, clock: { now } });
+  const api = adminApi(deps);
   const bus: MemoryBus = deps.bus;
   const w = {
     bus,
@@ -69,23 +58,8 @@ async function world() {
       expect(result.batchItemFailures).toEqual([]);
     },
     sweep: () => sweep(deps),
-    async call(routeKey: string, params: Record<string, string> = {}, body?: unknown) {
-      const response = await api({
-        routeKey,
-        headers: { authorization: `Bearer ${TOKEN}` },
-        pathParameters: params,
-        ...(body === undefined
-          ? {}
-          : {
-              body: typeof body === "string" ? body : JSON.stringify(body),
-              isBase64Encoded: false,
-            }),
-      } as unknown as APIGatewayProxyEventV2);
-      return {
-        status: response.statusCode ?? 0,
-        body: JSON.parse(response.body ?? "null") as Json,
-      };
-    },
+    call: (route: string, params: Record<string, string> = {}, body?: unknown) =>
+      api(route, { params, body }),
     async incident(account: string) {
       const [found] = await deps.store.listIncidents({ account_id: account, limit: 10 });
       if (!found) throw new Error(`no incident for ${account}`);

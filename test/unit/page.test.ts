@@ -1,25 +1,14 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createHandler } from "../../functions/api.ts";
 import { buildPage } from "../../scripts/build-page.ts";
-import { apiDeps } from "../support/api.ts";
-import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
-
-let dynamo: TestDynamo;
-beforeAll(async () => {
-  dynamo = await testDynamo();
-});
-afterAll(() => dynamo.close());
-
-const request = (routeKey: string) =>
-  ({ routeKey, headers: {} }) as unknown as APIGatewayProxyEventV2;
+import { apiDeps, apiEvent as request } from "../support/api.ts";
 
 describe("GET /", () => {
   it("serves the page without the token, while every other route still asks for it", async () => {
-    const api = createHandler(await apiDeps(dynamo, { adminToken: "t", page: () => "<p>hi" }));
+    const api = createHandler(apiDeps({ adminToken: "t", page: () => "<p>hi" }));
     const page = await api(request("GET /"));
     expect(page.statusCode).toBe(200);
     expect(page.headers).toMatchObject({
@@ -31,7 +20,7 @@ describe("GET /", () => {
   });
 
   it("answers 503 when the deployment has no page", async () => {
-    const api = createHandler(await apiDeps(dynamo, { page: () => undefined }));
+    const api = createHandler(apiDeps({ page: () => undefined }));
     const answer = await api(request("GET /"));
     expect(answer.statusCode).toBe(503);
     expect(JSON.parse(answer.body ?? "").error).toMatch(/not built/);

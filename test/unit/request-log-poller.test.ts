@@ -1,10 +1,7 @@
-import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { requestLog } from "../../scripts/demo-scenarios.ts";
 import { requestLogPollTask } from "../../server/request-log-poll-task.ts";
-import { createTable } from "../../shared/adapters/aws/create-table.ts";
-import { DynamoCursorStore } from "../../shared/adapters/aws/dynamo-cursors.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { IntegrationEvent } from "../../shared/events/event.ts";
 import type { EventQueue, QueueMessage } from "../../shared/events/queue.ts";
@@ -19,7 +16,7 @@ import {
 } from "../../shared/sources/stackone/poll-request-logs.ts";
 import { POLL_STATE_NAME } from "../../shared/sources/stackone/poll-state.ts";
 import { RequestLogsClient } from "../../shared/sources/stackone/request-logs-client.ts";
-import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
+import { MemoryCursorStore } from "../support/memory-ports.ts";
 import { type StackoneServer, startStackoneServer } from "../support/stackone-server.ts";
 
 const API = "https://api.stackone.com/unified";
@@ -37,7 +34,6 @@ class RecordingQueue implements EventQueue {
   ids = () => this.events.map((e) => e.id);
 }
 
-let dynamo: TestDynamo;
 let server: StackoneServer;
 let cursors: CursorStore;
 let queue: RecordingQueue;
@@ -45,16 +41,14 @@ let waits: number[];
 let clock: Date;
 
 beforeAll(async () => {
-  [dynamo, server] = await Promise.all([testDynamo(), startStackoneServer()]);
+  server = await startStackoneServer();
 });
 afterAll(async () => {
-  await Promise.all([dynamo?.close(), server?.close()]);
+  await server?.close();
 });
-beforeEach(async () => {
+beforeEach(() => {
   server.reset();
-  const table = `quirkwatch-${randomUUID()}`;
-  await createTable(dynamo.client, table);
-  cursors = new DynamoCursorStore(dynamo.client, table);
+  cursors = new MemoryCursorStore();
   queue = new RecordingQueue();
   waits = [];
   clock = new Date("2026-11-24T10:00:00.000Z");

@@ -5,19 +5,16 @@ import {
   TooManyRequestsException,
 } from "@aws-sdk/client-sesv2";
 import { SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createHandler as createApi } from "../../functions/api.ts";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createHandler } from "../../functions/notify-email.ts";
-import type { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
 import { SesEmailSender } from "../../shared/adapters/aws/ses-sender.ts";
 import { SnsEmailSubscriptions } from "../../shared/adapters/aws/sns-subscriptions.ts";
 import { createLogger, jsonSink } from "../../shared/log.ts";
 import { ConfirmedAtOnce } from "../../shared/notify/email-subscriptions.ts";
-import { apiDeps } from "../support/api.ts";
-import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
-import { freshSubscriptions, notice, snsEvent } from "../support/notices.ts";
+import { adminApi, apiDeps } from "../support/api.ts";
+import { MemorySubscriptionStore } from "../support/memory-ports.ts";
+import { notice, snsEvent } from "../support/notices.ts";
 
 /** Deployed email: SES v2 `SendEmail`, asserted at the SDK's boundary with aws-sdk-client-mock. */
 
@@ -29,26 +26,18 @@ const sender = new SesEmailSender(new SESv2Client({ region: "eu-west-1" }), {
   configurationSet: "quirkwatch",
 });
 
-let dynamo: TestDynamo;
-let subscriptions: DynamoSubscriptionStore;
-let api: ReturnType<typeof createApi>;
+let subscriptions: MemorySubscriptionStore;
+let api: ReturnType<typeof adminApi>;
 let logs: string[];
 
-beforeAll(async () => {
-  dynamo = await testDynamo();
-});
-afterAll(async () => {
-  await dynamo.close();
-});
-beforeEach(async () => {
+beforeEach(() => {
   ses.reset();
   sns.reset();
   ses.on(SendEmailCommand).resolves({ MessageId: "ses-1" });
   logs = [];
-  subscriptions = await freshSubscriptions(dynamo);
-  const deps = await apiDeps(dynamo, {});
-  api = createApi({
-    ...deps,
+  subscriptions = new MemorySubscriptionStore();
+  api = adminApi({
+    ...apiDeps(),
     subscriptions: {
       subscriptions,
       email: new ConfirmedAtOnce(new SnsEmailSubscriptions(new SNSClient({}), TOPIC)),
@@ -58,16 +47,8 @@ beforeEach(async () => {
   });
 });
 
-// biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read as each test expects it.
-async function call(routeKey: string, id?: string, body?: unknown): Promise<any> {
-  const response = await api({
-    routeKey,
-    headers: {},
-    ...(id ? { pathParameters: { id } } : {}),
-    ...(body === undefined ? {} : { body: JSON.stringify(body), isBase64Encoded: false }),
-  } as unknown as APIGatewayProxyEventV2);
-  return { status: response.statusCode, body: JSON.parse(response.body ?? "null") };
-}
+const call = (route: string, id?: string, body?: unknown) =>
+  api(route, { ...(id ? { params: { id } } : {}), body });
 
 const handler = () =>
   createHandler({

@@ -1,12 +1,10 @@
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createHandler as createApi } from "../../functions/api.ts";
 import { count, MetricTotals, recordMetricsTo } from "../../shared/metrics.ts";
 import { emfSink } from "../../shared/metrics-emf.ts";
 import { signSlackRequest, verifySlackSignature } from "../../shared/notify/slack-signature.ts";
-import { apiDeps } from "../support/api.ts";
-import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
+import { apiDeps, apiEvent } from "../support/api.ts";
 
 const SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 const NOW = 1_764_000_000_000;
@@ -53,22 +51,8 @@ describe("Slack's v0 signature", () => {
 });
 
 describe("POST /slack/actions", () => {
-  let dynamo: TestDynamo;
-  beforeAll(async () => {
-    dynamo = await testDynamo();
-  });
-  afterAll(async () => {
-    await dynamo.close();
-  });
-
-  function request(body: string, headers: Record<string, string>): APIGatewayProxyEventV2 {
-    return {
-      routeKey: "POST /slack/actions",
-      headers,
-      body: Buffer.from(body).toString("base64"),
-      isBase64Encoded: true,
-    } as unknown as APIGatewayProxyEventV2;
-  }
+  const request = (body: string, headers: Record<string, string>) =>
+    apiEvent("POST /slack/actions", { headers, body, base64: true });
 
   function signed(body: string, type = "application/x-www-form-urlencoded") {
     const timestamp = String(Math.floor(Date.now() / 1000));
@@ -80,25 +64,23 @@ describe("POST /slack/actions", () => {
   }
 
   it("is not there without a signing secret, and needs no admin token with one", async () => {
-    const off = createApi(await apiDeps(dynamo, { adminToken: "token" }));
+    const off = createApi(apiDeps({ adminToken: "token" }));
     expect((await off(signed("payload=%7B%7D"))).statusCode).toBe(404);
-    const on = createApi(
-      await apiDeps(dynamo, { adminToken: "token", slackSigningSecret: SECRET }),
-    );
+    const on = createApi(apiDeps({ adminToken: "token", slackSigningSecret: SECRET }));
     const unsigned = await on(request("payload=%7B%7D", {}));
     expect(unsigned.statusCode).toBe(401);
     expect(JSON.parse(unsigned.body ?? "{}").details[0].path).toBe("x-slack-request-timestamp");
   });
 
   it("answers a signed body in the wrong format with a 4xx naming it", async () => {
-    const api = createApi(await apiDeps(dynamo, { slackSigningSecret: SECRET }));
+    const api = createApi(apiDeps({ slackSigningSecret: SECRET }));
     expect((await api(signed("{}", "application/json"))).statusCode).toBe(415);
     expect((await api(signed("nothing=here"))).statusCode).toBe(400);
     expect((await api(signed("payload=not-json"))).statusCode).toBe(400);
   });
 
   it("acknowledges other interactions (a link button's click) and does nothing", async () => {
-    const api = createApi(await apiDeps(dynamo, { slackSigningSecret: SECRET }));
+    const api = createApi(apiDeps({ slackSigningSecret: SECRET }));
     const payload = {
       type: "block_actions",
       user: { id: "U1", username: "dana" },

@@ -1,38 +1,26 @@
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createHandler } from "../../functions/api.ts";
-import { apiDeps } from "../support/api.ts";
-import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
+import { adminApi, apiDeps } from "../support/api.ts";
 import { type Receiver, startReceiver, status } from "../support/http-receiver.ts";
 
 // `POST /subscriptions/{id}/test` against real receivers on 127.0.0.1 (allowed locally).
 
-let dynamo: TestDynamo;
 let receiver: Receiver;
-let api: ReturnType<typeof createHandler>;
+let api: ReturnType<typeof adminApi>;
 beforeAll(async () => {
-  [dynamo, receiver] = await Promise.all([testDynamo(), startReceiver()]);
+  receiver = await startReceiver();
 });
 afterAll(async () => {
-  await Promise.all([dynamo.close(), receiver.close()]);
+  await receiver.close();
 });
-beforeEach(async () => {
+beforeEach(() => {
   receiver.reset();
-  const deps = await apiDeps(dynamo, {});
-  api = createHandler({ ...deps, subscriptions: { ...deps.subscriptions, allowLocalUrls: true } });
+  const deps = apiDeps();
+  api = adminApi({ ...deps, subscriptions: { ...deps.subscriptions, allowLocalUrls: true } });
 });
 
-// biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read as each test expects it.
-async function call(routeKey: string, id?: string, body?: unknown): Promise<any> {
-  const response = await api({
-    routeKey,
-    headers: {},
-    ...(id ? { pathParameters: { id } } : {}),
-    ...(body === undefined ? {} : { body: JSON.stringify(body), isBase64Encoded: false }),
-  } as unknown as APIGatewayProxyEventV2);
-  return { status: response.statusCode, body: JSON.parse(response.body ?? "null") };
-}
+const call = (route: string, id?: string, body?: unknown) =>
+  api(route, { ...(id ? { params: { id } } : {}), body });
 
 const subscribe = async (kind: string, target: string) =>
   (await call("POST /subscriptions", undefined, { kind, target })).body;

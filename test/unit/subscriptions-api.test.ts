@@ -7,16 +7,12 @@ import {
   SubscribeCommand,
   UnsubscribeCommand,
 } from "@aws-sdk/client-sns";
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createHandler } from "../../functions/api.ts";
-import type { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscriptions.ts";
+import { beforeEach, describe, expect, it } from "vitest";
 import { SnsEmailSubscriptions } from "../../shared/adapters/aws/sns-subscriptions.ts";
-import { apiDeps } from "../support/api.ts";
-import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
-import { freshSubscriptions } from "../support/notices.ts";
+import { type ApiAnswer, adminApi, apiDeps } from "../support/api.ts";
+import { MemorySubscriptionStore } from "../support/memory-ports.ts";
 
 const TOKEN = "admin-token";
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts";
@@ -25,29 +21,21 @@ const SLACK_URL = "https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX";
 const WEBHOOK_URL = "https://hooks.example.com/quirkwatch/SECRETPATH";
 
 const sns = mockClient(SNSClient);
-let dynamo: TestDynamo;
-let subscriptions: DynamoSubscriptionStore;
-let api: ReturnType<typeof createHandler>;
+let subscriptions: MemorySubscriptionStore;
+let api: ReturnType<typeof adminApi>;
 let clock: number;
 
-beforeAll(async () => {
-  dynamo = await testDynamo();
-});
-afterAll(async () => {
-  await dynamo.close();
-});
-
-beforeEach(async () => {
+beforeEach(() => {
   sns.reset();
   sns.on(SubscribeCommand).resolves({ SubscriptionArn: EMAIL_ARN });
   sns
     .on(GetSubscriptionAttributesCommand)
     .resolves({ Attributes: { PendingConfirmation: "true" } });
   sns.on(UnsubscribeCommand).resolves({});
-  subscriptions = await freshSubscriptions(dynamo);
+  subscriptions = new MemorySubscriptionStore();
   clock = Date.parse("2025-06-01T12:00:00Z");
-  api = createHandler(
-    await apiDeps(dynamo, {
+  api = adminApi(
+    apiDeps({
       adminToken: TOKEN,
       subscriptions: {
         subscriptions,
@@ -80,23 +68,13 @@ type Call = {
   token?: string | null;
 };
 
-// biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read as each test expects it.
-type Json = any;
-
-async function call({
-  method,
-  path,
-  body,
-  token = TOKEN,
-}: Call): Promise<{ status: number; body: Json }> {
+function call({ method, path, body, token = TOKEN }: Call): Promise<ApiAnswer> {
   const id = /^\/subscriptions\/(.+)$/.exec(path)?.[1];
-  const response = await api({
-    routeKey: id === undefined ? `${method} /subscriptions` : `${method} /subscriptions/{id}`,
-    headers: token === null ? {} : { authorization: `Bearer ${token}` },
-    ...(id === undefined ? {} : { pathParameters: { id } }),
-    ...(body === undefined ? {} : { body, isBase64Encoded: false }),
-  } as unknown as APIGatewayProxyEventV2);
-  return { status: response.statusCode ?? 0, body: JSON.parse(response.body ?? "null") };
+  return api(id === undefined ? `${method} /subscriptions` : `${method} /subscriptions/{id}`, {
+    token,
+    ...(id === undefined ? {} : { params: { id } }),
+    body,
+  });
 }
 
 const create = (body: unknown) =>
