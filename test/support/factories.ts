@@ -68,3 +68,28 @@ export function incidentRecord(id: string, over: Partial<IncidentRecord> = {}): 
     ...over,
   };
 }
+
+/** A StackOne webhook payload, as StackOne posts it to `/webhooks/stackone`. */
+export type StackonePayload = Record<string, unknown>;
+
+/**
+ * StackOne's `request.failed` webhook: Hibob refused `acc_9` (Acme GmbH) with 401, its service
+ * user's token revoked. `over` replaces top-level fields (`account_id`, `data`, ...).
+ */
+export function hibobRevoked(id: string, at: Date, over: StackonePayload = {}): StackonePayload {
+  return {
+    id,
+    event: "request.failed",
+    event_date: at.toISOString(),
+    account_id: "acc_9",
+    origin_owner_name: "Acme GmbH",
+    provider: "hibob",
+    data: {
+      statusCode: 401,
+      message: "Unauthorized",
+      request_id: `req_${id}`,
+      provider_errors: [{ status: 401, raw: { error: "Service user token was revoked" } }],
+    },
+    ...over,
+  };
+}
