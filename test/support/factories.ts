@@ -28,6 +28,25 @@ export function leverError(
   };
 }
 
+/** StackOne's `account.updated` for `acct_1`'s Lever connection, working again. */
+export function leverRecovered(
+  id: string,
+  extra: Partial<IntegrationEventInput> = {},
+): IntegrationEventInput {
+  return {
+    id,
+    source: "stackone",
+    kind: "recovery",
+    type: "account.updated",
+    occurred_at: "2026-11-24T10:00:00.000Z",
+    account: { id: "acct_1", name: "Acme" },
+    provider: "lever",
+    http: {},
+    request_id: `req_${id}`,
+    ...extra,
+  };
+}
+
 /** An open (firing) incident record; `due_at` undefined makes it closed. */
 export function incidentRecord(id: string, over: Partial<IncidentRecord> = {}): IncidentRecord {
   return {
