@@ -8,6 +8,7 @@ import {
   type NotifierFunctionDeps,
   notifierHandler,
 } from "../shared/adapters/aws/notifier-function.ts";
+import { systemClock } from "../shared/clock.ts";
 import {
   dashboardUrl,
   digestAfterPerMinute,
@@ -41,12 +42,13 @@ export type NotifySlackDeps = NotifierFunctionDeps & {
 
 export function createHandler(deps: NotifySlackDeps) {
   const log = deps.log ?? lambdaLog;
-  const notify = notifierHandler(new SlackNotifier({ ...deps, log }), { ...deps, log });
+  const clock = deps.clock ?? systemClock;
+  const notify = notifierHandler(new SlackNotifier({ ...deps, log, clock }), { ...deps, log });
   return async (event: SNSEvent, context: Pick<Context, "getRemainingTimeInMillis">) => {
     await notify(event, context);
     // Whichever invocation comes after a minute with folded notices sends its digests.
     if (deps.digest) {
-      await flushDigests({ ...deps, ...deps.digest, log }).catch((error: unknown) =>
+      await flushDigests({ ...deps, ...deps.digest, log, clock }).catch((error: unknown) =>
         log.error("digest flush failed", { error: errorText(error) }),
       );
     }

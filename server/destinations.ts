@@ -1,3 +1,4 @@
+import type { Clock } from "../shared/clock.ts";
 import type { Subscriber } from "../shared/incidents/bus.ts";
 import type { Notice } from "../shared/incidents/notice.ts";
 import type { Logger } from "../shared/log.ts";
@@ -29,7 +30,7 @@ export type LocalDeliveryOptions = {
   reauthUrlTemplate?: string;
   allowLocalUrls: boolean;
   log: Logger;
-  now?: () => Date;
+  clock: Clock;
   /** Tests make Slack's pacing fast. */
   slack?: SlackPosterOptions;
   /** The retry stage's policy; one machine's by default. */
@@ -45,7 +46,7 @@ export function stageSubscriber<D extends Destination>(
   deps: {
     subscriptions: SubscriptionStore;
     log: Logger;
-    now?: () => Date;
+    clock: Clock;
     retry?: RetryPolicy;
   },
 ): Subscriber {
@@ -58,7 +59,7 @@ export function stageSubscriber<D extends Destination>(
         recent,
         log: deps.log,
         policy: deps.retry ?? DELIVERY_RETRY.singleNode,
-        ...(deps.now ? { now: deps.now } : {}),
+        clock: deps.clock,
       }),
   };
 }
@@ -81,7 +82,7 @@ export function localDelivery(options: LocalDeliveryOptions) {
           defaultUrl: options.slackWebhookUrl,
           dashboardUrl: digest.dashboardUrl ?? options.dashboardUrl,
           log: log.child({ scope: "digest" }),
-          now: options.now,
+          clock: options.clock,
         })
       : 0;
   const stage = { ...options, log };
@@ -95,7 +96,7 @@ export function localDelivery(options: LocalDeliveryOptions) {
         actions: options.slackSigningSecret !== undefined,
         digest,
         log,
-        now: options.now,
+        clock: options.clock,
       }),
       stage,
     ),

@@ -37,10 +37,10 @@ export type LocalPorts = {
   digests: DigestLedger;
 };
 
-type Context = { settings: EngineSettings; log: Logger; now?: () => Date; clock: Clock };
+type Context = { settings: EngineSettings; log: Logger; clock: Clock };
 
 /** The console, Slack, webhook, PagerDuty and email subscribers, and the digests' flush. */
-export function localNotifiers(ports: LocalPorts, { settings, log, now }: Context) {
+export function localNotifiers(ports: LocalPorts, { settings, log, clock }: Context) {
   const email = localEmail(settings.email);
   const delivering = localDelivery({
     subscriptions: ports.subscriptions,
@@ -51,15 +51,15 @@ export function localNotifiers(ports: LocalPorts, { settings, log, now }: Contex
     reauthUrlTemplate: settings.reauthUrlTemplate,
     allowLocalUrls: settings.allowLocalUrls,
     log,
-    now,
+    clock,
     digest: { ledger: ports.digests, budget: digestAfterPerMinute() },
   });
   const subscribers: Subscriber[] = [
     { name: "console", deliver: async (notice) => log.info(formatNotice(notice)) },
     ...delivering.subscribers,
     email
-      ? sendingEmailSubscriber(ports.subscriptions, ports.emails, email, log, now)
-      : emailSubscriber(ports.subscriptions, ports.emails, log, now),
+      ? sendingEmailSubscriber(ports.subscriptions, ports.emails, email, log, clock)
+      : emailSubscriber(ports.subscriptions, ports.emails, log, clock),
   ];
   return { subscribers, flushDigests: delivering.flush, email };
 }

@@ -1,5 +1,6 @@
 import { SmtpEmailSender } from "../shared/adapters/smtp/smtp-sender.ts";
 import { NO_BODY, type RouteSpec } from "../shared/api/route.ts";
+import type { Clock } from "../shared/clock.ts";
 import { authorize, type HttpRequest, type HttpResponse, json } from "../shared/http.ts";
 import type { Subscriber } from "../shared/incidents/bus.ts";
 import type { Notice } from "../shared/incidents/notice.ts";
@@ -63,7 +64,7 @@ export function emailSubscriber(
   subscriptions: SubscriptionStore,
   outbox: EmailOutbox,
   log: Logger,
-  now: () => Date = () => new Date(),
+  clock: Clock,
 ): Subscriber {
   return {
     name: "email",
@@ -81,7 +82,7 @@ export function emailSubscriber(
             notice_id: notice.id,
             subject: email.subject,
             body: email.body,
-            sent_at: now().toISOString(),
+            sent_at: clock.now().toISOString(),
           };
           await outbox.add(sent);
           count("notices_sent", { kind: "email", outcome: "delivered" });
@@ -111,7 +112,7 @@ export function sendingEmailSubscriber(
   outbox: EmailOutbox,
   email: LocalEmail,
   log: Logger,
-  now: () => Date = () => new Date(),
+  clock: Clock,
 ): Subscriber {
   const via = email.sender.name;
   const notifier = new EmailNotifier({
@@ -124,7 +125,7 @@ export function sendingEmailSubscriber(
         notice_id: notice.id,
         subject: message.subject,
         body: message.text,
-        sent_at: now().toISOString(),
+        sent_at: clock.now().toISOString(),
       });
       log.info(
         `📧 EMAIL sent to ${message.to} (${subscription.id}) through ${via}: ${message.subject}`,
@@ -134,7 +135,7 @@ export function sendingEmailSubscriber(
   return stageSubscriber("email", notifier, {
     subscriptions,
     log,
-    now,
+    clock,
   });
 }
 

@@ -84,11 +84,13 @@ export type Stack = Awaited<ReturnType<typeof startStack>>;
 
 /** The whole pipeline on this machine: the same handlers as deployed, over one engine. */
 export async function startStack(options: StackOptions) {
-  const log = options.log ?? ((line: string) => console.log(line));
+  // The terminal: the readable lines of this thread's logger and of the engine's worker.
+  const line = options.log ?? ((text: string) => console.log(text));
+  const log = createLogger(consoleSink(line));
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "quirkwatch-"));
   const lock = lockDataDir(dataDir);
-  if (lock.notice) log(lock.notice);
+  if (lock.notice) log.info(lock.notice);
   let engine: LocalEngine | undefined;
   // This thread's counts (ingest; every count of the dynamodb engine) for `GET /metrics`.
   const totals = new MetricTotals();
@@ -132,12 +134,13 @@ export async function startStack(options: StackOptions) {
     engine =
       options.engine === "dynamodb"
         ? await (await import("./dynamodb/dynamodb-engine.ts")).startDynamoEngine(
-            { ...settings, endpoint: options.dynamoEndpoint, now: options.clock?.now },
+            { ...settings, endpoint: options.dynamoEndpoint },
             log,
+            options.clock,
           )
         : await (await import("./sqlite/sqlite-engine.ts")).startSqliteEngine(
             { ...settings, clock: options.clock?.buffer },
-            log,
+            line,
           );
     const running = engine;
 
@@ -157,7 +160,7 @@ export async function startStack(options: StackOptions) {
       const result = await ingest(request);
       if (result.statusCode >= 400) {
         rejected += 1;
-        log(
+        log.info(
           `webhook rejected: ${sourceOf(request.params)} ${result.statusCode} ${reasonOf(result.body)}`,
         );
       }
@@ -216,12 +219,14 @@ export async function startStack(options: StackOptions) {
           ? [new URL(options.publicUrl).hostname]
           : []),
       ]),
-      log: createLogger(consoleSink(log)),
+      log,
       onRefused: (refused, params, answer) => {
         if (refused.path !== "/webhooks/{source}") return;
         rejected += 1;
         count("events_rejected", { reason: rejectionReason(answer.statusCode ?? 0) });
-        log(`webhook rejected: ${sourceOf(params)} ${answer.statusCode} ${reasonOf(answer.body)}`);
+        log.info(
+          `webhook rejected: ${sourceOf(params)} ${answer.statusCode} ${reasonOf(answer.body)}`,
+        );
       },
     });
     await listen(server, options.port, host);

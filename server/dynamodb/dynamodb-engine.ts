@@ -10,7 +10,7 @@ import { DynamoSubscriptionStore } from "../../shared/adapters/aws/dynamo-subscr
 import { processSqsBatch } from "../../shared/adapters/aws/sqs-batch.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { type Clock, systemClock } from "../../shared/clock.ts";
-import { consoleSink, createLogger } from "../../shared/log.ts";
+import type { Logger } from "../../shared/log.ts";
 import { DIGEST_FLUSH_MS } from "../destinations.ts";
 import { type EngineSettings, type LocalEngine, STALL_MS } from "../engine.ts";
 import { localAdminApi, localNotifiers, localReconnect } from "../engine-services.ts";
@@ -27,7 +27,6 @@ export const TABLE_NAME = "quirkwatch";
 export type DynamoEngineSettings = Omit<EngineSettings, "clock"> & {
   /** A DynamoDB to use instead of dynalite (DYNAMODB_ENDPOINT). */
   endpoint?: string;
-  now?: () => Date;
 };
 
 /**
@@ -38,9 +37,10 @@ export type DynamoEngineSettings = Omit<EngineSettings, "clock"> & {
  */
 export async function startDynamoEngine(
   settings: DynamoEngineSettings,
-  write: (line: string) => void,
+  log: Logger,
+  /** A test's clock; the system's by default. */
+  clock: Clock = systemClock,
 ): Promise<LocalEngine> {
-  const log = createLogger(consoleSink(write));
   // Read when a client is made: the SDK's notice that its future versions need Node 22 tells the
   // single node's user (Node 20 is supported) nothing.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -57,8 +57,7 @@ export async function startDynamoEngine(
   const digests = new DynamoDigestLedger(client, table);
   const mutes = new DynamoMuteStore(client, table);
   const ports = { store, mutes, subscriptions, emails, digests };
-  const clock: Clock = settings.now ? { now: settings.now } : systemClock;
-  const context = { settings, log, now: settings.now, clock };
+  const context = { settings, log, clock };
   const { links, stackone } = localReconnect(settings);
   const { subscribers, flushDigests, email } = localNotifiers(ports, context);
   const bus = new MemoryBus(subscribers);
@@ -85,23 +84,7 @@ export async function startDynamoEngine(
   });
   const tasks = runPeriodically(
     [
-      ...periodicTasks(
-        {
-          store,
-          bus,
-          queue,
-          cursors,
-          mutes,
-          links,
-          clock,
-          log,
-        },
-        {
-          sweepIntervalMs: settings.sweepIntervalMs,
-          rules: settings.rules,
-          stackonePoller: settings.stackonePoller,
-        },
-      ),
+      ...periodicTasks({ store, bus, queue, cursors, mutes, links, clock, log }, settings),
       { name: "digests", everyMs: DIGEST_FLUSH_MS, run: flushDigests },
     ],
     log,

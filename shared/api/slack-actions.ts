@@ -119,7 +119,12 @@ export async function slackActionRoute(
   const outcome = JSON.parse(result.body ?? "{}") as { error?: string };
   const update =
     result.statusCode === 200
-      ? updated(payload, `${DONE[action.action_id]} by ${by}`, action.action_id === "resolve")
+      ? updated(
+          payload,
+          `${DONE[action.action_id]} by ${by}`,
+          action.action_id === "resolve",
+          deps.clock.now(),
+        )
       : refusal(
           `Could not ${SLACK_ACTIONS[action.action_id].toLowerCase()}: ${outcome.error ?? "refused"}.`,
         );
@@ -131,8 +136,13 @@ export async function slackActionRoute(
  * The original message with a line saying who did what; the buttons stay (one may still mute
  * or resolve an acknowledged incident) until it is resolved.
  */
-function updated(payload: Payload, line: string, resolved: boolean): SlackResponseMessage {
-  const at = Math.floor(Date.now() / 1000);
+function updated(
+  payload: Payload,
+  line: string,
+  resolved: boolean,
+  now: Date,
+): SlackResponseMessage {
+  const at = Math.floor(now.getTime() / 1000);
   const status = {
     type: "context",
     block_id: `${ON_CALL_BLOCK_ID}_status`,

@@ -4,7 +4,8 @@ import { RESOLVED_BY_RECOVERY } from "../quirks/rule.ts";
 import type { Resolution } from "./incident.ts";
 import { incidentId } from "./incident-key.ts";
 import { type Mute, mutedUntil } from "./mute.ts";
-import type { IncidentRecord } from "./record.ts";
+import type { IncidentRecord, Silences } from "./record.ts";
+import { resolveIncident } from "./state-changes.ts";
 
 /**
  * What the events of a batch do to incidents, decided without I/O. Both engines apply these
@@ -85,6 +86,23 @@ export function withCustomerTeller(
       : n,
   );
   return { ...record, outbox };
+}
+
+/**
+ * The incident resolved by `resolution` (undefined if it already is); its resolved notice names
+ * the customer's teller. `at`: when the problem ended (a resolving event's own time; default now).
+ */
+export function resolvedBy(
+  current: IncidentRecord,
+  resolution: Resolution,
+  how: { token: string; now: Date; silences: Silences; teller?: string; at?: string },
+): IncidentRecord | undefined {
+  const { token, now, silences, teller, at } = how;
+  return withCustomerTeller(
+    resolveIncident(current, resolution, now, token, silences, undefined, at),
+    teller,
+    token,
+  );
 }
 
 export type Plan<T> = {

@@ -1,4 +1,5 @@
 import type { KnownBlock } from "@slack/types";
+import type { Clock } from "../clock.ts";
 import type { Notice, NoticeKind } from "../incidents/notice.ts";
 import type { Logger } from "../log.ts";
 import { oneLine } from "../outside-text.ts";
@@ -157,7 +158,7 @@ export type DigestFlushDeps = {
   defaultUrl: string | undefined;
   dashboardUrl?: string;
   log: Logger;
-  now?: () => Date;
+  clock: Clock;
 };
 
 /** A digest still not delivered this long after its minute is given up, with a log line. */
@@ -168,7 +169,7 @@ const GIVE_UP_MINUTES = 30;
  * failure leaves it for the next run (after the lease).
  */
 export async function flushDigests(deps: DigestFlushDeps): Promise<number> {
-  const now = deps.now?.() ?? new Date();
+  const now = deps.clock.now();
   const due = await deps.ledger.claimDue(minuteOf(now), now.getTime(), 50);
   if (due.length === 0) return 0;
   const subscriptions = await deps.subscriptions.list("slack");

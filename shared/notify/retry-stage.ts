@@ -1,3 +1,4 @@
+import type { Clock } from "../clock.ts";
 import { forEachLimit } from "../concurrency.ts";
 import type { Notice } from "../incidents/notice.ts";
 import type { Logger } from "../log.ts";
@@ -68,7 +69,7 @@ export type RetryStageDeps = {
   policy: RetryPolicy;
   /** The engine's time left for this call, in ms (Lambda's getRemainingTimeInMillis). */
   remaining?: () => number;
-  now?: () => Date;
+  clock: Clock;
   sleep?: (ms: number) => Promise<void>;
 };
 
@@ -92,8 +93,7 @@ export async function deliver<D extends Destination>(
   notifier: Notifier<D>,
   deps: RetryStageDeps,
 ): Promise<void> {
-  const now = deps.now ?? (() => new Date());
-  const started = now().getTime();
+  const started = deps.clock.now().getTime();
   const budget = deps.remaining ? deps.remaining() - notifier.attemptMs - SAFETY_MS : undefined;
   const policy = withDeadline(deps.policy, budget);
   const working = (await deps.subscriptions.list(notifier.kind)).filter(
@@ -114,7 +114,7 @@ export async function deliver<D extends Destination>(
       const left =
         policy.deadlineMs === undefined
           ? undefined
-          : policy.deadlineMs - (now().getTime() - started);
+          : policy.deadlineMs - (deps.clock.now().getTime() - started);
       const settled = await attempts(notice, destination, notifier, deps, {
         ...policy,
         ...(left === undefined ? {} : { deadlineMs: Math.max(0, left) }),
@@ -173,10 +173,7 @@ async function attempts<D extends Destination>(
         return outcome;
       },
       policy,
-      {
-        ...(deps.sleep ? { sleep: deps.sleep } : {}),
-        ...(deps.now ? { now: () => (deps.now as () => Date)().getTime() } : {}),
-      },
+      { ...(deps.sleep ? { sleep: deps.sleep } : {}), now: () => deps.clock.now().getTime() },
     );
   } catch (error) {
     if (error instanceof RetriesExhausted) return { status: "exhausted", reason: error.message };
@@ -192,7 +189,7 @@ async function switchOff<D extends Destination>(
   deps: RetryStageDeps,
   log: Logger,
 ): Promise<void> {
-  const at = (deps.now?.() ?? new Date()).toISOString();
+  const at = deps.clock.now().toISOString();
   if (!(await deps.subscriptions.markBroken(subscription.id, reason, at))) return;
   log.warn(`${notifier.kind} destination gone: switched off, nothing more is sent to it`, {
     subscription: subscription.id,

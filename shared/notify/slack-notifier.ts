@@ -1,3 +1,4 @@
+import type { Clock } from "../clock.ts";
 import type { Notice } from "../incidents/notice.ts";
 import type { Logger } from "../log.ts";
 import { type DigestLedger, digestEntry, minuteOf } from "./digest.ts";
@@ -28,7 +29,7 @@ export type SlackNotifierOptions = {
   /** The budget per channel and minute; past it, notices wait for the minute's digest. */
   digest?: { ledger: DigestLedger; budget: number };
   log: Logger;
-  now?: () => Date;
+  clock: Clock;
 };
 
 const DEFAULT_ID = "default";
@@ -78,7 +79,7 @@ export class SlackNotifier implements Notifier<SlackDestination> {
     // A customer's channel never folds: it hears only of its own account, each on its own.
     if (audienceOf(destination) !== "internal" || !this.options.digest) return "send";
     const { ledger, budget } = this.options.digest;
-    const minute = minuteOf(this.options.now?.() ?? new Date());
+    const minute = minuteOf(this.options.clock.now());
     const admitted = await ledger.admit(destination.id, minute, digestEntry(notice), budget);
     return admitted === "fold" ? "skip" : "send";
   }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixedClock } from "../../shared/clock.ts";
 import { forEachLimit } from "../../shared/concurrency.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { silentLogger } from "../../shared/log.ts";
@@ -75,7 +76,7 @@ forEachEngine((engine) => {
         defaultUrl: `${slack.base}/default`,
         recent: new RecentDeliveries(),
         log: silentLogger,
-        now: () => T0,
+        clock: fixedClock(T0),
         digest: { ledger: digests, budget: 5 },
         policy: DELIVERY_RETRY.deployed,
       };
@@ -104,7 +105,7 @@ forEachEngine((engine) => {
       const flush = {
         ...deps,
         ledger: digests,
-        now: () => later,
+        clock: fixedClock(later),
         dashboardUrl: "https://qw.example/",
       };
       expect(await flushDigests(flush)).toBe(1);

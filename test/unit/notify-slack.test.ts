@@ -48,7 +48,7 @@ function setup(overrides: Partial<NotifySlackDeps> = {}) {
     log: createLogger(jsonSink((line) => logs.push(line))),
     // The retry stage waits on the same fake clock as the poster's pacing.
     retry: { sleep: time.sleep },
-    now: () => new Date(time.now()),
+    clock: { now: () => new Date(time.now()) },
     ...overrides,
   });
 }

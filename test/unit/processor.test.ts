@@ -1,9 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MemoryBus } from "../../server/dynamodb/memory-bus.ts";
-import { createTable } from "../../shared/adapters/aws/create-table.ts";
-import { createDynamoClient } from "../../shared/adapters/aws/dynamo-client.ts";
-import type { DynamoMuteStore } from "../../shared/adapters/aws/dynamo-mutes.ts";
-import { DynamoIncidentStore } from "../../shared/adapters/aws/dynamo-store.ts";
 import { processSqsBatch } from "../../shared/adapters/aws/sqs-batch.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { fixedClock } from "../../shared/clock.ts";
@@ -11,19 +7,15 @@ import type { IntegrationEventInput } from "../../shared/events/event.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { sweep } from "../../shared/incidents/sweep.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
-import { type TestDynamo, testDynamo } from "../support/dynamo.ts";
 import { leverError } from "../support/factories.ts";
+import { MemoryIncidentStore, MemoryMuteStore } from "../support/memory-ports.ts";
 import { sqsRecord } from "../support/sqs-record.ts";
 
 const classifier = createClassifier(BUILTIN_RULES);
-let dynamo: TestDynamo;
 /** No mutes here: test/unit/mutes.test.ts covers them. */
-let mutes: DynamoMuteStore;
-beforeAll(async () => {
-  dynamo = await testDynamo();
-  mutes = await dynamo.freshMutes();
-});
-afterAll(() => dynamo.close());
+const mutes = new MemoryMuteStore();
+/** An empty store, in memory: the DynamoDB adapter is held to the same by test/contract. */
+const freshStore = () => new MemoryIncidentStore();
 
 const record = sqsRecord;
 
@@ -40,11 +32,26 @@ class FlakyBus extends MemoryBus {
 
 const at = (iso: string) => fixedClock(new Date(iso));
 
+/** A store whose every write is sent twice, as an SDK retries a request whose answer it lost. */
+function twice(store: MemoryIncidentStore): MemoryIncidentStore {
+  const retried = Object.create(store) as MemoryIncidentStore;
+  retried.claimEvent = async (...args) => {
+    await store.claimEvent(...args);
+    return store.claimEvent(...args);
+  };
+  retried.reclaimEvent = async (...args) => {
+    await store.reclaimEvent(...args);
+    return store.reclaimEvent(...args);
+  };
+  retried.saveIncident = async (...args) => {
+    await store.saveIncident(...args);
+    return store.saveIncident(...args);
+  };
+  return retried;
+}
+
 describe("processor", () => {
-  let store: DynamoIncidentStore;
-  beforeAll(async () => {
-    store = await dynamo.freshStore();
-  });
+  const store = freshStore();
 
   it("counts a redelivered event once and fires once", async () => {
     const bus = new MemoryBus();
@@ -86,7 +93,7 @@ describe("processor", () => {
   });
 
   it("still publishes after a crash between the write and the publish, counting nothing twice", async () => {
-    const crashStore = await dynamo.freshStore();
+    const crashStore = freshStore();
     const bus = new FlakyBus(1);
     const deps = { store: crashStore, mutes, bus, classifier, clock: at("2026-11-24T10:00:05Z") };
     const e = leverError("crash1", 403);
@@ -105,7 +112,7 @@ describe("processor", () => {
   });
 
   it("counts events whose first attempt recorded them but died before the incident write", async () => {
-    const crashStore = await dynamo.freshStore();
+    const crashStore = freshStore();
     const bus = new MemoryBus();
     const e = leverError("lost1", 401);
     const r = record(e);
@@ -131,7 +138,7 @@ describe("processor", () => {
   });
 
   it("reminds after the repeat interval with the events since, and resolves on recovery", async () => {
-    const s = await dynamo.freshStore();
+    const s = freshStore();
     const bus = new MemoryBus();
     await processSqsBatch([record(leverError("r1", 401))], {
       store: s,
@@ -178,7 +185,7 @@ describe("processor", () => {
   });
 
   it("the sweeper resolves a quiet firing incident once, and a pending one silently", async () => {
-    const s = await dynamo.freshStore();
+    const s = freshStore();
     const bus = new MemoryBus();
     const deps = { store: s, mutes, bus, classifier, clock: at("2026-11-24T10:00:00Z") };
     await processSqsBatch(
@@ -214,7 +221,7 @@ describe("processor", () => {
   });
 
   it("the sweeper leaves an incident open when an event arrives after it read the due list", async () => {
-    const s = await dynamo.freshStore();
+    const s = freshStore();
     const bus = new MemoryBus();
     const first = { store: s, mutes, bus, classifier, clock: at("2026-11-24T10:00:00Z") };
     await processSqsBatch([record(leverError("race1", 401))], first);
@@ -239,18 +246,8 @@ describe("processor", () => {
   });
 
   it("counts exactly when every write is sent twice, as when the SDK retries a lost answer", async () => {
-    const client = createDynamoClient(dynamo.endpoint);
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (!/^(PutItem|UpdateItem)Command$/.test(context.commandName ?? "")) return next(args);
-        // The first attempt lands; its answer is lost; the retry's answer is what we see.
-        await next(args).catch(() => undefined);
-        return next(args);
-      },
-      { step: "initialize", name: "retryAfterLostAnswer" },
-    );
-    await createTable(client, "quirkwatch-retries");
-    const retrying = new DynamoIncidentStore(client, "quirkwatch-retries");
+    // Every write lands, its answer is lost, and the retry's answer is what we see.
+    const retrying = twice(freshStore());
     const bus = new MemoryBus();
     const deps = { store: retrying, mutes, bus, classifier, clock: at("2026-11-24T10:00:05Z") };
     const events = Array.from({ length: 30 }, (_, i) => leverError(`retry-${i}`, 401));
@@ -266,11 +263,10 @@ describe("processor", () => {
     const [incident] = await retrying.listIncidents({ limit: 10 });
     expect(incident?.count).toBe(30);
     expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
-    client.destroy();
   });
 
   it("resolves on a recovery event whose first attempt failed, when it is retried", async () => {
-    const s = await dynamo.freshStore();
+    const s = freshStore();
     const bus = new MemoryBus();
     await processSqsBatch([record(leverError("f1", 401))], {
       store: s,
@@ -313,7 +309,7 @@ describe("only problems become incidents", () => {
   });
 
   it("opens none for a success no rule flags, account.created or expected behaviour", async () => {
-    const s = await dynamo.freshStore();
+    const s = freshStore();
     const bus = new MemoryBus();
     const deps = { store: s, mutes, bus, classifier, clock: at("2026-11-24T10:00:00Z") };
     const quiet = [
@@ -340,7 +336,7 @@ describe("only problems become incidents", () => {
   });
 
   it("counts a bad Bullhorn candidate id into one incident, in the body or the path", async () => {
-    const s = await dynamo.freshStore();
+    const s = freshStore();
     const deps = {
       store: s,
       mutes,
@@ -369,7 +365,7 @@ describe("only problems become incidents", () => {
   });
 
   it("gives Hibob's and Teamtailor's 501 the same category", async () => {
-    const s = await dynamo.freshStore();
+    const s = freshStore();
     const deps = {
       store: s,
       mutes,
@@ -389,7 +385,7 @@ describe("only problems become incidents", () => {
   });
 
   it("closes every open incident of a deleted account quietly, as account_deleted", async () => {
-    const s = await dynamo.freshStore();
+    const s = freshStore();
     const bus = new MemoryBus();
     const deps = { store: s, mutes, bus, classifier, clock: at("2026-11-24T10:00:00Z") };
     // A firing 401, a pending 429, and another account's incident that must stay open.
@@ -442,7 +438,7 @@ describe("the provider's own words", () => {
     });
 
   it("keeps the last error and the last five distinct provider messages", async () => {
-    const s = await dynamo.freshStore();
+    const s = freshStore();
     const deps = {
       store: s,
       mutes,
@@ -483,7 +479,7 @@ describe("the provider's own words", () => {
   });
 
   it("keeps the provider's words when a newer event carries none, whatever the order", async () => {
-    const s = await dynamo.freshStore();
+    const s = freshStore();
     const deps = {
       store: s,
       mutes,

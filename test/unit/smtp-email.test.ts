@@ -6,6 +6,7 @@ import { SmtpEmailSender } from "../../shared/adapters/smtp/smtp-sender.ts";
 import { openDatabase } from "../../shared/adapters/sqlite/database.ts";
 import { MIGRATIONS } from "../../shared/adapters/sqlite/migrations.ts";
 import { SqliteSubscriptionStore } from "../../shared/adapters/sqlite/subscription-store.ts";
+import { systemClock } from "../../shared/clock.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { createLogger } from "../../shared/log.ts";
 import { EmailNotifier } from "../../shared/notify/email-notifier.ts";
@@ -47,6 +48,7 @@ function deps(overrides: { sender?: SmtpEmailSender; recent?: RecentDeliveries }
     log: createLogger(({ message, fields }) => logged.push(`${message} ${JSON.stringify(fields)}`)),
     // One attempt: what the retry stage would try again is what these tests look at.
     policy: { attempts: 1, baseMs: 1 },
+    clock: systemClock,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Context, SNSEvent } from "aws-lambda";
+import { type Clock, systemClock } from "../../clock.ts";
 import type { Notice } from "../../incidents/notice.ts";
 import type { Logger } from "../../log.ts";
 import type { Destination, Notifier } from "../../notify/notifier.ts";
@@ -17,7 +18,8 @@ export type NotifierFunctionDeps = {
   subscriptions: SubscriptionStore;
   recent?: RecentDeliveries;
   log?: Logger;
-  now?: () => Date;
+  /** The system clock unless a test sets one. */
+  clock?: Clock;
   /** Tests shorten the policy and the waits. */
   retry?: { policy?: Partial<RetryPolicy>; sleep?: (ms: number) => Promise<void> };
 };
@@ -42,7 +44,7 @@ export function notifierHandler<D extends Destination>(
       log,
       policy,
       ...(context ? { remaining: () => context.getRemainingTimeInMillis() } : {}),
-      ...(deps.now ? { now: deps.now } : {}),
+      clock: deps.clock ?? systemClock,
       ...(deps.retry?.sleep ? { sleep: deps.retry.sleep } : {}),
     });
 }

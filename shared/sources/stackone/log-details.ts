@@ -32,6 +32,8 @@ export class LogDetails {
     private readonly maxDetails: number,
     private readonly report: PollReport,
     private readonly log: PollLog,
+    /** The run's time: stands in for a log that carries none. */
+    private readonly now: Date,
   ) {}
 
   /** The event for one log, with its detail when needed; undefined when the log is no event. */
@@ -83,7 +85,7 @@ export class LogDetails {
     try {
       if (requestId === undefined)
         throw new EventValidationError([{ path: "request_id", message: "required" }]);
-      return normalizeStackone({ ...entry, id: requestId }, JSON.stringify(entry));
+      return normalizeStackone({ ...entry, id: requestId }, JSON.stringify(entry), this.now);
     } catch (error) {
       if (!(error instanceof EventValidationError)) throw error;
       this.report.skipped += 1;

@@ -116,6 +116,7 @@ class Run {
       limits.maxDetails,
       this.report,
       this.log,
+      now,
     );
     this.namer = new AccountNamer(
       deps.api,
