@@ -117,6 +117,7 @@ const tasks = runPeriodically(
         links,
         clock,
         log,
+        sweep: () => processor.sweep(),
       },
       {
         sweepIntervalMs: settings.sweepIntervalMs,
