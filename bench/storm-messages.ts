@@ -1,4 +1,4 @@
-import { request } from "../scripts/demo-scenarios.ts";
+import { GREENHOUSE_REVOKED, LEVER_DOWN, request } from "../scripts/demo-scenarios.ts";
 import { startReceiver } from "../test/support/http-receiver.ts";
 import { getJson, postStackone, startLocalStack } from "../test/support/local-stack.ts";
 
@@ -9,20 +9,6 @@ const ENGINE = process.argv.includes("--engine")
   ? (process.argv[process.argv.indexOf("--engine") + 1] ?? "sqlite")
   : "sqlite";
 const WATCH_MS = Number(process.env.BENCH_WATCH_MS ?? 75_000);
-const LEVER = {
-  status: 503,
-  url: "https://api.stackone.com/unified/ats/candidates",
-  resource: "candidates",
-  message: "Service Unavailable",
-  providerRaw: { code: "503", message: "Lever is down for scheduled maintenance" },
-};
-const GREENHOUSE = {
-  status: 401,
-  url: "https://api.stackone.com/unified/ats/jobs",
-  resource: "jobs",
-  message: "Unauthorized",
-  providerRaw: { message: "Invalid Basic Auth credentials" },
-};
 
 async function storm(name: string, send: (url: string) => Promise<void>, customers: string[]) {
   const slack = await startReceiver();
@@ -66,7 +52,7 @@ await storm(
   "Lever outage, 12 accounts x 3 events in a minute",
   async (url) => {
     for (const account of outageAccounts) {
-      const { payload } = request(account, "lever", LEVER);
+      const { payload } = request(account, "lever", LEVER_DOWN);
       await postStackone(url, [payload(0), payload(1), payload(2)]);
       await new Promise((r) => setTimeout(r, 2_000));
     }
@@ -81,7 +67,7 @@ await storm(
     for (let i = 0; i < flood.length; i += 100) {
       const body = flood
         .slice(i, i + 100)
-        .map((account) => request(account, "greenhouse", GREENHOUSE).payload(0));
+        .map((account) => request(account, "greenhouse", GREENHOUSE_REVOKED).payload(0));
       await postStackone(url, body);
       await new Promise((r) => setTimeout(r, 250));
     }

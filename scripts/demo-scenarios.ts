@@ -16,7 +16,7 @@ export type RequestLogRecord = Record<string, unknown> & { request_id: string };
 
 const now = () => new Date().toISOString();
 
-type RequestSpec = {
+export type RequestSpec = {
   status: number;
   method?: string;
   url: string;
@@ -139,6 +139,24 @@ export const ORGS: Record<string, string> = {
 
 const API = "https://api.stackone.com/unified";
 
+/** Lever down for maintenance: what every account's candidate list gets (demo, storm test and bench). */
+export const LEVER_DOWN: RequestSpec = {
+  status: 503,
+  url: `${API}/ats/candidates`,
+  resource: "candidates",
+  message: "Service Unavailable",
+  providerRaw: { message: "Lever is down for scheduled maintenance" },
+};
+
+/** Greenhouse refusing an account's credentials (the storm test's and bench's flood). */
+export const GREENHOUSE_REVOKED: RequestSpec = {
+  status: 401,
+  url: `${API}/ats/jobs`,
+  resource: "jobs",
+  message: "Unauthorized",
+  providerRaw: { message: "Invalid Basic Auth credentials" },
+};
+
 /** `npm run demo -- --outage`: Lever down for 12 demo customers, three failed requests each. */
 export const LEVER_OUTAGE: Scenario[] = [
   "Soylent Foods",
@@ -160,13 +178,7 @@ export const LEVER_OUTAGE: Scenario[] = [
     name: `Lever down for ${name}`,
     rule: "lever.503",
     repeat: 3,
-    ...request(account, "lever", {
-      status: 503,
-      url: `${API}/ats/candidates`,
-      resource: "candidates",
-      message: "Service Unavailable",
-      providerRaw: { message: "Lever is down for scheduled maintenance" },
-    }),
+    ...request(account, "lever", LEVER_DOWN),
   };
 });
 

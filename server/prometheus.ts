@@ -60,34 +60,37 @@ export function localMetrics(engine: LocalEngine, totals: MetricTotals) {
       }
     },
   });
-  new Gauge({
-    name: `${PREFIX}queue_depth`,
-    help: "Events accepted and not yet processed.",
-    registers: [registry],
-    async collect() {
-      this.set((await engineMetrics()).queueDepth);
+  // Gauges of one number, read at each scrape.
+  const gauges: Record<string, { help: string; read: () => Promise<number> }> = {
+    queue_depth: {
+      help: "Events accepted and not yet processed.",
+      read: async () => (await engineMetrics()).queueDepth,
     },
-  });
-  new Gauge({
-    name: `${PREFIX}outbox_pending`,
-    help: "Deliveries owed: one per notice and subscriber, until delivered or dead-lettered.",
-    registers: [registry],
-    async collect() {
-      this.set((await engineMetrics()).outboxPending);
+    outbox_pending: {
+      help: "Deliveries owed: one per notice and subscriber, until delivered or dead-lettered.",
+      read: async () => (await engineMetrics()).outboxPending,
     },
-  });
-  new Gauge({
-    name: `${PREFIX}poller_last_success_timestamp_seconds`,
-    help: "When the request-log poller last read StackOne's logs (0: never, or not configured).",
-    registers: [registry],
-    async collect() {
-      const gauges = new Map([
-        ...totals.snapshot().gauges,
-        ...(await engineMetrics()).totals.gauges,
-      ]);
-      this.set(gauges.get("poller_last_success_timestamp_seconds") ?? 0);
+    poller_last_success_timestamp_seconds: {
+      help: "When the request-log poller last read StackOne's logs (0: never, or not configured).",
+      read: async () => {
+        const gauges = new Map([
+          ...totals.snapshot().gauges,
+          ...(await engineMetrics()).totals.gauges,
+        ]);
+        return gauges.get("poller_last_success_timestamp_seconds") ?? 0;
+      },
     },
-  });
+  };
+  for (const [name, { help, read }] of Object.entries(gauges)) {
+    new Gauge({
+      name: `${PREFIX}${name}`,
+      help,
+      registers: [registry],
+      async collect() {
+        this.set(await read());
+      },
+    });
+  }
 
   return async (): Promise<HttpResponse> => {
     try {

@@ -8,9 +8,12 @@ import { type EngineSettings, type LocalEngine, STALL_MS } from "../engine.ts";
 import { StartupError } from "../startup-error.ts";
 import type { CallMessage, EngineCalls, MainMessage, WorkerMessage } from "./worker-protocol.ts";
 
+/** The least time between two messages telling the worker of appended rows. */
+const APPENDED_EVERY_MS = 25;
+
 /**
  * The SQLite engine, seen from the HTTP thread. This thread owns the events queue (queue.db):
- * ingest's sends are appended here, in one commit per event-loop turn, and each 202 waits for
+ * ingest's sends are appended here, one commit per fsync (group commit), and each 202 waits for
  * that commit's fsync, never for the worker. A worker thread owns everything else
  * (quirkwatch.db): it reads queue.db on its own and says how far it has processed, and this
  * thread deletes those rows. Only seqs cross between them, never event bodies.
@@ -95,9 +98,24 @@ export async function startSqliteEngine(
     queue.close();
     throw error;
   }
+  // The worker is told of appends at most once per APPENDED_EVERY_MS: each message wakes its
+  // thread, and while its batch window (200 ms) is open a new one changes nothing (the batch
+  // reads whatever the file holds by then). The first append after a quiet spell is told at once.
+  let appendedThrough = 0;
+  let toldAt = 0;
+  let telling: NodeJS.Timeout | undefined;
+  const tellAppended = () => {
+    telling = undefined;
+    toldAt = Date.now();
+    tell({ appended: appendedThrough });
+  };
   queue.onAppended = (through) => {
     waitingSince ??= Date.now();
-    tell({ appended: through });
+    appendedThrough = through;
+    if (telling !== undefined) return;
+    const wait = toldAt + APPENDED_EVERY_MS - Date.now();
+    if (wait <= 0) tellAppended();
+    else telling = setTimeout(tellAppended, wait);
   };
 
   const call = <K extends keyof EngineCalls>(
@@ -161,6 +179,7 @@ export async function startSqliteEngine(
     idle: async () => !queue.hasPending() && (await call("idle")),
     runTask: (name) => call("runTask", name),
     async close() {
+      clearTimeout(telling);
       await call("close");
       await worker.terminate();
       queue.close();

@@ -17,8 +17,8 @@ import type { ReconnectLinks } from "../incidents/reconnect-links.ts";
 import type { IncidentRecord, Silences } from "../incidents/record.ts";
 import type { IncidentStore } from "../incidents/store.ts";
 import type { Logger } from "../log.ts";
-import { issuesOf } from "../validation.ts";
 import { INCIDENT_ID, incidentView } from "./incidents.ts";
+import { notFound, validated } from "./request-steps.ts";
 
 export type IncidentActionDeps = {
   store: IncidentStore;
@@ -73,7 +73,7 @@ export async function actOn(
   deps: IncidentActionDeps,
   decide: Decide,
 ): Promise<HttpResponse> {
-  if (!INCIDENT_ID.test(id)) return error(404, "no such incident", [{ path: "id", message: id }]);
+  if (!INCIDENT_ID.test(id)) return notFound("incident", id);
   const now = deps.clock.now();
   const token = randomBytes(9).toString("base64url");
   const silences = { mutes: await deps.mutes.active(now) };
@@ -86,7 +86,7 @@ export async function actOn(
     if (e instanceof ActionRefused) return error(409, e.message, [{ path: "id", message: id }]);
     throw e;
   }
-  if (!result.record) return error(404, "no such incident", [{ path: "id", message: id }]);
+  if (!result.record) return notFound("incident", id);
   let notices: string[] = [];
   try {
     const published = await publishOutboxes(deps, [result.record], (n) => n.owner === token);
@@ -109,21 +109,9 @@ export async function actOn(
   });
 }
 
-function parse<T>(
-  request: HttpRequest,
-  schema: z.ZodMiniType<T>,
-  what: string,
-): { value: T } | { response: HttpResponse } {
-  const body = optionalBody(request);
-  if ("response" in body) return body;
-  const parsed = schema.safeParse(body.value);
-  if (!parsed.success) return { response: error(422, `invalid ${what}`, issuesOf(parsed.error)) };
-  return { value: parsed.data };
-}
-
 /** `POST /incidents/{id}/acknowledge` `{ by?, note? }` */
 export function acknowledgeRoute(request: HttpRequest, deps: IncidentActionDeps) {
-  const body = parse(request, AcknowledgeBody, "acknowledgement");
+  const body = validated(optionalBody(request), AcknowledgeBody, "acknowledgement");
   if ("response" in body) return Promise.resolve(body.response);
   const { by = "admin", note } = body.value;
   return act(request, deps, (current, now, token) =>
@@ -138,7 +126,7 @@ export function muteRoute(request: HttpRequest, deps: IncidentActionDeps) {
       error(422, "invalid mute", [{ path: "duration_seconds", message: "required" }]),
     );
   }
-  const body = parse(request, MuteBody, "mute");
+  const body = validated(optionalBody(request), MuteBody, "mute");
   if ("response" in body) return Promise.resolve(body.response);
   const { by = "admin", duration_seconds, comment } = body.value;
   return act(request, deps, muteFor(by, duration_seconds, comment));
@@ -168,7 +156,7 @@ export function unmuteRoute(request: HttpRequest, deps: IncidentActionDeps) {
 
 /** `POST /incidents/{id}/resolve` `{ by? }` */
 export function resolveRoute(request: HttpRequest, deps: IncidentActionDeps) {
-  const body = parse(request, ByBody, "resolution");
+  const body = validated(optionalBody(request), ByBody, "resolution");
   if ("response" in body) return Promise.resolve(body.response);
   const by = body.value.by ?? "admin";
   return act(request, deps, (current, now, token, silences) =>

@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import type { Clock } from "../clock.ts";
-import { error, type HttpRequest, type HttpResponse, json } from "../http.ts";
+import { error, type HttpHandler, json } from "../http.ts";
 import { INCIDENT_STATUSES } from "../incidents/incident.ts";
 import { type Mute, type MuteStore, mutedUntil } from "../incidents/mute.ts";
 import { offersReconnect, type ReconnectLinks } from "../incidents/reconnect-links.ts";
@@ -11,6 +11,7 @@ import type { DigestLedger } from "../notify/digest.ts";
 import { reauthUrl } from "../notify/reauth.ts";
 import { CATEGORIES } from "../quirks/rule.ts";
 import { issuesOf } from "../validation.ts";
+import { byId } from "./request-steps.ts";
 
 export type IncidentReadDeps = {
   store: IncidentStore;
@@ -102,10 +103,7 @@ export function incidentView(
 export type IncidentView = ReturnType<typeof incidentView>;
 
 /** `GET /incidents`: newest first, filtered. */
-export async function listIncidents(
-  request: HttpRequest,
-  deps: IncidentReadDeps,
-): Promise<HttpResponse> {
+export const listIncidents: HttpHandler<IncidentReadDeps> = async (request, deps) => {
   const query = ListQuery.safeParse(request.query);
   if (!query.success) return error(422, "invalid query", issuesOf(query.error));
   const { cursor, ...filter } = query.data;
@@ -131,7 +129,7 @@ export async function listIncidents(
     // while you page moves to the first page, and no other is skipped or repeated.
     next: last && records.length === filter.limit ? writeCursor(last) : undefined,
   });
-}
+};
 
 /** The latest notice of the incident's current occurrence, when one was decided. */
 const latestNotice = (r: IncidentRecord) =>
@@ -191,13 +189,10 @@ async function openOutages(store: IncidentStore, records: IncidentRecord[]) {
  * `GET /incidents/{id}`. With reconnect links on, it carries a fresh `reconnect_url` for on-call
  * to forward: only to a caller who presented the admin token, never on an open local stack.
  */
-export async function getIncident(
-  request: HttpRequest,
-  deps: IncidentReadDeps,
-): Promise<HttpResponse> {
-  const id = request.params.id ?? "";
-  const record = INCIDENT_ID.test(id) ? await deps.store.getIncident(id) : undefined;
-  if (!record) return error(404, "no such incident", [{ path: "id", message: id }]);
+export const getIncident: HttpHandler<IncidentReadDeps> = async (request, deps) => {
+  const found = await byId(request, INCIDENT_ID, "incident", (id) => deps.store.getIncident(id));
+  if ("response" in found) return found.response;
+  const record = found.value;
   const now = deps.clock.now();
   const mutes = await deps.mutes.active(now);
   const view = incidentView(record, {
@@ -211,4 +206,4 @@ export async function getIncident(
   const full = { ...view, part_of: outages(record), delivery: delivery(record) };
   const link = deps.adminToken !== undefined && view.reconnect_link && deps.links;
   return json(200, link ? { ...full, reconnect_url: link.url(record, now) } : full);
-}
+};

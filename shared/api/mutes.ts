@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
-import { error, type HttpRequest, type HttpResponse, json, readJson } from "../http.ts";
+import { error, type HttpHandler, type HttpRequest, json, readJson } from "../http.ts";
 import { type Mute, muteMatches } from "../incidents/mute.ts";
 import { publishOutboxes } from "../incidents/outbox.ts";
 import type { IncidentRecord } from "../incidents/record.ts";
 import { releaseWithRetry } from "../incidents/sweep.ts";
 import { CATEGORIES } from "../quirks/rule.ts";
-import { issuesOf } from "../validation.ts";
 import { DurationSeconds, type IncidentActionDeps } from "./incident-actions.ts";
+import { byId, validated } from "./request-steps.ts";
 
 const Matcher = z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(256)));
 const CreateMute = z.strictObject({
@@ -25,15 +25,10 @@ const ID = /^mute_[\w-]{1,64}$/;
 const RELEASE_LIMIT = 1000;
 
 /** `POST /mutes` `{ account_id?, provider?, category?, duration_seconds, comment?, by? }` */
-export async function createMute(
-  request: HttpRequest,
-  deps: IncidentActionDeps,
-): Promise<HttpResponse> {
-  const body = readJson(request);
+export const createMute: HttpHandler<IncidentActionDeps> = async (request, deps) => {
+  const body = validated(readJson(request), CreateMute, "mute");
   if ("response" in body) return body.response;
-  const parsed = CreateMute.safeParse(body.value);
-  if (!parsed.success) return error(422, "invalid mute", issuesOf(parsed.error));
-  const { account_id, provider, category, duration_seconds, comment, by } = parsed.data;
+  const { account_id, provider, category, duration_seconds, comment, by } = body.value;
   // As Alertmanager: a silence matches something; muting everything is not a mute.
   if (account_id === undefined && provider === undefined && category === undefined) {
     return error(422, "invalid mute", [
@@ -54,7 +49,7 @@ export async function createMute(
   };
   await deps.mutes.create(mute);
   return json(201, mute);
-}
+};
 
 /** `GET /mutes`: the active ones, newest first. */
 export async function listMutes(_request: HttpRequest, deps: IncidentActionDeps) {
@@ -65,13 +60,10 @@ export async function listMutes(_request: HttpRequest, deps: IncidentActionDeps)
  * `DELETE /mutes/{id}`: ends it now. The notices it withheld go at once, unless another mute
  * still holds their incident.
  */
-export async function deleteMute(
-  request: HttpRequest,
-  deps: IncidentActionDeps,
-): Promise<HttpResponse> {
-  const id = request.params.id ?? "";
-  const removed = ID.test(id) ? await deps.mutes.remove(id) : undefined;
-  if (!removed) return error(404, "no such mute", [{ path: "id", message: id }]);
+export const deleteMute: HttpHandler<IncidentActionDeps> = async (request, deps) => {
+  const found = await byId(request, ID, "mute", (id) => deps.mutes.remove(id));
+  if ("response" in found) return found.response;
+  const { id, value: removed } = found;
   const now = deps.clock.now();
   const token = randomBytes(9).toString("base64url");
   const silences = { mutes: await deps.mutes.active(now) };
@@ -99,4 +91,4 @@ export async function deleteMute(
     });
   }
   return json(200, { id, deleted: true, notices_released: notices });
-}
+};

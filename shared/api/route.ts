@@ -34,6 +34,10 @@ export const NO_BODY = 0;
 
 type Row = { service: Service; auth: RouteAuth; maxBodyBytes: number };
 
+/** Most admin routes: behind the token, taking a small JSON body or none. */
+const ADMIN_NO_BODY = { service: "admin", auth: "token", maxBodyBytes: NO_BODY } as const;
+const ADMIN_JSON = { service: "admin", auth: "token", maxBodyBytes: ADMIN_BODY_BYTES } as const;
+
 /** Keyed as API Gateway names a route (`routeKey`). */
 export const ROUTES = {
   "POST /webhooks/{source}": {
@@ -43,33 +47,21 @@ export const ROUTES = {
   },
   // The page itself is public; what it shows comes from the routes behind the token.
   "GET /": { service: "admin", auth: "none", maxBodyBytes: NO_BODY },
-  "GET /incidents": { service: "admin", auth: "token", maxBodyBytes: NO_BODY },
-  "GET /incidents/{id}": { service: "admin", auth: "token", maxBodyBytes: NO_BODY },
-  "POST /incidents/{id}/acknowledge": {
-    service: "admin",
-    auth: "token",
-    maxBodyBytes: ADMIN_BODY_BYTES,
-  },
-  "POST /incidents/{id}/mute": { service: "admin", auth: "token", maxBodyBytes: ADMIN_BODY_BYTES },
-  "DELETE /incidents/{id}/mute": { service: "admin", auth: "token", maxBodyBytes: NO_BODY },
-  "POST /incidents/{id}/resolve": {
-    service: "admin",
-    auth: "token",
-    maxBodyBytes: ADMIN_BODY_BYTES,
-  },
-  "GET /accounts/{account_id}": { service: "admin", auth: "token", maxBodyBytes: NO_BODY },
-  "POST /mutes": { service: "admin", auth: "token", maxBodyBytes: ADMIN_BODY_BYTES },
-  "GET /mutes": { service: "admin", auth: "token", maxBodyBytes: NO_BODY },
-  "DELETE /mutes/{id}": { service: "admin", auth: "token", maxBodyBytes: NO_BODY },
-  "POST /subscriptions": { service: "admin", auth: "token", maxBodyBytes: ADMIN_BODY_BYTES },
-  "GET /subscriptions": { service: "admin", auth: "token", maxBodyBytes: NO_BODY },
-  "PATCH /subscriptions/{id}": { service: "admin", auth: "token", maxBodyBytes: ADMIN_BODY_BYTES },
-  "DELETE /subscriptions/{id}": { service: "admin", auth: "token", maxBodyBytes: NO_BODY },
-  "POST /subscriptions/{id}/test": {
-    service: "admin",
-    auth: "token",
-    maxBodyBytes: ADMIN_BODY_BYTES,
-  },
+  "GET /incidents": ADMIN_NO_BODY,
+  "GET /incidents/{id}": ADMIN_NO_BODY,
+  "POST /incidents/{id}/acknowledge": ADMIN_JSON,
+  "POST /incidents/{id}/mute": ADMIN_JSON,
+  "DELETE /incidents/{id}/mute": ADMIN_NO_BODY,
+  "POST /incidents/{id}/resolve": ADMIN_JSON,
+  "GET /accounts/{account_id}": ADMIN_NO_BODY,
+  "POST /mutes": ADMIN_JSON,
+  "GET /mutes": ADMIN_NO_BODY,
+  "DELETE /mutes/{id}": ADMIN_NO_BODY,
+  "POST /subscriptions": ADMIN_JSON,
+  "GET /subscriptions": ADMIN_NO_BODY,
+  "PATCH /subscriptions/{id}": ADMIN_JSON,
+  "DELETE /subscriptions/{id}": ADMIN_NO_BODY,
+  "POST /subscriptions/{id}/test": ADMIN_JSON,
   // Slack's clicks carry Slack's signature instead of the token, checked by their route; a
   // form-encoded payload holds the whole message, so it gets a webhook's room.
   "POST /slack/actions": { service: "admin", auth: "signature", maxBodyBytes: WEBHOOK_BODY_BYTES },

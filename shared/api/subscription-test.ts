@@ -1,4 +1,4 @@
-import { error, type HttpRequest, type HttpResponse, json } from "../http.ts";
+import { error, type HttpHandler, json } from "../http.ts";
 import { sendCustomerWebhook } from "../notify/customer-webhook.ts";
 import { emailFor } from "../notify/email-message.ts";
 import { deliveredBySns } from "../notify/email-subscriptions.ts";
@@ -6,6 +6,7 @@ import { PAGERDUTY_EVENTS_URL, pagerDutyEvent, sendPagerDuty } from "../notify/p
 import { renderSlack } from "../notify/slack.ts";
 import { SlackPoster } from "../notify/slack-delivery.ts";
 import { testNotice } from "../notify/test-notice.ts";
+import { byId } from "./request-steps.ts";
 import { SUBSCRIPTION_ID, type SubscriptionApiDeps, testable } from "./subscriptions.ts";
 
 export type SubscriptionTestDeps = SubscriptionApiDeps & {
@@ -24,13 +25,12 @@ const poster = new SlackPoster({ timeoutMs: TIMEOUT_MS });
  * itself (SMTP, SES): SNS delivers a topic's message to every matching subscriber and has no
  * way to address one of them.
  */
-export async function testSubscription(
-  request: HttpRequest,
-  deps: SubscriptionTestDeps,
-): Promise<HttpResponse> {
-  const id = request.params.id ?? "";
-  const subscription = SUBSCRIPTION_ID.test(id) ? await deps.subscriptions.get(id) : undefined;
-  if (!subscription) return error(404, "no such subscription", [{ path: "id", message: id }]);
+export const testSubscription: HttpHandler<SubscriptionTestDeps> = async (request, deps) => {
+  const found = await byId(request, SUBSCRIPTION_ID, "subscription", (id) =>
+    deps.subscriptions.get(id),
+  );
+  if ("response" in found) return found.response;
+  const { id, value: subscription } = found;
   const notice = testNotice(subscription.id, deps.clock.now());
   const answer = (delivered: boolean, outcome: string, detail: string) =>
     json(200, { id, kind: subscription.kind, delivered, outcome, detail });
@@ -110,4 +110,4 @@ export async function testSubscription(
       message: `SNS sends each message to every matching subscriber of the topic and cannot address one; SNS reports this subscription as ${confirmation}. Email sent through SES can be tested: set EMAIL_FROM, deploy, and create the subscription again`,
     },
   ]);
-}
+};

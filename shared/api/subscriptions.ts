@@ -2,7 +2,14 @@ import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
 import type { Clock } from "../clock.ts";
 import { forEachLimit } from "../concurrency.ts";
-import { error, type HttpRequest, type HttpResponse, json, readJson } from "../http.ts";
+import {
+  error,
+  type HttpHandler,
+  type HttpRequest,
+  type HttpResponse,
+  json,
+  readJson,
+} from "../http.ts";
 import type { EmailSender } from "../notify/email-sender.ts";
 import {
   deliveredBySns,
@@ -25,7 +32,7 @@ import {
   validateDestinationUrl,
 } from "../notify/url-guard.ts";
 import { generateSecret } from "../standard-webhooks.ts";
-import { issuesOf } from "../validation.ts";
+import { byId, notFound, validated } from "./request-steps.ts";
 
 export type SubscriptionApiDeps = {
   subscriptions: SubscriptionStore;
@@ -109,15 +116,10 @@ const targetError = (message: string) =>
   error(422, "invalid target", [{ path: "target", message }]);
 
 /** `POST /subscriptions` */
-export async function createSubscription(
-  request: HttpRequest,
-  deps: SubscriptionApiDeps,
-): Promise<HttpResponse> {
-  const body = readJson(request);
+export const createSubscription: HttpHandler<SubscriptionApiDeps> = async (request, deps) => {
+  const body = validated(readJson(request), CreateSubscription, "subscription");
   if ("response" in body) return body.response;
-  const parsed = CreateSubscription.safeParse(body.value);
-  if (!parsed.success) return error(422, "invalid subscription", issuesOf(parsed.error));
-  const { kind, target, filter } = parsed.data;
+  const { kind, target, filter } = body.value;
   const subscription: Subscription = {
     id: newId(),
     kind,
@@ -171,7 +173,7 @@ export async function createSubscription(
     ...view(subscription, status, deps),
     ...(subscription.secret ? { secret: subscription.secret } : {}),
   });
-}
+};
 
 /** `GET /subscriptions`: newest first. */
 export async function listSubscriptions(
@@ -193,18 +195,13 @@ export async function listSubscriptions(
  * webhook's signing secret included. For email, SNS's filter policy changes first: a refusal
  * there leaves the subscription as it was.
  */
-export async function updateSubscription(
-  request: HttpRequest,
-  deps: SubscriptionApiDeps,
-): Promise<HttpResponse> {
-  const id = request.params.id ?? "";
-  const body = readJson(request);
+export const updateSubscription: HttpHandler<SubscriptionApiDeps> = async (request, deps) => {
+  const body = validated(readJson(request), PatchSubscription, "subscription");
   if ("response" in body) return body.response;
-  const parsed = PatchSubscription.safeParse(body.value);
-  if (!parsed.success) return error(422, "invalid subscription", issuesOf(parsed.error));
-  const subscription = ID.test(id) ? await deps.subscriptions.get(id) : undefined;
-  if (!subscription) return error(404, "no such subscription", [{ path: "id", message: id }]);
-  const { filter } = parsed.data;
+  const found = await byId(request, ID, "subscription", (id) => deps.subscriptions.get(id));
+  if ("response" in found) return found.response;
+  const { id, value: subscription } = found;
+  const { filter } = body.value;
   if (subscription.kind === "email") {
     const tooBroad = filterTooBroad(filter);
     if (tooBroad) return error(422, "invalid filter", [{ path: "filter", message: tooBroad }]);
@@ -216,18 +213,15 @@ export async function updateSubscription(
     }
   }
   const updated = await deps.subscriptions.updateFilter(id, filter);
-  if (!updated) return error(404, "no such subscription", [{ path: "id", message: id }]);
+  if (!updated) return notFound("subscription", id);
   return json(200, view(updated, await statusOf(updated, deps.email), deps));
-}
+};
 
 /** `DELETE /subscriptions/{id}`: a confirmed email subscription is removed from SNS too. */
-export async function deleteSubscription(
-  request: HttpRequest,
-  deps: SubscriptionApiDeps,
-): Promise<HttpResponse> {
-  const id = request.params.id ?? "";
-  const subscription = ID.test(id) ? await deps.subscriptions.get(id) : undefined;
-  if (!subscription) return error(404, "no such subscription", [{ path: "id", message: id }]);
+export const deleteSubscription: HttpHandler<SubscriptionApiDeps> = async (request, deps) => {
+  const found = await byId(request, ID, "subscription", (id) => deps.subscriptions.get(id));
+  if ("response" in found) return found.response;
+  const { id, value: subscription } = found;
 
   let confirmation: EmailConfirmation | undefined;
   if (subscription.kind === "email" && subscription.sns_subscription_arn) {
@@ -246,4 +240,4 @@ export async function deleteSubscription(
         }
       : {}),
   });
-}
+};

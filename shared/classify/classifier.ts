@@ -1,5 +1,5 @@
 import type { IntegrationEvent } from "../events/event.ts";
-import type { AlertPolicy, QuirkRule } from "../quirks/rule.ts";
+import { type AlertPolicy, POLICIES, type QuirkRule } from "../quirks/rule.ts";
 import { type Compiled, compile, type DetailNeed, statusClass } from "./rule-checks.ts";
 
 export type Classification = Pick<
@@ -56,11 +56,7 @@ const UNCLASSIFIED: QuirkRule = {
   remediation: ["Look at the event's message and provider errors; add a custom rule for it."],
   retry: { retryable: false, backoff: "none" },
   source: { page: "quirkwatch", section: "Fallback" },
-  alert: {
-    threshold: { count: 3, window_seconds: 600 },
-    repeat_seconds: 4 * 3600,
-    resolve_after_quiet_seconds: 30 * 60,
-  },
+  alert: POLICIES.transient,
 };
 
 const MAX_CACHED_LISTS = 10_000;

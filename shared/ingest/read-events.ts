@@ -102,9 +102,12 @@ function joinPath(prefix: string, path: string): string {
   return path.startsWith("[") ? `${prefix}${path}` : `${prefix}.${path}`;
 }
 
+/** One decoder for every body: without `stream`, each decode starts afresh. */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
 function decodeUtf8(body: Buffer): string {
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(body);
+    return utf8.decode(body);
   } catch {
     throw new IngestRejection(400, "the body is not valid UTF-8");
   }

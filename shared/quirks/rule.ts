@@ -166,32 +166,23 @@ export const QuirkRule = z
 export type QuirkRule = z.output<typeof QuirkRule>;
 export type QuirkRuleInput = z.input<typeof QuirkRule>;
 
+/** A still-firing incident is told again every four hours, whatever its kind. */
+const REPEAT_SECONDS = 4 * 3600;
+const policy = (
+  threshold: AlertPolicy["threshold"],
+  resolve_after_quiet_seconds: number,
+): AlertPolicy => ({ threshold, repeat_seconds: REPEAT_SECONDS, resolve_after_quiet_seconds });
+
 /** Shared alert policies, so a rule file says which kind of problem it is, not the numbers. */
 export const POLICIES = {
   /** One event is enough; it will not fix itself. Resolves on recovery or after a quiet day. */
-  immediate: {
-    threshold: { count: 1, window_seconds: 60 },
-    repeat_seconds: 4 * 3600,
-    resolve_after_quiet_seconds: 24 * 3600,
-  },
+  immediate: policy({ count: 1, window_seconds: 60 }, 24 * 3600),
   /** Alerts only when sustained; resolves after 30 quiet minutes. */
-  sustained: {
-    threshold: { count: 10, window_seconds: 600 },
-    repeat_seconds: 4 * 3600,
-    resolve_after_quiet_seconds: 30 * 60,
-  },
+  sustained: policy({ count: 10, window_seconds: 600 }, 30 * 60),
   /** A few in a row are worth a look; transient, so 30 quiet minutes resolve it. */
-  transient: {
-    threshold: { count: 3, window_seconds: 600 },
-    repeat_seconds: 4 * 3600,
-    resolve_after_quiet_seconds: 30 * 60,
-  },
+  transient: policy({ count: 3, window_seconds: 600 }, 30 * 60),
   /** For rules nobody must act on: they never open an incident, so the numbers do not matter. */
-  silent: {
-    threshold: { count: 1, window_seconds: 60 },
-    repeat_seconds: 4 * 3600,
-    resolve_after_quiet_seconds: 30 * 60,
-  },
+  silent: policy({ count: 1, window_seconds: 60 }, 30 * 60),
 } as const satisfies Record<string, AlertPolicy>;
 
 /** Identity helper that type-checks a rule file against the schema's input type. */

@@ -3,10 +3,10 @@ import { ForbiddenResponse } from "@stackone/stackone-client-ts/sdk/models/error
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { forwardingHttpClient } from "../../examples/forward-stackone-errors.ts";
-import { type Stack, startStack } from "../../server/stack.ts";
-import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
+import type { Stack } from "../../server/stack.ts";
 import { generateSecret } from "../../shared/standard-webhooks.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";
+import { startTestStack } from "../support/in-process-stack.ts";
 import { adminJson } from "../support/local-stack.ts";
 import { type StackoneServer, startStackoneServer } from "../support/stackone-server.ts";
 
@@ -41,14 +41,7 @@ function sdk(url: string) {
 
 beforeAll(async () => {
   [server, receiver] = await Promise.all([startStackoneServer(), startReceiver()]);
-  stack = await startStack({
-    port: 0,
-    rules: BUILTIN_RULES,
-    stackoneSecrets: ["unused"],
-    genericSecret: SECRET,
-    sweepIntervalMs: 3_600_000,
-    log: () => undefined,
-  });
+  stack = await startTestStack({ genericSecret: SECRET });
   server.answer("GET /unified/hris/employees", {
     status: 403,
     body: {

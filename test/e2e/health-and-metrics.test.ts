@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ENGINES, type Stack, startStack } from "../../server/stack.ts";
-import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
-import { signStackone } from "../../shared/sources/stackone/signature.ts";
+import { ENGINES, type Stack } from "../../server/stack.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";
+import { startTestStack } from "../support/in-process-stack.ts";
+import { postStackone } from "../support/local-stack.ts";
 
 /** `GET /healthz` for a load balancer, `GET /metrics` for Prometheus, on both engines. */
 
-const SECRET = "stackone-metrics-test";
 const TOKEN = "metrics-admin";
 
 for (const engine of ENGINES)
@@ -16,15 +15,10 @@ for (const engine of ENGINES)
 
     beforeAll(async () => {
       slack = await startReceiver();
-      stack = await startStack({
+      stack = await startTestStack({
         engine,
-        port: 0,
-        rules: BUILTIN_RULES,
-        stackoneSecrets: [SECRET],
         adminToken: TOKEN,
-        sweepIntervalMs: 24 * 3600_000,
         slackWebhookUrl: `${slack.base}/services/DEFAULT`,
-        log: () => undefined,
       });
     });
     afterAll(async () => {
@@ -32,12 +26,7 @@ for (const engine of ENGINES)
       await slack?.close();
     });
 
-    const webhook = (body: string, signature = signStackone(SECRET, body)) =>
-      fetch(`${stack.url}/webhooks/stackone`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-stackone-signature": signature },
-        body,
-      });
+    const webhook = (payload: unknown, secret?: string) => postStackone(stack.url, payload, secret);
 
     it("answers /healthz without a token: ok while the database takes writes and the queue drains", async () => {
       const response = await fetch(`${stack.url}/healthz`);
@@ -48,16 +37,16 @@ for (const engine of ENGINES)
     it("serves Prometheus' text format behind the admin token", async () => {
       expect((await fetch(`${stack.url}/metrics`)).status).toBe(401);
 
-      const body = JSON.stringify({
+      const payload = {
         id: "evt_m1",
         event: "request.failed",
         event_date: new Date().toISOString(),
         account_id: "acc_m",
         provider: "hibob",
         data: { statusCode: 401, message: "Unauthorized", request_id: "req_m1" },
-      });
-      expect((await webhook(body)).status).toBe(202);
-      expect((await webhook(body, "not-a-signature")).status).toBe(401);
+      };
+      expect((await webhook(payload)).status).toBe(202);
+      expect((await webhook(payload, "another-secret")).status).toBe(401);
       await stack.settle();
 
       const response = await fetch(`${stack.url}/metrics`, {

@@ -7,14 +7,14 @@
 import { Agent, request } from "node:http";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Stack, startStack } from "../../server/stack.ts";
+import type { Stack } from "../../server/stack.ts";
 import { routeKeys, specOf } from "../../shared/api/route.ts";
-import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { generateSecret, sign } from "../../shared/standard-webhooks.ts";
+import { startTestStack } from "../support/in-process-stack.ts";
+import { SECRET as STACKONE_SECRET } from "../support/local-stack.ts";
 
 const RUNS_PER_PROPERTY = 2_500;
-const STACKONE_SECRET = "fuzz-stackone-secret";
 const GENERIC_SECRET = generateSecret();
 const TOKEN = "fuzz-admin-token";
 
@@ -25,13 +25,9 @@ const lines: string[] = [];
 const errors = vi.spyOn(console, "error");
 
 beforeAll(async () => {
-  stack = await startStack({
-    port: 0,
-    rules: BUILTIN_RULES,
-    stackoneSecrets: [STACKONE_SECRET],
+  stack = await startTestStack({
     genericSecret: GENERIC_SECRET,
     adminToken: TOKEN,
-    sweepIntervalMs: 3_600_000,
     log: (line) => lines.push(line),
   });
   agent = new Agent({ keepAlive: true, maxSockets: 4 });

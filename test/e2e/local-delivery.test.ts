@@ -1,11 +1,11 @@
 import type { IncomingMessage } from "node:http";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ENGINES, type Stack, startStack } from "../../server/stack.ts";
+import { ENGINES, type Stack } from "../../server/stack.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
-import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
-import { signStackone } from "../../shared/sources/stackone/signature.ts";
+import { hibobRevoked } from "../support/factories.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";
+import { callApi, sendStackone, startTestStack } from "../support/in-process-stack.ts";
 import { ManualClock } from "../support/manual-clock.ts";
 
 /**
@@ -13,7 +13,6 @@ import { ManualClock } from "../support/manual-clock.ts";
  * webhooks and outbox emails out, through the same code as the Lambdas.
  */
 
-const SECRET = "stackone-local-test";
 const TOKEN = "local-admin";
 const DEFAULT_SLACK = "/services/T0/B0/DEFAULT";
 const HIBOB_SLACK = "/services/T1/B1/HIBOB";
@@ -28,53 +27,13 @@ for (const engine of ENGINES)
     const clock = new ManualClock(Date.now());
     const lines: string[] = [];
 
-    async function api(method: string, path: string, body?: unknown, token: string | null = TOKEN) {
-      const response = await fetch(`${stack.url}${path}`, {
-        method,
-        headers: {
-          ...(token === null ? {} : { authorization: `Bearer ${token}` }),
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read as the test expects it.
-      return { status: response.status, body: (await response.json()) as any };
-    }
-
-    /** A signed StackOne webhook, then everything it causes: processing and every delivery. */
-    async function stackone(payload: Record<string, unknown>) {
-      const body = JSON.stringify({ event_date: clock.now().toISOString(), ...payload });
-      const response = await fetch(`${stack.url}/webhooks/stackone`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-stackone-signature": signStackone(SECRET, body),
-        },
-        body,
-      });
-      expect(response.status).toBe(202);
-      await settle();
-    }
-
-    async function settle() {
-      await stack.settle();
-    }
+    const api = (method: string, path: string, body?: unknown, token?: string | null) =>
+      callApi(stack, method, path, body, token);
+    const settle = () => stack.settle();
 
     let failures = 0;
-    const unauthorized = (id: string) =>
-      stackone({
-        id,
-        event: "request.failed",
-        account_id: "acc_9",
-        origin_owner_name: "Acme GmbH",
-        provider: "hibob",
-        data: {
-          statusCode: 401,
-          message: "Unauthorized",
-          request_id: `req_${id}`,
-          provider_errors: [{ status: 401, raw: { error: "Service user token was revoked" } }],
-        },
-      });
+    /** A signed StackOne webhook, then everything it causes: processing and every delivery. */
+    const unauthorized = (id: string) => sendStackone(stack, hibobRevoked(id, clock.now()));
 
     const headersOf = (headers: IncomingMessage["headers"]) =>
       Object.fromEntries(
@@ -83,15 +42,11 @@ for (const engine of ENGINES)
 
     beforeAll(async () => {
       [slack, hooks] = await Promise.all([startReceiver(), startReceiver()]);
-      stack = await startStack({
+      stack = await startTestStack({
         engine,
-        port: 0,
-        rules: BUILTIN_RULES,
-        stackoneSecrets: [SECRET],
         adminToken: TOKEN,
         // The receivers here are on 127.0.0.1.
         allowLocalUrls: true,
-        sweepIntervalMs: 24 * HOUR_MS,
         slackWebhookUrl: `${slack.base}${DEFAULT_SLACK}`,
         reauthUrlTemplate: "https://app.example.com/reconnect/{account_id}",
         log: (line) => lines.push(line),

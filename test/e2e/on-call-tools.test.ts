@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ENGINES, type Stack, startStack } from "../../server/stack.ts";
+import { ENGINES, type Stack } from "../../server/stack.ts";
 import { signSlackRequest } from "../../shared/notify/slack-signature.ts";
-import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
-import { signStackone } from "../../shared/sources/stackone/signature.ts";
+import { hibobRevoked } from "../support/factories.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";
+import { callApi, sendStackone, startTestStack } from "../support/in-process-stack.ts";
 import { ManualClock } from "../support/manual-clock.ts";
 import { type FakePagerDuty, startPagerDuty } from "../support/pagerduty-server.ts";
 
@@ -13,7 +13,6 @@ import { type FakePagerDuty, startPagerDuty } from "../support/pagerduty-server.
  * dedup_key) and resolves; a click with a bad signature changes nothing.
  */
 
-const SECRET = "stackone-on-call-test";
 const TOKEN = "on-call-admin";
 const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 const ROUTING_KEY = "R0UT1NGKEYR0UT1NGKEYR0UT1NGKEY12";
@@ -27,15 +26,8 @@ for (const engine of ENGINES)
     let pagerDuty: FakePagerDuty;
     const clock = new ManualClock(Date.now());
 
-    async function api(method: string, path: string, body?: unknown) {
-      const response = await fetch(`${stack.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read as the test expects it.
-      return { status: response.status, body: (await response.json()) as any };
-    }
+    const api = (method: string, path: string, body?: unknown) =>
+      callApi(stack, method, path, body);
 
     /** A click as Slack sends it: form-encoded `payload=<json>`, signed unless told otherwise. */
     async function click(
@@ -69,19 +61,14 @@ for (const engine of ENGINES)
 
     beforeAll(async () => {
       [slack, pagerDuty] = await Promise.all([startReceiver(), startPagerDuty([ROUTING_KEY])]);
-      stack = await startStack({
+      stack = await startTestStack({
         engine,
-        port: 0,
-        rules: BUILTIN_RULES,
-        stackoneSecrets: [SECRET],
         adminToken: TOKEN,
-        sweepIntervalMs: 24 * 3600_000,
         slackWebhookUrl: `${slack.base}${DEFAULT_SLACK}`,
         slackSigningSecret: SIGNING_SECRET,
         pagerdutyEventsUrl: pagerDuty.url,
         // Slack's response_url here is a receiver on 127.0.0.1.
         allowLocalUrls: true,
-        log: () => undefined,
         clock,
       });
     });
@@ -99,30 +86,7 @@ for (const engine of ENGINES)
         target: ROUTING_KEY,
       });
       expect(created.status).toBe(201);
-      const body = JSON.stringify({
-        id: "evt_1",
-        event: "request.failed",
-        event_date: clock.now().toISOString(),
-        account_id: "acc_9",
-        origin_owner_name: "Acme GmbH",
-        provider: "hibob",
-        data: {
-          statusCode: 401,
-          message: "Unauthorized",
-          request_id: "req_1",
-          provider_errors: [{ status: 401, raw: { error: "Service user token was revoked" } }],
-        },
-      });
-      const response = await fetch(`${stack.url}/webhooks/stackone`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-stackone-signature": signStackone(SECRET, body),
-        },
-        body,
-      });
-      expect(response.status).toBe(202);
-      await stack.settle();
+      await sendStackone(stack, hibobRevoked("evt_1", clock.now()));
 
       const [trigger] = pagerDuty.accepted().map((r) => r.body);
       expect(trigger).toMatchObject({

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ENGINES, type Stack, startStack } from "../../server/stack.ts";
+import { ENGINES, type Stack } from "../../server/stack.ts";
 import { ReconnectLinks } from "../../shared/incidents/reconnect-links.ts";
-import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
-import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { startBrowser } from "../support/browser.ts";
+import { hibobRevoked } from "../support/factories.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";
+import { callApi, sendStackone, startTestStack } from "../support/in-process-stack.ts";
 import { ManualClock } from "../support/manual-clock.ts";
 import {
   type StackoneConnectServer,
@@ -22,7 +22,6 @@ import {
 // The page's own globals, inside page.evaluate.
 declare const navigator: { clipboard: { readText(): Promise<string> } };
 
-const SECRET = "stackone-reconnect-test";
 const RECONNECT_SECRET = "reconnect-secret-for-tests-0123456789abcdef";
 const TOKEN = "reconnect-admin";
 const PUBLIC_URL = "https://quirkwatch.example.test";
@@ -83,47 +82,20 @@ for (const engine of ENGINES)
     /** Every reconnect link and hosted page seen in this run: none may be printed. */
     const secrets = new Set<string>();
 
-    async function api(path: string, token: string | null = TOKEN, method = "GET", body?: unknown) {
-      const response = await fetch(`${stack.url}${path}`, {
-        method,
-        headers: {
-          ...(token === null ? {} : { authorization: `Bearer ${token}` }),
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read as the test expects it.
-      return { status: response.status, body: (await response.json()) as any };
-    }
+    const api = (path: string, token: string | null = TOKEN, method = "GET", body?: unknown) =>
+      callApi(stack, method, path, body, token);
+    const webhook = (payload: Record<string, unknown>) =>
+      sendStackone(stack, { event_date: clock.now().toISOString(), ...payload });
 
-    async function webhook(payload: Record<string, unknown>) {
-      const body = JSON.stringify({ event_date: clock.now().toISOString(), ...payload });
-      const response = await fetch(`${stack.url}/webhooks/stackone`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-stackone-signature": signStackone(SECRET, body),
-        },
-        body,
-      });
-      expect(response.status).toBe(202);
-      await stack.settle();
-    }
-
+    /** Hibob refused `account` (named by `owner`, or not named at all) with 401. */
     const failed = (id: string, account: string, owner: Record<string, string>) =>
-      webhook({
-        id,
-        event: "request.failed",
-        account_id: account,
-        provider: "hibob",
-        ...owner,
-        data: {
-          statusCode: 401,
-          message: "Unauthorized",
-          request_id: `req_${id}`,
-          provider_errors: [{ status: 401, raw: { error: "Service user token was revoked" } }],
-        },
-      });
+      webhook(
+        hibobRevoked(id, clock.now(), {
+          account_id: account,
+          origin_owner_name: undefined,
+          ...owner,
+        }),
+      );
 
     const accountEvent = (event: string, account: string, status: string) =>
       webhook({
@@ -154,13 +126,9 @@ for (const engine of ENGINES)
       stackone.reset();
       stackone.account("acc_9", { origin_owner_id: "org_7", origin_owner_name: "Acme GmbH" });
       stackone.account("acc_10", { origin_owner_id: "org_8", origin_owner_name: "Globex" });
-      stack = await startStack({
+      stack = await startTestStack({
         engine,
-        port: 0,
-        rules: BUILTIN_RULES,
-        stackoneSecrets: [SECRET],
         adminToken: TOKEN,
-        sweepIntervalMs: 24 * HOUR_MS,
         slackWebhookUrl: `${slack.base}${INTERNAL_SLACK}`,
         stackonePoller: {
           apiKey: stackone.key,

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ORGS, SCENARIOS } from "../../scripts/demo-scenarios.ts";
-import { type Stack, startStack } from "../../server/stack.ts";
+import type { Stack } from "../../server/stack.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
+import { startTestStack } from "../support/in-process-stack.ts";
 import {
   adminJson,
   eventually,
@@ -42,12 +43,7 @@ describe("the poller's own 401", () => {
     server.reset();
     // The key is refused on the first poll (at start), accepted from then on.
     server.fail("list", { status: 401, body: { statusCode: 401, message: "Invalid API key" } });
-    stack = await startStack({
-      port: 0,
-      rules: BUILTIN_RULES,
-      stackoneSecrets: ["s"],
-      sweepIntervalMs: 3_600_000,
-      log: () => undefined,
+    stack = await startTestStack({
       stackonePoller: {
         apiKey: server.key,
         apiUrl: server.url,

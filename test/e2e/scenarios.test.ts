@@ -1,25 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SCENARIOS } from "../../scripts/demo-scenarios.ts";
-import { type Stack, startStack } from "../../server/stack.ts";
+import type { Stack } from "../../server/stack.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
+import { startTestStack } from "../support/in-process-stack.ts";
 import { adminJson, postStackone } from "../support/local-stack.ts";
 
 /** Every scenario of `npm run demo` through the local stack: exactly the problems open incidents. */
 
-const SECRET = "scenarios-secret";
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({
-    port: 0,
-    rules: BUILTIN_RULES,
-    stackoneSecrets: [SECRET],
-    sweepIntervalMs: 3_600_000,
-    log: () => undefined,
-  });
+  stack = await startTestStack({});
   for (const scenario of SCENARIOS) {
     const payloads = Array.from({ length: scenario.repeat }, (_, n) => scenario.payload(n));
-    const response = await postStackone(stack.url, payloads, SECRET);
+    const response = await postStackone(stack.url, payloads);
     expect(response.status, scenario.name).toBe(202);
   }
   await stack.settle();

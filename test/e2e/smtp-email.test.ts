@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ENGINES, type Stack, startStack } from "../../server/stack.ts";
-import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
-import { signStackone } from "../../shared/sources/stackone/signature.ts";
+import { ENGINES, type Stack } from "../../server/stack.ts";
+import { hibobRevoked } from "../support/factories.ts";
+import { callApi, sendStackone, startTestStack } from "../support/in-process-stack.ts";
 import {
   header,
   part,
@@ -15,7 +15,6 @@ import {
  * 127.0.0.1, one message per subscription, and "send test" reaches one address.
  */
 
-const SECRET = "stackone-smtp-test";
 const TOKEN = "smtp-admin";
 const FROM = "Quirkwatch <alerts@quirkwatch.example>";
 
@@ -25,52 +24,25 @@ for (const engine of ENGINES)
     let smtp: TestSmtpServer;
     const lines: string[] = [];
 
-    async function api(method: string, path: string, body?: unknown) {
-      const response = await fetch(`${stack.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read as the test expects it.
-      return { status: response.status, body: (await response.json()) as any };
-    }
-
-    async function stackone(payload: Record<string, unknown>) {
-      const body = JSON.stringify({ event_date: new Date().toISOString(), ...payload });
-      const response = await fetch(`${stack.url}/webhooks/stackone`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-stackone-signature": signStackone(SECRET, body),
-        },
-        body,
-      });
-      expect(response.status).toBe(202);
-      await stack.settle();
-    }
+    const api = (method: string, path: string, body?: unknown) =>
+      callApi(stack, method, path, body);
 
     const failed = (id: string, status: number) =>
-      stackone({
-        id,
-        event: "request.failed",
-        account_id: "acc_9",
-        origin_owner_name: "Acme GmbH",
-        provider: "hibob",
-        data: { statusCode: status, message: "Refused", request_id: `req_${id}` },
-      });
+      sendStackone(
+        stack,
+        hibobRevoked(id, new Date(), {
+          data: { statusCode: status, message: "Refused", request_id: `req_${id}` },
+        }),
+      );
 
     const to = (address: string) => (m: ReceivedMail) => m.to.includes(address);
     const subjects = (messages: ReceivedMail[]) => messages.map((m) => header(m.raw, "subject"));
 
     beforeAll(async () => {
       smtp = await startSmtpServer();
-      stack = await startStack({
+      stack = await startTestStack({
         engine,
-        port: 0,
-        rules: BUILTIN_RULES,
-        stackoneSecrets: [SECRET],
         adminToken: TOKEN,
-        sweepIntervalMs: 24 * 3600_000,
         email: { smtpUrl: smtp.url, from: FROM },
         log: (line) => lines.push(line),
       });
@@ -130,7 +102,8 @@ for (const engine of ENGINES)
     });
 
     it("tells the customer once when the reconnect fixes both, and on-call of each", async () => {
-      await stackone({
+      await sendStackone(stack, {
+        event_date: new Date().toISOString(),
         event: "account.updated",
         account_id: "acc_9",
         provider: "hibob",

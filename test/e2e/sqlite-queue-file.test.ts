@@ -2,16 +2,13 @@ import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { startStack } from "../../server/stack.ts";
-import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
+import { startTestStack } from "../support/in-process-stack.ts";
 import { adminJson, postStackone } from "../support/local-stack.ts";
 
 /**
  * queue.db (appended by the HTTP thread) beside quirkwatch.db (the processed mark, with the
  * incidents), through the whole stack, stopped and started again on the same DATA_DIR.
  */
-
-const SECRET = "queue-file-secret";
 
 const revoked = (id: string) => ({
   id,
@@ -24,17 +21,9 @@ const revoked = (id: string) => ({
 
 /** Starts the stack on `dataDir`, sends `ids`, waits until they are processed; the total count. */
 async function run(dataDir: string, ids: string[]): Promise<number> {
-  const stack = await startStack({
-    port: 0,
-    dataDir,
-    rules: BUILTIN_RULES,
-    stackoneSecrets: [SECRET],
-    sweepIntervalMs: 3_600_000,
-    log: () => undefined,
-  });
+  const stack = await startTestStack({ dataDir });
   try {
-    for (const id of ids)
-      expect((await postStackone(stack.url, revoked(id), SECRET)).status).toBe(202);
+    for (const id of ids) expect((await postStackone(stack.url, revoked(id))).status).toBe(202);
     await stack.settle();
     const { incidents } = await adminJson<{ incidents: { count: number }[] }>(
       stack,

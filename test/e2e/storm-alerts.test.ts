@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { request } from "../../scripts/demo-scenarios.ts";
-import { ENGINES, type Stack, startStack } from "../../server/stack.ts";
-import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
-import { signStackone } from "../../shared/sources/stackone/signature.ts";
+import { GREENHOUSE_REVOKED, LEVER_DOWN, request } from "../../scripts/demo-scenarios.ts";
+import { ENGINES, type Stack } from "../../server/stack.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";
+import { callApi, startTestStack } from "../support/in-process-stack.ts";
+import { postStackone } from "../support/local-stack.ts";
 import { ManualClock } from "../support/manual-clock.ts";
 
 /**
@@ -13,24 +13,8 @@ import { ManualClock } from "../support/manual-clock.ts";
  * customer's own channel hears only of its own account.
  */
 
-const SECRET = "storm-test";
 const DEFAULT = "/services/T0/B0/DEFAULT";
 const MINUTE = 60_000;
-
-const LEVER_DOWN = {
-  status: 503,
-  url: "https://api.stackone.com/unified/ats/candidates",
-  resource: "candidates",
-  message: "Service Unavailable",
-  providerRaw: { message: "Lever is down for scheduled maintenance" },
-};
-const GREENHOUSE_REVOKED = {
-  status: 401,
-  url: "https://api.stackone.com/unified/ats/jobs",
-  resource: "jobs",
-  message: "Unauthorized",
-  providerRaw: { message: "Invalid Basic Auth credentials" },
-};
 
 for (const engine of ENGINES)
   describe(`a storm in the local stack (${engine})`, () => {
@@ -41,35 +25,18 @@ for (const engine of ENGINES)
     const clock = new ManualClock(Date.parse("2026-11-24T14:02:05.000Z"));
 
     async function post(payloads: unknown[]) {
-      const body = JSON.stringify(payloads);
-      const response = await fetch(`${stack.url}/webhooks/stackone`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-stackone-signature": signStackone(SECRET, body),
-        },
-        body,
-      });
-      expect(response.status).toBe(202);
+      expect((await postStackone(stack.url, payloads)).status).toBe(202);
     }
 
-    // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read as the test expects it.
-    const get = async (path: string): Promise<any> =>
-      (await fetch(`${stack.url}${path}`, { headers: auth() })).json();
-    const auth = () => ({ authorization: `Bearer ${stack.adminToken}` });
+    const get = async (path: string) => (await callApi(stack, "GET", path)).body;
 
     beforeAll(async () => {
       slack = await startReceiver();
-      stack = await startStack({
+      stack = await startTestStack({
         engine,
-        port: 0,
-        rules: BUILTIN_RULES,
-        stackoneSecrets: [SECRET],
-        sweepIntervalMs: 24 * 3600_000,
         slackWebhookUrl: `${slack.base}${DEFAULT}`,
         // The channels are on 127.0.0.1.
         allowLocalUrls: true,
-        log: () => {},
         clock,
       });
     });
@@ -120,14 +87,10 @@ for (const engine of ENGINES)
       clock.advance(10 * MINUTE);
       const customers = ["flood_0", `flood_${FLOOD / 2}`, `flood_${FLOOD - 1}`];
       for (const account of customers) {
-        const response = await fetch(`${stack.url}/subscriptions`, {
-          method: "POST",
-          headers: { ...auth(), "content-type": "application/json" },
-          body: JSON.stringify({
-            kind: "slack",
-            target: `${slack.base}/customer/${account}`,
-            filter: { account_ids: [account], audience: "customer" },
-          }),
+        const response = await callApi(stack, "POST", "/subscriptions", {
+          kind: "slack",
+          target: `${slack.base}/customer/${account}`,
+          filter: { account_ids: [account], audience: "customer" },
         });
         expect(response.status).toBe(201);
       }

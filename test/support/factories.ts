@@ -28,6 +28,25 @@ export function leverError(
   };
 }
 
+/** StackOne's `account.updated` for `acct_1`'s Lever connection, working again. */
+export function leverRecovered(
+  id: string,
+  extra: Partial<IntegrationEventInput> = {},
+): IntegrationEventInput {
+  return {
+    id,
+    source: "stackone",
+    kind: "recovery",
+    type: "account.updated",
+    occurred_at: "2026-11-24T10:00:00.000Z",
+    account: { id: "acct_1", name: "Acme" },
+    provider: "lever",
+    http: {},
+    request_id: `req_${id}`,
+    ...extra,
+  };
+}
+
 /** An open (firing) incident record; `due_at` undefined makes it closed. */
 export function incidentRecord(id: string, over: Partial<IncidentRecord> = {}): IncidentRecord {
   return {
@@ -65,6 +84,31 @@ export function incidentRecord(id: string, over: Partial<IncidentRecord> = {}): 
     applied_floor: 0,
     received_at: epochNow(),
     due_at: epochNow() + 86_400,
+    ...over,
+  };
+}
+
+/** A StackOne webhook payload, as StackOne posts it to `/webhooks/stackone`. */
+export type StackonePayload = Record<string, unknown>;
+
+/**
+ * StackOne's `request.failed` webhook: Hibob refused `acc_9` (Acme GmbH) with 401, its service
+ * user's token revoked. `over` replaces top-level fields (`account_id`, `data`, ...).
+ */
+export function hibobRevoked(id: string, at: Date, over: StackonePayload = {}): StackonePayload {
+  return {
+    id,
+    event: "request.failed",
+    event_date: at.toISOString(),
+    account_id: "acc_9",
+    origin_owner_name: "Acme GmbH",
+    provider: "hibob",
+    data: {
+      statusCode: 401,
+      message: "Unauthorized",
+      request_id: `req_${id}`,
+      provider_errors: [{ status: 401, raw: { error: "Service user token was revoked" } }],
+    },
     ...over,
   };
 }

@@ -7,12 +7,21 @@ import { emailsFor } from "../../shared/notify/email.ts";
 
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts";
 
-/** A firing notice for `acct_<n>` on Hibob, with overrides. */
-export function notice(n = 0, incident: Partial<Incident> = {}, kind: Notice["kind"] = "firing") {
+/**
+ * A notice (firing unless `kind` says) of Hibob's expired token at `acct_<n>`; `incident` and
+ * `over` (the notice's own fields) replace what they name.
+ */
+export function notice(
+  n = 0,
+  incident: Partial<Incident> = {},
+  kind: Notice["kind"] = "firing",
+  over: Partial<Omit<Notice, "incident">> = {},
+) {
   const value: Notice = {
     id: `inc_${n}.1.1.${kind}`,
     kind,
     created_at: "2024-05-01T12:05:00.000Z",
+    ...over,
     incident: {
       id: `inc_${n}`,
       account: { id: `acct_${n}`, name: "Acme Corp" },

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -10,69 +10,39 @@ import {
 } from "../../shared/notify/customer-webhook.ts";
 import { RetriesExhausted, RetryLater, retry } from "../../shared/retry.ts";
 import { generateSecret } from "../../shared/standard-webhooks.ts";
+import { ok, type Receiver, type Reply, startReceiver } from "../support/http-receiver.ts";
+import { notice as sharedNotice } from "../support/notices.ts";
 
-type Received = { path: string; headers: IncomingMessage["headers"]; body: string };
-type Reply = (res: ServerResponse, received: Received) => void;
-
-/** A receiver on 127.0.0.1 that records every request and answers from a script. */
-let server: Server;
+let receiver: Receiver;
 let base: string;
-let received: Received[] = [];
-let replies: Reply[] = [];
-const ok: Reply = (res) => res.writeHead(204).end();
-
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => {
-      body += chunk;
-    });
-    req.on("end", () => {
-      const request = { path: req.url ?? "", headers: req.headers, body };
-      received.push(request);
-      (replies.shift() ?? ok)(res, request);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  receiver = await startReceiver();
+  base = receiver.base;
 });
+afterAll(() => receiver.close());
+beforeEach(() => receiver.reset());
+const received = () => receiver.received;
+const replies = (...next: Reply[]) => receiver.script("/hook", ...next);
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
-
-beforeEach(() => {
-  received = [];
-  replies = [];
-});
-
-const notice: Notice = {
-  id: "ntc_01HX:firing",
-  kind: "firing",
-  created_at: "2024-05-01T12:05:00.000Z",
-  incident: {
+/** Lever rejected Acme Corp's key (with words from outside ASCII). */
+const notice: Notice = sharedNotice(
+  0,
+  {
     id: "inc_01HX",
     account: { id: "acct_1", name: "Acme Corp" },
     provider: "lever",
     rule_id: "lever.credentials_rejected",
-    category: "reauth_required",
-    severity: "error",
-    must_act: "customer",
-    status: "firing",
+    customer: undefined,
     title: "Lever credentials rejected",
     what_happened: "Lever rejected the API key — «ключ» 🔑.",
     remediation: ["Reconnect Lever"],
-    retryable: false,
-    count: 3,
     first_seen: "2024-05-01T12:00:00.000Z",
-    last_seen: "2024-05-01T12:05:00.000Z",
-    request_ids: ["req_1"],
     messages: ["401"],
     provider_messages: [],
   },
-};
+  "firing",
+  { id: "ntc_01HX:firing" },
+);
 
 const secret = generateSecret();
 const fast = { allowLocal: true, baseDelayMs: 1, timeoutMs: 2_000 };
@@ -116,8 +86,8 @@ describe("deliverCustomerWebhook", () => {
   it("posts the notice as JSON, signed so the standardwebhooks package verifies it", async () => {
     const result = await deliverCustomerWebhook({ url: `${base}/hook`, secret }, notice, fast);
     expect(result).toEqual({ status: "delivered" });
-    expect(received).toHaveLength(1);
-    const [request] = received;
+    expect(received()).toHaveLength(1);
+    const [request] = received();
     if (!request) throw new Error("nothing received");
     expect(request.headers["content-type"]).toBe("application/json");
     expect(request.headers["webhook-id"]).toBe(notice.id);
@@ -150,7 +120,7 @@ describe("deliverCustomerWebhook", () => {
     expect(await deliverCustomerWebhook(customer, withError, fast)).toEqual({
       status: "delivered",
     });
-    const [request] = received;
+    const [request] = received();
     if (!request) throw new Error("nothing received");
     expect(request.headers["webhook-id"]).toBe(notice.id);
     expect(new Webhook(secret).verify(request.body, asRecord(request.headers))).toEqual({
@@ -177,14 +147,14 @@ describe("deliverCustomerWebhook", () => {
     }
 
     // The same notice to an internal webhook: every detail, as before.
-    received = [];
+    receiver.reset();
     await deliverCustomerWebhook({ url: `${base}/hook`, secret }, withError, fast);
-    expect(JSON.parse(received[0]?.body ?? "")).toEqual(withError);
+    expect(JSON.parse(received()[0]?.body ?? "")).toEqual(withError);
   });
 
   it("fails verification with another secret (the check above can fail)", async () => {
     await deliverCustomerWebhook({ url: `${base}/hook`, secret }, notice, fast);
-    const [request] = received;
+    const [request] = received();
     if (!request) throw new Error("nothing received");
     expect(() =>
       new Webhook(generateSecret()).verify(request.body, asRecord(request.headers)),
@@ -192,51 +162,51 @@ describe("deliverCustomerWebhook", () => {
   });
 
   it("retries a 500 and delivers on the next attempt, with the same webhook id", async () => {
-    replies = [(res) => res.writeHead(500).end("boom"), ok];
+    replies((res) => res.writeHead(500).end("boom"), ok);
     const result = await deliverCustomerWebhook({ url: `${base}/hook`, secret }, notice, fast);
     expect(result).toEqual({ status: "delivered" });
-    expect(received.map((r) => r.headers["webhook-id"])).toEqual([notice.id, notice.id]);
+    expect(received().map((r) => r.headers["webhook-id"])).toEqual([notice.id, notice.id]);
   });
 
   it("gives up after the attempts it was given, saying why", async () => {
-    replies = [0, 1, 2].map(() => (res: ServerResponse) => res.writeHead(503).end());
+    replies(...[0, 1, 2].map(() => (res: ServerResponse) => res.writeHead(503).end()));
     const result = await deliverCustomerWebhook({ url: `${base}/hook`, secret }, notice, {
       ...fast,
       attempts: 3,
     });
     expect(result).toEqual({ status: "failed", reason: "HTTP 503 (after 3 attempts)" });
-    expect(received).toHaveLength(3);
+    expect(received()).toHaveLength(3);
   });
 
   it("reports 410 as gone, without retrying", async () => {
-    replies = [(res) => res.writeHead(410).end()];
+    replies((res) => res.writeHead(410).end());
     const result = await deliverCustomerWebhook({ url: `${base}/hook`, secret }, notice, fast);
     expect(result).toEqual({ status: "gone" });
-    expect(received).toHaveLength(1);
+    expect(received()).toHaveLength(1);
   });
 
   it("fails a 4xx without retrying", async () => {
-    replies = [(res) => res.writeHead(400).end("bad")];
+    replies((res) => res.writeHead(400).end("bad"));
     const result = await deliverCustomerWebhook({ url: `${base}/hook`, secret }, notice, fast);
     expect(result).toEqual({ status: "failed", reason: "HTTP 400" });
-    expect(received).toHaveLength(1);
+    expect(received()).toHaveLength(1);
   });
 
   it("does not follow a redirect", async () => {
-    replies = [(res) => res.writeHead(302, { location: `${base}/elsewhere` }).end()];
+    replies((res) => res.writeHead(302, { location: `${base}/elsewhere` }).end());
     const result = await deliverCustomerWebhook({ url: `${base}/hook`, secret }, notice, fast);
     expect(result).toMatchObject({ status: "failed" });
-    expect(received.map((r) => r.path)).toEqual(["/hook"]);
+    expect(received().map((r) => r.path)).toEqual(["/hook"]);
   });
 
   it("retries a receiver that does not answer in time", async () => {
-    replies = [() => undefined, ok];
+    replies(() => undefined, ok);
     const result = await deliverCustomerWebhook({ url: `${base}/hook`, secret }, notice, {
       ...fast,
       timeoutMs: 200,
     });
     expect(result).toEqual({ status: "delivered" });
-    expect(received).toHaveLength(2);
+    expect(received()).toHaveLength(2);
   });
 
   it("fails when nothing listens", async () => {
@@ -271,11 +241,11 @@ describe("deliverCustomerWebhook", () => {
       status: "failed",
       reason: expect.stringContaining("private_address"),
     });
-    expect(received).toHaveLength(0);
+    expect(received()).toHaveLength(0);
   });
 
   it("never puts the URL's path or query in a failure reason", async () => {
-    replies = [(res) => res.writeHead(400).end()];
+    receiver.script("/hook/s3cr3t-path?token=s3cr3t-query", (res) => res.writeHead(400).end());
     const result = await deliverCustomerWebhook(
       { url: `${base}/hook/s3cr3t-path?token=s3cr3t-query`, secret },
       notice,

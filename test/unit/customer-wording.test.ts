@@ -10,6 +10,7 @@ import { renderSlack } from "../../shared/notify/slack.ts";
 import { BUILTIN_RULES, validateRules } from "../../shared/quirks/catalog.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
 import { providerName } from "../../shared/text-format.ts";
+import { leverError } from "../support/factories.ts";
 
 /**
  * What the customer's admin reads: every rule they must act on, rendered for them the way they
@@ -34,16 +35,15 @@ const customerRules = BUILTIN_RULES.filter((r) => r.must_act === "customer");
 function noticeFor(rule: QuirkRule, kind: Notice["kind"]): Notice {
   // The rule's words are what matters here, not its conditions: let it match anything.
   const classifier = createClassifier([{ ...rule, match: {} }]);
-  const event = parseEvent({
-    id: "evt_1",
-    source: "stackone",
-    kind: "error",
-    occurred_at: "2026-11-24T10:00:00.000Z",
-    account: { id: "acct_7731", name: "Acme Recruiting Ltd" },
-    provider: rule.provider ?? "workday",
-    http: { status: 401, method: "POST", path: "/unified/ats/candidates" },
-    request_id: REQUEST_ID,
-  });
+  const event = parseEvent(
+    leverError("evt_1", 401, {
+      account: { id: "acct_7731", name: "Acme Recruiting Ltd" },
+      provider: rule.provider ?? "workday",
+      http: { status: 401, method: "POST", path: "/unified/ats/candidates" },
+      request_id: REQUEST_ID,
+      error: undefined,
+    }),
+  );
   const record = applyEvents(
     undefined,
     { incidentId: "inc_1", classification: classifier.classify(event), events: [event] },

@@ -7,6 +7,7 @@ import { EVENT_KINDS } from "../../shared/events/event.ts";
 import type { EventQueue, QueueMessage } from "../../shared/events/queue.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { generateSecret, sign } from "../../shared/standard-webhooks.ts";
+import { apiEvent as gatewayEvent } from "../support/api.ts";
 
 const STACKONE_SECRET = "stackone-secret";
 const GENERIC_SECRET = generateSecret();
@@ -30,23 +31,13 @@ function setup() {
   return { queue, handle };
 }
 
-function apiEvent(
+const apiEvent = (
   source: string,
   body: Buffer,
   headers: Record<string, string>,
   base64: boolean,
-): APIGatewayProxyEventV2 {
-  return {
-    version: "2.0",
-    routeKey: "POST /webhooks/{source}",
-    rawPath: `/webhooks/${source}`,
-    rawQueryString: "",
-    headers,
-    pathParameters: { source },
-    body: body.toString(base64 ? "base64" : "utf8"),
-    isBase64Encoded: base64,
-  } as unknown as APIGatewayProxyEventV2;
-}
+): APIGatewayProxyEventV2 =>
+  gatewayEvent("POST /webhooks/{source}", { params: { source }, headers, body, base64 });
 
 function stackoneEvent(body: Buffer, base64 = true): APIGatewayProxyEventV2 {
   return apiEvent(

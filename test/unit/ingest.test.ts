@@ -14,6 +14,7 @@ import { accountStatusLookup } from "../../shared/sources/stackone/linked-accoun
 import { normalizeStackone } from "../../shared/sources/stackone/normalize.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { generateSecret, sign } from "../../shared/standard-webhooks.ts";
+import { apiEvent as gatewayEvent } from "../support/api.ts";
 import { type StackoneServer, startStackoneServer } from "../support/stackone-server.ts";
 
 const STACKONE_SECRET = "stackone-current";
@@ -49,44 +50,20 @@ function setup(overrides: Partial<IngestDeps> = {}) {
   return { queue, handle };
 }
 
+/** StackOne's or another source's webhook, as API Gateway hands it to the ingest function. */
 function apiEvent(
   source: string,
   body: Buffer | string | undefined,
   headers: Record<string, string> = {},
   options: { base64?: boolean; pathParameters?: boolean } = {},
 ): APIGatewayProxyEventV2 {
-  const bytes = typeof body === "string" ? Buffer.from(body) : body;
-  const base64 = options.base64 ?? false;
-  return {
-    version: "2.0",
-    routeKey: "POST /webhooks/{source}",
-    rawPath: `/webhooks/${source}`,
-    rawQueryString: "",
+  const { pathParameters, ...event } = gatewayEvent("POST /webhooks/{source}", {
+    params: { source },
     headers: { "content-type": "application/json", ...headers },
-    ...(options.pathParameters === false ? {} : { pathParameters: { source } }),
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "api",
-      domainName: "api.example.com",
-      domainPrefix: "api",
-      http: {
-        method: "POST",
-        path: `/webhooks/${source}`,
-        protocol: "HTTP/1.1",
-        sourceIp: "203.0.113.1",
-        userAgent: "test",
-      },
-      requestId: "req",
-      routeKey: "POST /webhooks/{source}",
-      stage: "$default",
-      time: NOW.toISOString(),
-      timeEpoch: NOW.getTime(),
-    },
-    ...(bytes === undefined
-      ? {}
-      : { body: bytes.toString(base64 ? "base64" : "utf8"), isBase64Encoded: base64 }),
-    isBase64Encoded: base64,
-  } as APIGatewayProxyEventV2;
+    body,
+    base64: options.base64 ?? false,
+  });
+  return options.pathParameters === false ? event : { ...event, pathParameters };
 }
 
 function genericEvent(overrides: Record<string, unknown> = {}) {

@@ -6,17 +6,13 @@ import { renderEmail } from "../../shared/notify/email.ts";
 import { oneLine } from "../../shared/outside-text.ts";
 import { CATEGORIES, MUST_ACT, SEVERITIES } from "../../shared/quirks/rule.ts";
 import { humanDuration, providerName } from "../../shared/text-format.ts";
+import { notice as sharedNotice } from "../support/notices.ts";
 
-function notice(
-  overrides: Partial<Notice> = {},
-  incidentOverrides: Partial<Incident> = {},
-): Notice {
-  return {
-    id: "ntc_7f3a:firing",
-    kind: "firing",
-    created_at: "2024-05-01T12:05:00.000Z",
-    ...overrides,
-    incident: {
+/** Hibob's expired token at Acme Corp (acct_9d2c), with its owner and the provider's words. */
+const notice = (over: Partial<Notice> = {}, incident: Partial<Incident> = {}): Notice =>
+  sharedNotice(
+    0,
+    {
       id: "inc_7f3a",
       account: {
         id: "acct_9d2c",
@@ -24,25 +20,16 @@ function notice(
         owner_name: "Dana",
         owner_email: "dana@acme.test",
       },
-      provider: "hibob",
-      rule_id: "hibob.token_expired",
-      category: "reauth_required",
-      severity: "error",
-      must_act: "customer",
       customer: {
         title: "Your {provider} connection needs to be reconnected",
         what_happened: "{provider} no longer accepts the sign-in this connection uses.",
         remediation: ["Open the integrations page", "Reconnect {provider} with a new service user"],
       },
-      status: "firing",
-      title: "Hibob service user token expired",
       what_happened: "Hibob no longer accepts the service user token of this connection.",
       remediation: ["Open the integrations page", "Reconnect Hibob with a new service user"],
-      retryable: false,
       docs_url: "https://docs.example.com/hibob",
       count: 14,
       first_seen: "2024-05-01T10:00:00.000Z",
-      last_seen: "2024-05-01T12:05:00.000Z",
       request_ids: ["req_a1b2", "req_c3d4"],
       messages: ["401: token expired at hibob"],
       last_error: {
@@ -56,10 +43,11 @@ function notice(
         at: "2024-05-01T12:05:00.000Z",
       },
       provider_messages: ["Invalid token", "Token expired for service user SU-7"],
-      ...incidentOverrides,
+      ...incident,
     },
-  };
-}
+    over.kind,
+    { id: "ntc_7f3a:firing", ...over },
+  );
 
 const INTERNAL_IDS = [
   "acct_9d2c",

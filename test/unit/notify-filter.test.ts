@@ -18,7 +18,9 @@ import {
   SEVERITIES,
   type Severity,
 } from "../../shared/quirks/rule.ts";
+import { notice as sharedNotice } from "../support/notices.ts";
 
+/** A notice of `account` (no name) with the fields filters match on. */
 function notice(
   account: string,
   provider: string,
@@ -28,12 +30,9 @@ function notice(
   kind: Notice["kind"] = "firing",
   resolution?: Notice["resolution"],
 ): Notice {
-  return {
-    id: `n-${account}`,
-    kind,
-    resolution,
-    created_at: "2024-05-01T12:05:00.000Z",
-    incident: {
+  return sharedNotice(
+    0,
+    {
       id: `i-${account}`,
       account: { id: account },
       provider,
@@ -41,19 +40,10 @@ function notice(
       category,
       severity,
       must_act: mustAct,
-      status: "firing",
-      title: "t",
-      what_happened: "w",
-      remediation: ["r"],
-      retryable: false,
-      count: 1,
-      first_seen: "2024-05-01T12:00:00.000Z",
-      last_seen: "2024-05-01T12:00:00.000Z",
-      request_ids: [],
-      messages: [],
-      provider_messages: [],
     },
-  };
+    kind,
+    { id: `n-${account}`, resolution },
+  );
 }
 
 describe("SubscriptionFilterSchema", () => {

@@ -6,58 +6,48 @@ import type { Notice } from "../../shared/incidents/notice.ts";
 import { renderSlack, type SlackMessage } from "../../shared/notify/slack.ts";
 import { SLACK_LIMITS } from "../../shared/notify/slack-blocks.ts";
 import { AUDIENCES, CATEGORIES, MUST_ACT, SEVERITIES } from "../../shared/quirks/rule.ts";
+import { notice as sharedNotice } from "../support/notices.ts";
 
-function incident(overrides: Partial<Incident> = {}): Incident {
-  return {
-    id: "inc_01",
-    account: { id: "acct 42/x", name: "Acme Corp" },
-    provider: "lever",
-    rule_id: "lever.credentials_rejected",
-    category: "reauth_required",
-    severity: "error",
-    must_act: "customer",
-    customer: {
-      title: "Your {provider} connection needs to be reconnected",
-      what_happened: "{provider} no longer accepts the sign-in this connection uses.",
-      remediation: ["Reconnect {provider} from the integrations page."],
-    },
-    status: "firing",
-    title: "Lever credentials rejected",
-    what_happened: "Lever rejected the API key of this account.",
-    remediation: ["Ask the customer to reconnect Lever", "Retry the sync"],
-    retryable: false,
-    docs_url: "https://docs.example.com/lever/auth",
-    count: 14,
-    first_seen: "2024-05-01T10:00:00.000Z",
-    last_seen: "2024-05-01T12:05:00.000Z",
-    request_ids: ["req_1", "req_2"],
-    messages: ["401 Unauthorized", "invalid api key"],
-    last_error: {
-      status: 401,
-      method: "GET",
-      path: "/unified/ats/candidates",
-      message: "Unauthorized",
-      provider_status: 401,
-      provider_message: "Invalid API key for this Lever account",
-      request_id: "req_2",
-      at: "2024-05-01T12:05:00.000Z",
-    },
-    provider_messages: ["API key revoked", "Invalid API key for this Lever account"],
-    ...overrides,
-  };
-}
+/** Lever rejected the key of Acme Corp's account, with every detail a message can show. */
+const LEVER_REJECTED: Partial<Incident> = {
+  id: "inc_01",
+  account: { id: "acct 42/x", name: "Acme Corp" },
+  provider: "lever",
+  rule_id: "lever.credentials_rejected",
+  customer: {
+    title: "Your {provider} connection needs to be reconnected",
+    what_happened: "{provider} no longer accepts the sign-in this connection uses.",
+    remediation: ["Reconnect {provider} from the integrations page."],
+  },
+  title: "Lever credentials rejected",
+  what_happened: "Lever rejected the API key of this account.",
+  remediation: ["Ask the customer to reconnect Lever", "Retry the sync"],
+  docs_url: "https://docs.example.com/lever/auth",
+  count: 14,
+  first_seen: "2024-05-01T10:00:00.000Z",
+  request_ids: ["req_1", "req_2"],
+  messages: ["401 Unauthorized", "invalid api key"],
+  last_error: {
+    status: 401,
+    method: "GET",
+    path: "/unified/ats/candidates",
+    message: "Unauthorized",
+    provider_status: 401,
+    provider_message: "Invalid API key for this Lever account",
+    request_id: "req_2",
+    at: "2024-05-01T12:05:00.000Z",
+  },
+  provider_messages: ["API key revoked", "Invalid API key for this Lever account"],
+};
 
 function notice(
   overrides: Partial<Notice> = {},
   incidentOverrides: Partial<Incident> = {},
 ): Notice {
-  return {
+  return sharedNotice(0, { ...LEVER_REJECTED, ...incidentOverrides }, overrides.kind, {
     id: "ntc_01:firing",
-    kind: "firing",
-    incident: incident(incidentOverrides),
-    created_at: "2024-05-01T12:05:00.000Z",
     ...overrides,
-  };
+  });
 }
 
 type AnyBlock = Record<string, unknown> & { type: string };

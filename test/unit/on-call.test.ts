@@ -7,6 +7,7 @@ import type { IntegrationEventInput } from "../../shared/events/event.ts";
 import { sweep } from "../../shared/incidents/sweep.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { adminApi, apiDeps, type Json } from "../support/api.ts";
+import { leverError, leverRecovered } from "../support/factories.ts";
 import { sqsRecord } from "../support/sqs-record.ts";
 
 // Acknowledge, mute and resolve through the admin API, with the processor and the sweeper on
@@ -21,18 +22,17 @@ let clock = Date.parse("2026-11-24T10:00:00Z");
 /** Lever answers 401 for `account`: `lever.401` fires on the first event, reminds every 4 h. */
 function event(account: string, kind: "error" | "recovery" = "error"): IntegrationEventInput {
   seq += 1;
-  return {
-    id: `e${seq}`,
-    source: "stackone",
-    kind,
-    ...(kind === "recovery" ? { type: "account.updated" } : {}),
+  const at = {
     occurred_at: new Date(clock).toISOString(),
     account: { id: account, name: `Customer ${account}` },
-    provider: "lever",
-    http: kind === "recovery" ? {} : { status: 401, method: "GET", path: "/ats/candidates" },
     request_id: `req_${seq}`,
-    ...(kind === "recovery" ? {} : { error: { message: "Unauthorized" } }),
   };
+  if (kind === "recovery") return leverRecovered(`e${seq}`, at);
+  return leverError(`e${seq}`, 401, {
+    ...at,
+    http: { status: 401, method: "GET", path: "/ats/candidates" },
+    error: { message: "Unauthorized" },
+  });
 }
 
 /** One store, one clock, one alerts topic: the API, the processor and the sweeper. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { wording } from "../../shared/incidents/provider-incident.ts";
 import { renderSlack } from "../../shared/notify/slack.ts";
+import { notice as sharedNotice } from "../support/notices.ts";
 
 const base = {
   provider: "lever",
@@ -12,31 +13,29 @@ const base = {
 };
 
 function notice(kind: Notice["kind"], extra: Partial<Notice> = {}): Notice {
-  const words = wording(base);
-  return {
-    id: `inc_x.1.1.${kind}`,
-    kind,
-    created_at: "2026-11-24T15:02:11.000Z",
-    ...extra,
-    incident: {
+  return sharedNotice(
+    0,
+    {
       id: "inc_x",
       account: { id: "provider:lever", name: "Lever" },
       rule_id: "quirkwatch.provider_incident.server_error",
       severity: "critical",
       must_act: "us",
+      customer: undefined,
       status: kind === "resolved" ? "resolved" : "firing",
       retryable: true,
       count: 120,
       last_seen: "2026-11-24T15:00:00.000Z",
-      request_ids: ["req_1"],
       messages: [],
       provider_messages: ["Internal Server Error from Lever"],
       scope: "provider",
       resolved_at: kind === "resolved" ? "2026-11-24T15:02:11.000Z" : undefined,
       ...base,
-      ...words,
+      ...wording(base),
     },
-  };
+    kind,
+    { id: `inc_x.1.1.${kind}`, created_at: "2026-11-24T15:02:11.000Z", ...extra },
+  );
 }
 
 describe("provider incident notices", () => {

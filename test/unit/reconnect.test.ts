@@ -5,7 +5,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RECONNECT_SECRET_FILE, reconnectSecretIn } from "../../server/reconnect-secret.ts";
 import { fixedClock } from "../../shared/clock.ts";
-import type { HttpRequest } from "../../shared/http.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import {
   offersReconnect,
@@ -14,13 +13,16 @@ import {
 } from "../../shared/incidents/reconnect-links.ts";
 import { checkToken, signToken } from "../../shared/incidents/reconnect-token.ts";
 import { noticeLink } from "../../shared/incidents/reconnect-trail.ts";
-import type { IncidentRecord, PendingNotice } from "../../shared/incidents/record.ts";
+import type { PendingNotice } from "../../shared/incidents/record.ts";
 import { renderEmail } from "../../shared/notify/email.ts";
 import { renderSlack } from "../../shared/notify/slack.ts";
 import { reconnectRoute } from "../../shared/reconnect/click.ts";
 import { reconnectSettingsFrom } from "../../shared/reconnect/configured.ts";
 import { reconnectPage } from "../../shared/reconnect/page.ts";
 import { RateLimiter } from "../../shared/reconnect/rate-limit.ts";
+import { httpRequest } from "../support/api.ts";
+import { incidentRecord } from "../support/factories.ts";
+import { notice as sharedNotice } from "../support/notices.ts";
 
 const SECRET = "unit-test-reconnect-secret-0123456789";
 const NOW = 1_800_000_000;
@@ -120,12 +122,7 @@ describe("when links are offered", () => {
       publicUrl: "https://qw.example/",
       ttlSeconds: 60,
     });
-    const record = {
-      id: "inc_x",
-      generation: 1,
-      category: "reauth_required",
-      must_act: "customer",
-    } as IncidentRecord;
+    const record = incidentRecord("inc_x", { category: "reauth_required", must_act: "customer" });
     const pending = (kind: PendingNotice["kind"]) =>
       ({ id: "n", kind, created_at: "2026-01-01T00:00:00.000Z", owner: "t" }) as PendingNotice;
     expect(noticeLink(record, pending("firing"), links)).toMatch(
@@ -162,13 +159,8 @@ describe("the single node's reconnect secret", () => {
 });
 
 describe("the reconnect route", () => {
-  const request = (token: string, ip = "203.0.113.9"): HttpRequest => ({
-    route: "GET /reconnect/{token}",
-    headers: {},
-    params: { token },
-    query: {},
-    sourceIp: ip,
-  });
+  const request = (token: string, ip = "203.0.113.9") =>
+    httpRequest("GET /reconnect/{token}", { params: { token }, sourceIp: ip });
   const store = { getIncident: async () => undefined } as never;
 
   it("is bounded per caller: past the limit, a page says to wait", async () => {
@@ -191,37 +183,31 @@ describe("the reconnect route", () => {
 });
 
 describe("rendering the link", () => {
-  const notice = (reconnect_url?: string): Notice => ({
-    id: "inc_r.1.1.firing",
-    kind: "firing",
-    created_at: "2026-01-01T00:00:00.000Z",
-    reconnect_url,
-    incident: {
-      id: "inc_r",
-      account: { id: "acc_1", name: "Acme GmbH" },
-      provider: "hibob",
-      rule_id: "stackone.401",
-      category: "reauth_required",
-      severity: "critical",
-      must_act: "customer",
-      customer: {
-        title: "Your Hibob connection needs to be reconnected",
-        what_happened: "Hibob no longer accepts the connection's credentials.",
-        remediation: ["Reconnect Hibob."],
+  /** Hibob rejected Acme GmbH's credentials, with the notice's reconnect link if given. */
+  const notice = (reconnect_url?: string): Notice =>
+    sharedNotice(
+      0,
+      {
+        id: "inc_r",
+        account: { id: "acc_1", name: "Acme GmbH" },
+        rule_id: "stackone.401",
+        severity: "critical",
+        customer: {
+          title: "Your Hibob connection needs to be reconnected",
+          what_happened: "Hibob no longer accepts the connection's credentials.",
+          remediation: ["Reconnect Hibob."],
+        },
+        title: "Credentials rejected",
+        what_happened: "Rejected.",
+        remediation: ["Ask the customer to reconnect."],
+        count: 1,
+        request_ids: [],
+        messages: [],
+        provider_messages: [],
       },
-      status: "firing",
-      title: "Credentials rejected",
-      what_happened: "Rejected.",
-      remediation: ["Ask the customer to reconnect."],
-      retryable: false,
-      count: 1,
-      first_seen: "2026-01-01T00:00:00.000Z",
-      last_seen: "2026-01-01T00:00:00.000Z",
-      request_ids: [],
-      messages: [],
-      provider_messages: [],
-    },
-  });
+      "firing",
+      { id: "inc_r.1.1.firing", created_at: "2026-01-01T00:00:00.000Z", reconnect_url },
+    );
   const URL_ = "https://qw.example/reconnect/v1.eyJ9.sig";
 
   it("is a button in every customer channel and for on-call, and absent without a link", () => {

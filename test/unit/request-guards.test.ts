@@ -1,11 +1,11 @@
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { handler } from "../../functions/api.ts";
+import { apiEvent } from "../support/api.ts";
 
 /** The deployed admin API (API Gateway → Lambda) refuses what a browser must not be made to do. */
 
-const call = (routeKey: string, headers: Record<string, string>, body?: string) =>
-  ({ routeKey, headers, body, isBase64Encoded: false }) as unknown as APIGatewayProxyEventV2;
+const call = (route: string, headers: Record<string, string>, body?: string) =>
+  apiEvent(route, { headers, body });
 
 afterEach(() => vi.unstubAllEnvs());
 

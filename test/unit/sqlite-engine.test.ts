@@ -12,6 +12,7 @@ import { EVENT_RETENTION_SECONDS } from "../../shared/events/event-time.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { consoleSink, createLogger, silentLogger } from "../../shared/log.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
+import { leverError } from "../support/factories.ts";
 import { eventually } from "../support/local-stack.ts";
 import { notice } from "../support/notices.ts";
 
@@ -144,16 +145,12 @@ describe("the queue file and the processed mark", () => {
   const revoked = (n: number) => ({
     id: `evt_${n}`,
     body: JSON.stringify(
-      parseEvent({
-        id: `evt_${n}`,
-        source: "stackone",
-        kind: "error",
-        occurred_at: new Date().toISOString(),
-        account: { id: "acct_1" },
-        provider: "lever",
-        http: { status: 401, method: "GET", path: "/unified/ats/candidates" },
-        error: { message: "Unauthorized" },
-      }),
+      parseEvent(
+        leverError(`evt_${n}`, 401, {
+          occurred_at: new Date().toISOString(),
+          error: { message: "Unauthorized" },
+        }),
+      ),
     ),
   });
   const rowsIn = (engine: ReturnType<typeof start>) =>

@@ -1,6 +1,5 @@
 import {
   BatchGetItemCommand,
-  ConditionalCheckFailedException,
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
@@ -10,6 +9,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import type { DigestEntry, DigestLedger, DueDigest } from "../../notify/digest.ts";
 import { DIGEST_LEASE_MS, noticePrefix } from "../../notify/digest.ts";
+import { conditional } from "./dynamo-condition.ts";
 
 /**
  * The digest budget in the one table (notify/digest.ts), with single-item conditional writes:
@@ -32,18 +32,16 @@ export class DynamoDigestLedger implements DigestLedger {
   async admit(destination: string, minute: number, entry: DigestEntry, budget: number) {
     const noticeKey = { pk: { S: `DIGN#${destination}#${entry.notice_id}` }, sk: { S: "DIGN" } };
     const day = { N: String(Math.floor(Date.now() / 1000) + 24 * 3600) };
-    try {
-      await this.client.send(
+    const counted = await conditional(
+      this.client.send(
         new PutItemCommand({
           TableName: this.table,
           Item: { ...noticeKey, minute: { N: String(minute) }, expires_at: day },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return this.decided(noticeKey, destination, minute, entry);
-    }
+      ),
+    );
+    if (!counted) return this.decided(noticeKey, destination, minute, entry);
     const { Attributes } = await this.client.send(
       new UpdateItemCommand({
         TableName: this.table,
@@ -105,8 +103,8 @@ export class DynamoDigestLedger implements DigestLedger {
 
   /** Records that (destination, minute) owes a digest; the first to do so creates it. */
   private async owe(destination: string, minute: number): Promise<void> {
-    await this.client
-      .send(
+    await conditional(
+      this.client.send(
         new PutItemCommand({
           TableName: this.table,
           Item: {
@@ -118,10 +116,8 @@ export class DynamoDigestLedger implements DigestLedger {
           },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
-      )
-      .catch((error) => {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      });
+      ),
+    );
     this.owed.add(`${minute}#${destination}`);
     if (this.owed.size > 10_000) this.owed.clear();
   }
@@ -141,8 +137,8 @@ export class DynamoDigestLedger implements DigestLedger {
     );
     const out: DueDigest[] = [];
     for (const item of Items ?? []) {
-      try {
-        await this.client.send(
+      const claimed = await conditional(
+        this.client.send(
           new UpdateItemCommand({
             TableName: this.table,
             Key: { pk: { S: "DIGP" }, sk: item.sk ?? { S: "" } },
@@ -153,12 +149,11 @@ export class DynamoDigestLedger implements DigestLedger {
               ":now": { N: String(nowMs) },
             },
           }),
-        );
+        ),
+      );
+      // Unless another sender holds it.
+      if (claimed)
         out.push({ destination: item.destination?.S ?? "", minute: Number(item.minute?.N) });
-      } catch (error) {
-        // Another sender holds it.
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
     }
     return out;
   }

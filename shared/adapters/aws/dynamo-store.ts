@@ -14,6 +14,7 @@ import { EVENT_RETENTION_SECONDS } from "../../events/event-time.ts";
 import { PROVIDER_ACCOUNT_PREFIX } from "../../incidents/outage-hold.ts";
 import type { IncidentRecord } from "../../incidents/record.ts";
 import type { Claim, EventKey, IncidentFilter, IncidentStore } from "../../incidents/store.ts";
+import { conditional } from "./dynamo-condition.ts";
 
 const epochNow = () => Math.floor(Date.now() / 1000);
 const eventKey = (k: EventKey) => ({
@@ -263,13 +264,7 @@ export class DynamoIncidentStore implements IncidentStore {
   }
 
   private async conditional(command: PutItemCommand | UpdateItemCommand): Promise<boolean> {
-    try {
-      await this.client.send(command as PutItemCommand);
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return (await conditional(this.client.send(command as PutItemCommand))) !== undefined;
   }
 }
 

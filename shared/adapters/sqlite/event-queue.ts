@@ -15,14 +15,17 @@ const ROWS_PER_INSERT = 50;
 /**
  * The events queue: `DATA_DIR/queue.db`, written only by the thread that accepts events, so an
  * append never waits behind processing. `send` resolves once its messages are committed and on
- * disk (a 202 survives power loss): sends made in one event-loop turn share one commit, and
- * commits share fsyncs, which run off the thread (`WalSync`). The processor reads the file through
- * its own connection (`SqliteQueueConsumer`) and reports what it has processed (`processed`):
- * only then are those rows deleted, a chunk at a time.
+ * disk (a 202 survives power loss). Group commit: while one fsync runs (off the thread,
+ * `WalSync`), what is sent waits, and when it ends everything waiting goes in one transaction and
+ * one fsync; with many clients, one commit and one fsync answer dozens of requests. The
+ * processor reads the file through its own connection (`SqliteQueueConsumer`) and reports what
+ * it has processed (`processed`): only then are those rows deleted, a chunk at a time.
  */
 export class SqliteEventQueue implements EventQueue {
   private waiting: Waiting[] = [];
   private scheduled = false;
+  /** A commit's fsync is running: sends wait for it to end, then share the next commit. */
+  private syncing = false;
   private processedThrough = 0;
   private deleteScheduled = false;
   private readonly sql;
@@ -75,12 +78,18 @@ export class SqliteEventQueue implements EventQueue {
     if (messages.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.waiting.push({ messages, done: (error) => (error ? reject(error) : resolve()) });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        // Everything sent before the event loop turns joins this commit.
-        setImmediate(() => this.commit());
-      }
+      this.scheduleCommit();
     });
+  }
+
+  /**
+   * Commits on the next turn of the event loop, so that every request read in this one joins
+   * the commit; while an fsync runs, once it has ended.
+   */
+  private scheduleCommit(): void {
+    if (this.scheduled || this.syncing || this.waiting.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => this.commit());
   }
 
   /**
@@ -156,15 +165,23 @@ export class SqliteEventQueue implements EventQueue {
     for (const { messages } of group) this.appended += messages.length;
     this.onAppended(last);
     // Committed: safe from a crash of the process. A 202 waits until it is on disk too.
+    this.syncing = true;
     this.disk.flush().then(
       () => {
+        this.synced();
         for (const { done } of group) done();
       },
       (error: Error) => {
+        this.synced();
         const reason = new QueueUnavailable(`the disk did not take the events (${error.message})`);
         for (const { done } of group) done(reason);
       },
     );
+  }
+
+  private synced(): void {
+    this.syncing = false;
+    this.scheduleCommit();
   }
 }
 

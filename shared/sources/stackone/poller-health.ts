@@ -20,14 +20,25 @@ const SOURCE = "stackone-poller";
 const PROVIDER = "stackone";
 const PATH = "/requests/logs";
 
-export function unreadableEvent(error: StackoneUnauthorized, at: Date): IntegrationEvent {
+/** One of the poller's own events: `name` and the time make its id. */
+function pollerEvent(
+  at: Date,
+  name: string,
+  event: Pick<IntegrationEvent, "kind" | "type" | "provider" | "http" | "error">,
+): IntegrationEvent {
   return parseEvent({
-    id: `unreadable-${at.toISOString()}`,
+    id: `${name}-${at.toISOString()}`,
     source: SOURCE,
-    kind: "error",
-    type: "quirkwatch.request_logs.unreadable",
     occurred_at: at.toISOString(),
     account: POLLER_ACCOUNT,
+    ...event,
+  });
+}
+
+export function unreadableEvent(error: StackoneUnauthorized, at: Date): IntegrationEvent {
+  return pollerEvent(at, "unreadable", {
+    kind: "error",
+    type: "quirkwatch.request_logs.unreadable",
     provider: PROVIDER,
     http: { status: error.status, method: "GET", path: PATH },
     error: {
@@ -38,39 +49,27 @@ export function unreadableEvent(error: StackoneUnauthorized, at: Date): Integrat
 }
 
 export function readableEvent(at: Date): IntegrationEvent {
-  return parseEvent({
-    id: `readable-${at.toISOString()}`,
-    source: SOURCE,
+  return pollerEvent(at, "readable", {
     kind: "recovery",
     type: "quirkwatch.request_logs.readable",
-    occurred_at: at.toISOString(),
-    account: POLLER_ACCOUNT,
     provider: PROVIDER,
   });
 }
 
 /** A log a silent-data rule needs came without its bodies: StackOne keeps no advanced logs. */
 export function advancedLogsOffEvent(at: Date): IntegrationEvent {
-  return parseEvent({
-    id: `advanced-logs-off-${at.toISOString()}`,
-    source: SOURCE,
+  return pollerEvent(at, "advanced-logs-off", {
     kind: "data_warning",
     type: "quirkwatch.advanced_logs.off",
-    occurred_at: at.toISOString(),
-    account: POLLER_ACCOUNT,
     provider: ADVANCED_LOGS_PROVIDER,
     http: { method: "GET", path: `${PATH}/{id}` },
   });
 }
 
 export function advancedLogsOnEvent(at: Date): IntegrationEvent {
-  return parseEvent({
-    id: `advanced-logs-on-${at.toISOString()}`,
-    source: SOURCE,
+  return pollerEvent(at, "advanced-logs-on", {
     kind: "recovery",
     type: "quirkwatch.advanced_logs.on",
-    occurred_at: at.toISOString(),
-    account: POLLER_ACCOUNT,
     provider: ADVANCED_LOGS_PROVIDER,
   });
 }
