@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENGINES } from "../../server/stack.ts";
 import { type Receiver, startReceiver, status } from "../support/http-receiver.ts";
-import { eventually, postStackone, startLocalStack } from "../support/local-stack.ts";
+import { callApi, eventually, postStackone, startLocalStack } from "../support/local-stack.ts";
 import { leakedSecrets } from "../support/log-secrets.ts";
 import { type StackoneServer, startStackoneServer } from "../support/stackone-server.ts";
 
@@ -50,10 +50,9 @@ for (const engine of ENGINES)
         SLACK_WEBHOOK_URL: `${receiver.base}${SLACK_PATH}`,
       });
       try {
-        const created = await fetch(`${stack.url}/subscriptions`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-          body: JSON.stringify({ kind: "webhook", target: `${receiver.base}${HOOK_PATH}` }),
+        const created = await callApi(stack, "POST", "/subscriptions", {
+          kind: "webhook",
+          target: `${receiver.base}${HOOK_PATH}`,
         });
         expect(created.status).toBe(201);
         // Wrong token, wrong signature: rejections are logged too.
