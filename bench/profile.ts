@@ -171,5 +171,34 @@ for (const file of readdirSync(profiles).sort()) {
   for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
     console.log(`${perEvent(us)}  ${key}`);
   }
+  // Total time (self and callees) of the busiest functions: where a request's time goes.
+  const selfById = new Map<number, number>();
+  profile.samples.forEach((id, i) => {
+    selfById.set(id, (selfById.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  const total = new Map<string, number>();
+  const walk = (id: number, onStack: Set<string>): number => {
+    const node = byId.get(id);
+    if (!node) return 0;
+    let us = selfById.get(id) ?? 0;
+    const frame = node.callFrame;
+    const key = `${frame.functionName || "(anonymous)"}${frame.url ? ` ${frame.url.split("/").pop()}:${frame.lineNumber + 1}` : ""}`;
+    const nested = onStack.has(key);
+    if (!nested) onStack.add(key);
+    for (const child of node.children ?? []) us += walk(child, onStack);
+    if (!nested) {
+      onStack.delete(key);
+      total.set(key, (total.get(key) ?? 0) + us);
+    }
+    return us;
+  };
+  walk(profile.nodes[0]?.id ?? 1, new Set());
+  console.log("  total (with callees):");
+  for (const [key, us] of [...total]
+    .filter(([key]) => !key.startsWith("(root)"))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, TOP)) {
+    console.log(`${perEvent(us)}  ${key}`);
+  }
 }
 rmSync(data, { recursive: true, force: true });

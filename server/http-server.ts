@@ -201,9 +201,17 @@ export function hostName(header: string | undefined): string | undefined {
   return colon === -1 ? host : host.slice(0, colon);
 }
 
-function parseTarget(url: string | undefined): URL | undefined {
+type Target = Pick<URL, "pathname" | "searchParams">;
+
+/** A path of plain segments (no dot segment, escape or query): already what URL would make of it. */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-]+)+\/?$/;
+const NO_QUERY = new URLSearchParams();
+
+function parseTarget(url: string | undefined): Target | undefined {
   // Only origin-form targets (`/path?query`): an absolute or `//host` target names another server.
   if (!url?.startsWith("/") || url.startsWith("//")) return undefined;
+  // Every webhook's path: no URL to parse, twice, per request.
+  if (PLAIN_PATH.test(url)) return { pathname: url, searchParams: NO_QUERY };
   return URL.canParse(url, "http://localhost") ? new URL(url, "http://localhost") : undefined;
 }
 
@@ -276,7 +284,7 @@ function refuse(req: IncomingMessage, res: ServerResponse, result: HttpResponse)
 
 function toRequest(
   req: IncomingMessage,
-  url: URL,
+  url: Target,
   route: LocalRoute,
   params: Record<string, string>,
   body: Buffer,

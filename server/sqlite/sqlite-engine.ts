@@ -9,7 +9,7 @@ import { StartupError } from "../startup-error.ts";
 import type { CallMessage, EngineCalls, MainMessage, WorkerMessage } from "./worker-protocol.ts";
 
 /** The least time between two messages telling the worker of appended rows. */
-const APPENDED_EVERY_MS = 5;
+const APPENDED_EVERY_MS = 25;
 
 /**
  * The SQLite engine, seen from the HTTP thread. This thread owns the events queue (queue.db):
@@ -99,8 +99,8 @@ export async function startSqliteEngine(
     throw error;
   }
   // The worker is told of appends at most once per APPENDED_EVERY_MS: each message wakes its
-  // thread, and while its batch window is open a new one changes nothing (the batch reads
-  // whatever the file holds by then). The first append after a quiet spell is told at once.
+  // thread, and while its batch window (200 ms) is open a new one changes nothing (the batch
+  // reads whatever the file holds by then). The first append after a quiet spell is told at once.
   let appendedThrough = 0;
   let toldAt = 0;
   let telling: NodeJS.Timeout | undefined;
