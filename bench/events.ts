@@ -7,6 +7,7 @@
  */
 
 import {
+  hibobEmployeesList,
   type LogSpec,
   leverCandidatesList,
   type Payload,
@@ -137,16 +138,10 @@ function hibobEmployees(random: Random, lifecycleVisible: boolean): Payload {
     employment_status: lifecycleVisible ? { value: "active", source_value: "Employed" } : null,
     termination_date: null,
   });
-  return requestLog(random, {
-    provider: "hibob",
-    service: "hris",
-    resource: "employees",
-    action: "list",
-    status: 200,
-    method: "GET",
-    url: "https://api.stackone.com/unified/hris/employees?page_size=25",
-    responseBody: { next: hex(random, 24), data: [employee(), employee(), employee()] },
-  });
+  return requestLog(
+    random,
+    hibobEmployeesList(25, { next: hex(random, 24), data: [employee(), employee(), employee()] }),
+  );
 }
 
 function greenhouse(random: Random): Payload {

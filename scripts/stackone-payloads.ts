@@ -101,3 +101,17 @@ export function leverCandidatesList(
     ],
   };
 }
+
+/** A page of Hibob's employees through StackOne, answered 200 with `responseBody`. */
+export function hibobEmployeesList(pageSize: number, responseBody: unknown): LogSpec {
+  return {
+    provider: "hibob",
+    service: "hris",
+    resource: "employees",
+    action: "list",
+    status: 200,
+    method: "GET",
+    url: `https://api.stackone.com/unified/hris/employees?page_size=${pageSize}`,
+    responseBody,
+  };
+}

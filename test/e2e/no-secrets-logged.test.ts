@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENGINES } from "../../server/stack.ts";
+import { leverRevoked } from "../support/factories.ts";
 import { type Receiver, startReceiver, status } from "../support/http-receiver.ts";
 import { callApi, eventually, postStackone, startLocalStack } from "../support/local-stack.ts";
 import { leakedSecrets } from "../support/log-secrets.ts";
@@ -58,15 +59,9 @@ for (const engine of ENGINES)
         // Wrong token, wrong signature: rejections are logged too.
         await fetch(`${stack.url}/incidents`, { headers: { authorization: "Bearer nope" } });
         await postStackone(stack.url, { account_id: "a", provider: "lever" }, "wrong-secret");
-        const failed = {
-          id: "leak-1",
-          event: "request.failed",
-          event_date: new Date().toISOString(),
-          account_id: "acct-leak",
-          provider: "lever",
-          data: { status: 401, message: "Unauthorized" },
-        };
-        expect((await postStackone(stack.url, failed)).status).toBe(202);
+        expect((await postStackone(stack.url, leverRevoked("leak-1", "acct-leak"))).status).toBe(
+          202,
+        );
         await eventually(async () =>
           receiver.received.some((r) => r.path === HOOK_PATH) ? true : undefined,
         );

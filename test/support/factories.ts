@@ -1,5 +1,6 @@
 import type { IntegrationEventInput } from "../../shared/events/event.ts";
-import type { IncidentRecord } from "../../shared/incidents/record.ts";
+import type { EventGroup, IncidentRecord } from "../../shared/incidents/record.ts";
+import { applyEvents } from "../../shared/incidents/state-changes.ts";
 
 /**
  * Shared builders of what tests feed the domain: events, incident records (notices:
@@ -45,6 +46,20 @@ export function leverRecovered(
     request_id: `req_${id}`,
     ...extra,
   };
+}
+
+/**
+ * The incident `inc_1` as a first batch of `events`, so classified, opens it at `at` (no mutes):
+ * what the processor would store, notices owed in its outbox.
+ */
+export function openedIncident(
+  classification: EventGroup["classification"],
+  events: EventGroup["events"],
+  at: Date,
+): IncidentRecord {
+  return applyEvents(undefined, { incidentId: "inc_1", classification, events }, at, "token", {
+    mutes: [],
+  });
 }
 
 /** An open (firing) incident record; `due_at` undefined makes it closed. */

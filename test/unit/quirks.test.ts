@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   requestFailed as failedWebhook,
+  hibobEmployeesList,
   type LogSpec,
   leverCandidatesList,
   requestLogRecord,
@@ -82,15 +83,8 @@ describe("Hibob", () => {
   });
 
   const employees = (first: Record<string, unknown>, second: Record<string, unknown>) =>
-    requestLog({
-      provider: "hibob",
-      service: "hris",
-      resource: "employees",
-      action: "list",
-      status: 200,
-      method: "GET",
-      url: "https://api.stackone.com/unified/hris/employees?page_size=2",
-      responseBody: {
+    requestLog(
+      hibobEmployeesList(2, {
         next: "eyJyZW1vdGVfaWQiOiIzMzMyODgzOTg0In0",
         data: [
           {
@@ -116,8 +110,8 @@ describe("Hibob", () => {
             ...second,
           },
         ],
-      },
-    });
+      }),
+    );
 
   it("employees without employment_status point to the Lifecycle permission", () => {
     const { result } = classifyPayload(
