@@ -12,9 +12,9 @@ import { postStackone, SECRET } from "./local-stack.ts";
 const DAY_MS = 24 * 3600_000;
 
 /**
- * `startStack` on a free port with the built-in rules and StackOne's secret as `npm start` gets
- * it in the e2e tests (local-stack.ts `SECRET`), printing nothing;
- * the sweeper waits a day, so a test moves it itself (`sweepNow`). `options` adds or overrides.
+ * `startStack` on a free port with the built-in rules and the e2e tests' StackOne secret
+ * (local-stack.ts `SECRET`, which `postStackone` signs with), printing nothing. The sweeper waits
+ * a day: a test that wants it runs it (`sweepNow`). `options` adds or overrides.
  */
 export function startTestStack(options: Partial<StackOptions>): Promise<Stack> {
   return startStack({
