@@ -7,6 +7,7 @@
  */
 
 import {
+  greenhouseCandidateCreate,
   hibobEmployeesList,
   type LogSpec,
   leverCandidatesList,
@@ -149,18 +150,13 @@ function greenhouse(random: Random): Payload {
   if (variant < 0.25) {
     return failed(
       random,
-      requestLog(random, {
-        provider: "greenhouse",
-        resource: "candidates",
-        action: "create",
-        status: 404,
-        method: "POST",
-        url: "https://api.stackone.com/unified/ats/candidates",
-        requestBody: { first_name: "Ada", last_name: "Byron", emails: [{ value: "a@b.example" }] },
-        providerErrors: [
-          { status: 404, url: "https://harvest.greenhouse.io/v1/candidates", raw: "Not Found" },
-        ],
-      }),
+      requestLog(
+        random,
+        greenhouseCandidateCreate(
+          { first_name: "Ada", last_name: "Byron", emails: [{ value: "a@b.example" }] },
+          "Not Found",
+        ),
+      ),
     );
   }
   if (variant < 0.45) {

@@ -115,3 +115,28 @@ export function hibobEmployeesList(pageSize: number, responseBody: unknown): Log
     responseBody,
   };
 }
+
+/** A candidate created in Greenhouse through StackOne, refused with 404; Greenhouse answered `raw`. */
+export function greenhouseCandidateCreate(
+  requestBody: unknown,
+  raw: unknown,
+  headers?: Record<string, string>,
+): LogSpec {
+  return {
+    provider: "greenhouse",
+    resource: "candidates",
+    action: "create",
+    status: 404,
+    method: "POST",
+    url: "https://api.stackone.com/unified/ats/candidates",
+    requestBody,
+    providerErrors: [
+      {
+        status: 404,
+        url: "https://harvest.greenhouse.io/v1/candidates",
+        raw,
+        ...(headers === undefined ? {} : { headers }),
+      },
+    ],
+  };
+}

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   requestFailed as failedWebhook,
+  greenhouseCandidateCreate,
   hibobEmployeesList,
   type LogSpec,
   leverCandidatesList,
@@ -154,23 +155,13 @@ describe("Greenhouse", () => {
   it("404 on a create (invalid on-behalf-of user at linking) asks to re-authenticate", () => {
     const { result } = classifyPayload(
       requestFailed(
-        requestLog({
-          provider: "greenhouse",
-          resource: "candidates",
-          action: "create",
-          status: 404,
-          method: "POST",
-          url: "https://api.stackone.com/unified/ats/candidates",
-          requestBody: { first_name: "Alan", last_name: "Turing", emails: [] },
-          providerErrors: [
-            {
-              status: 404,
-              url: "https://harvest.greenhouse.io/v1/candidates",
-              raw: { message: "Resource not found" },
-              headers: { "content-type": "application/json; charset=utf-8" },
-            },
-          ],
-        }),
+        requestLog(
+          greenhouseCandidateCreate(
+            { first_name: "Alan", last_name: "Turing", emails: [] },
+            { message: "Resource not found" },
+            { "content-type": "application/json; charset=utf-8" },
+          ),
+        ),
       ),
     );
     expect(result.rule_id).toBe("greenhouse.404_on_behalf_of_create");
