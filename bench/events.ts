@@ -7,6 +7,7 @@
  */
 
 import {
+  bullhornNoteCreated,
   greenhouseCandidateCreate,
   hibobEmployeesList,
   type LogSpec,
@@ -227,17 +228,11 @@ function bullhornNote(random: Random): Payload {
       { candidate_id: candidate, content: NOTE, author_id: "4123" },
     ],
   ]);
-  return requestLog(random, {
-    provider: "bullhorn",
-    resource: "notes",
-    action: "create",
-    status: 201,
-    method: "POST",
-    url,
+  return requestLog(
+    random,
     // Half the logs carry the body as the JSON string that was sent.
-    requestBody: random() < 0.5 ? body : JSON.stringify(body),
-    responseBody: { statusCode: 201, message: "Record created successfully", data: { id: "1" } },
-  });
+    bullhornNoteCreated(url, random() < 0.5 ? body : JSON.stringify(body), "1"),
+  );
 }
 
 const GENERIC_PROVIDERS = ["workday", "personio", "bamboohr", "workable", "ashby", "teamtailor"];

@@ -140,3 +140,21 @@ export function greenhouseCandidateCreate(
     ],
   };
 }
+
+/** A note Bullhorn created (201) through StackOne at `url`, sent `requestBody`, stored as `noteId`. */
+export function bullhornNoteCreated(url: string, requestBody: unknown, noteId: string): LogSpec {
+  return {
+    provider: "bullhorn",
+    resource: "notes",
+    action: "create",
+    status: 201,
+    method: "POST",
+    url,
+    requestBody,
+    responseBody: {
+      statusCode: 201,
+      message: "Record created successfully",
+      data: { id: noteId },
+    },
+  };
+}

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  bullhornNoteCreated,
   requestFailed as failedWebhook,
   greenhouseCandidateCreate,
   hibobEmployeesList,
@@ -321,20 +322,7 @@ describe("Lever", () => {
 
 describe("Bullhorn notes", () => {
   const noteCreated = (url: string, body: unknown) =>
-    requestLog({
-      provider: "bullhorn",
-      resource: "notes",
-      action: "create",
-      status: 201,
-      method: "POST",
-      url,
-      requestBody: body,
-      responseBody: {
-        statusCode: 201,
-        message: "Record created successfully",
-        data: { id: "98124" },
-      },
-    });
+    requestLog(bullhornNoteCreated(url, body, "98124"));
   const content = [{ body: "Phone screen went well, moving to onsite." }];
 
   it("a note created without candidate_id is stored but invisible", () => {
