@@ -5,10 +5,20 @@
  * generic 4xx/5xx, providers no rule names, account events and errors without a status.
  * The same seed always gives the same payloads, so runs compare.
  */
+
+import {
+  bullhornNoteCreated,
+  greenhouseCandidateCreate,
+  hibobEmployeesList,
+  type LogSpec,
+  leverCandidatesList,
+  type Payload,
+  requestFailed,
+  requestLogRecord,
+} from "../scripts/stackone-payloads.ts";
 import type { IntegrationEvent } from "../shared/events/event.ts";
 import { normalizeStackone } from "../shared/sources/stackone/normalize.ts";
 
-export type Payload = Record<string, unknown>;
 export type Random = () => number;
 
 /** mulberry32: small, fast and good enough to shuffle a benchmark's inputs. */
@@ -40,61 +50,24 @@ const requestId = (random: Random) =>
 const when = (random: Random) =>
   new Date(Date.UTC(2025, 2, 4, 0, 0, 0) + Math.floor(random() * 86_400_000)).toISOString();
 
-type Log = {
-  provider: string;
-  service?: string;
-  resource: string;
-  action: string;
-  status: number;
-  method: string;
-  url: string;
-  requestBody?: unknown;
-  responseBody?: unknown;
-  providerErrors?: unknown[];
-};
-
 /** A StackOne request-log record, as the logs API returns it. */
-function requestLog(random: Random, log: Log): Payload {
-  return {
+const requestLog = (random: Random, log: LogSpec): Payload =>
+  requestLogRecord(log, {
     request_id: requestId(random),
     account_id: accountId(random),
-    project_id: "p_8d2c0f6e",
-    provider: log.provider,
-    service: log.service ?? "ats",
-    resource: log.resource,
-    action: log.action,
-    status: log.status,
-    success: log.status < 400,
     duration: 100 + Math.floor(random() * 2_000),
     event_datetime: when(random),
-    request: {
-      method: log.method,
-      url: log.url,
-      ...(log.requestBody === undefined ? {} : { body: log.requestBody }),
-    },
-    response: {
-      status_code: log.status,
-      ...(log.responseBody === undefined ? {} : { body: log.responseBody }),
-      provider_errors: log.providerErrors ?? [],
-      custom_mapping_errors: [],
-    },
-  };
-}
+  });
 
 /** Failures arrive as `request.failed` webhooks carrying the log, or as the bare log. */
 function failed(random: Random, log: Payload): Payload {
   if (random() < 0.3) return log;
-  return {
-    event: "request.failed",
-    event_date: log.event_datetime,
-    project_id: "p_8d2c0f6e",
-    account_id: log.account_id,
-    provider: log.provider,
+  return requestFailed(log, {
+    event_date: String(log.event_datetime),
     origin_owner_id: `org_${digits(random, 4)}`,
     origin_owner_name: "Acme Recruiting Ltd",
     origin_username: "jane.doe@acme.example",
-    data: log,
-  };
+  });
 }
 
 /** A bare unified-API error body, as the API answers the caller. */
@@ -125,22 +98,14 @@ function lever(random: Random): Payload {
   const [status, code] = pick(random, LEVER_ERRORS);
   return failed(
     random,
-    requestLog(random, {
-      provider: "lever",
-      resource: "candidates",
-      action: "list",
-      status,
-      method: "GET",
-      url: "https://api.stackone.com/unified/ats/candidates?page_size=100",
-      providerErrors: [
-        {
-          status,
-          url: "https://api.lever.co/v1/opportunities?limit=100",
-          raw: { code, message: `${code} from Lever` },
-          headers: status === 429 ? { "Retry-After": "30" } : {},
-        },
-      ],
-    }),
+    requestLog(
+      random,
+      leverCandidatesList(
+        status,
+        { code, message: `${code} from Lever` },
+        status === 429 ? { "Retry-After": "30" } : {},
+      ),
+    ),
   );
 }
 
@@ -175,16 +140,10 @@ function hibobEmployees(random: Random, lifecycleVisible: boolean): Payload {
     employment_status: lifecycleVisible ? { value: "active", source_value: "Employed" } : null,
     termination_date: null,
   });
-  return requestLog(random, {
-    provider: "hibob",
-    service: "hris",
-    resource: "employees",
-    action: "list",
-    status: 200,
-    method: "GET",
-    url: "https://api.stackone.com/unified/hris/employees?page_size=25",
-    responseBody: { next: hex(random, 24), data: [employee(), employee(), employee()] },
-  });
+  return requestLog(
+    random,
+    hibobEmployeesList(25, { next: hex(random, 24), data: [employee(), employee(), employee()] }),
+  );
 }
 
 function greenhouse(random: Random): Payload {
@@ -192,18 +151,13 @@ function greenhouse(random: Random): Payload {
   if (variant < 0.25) {
     return failed(
       random,
-      requestLog(random, {
-        provider: "greenhouse",
-        resource: "candidates",
-        action: "create",
-        status: 404,
-        method: "POST",
-        url: "https://api.stackone.com/unified/ats/candidates",
-        requestBody: { first_name: "Ada", last_name: "Byron", emails: [{ value: "a@b.example" }] },
-        providerErrors: [
-          { status: 404, url: "https://harvest.greenhouse.io/v1/candidates", raw: "Not Found" },
-        ],
-      }),
+      requestLog(
+        random,
+        greenhouseCandidateCreate(
+          { first_name: "Ada", last_name: "Byron", emails: [{ value: "a@b.example" }] },
+          "Not Found",
+        ),
+      ),
     );
   }
   if (variant < 0.45) {
@@ -274,17 +228,11 @@ function bullhornNote(random: Random): Payload {
       { candidate_id: candidate, content: NOTE, author_id: "4123" },
     ],
   ]);
-  return requestLog(random, {
-    provider: "bullhorn",
-    resource: "notes",
-    action: "create",
-    status: 201,
-    method: "POST",
-    url,
+  return requestLog(
+    random,
     // Half the logs carry the body as the JSON string that was sent.
-    requestBody: random() < 0.5 ? body : JSON.stringify(body),
-    responseBody: { statusCode: 201, message: "Record created successfully", data: { id: "1" } },
-  });
+    bullhornNoteCreated(url, random() < 0.5 ? body : JSON.stringify(body), "1"),
+  );
 }
 
 const GENERIC_PROVIDERS = ["workday", "personio", "bamboohr", "workable", "ashby", "teamtailor"];

@@ -21,6 +21,8 @@ export type TaskDeps = {
   links?: ReconnectLinks;
   clock: Clock;
   log: Logger;
+  /** The engine's own sweeper run, when it has one (SQLite: in one transaction). */
+  sweep?: () => Promise<unknown>;
 };
 
 export type TaskSettings = {
@@ -36,14 +38,16 @@ export function periodicTasks(deps: TaskDeps, settings: TaskSettings): PeriodicT
     {
       name: "sweeper",
       everyMs: settings.sweepIntervalMs,
-      run: () =>
-        sweep({
-          store: deps.store,
-          mutes: deps.mutes,
-          bus: deps.bus,
-          links: deps.links,
-          clock: deps.clock,
-        }),
+      run:
+        deps.sweep ??
+        (() =>
+          sweep({
+            store: deps.store,
+            mutes: deps.mutes,
+            bus: deps.bus,
+            links: deps.links,
+            clock: deps.clock,
+          })),
     },
   ];
   if (settings.stackonePoller) {

@@ -9,9 +9,14 @@ import type {
 } from "../../shared/adapters/sqlite/queue-consumer.ts";
 import type { Flush } from "../../shared/adapters/sqlite/wal-sync.ts";
 import type { Classifier } from "../../shared/classify/classifier.ts";
+import { epochOf } from "../../shared/clock.ts";
 import type { IntegrationEvent } from "../../shared/events/event.ts";
-import { processInTransaction } from "../../shared/incidents/process-in-transaction.ts";
+import {
+  processInTransaction,
+  sweepInTransaction,
+} from "../../shared/incidents/process-in-transaction.ts";
 import type { ReconnectLinks } from "../../shared/incidents/reconnect-links.ts";
+import { SWEEP_PAGE, type SweepResult } from "../../shared/incidents/sweep.ts";
 import type { Logger } from "../../shared/log.ts";
 
 export type BatchProcessorOptions = {
@@ -151,6 +156,26 @@ export class SqliteBatchProcessor {
       }
     }
     return rows.length;
+  }
+
+  /**
+   * One run of the sweeper in one transaction, between batches: what it releases or resolves
+   * goes to the outbox with the write that decides it, as a batch's notices do.
+   */
+  async sweep(): Promise<SweepResult> {
+    const now = this.now();
+    const due = await this.store.dueIncidents(epochOf(now), SWEEP_PAGE);
+    const token = randomBytes(9).toString("base64url");
+    return this.db.transaction(() =>
+      sweepInTransaction(
+        due,
+        {
+          ...this.store.inTransaction(token),
+          publish: (notices) => this.outbox.publishNow(notices),
+        },
+        { now, token, mutes: this.options.mutes.activeAt(now), links: this.options.links },
+      ),
+    )();
   }
 
   private scheduleBacklog(): void {

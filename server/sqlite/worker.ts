@@ -125,6 +125,7 @@ const tasks = runPeriodically(
         links,
         clock,
         log,
+        sweep: () => processor.sweep(),
       },
       {
         sweepIntervalMs: settings.sweepIntervalMs,

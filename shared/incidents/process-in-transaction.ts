@@ -8,8 +8,9 @@ import { toNotice } from "./notice-decisions.ts";
 import { afterPublishing } from "./outbox.ts";
 import type { ReconnectLinks } from "./reconnect-links.ts";
 import type { IncidentRecord } from "./record.ts";
-import { runSync } from "./steps.ts";
+import { type BatchPorts, runSync } from "./steps.ts";
 import type { EventKey } from "./store.ts";
+import { type SweepResult, sweeping } from "./sweep.ts";
 
 /**
  * The reads and writes one batch needs, all inside one transaction the caller holds open: what
@@ -50,23 +51,53 @@ export function processInTransaction(
 ): BatchOutcome {
   const messages = events.map((event, i) => ({ id: String(i), event }));
   const context = { ...deps, log: deps.log ?? silentLogger, atomic: true };
-  const result = runSync(processingSequence(messages, context), {
+  const result = runSync(processingSequence(messages, context), transactionPorts(tx, deps));
+  // A decision that threw: nothing of the batch may commit without it.
+  if (result.errors.length > 0) throw result.errors[0];
+  return { counted: result.claimed, duplicates: result.duplicates };
+}
+
+/**
+ * One run of the sweeper (`sweeping`) in one transaction: a notice it releases or decides goes
+ * to the outbox with the write that decides it. `due`: the incidents due now, read before.
+ */
+export function sweepInTransaction(
+  due: IncidentRecord[],
+  tx: BatchTransaction,
+  deps: { now: Date; token: string; mutes: readonly Mute[]; links?: ReconnectLinks },
+): SweepResult {
+  let published = 0;
+  const ports = transactionPorts(tx, deps, (n) => {
+    published += n;
+  });
+  return { ...runSync(sweeping(due, deps), ports), published };
+}
+
+/** The ports of a sequence inside the transaction; `sent` hears how many notices went out. */
+function transactionPorts(
+  tx: BatchTransaction,
+  deps: { mutes: readonly Mute[]; links?: ReconnectLinks },
+  sent: (notices: number) => void = () => {},
+): BatchPorts {
+  const publish = (notices: Notice[]) => {
+    tx.publish(notices);
+    sent(notices.length);
+  };
+  return {
     claim: (key) => (tx.claim(key) ? { status: "claimed" } : { status: "duplicate" }),
     // Claims commit with their counts: no earlier attempt left one uncounted.
     reclaim: () => false,
     read: (id) => tx.getIncident(id),
     openForAccount: (accountId) => tx.openIncidentsForAccount(accountId),
     mutes: () => deps.mutes,
+    // The notices go out in the write that takes them out of the outbox: one write, once.
     save: (record, expected, publishable) => {
       const notices = publishable.map((pending) => toNotice(record, pending, deps.links));
-      if (notices.length > 0) tx.publish(notices);
+      if (notices.length > 0) publish(notices);
       const stored = notices.length > 0 ? afterPublishing(record, notices) : record;
       tx.saveIncident(stored, expected);
       return { ...stored, version: (expected ?? 0) + 1 };
     },
-    publish: (notices) => tx.publish(notices),
-  });
-  // A decision that threw: nothing of the batch may commit without it.
-  if (result.errors.length > 0) throw result.errors[0];
-  return { counted: result.claimed, duplicates: result.duplicates };
+    publish,
+  };
 }

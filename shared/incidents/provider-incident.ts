@@ -3,13 +3,13 @@ import { providerIncidentAccounts, providerIncidentWindowSeconds } from "../conf
 import type { IntegrationEvent } from "../events/event.ts";
 import type { AlertPolicy, Category } from "../quirks/rule.ts";
 import { providerName } from "../text-format.ts";
-import { changeIncident } from "./change.ts";
+import { change } from "./change.ts";
 import type { Account } from "./incident.ts";
 import { announce } from "./notice-decisions.ts";
 import { joinsOutage, outageId, outageOf, PROVIDER_ACCOUNT_PREFIX } from "./outage-hold.ts";
-import { type IncidentRecord, type Silences, withDueAt } from "./record.ts";
+import { type IncidentRecord, type PendingNotice, type Silences, withDueAt } from "./record.ts";
 import { applyEvents, resolveIncident } from "./state-changes.ts";
-import type { IncidentStore } from "./store.ts";
+import type { Sequence } from "./steps.ts";
 import { addBuckets, minuteKey } from "./tallies.ts";
 
 /**
@@ -52,16 +52,6 @@ export function outageIds(groups: Iterable<{ provider: string; category: Categor
   const ids = new Set<string>();
   for (const g of groups) ids.add(outageId(g.provider, g.category));
   return [...ids];
-}
-
-/** Reads each provider incident once: the map `Silences.outages` holds. */
-export async function readOutages(
-  ids: string[],
-  get: (id: string) => Promise<IncidentRecord | undefined> | IncidentRecord | undefined,
-): Promise<Map<string, IncidentRecord | undefined>> {
-  const out = new Map<string, IncidentRecord | undefined>();
-  for (const id of ids) out.set(id, await get(id));
-  return out;
 }
 
 /**
@@ -213,25 +203,26 @@ export function wording(
  * Counts account incidents that resolved into the provider incident they joined; once most of
  * its accounts have recovered, it resolves (one resolved notice). Returns what it changed.
  */
-export async function countRecoveries(
-  store: IncidentStore,
+export function* countingRecoveries(
   resolved: IncidentRecord[],
   { token, now, silences }: { token: string; now: Date; silences: Silences },
-): Promise<IncidentRecord[]> {
+  publishable: (record: IncidentRecord) => PendingNotice[],
+): Sequence<IncidentRecord[]> {
   const byMark = new Map<string, number>();
   for (const r of resolved)
     if (r.outage !== undefined) byMark.set(r.outage, (byMark.get(r.outage) ?? 0) + 1);
   const out: IncidentRecord[] = [];
   for (const [mark, n] of byMark) {
     const id = mark.slice(0, mark.lastIndexOf("#"));
-    const { record, changed } = await changeIncident(store, id, (current) => {
+    const decide = (current: IncidentRecord) => {
       if (current.status === "resolved" || `${id}#${current.generation}` !== mark) return undefined;
       const next = { ...current, recovered: (current.recovered ?? 0) + n };
       const most = (next.recovered ?? 0) * 2 > (next.affected_accounts ?? 0);
       return most && next.status === "firing"
         ? resolveIncident(next, "recovery", now, token, silences)
         : withDueAt(next, now);
-    });
+    };
+    const { record, changed } = yield* change(id, decide, publishable);
     if (changed && record) out.push(record);
   }
   return out;

@@ -6,8 +6,8 @@ import type { IncidentRecord, PendingNotice } from "./record.ts";
 import type { Claim, EventKey } from "./store.ts";
 
 /**
- * What the processing sequence (batch-sequence.ts) asks of an engine, and the two interpreters
- * that answer it.
+ * What the sequences of incidents ask of an engine (a batch's, batch-sequence.ts; the sweeper's;
+ * one `change`; `publishing`), and the two interpreters that answer them.
  *
  * Why generators: the single node processes a batch inside one better-sqlite3 transaction, which
  * must be synchronous; Lambda processes it against DynamoDB, whose every call is awaited. So the

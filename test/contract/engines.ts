@@ -328,12 +328,9 @@ export async function sqliteEngine(): Promise<Engine> {
           processor.processOnce();
         },
         async sweep(now) {
-          await sweep({
-            store: engine.incidents,
-            mutes: engine.mutes,
-            bus: engine.outbox,
-            clock: fixedClock(now),
-          });
+          // The single node's sweeper: one transaction, as the worker runs it.
+          clock = now;
+          await processor.sweep();
         },
         published: async () =>
           engine.outbox

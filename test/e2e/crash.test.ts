@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StackStats } from "../../server/stack.ts";
+import { leverRevoked } from "../support/factories.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";
 import {
   adminJson,
@@ -24,14 +25,10 @@ const CONNECTIONS = 16;
 const ACCOUNTS = 4;
 const SLACK = "/services/T0/B0/CRASH";
 
-const revoked = (i: number) => ({
-  id: `crash-${i}`,
-  event: "request.failed",
-  event_date: new Date().toISOString(),
-  account_id: `acct-crash-${i % ACCOUNTS}`,
-  provider: "lever",
-  data: { request_id: `req-${i}`, status: 401, message: "Unauthorized" },
-});
+const revoked = (i: number) =>
+  leverRevoked(`crash-${i}`, `acct-crash-${i % ACCOUNTS}`, {
+    data: { request_id: `req-${i}`, status: 401, message: "Unauthorized" },
+  });
 
 type Incident = { id: string; account_id: string; count: number; status: string };
 

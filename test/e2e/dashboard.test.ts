@@ -5,6 +5,7 @@ import { request } from "../../scripts/demo-scenarios.ts";
 import { type Browser, SHOTS_DIR, screenshot, startBrowser } from "../support/browser.ts";
 import { startReceiver, status } from "../support/http-receiver.ts";
 import {
+  callApi,
   eventually,
   getJson,
   postStackone,
@@ -96,14 +97,10 @@ const counted = (account: string, count: number) =>
 /** A Slack channel of its own for one account's notices; returns what it received, by kind. */
 async function channel(account: string) {
   const path = `/services/${account}`;
-  const response = await fetch(`${stack.url}/subscriptions`, {
-    method: "POST",
-    headers: { ...auth, "content-type": "application/json" },
-    body: JSON.stringify({
-      kind: "slack",
-      target: `${slack.base}${path}`,
-      filter: { account_ids: [account] },
-    }),
+  const response = await callApi(stack, "POST", "/subscriptions", {
+    kind: "slack",
+    target: `${slack.base}${path}`,
+    filter: { account_ids: [account] },
   });
   expect(response.status).toBe(201);
   const kinds = () =>
@@ -365,17 +362,14 @@ describe("the dashboard", () => {
 
   it("sends a test notice to one subscription and shows what it answered", async () => {
     const path = "/services/send-test";
-    const created = await fetch(`${stack.url}/subscriptions`, {
-      method: "POST",
-      headers: { ...auth, "content-type": "application/json" },
-      // A filter no incident here matches: only the test reaches it.
-      body: JSON.stringify({
+    const { id } = (
+      await callApi(stack, "POST", "/subscriptions", {
         kind: "slack",
         target: `${slack.base}${path}`,
+        // A filter no incident here matches: only the test reaches it.
         filter: { account_ids: ["nobody"] },
-      }),
-    });
-    const { id } = (await created.json()) as { id: string };
+      })
+    ).body;
     const page = await browser.page();
     await signIn(page, "/?view=subscriptions");
     const subscription = page.locator(`article[data-subscription="${id}"]`);
@@ -391,12 +385,12 @@ describe("the dashboard", () => {
   });
 
   it("offers no test for email the stack does not send, and says why", async () => {
-    const created = await fetch(`${stack.url}/subscriptions`, {
-      method: "POST",
-      headers: { ...auth, "content-type": "application/json" },
-      body: JSON.stringify({ kind: "email", target: "oncall@example.com" }),
-    });
-    const { id } = (await created.json()) as { id: string };
+    const { id } = (
+      await callApi(stack, "POST", "/subscriptions", {
+        kind: "email",
+        target: "oncall@example.com",
+      })
+    ).body;
     const page = await browser.page();
     await signIn(page, "/?view=subscriptions");
     const subscription = page.locator(`article[data-subscription="${id}"]`);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { StackStats } from "../../server/stack.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
+import { leverRevoked } from "../support/factories.ts";
 import { type Reply, startReceiver } from "../support/http-receiver.ts";
 import {
   adminJson,
@@ -17,14 +18,10 @@ import {
   startLocalStack,
 } from "../support/local-stack.ts";
 
-const revoked = (id: string, account = "acct-fault", pad = "") => ({
-  id,
-  event: "request.failed",
-  event_date: new Date().toISOString(),
-  account_id: account,
-  provider: "lever",
-  data: { request_id: `req-${id}`, status: 401, message: `Unauthorized${pad}` },
-});
+const revoked = (id: string, account = "acct-fault", pad = "") =>
+  leverRevoked(id, account, {
+    data: { request_id: `req-${id}`, status: 401, message: `Unauthorized${pad}` },
+  });
 
 type Incident = { account_id: string; count: number };
 const incidents = async (stack: RunningStack, query = "") =>

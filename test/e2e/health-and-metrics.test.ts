@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENGINES, type Stack } from "../../server/stack.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";
 import { startTestStack } from "../support/in-process-stack.ts";
-import { postStackone } from "../support/local-stack.ts";
+import { callApi, postStackone } from "../support/local-stack.ts";
 
 /** `GET /healthz` for a load balancer, `GET /metrics` for Prometheus, on both engines. */
 
@@ -55,10 +55,7 @@ for (const engine of ENGINES)
       expect(response.status).toBe(200);
       expect(response.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
       const text = await response.text();
-      const listed = await fetch(`${stack.url}/incidents`, {
-        headers: { authorization: `Bearer ${TOKEN}` },
-      });
-      const [incident] = ((await listed.json()) as { incidents: { category: string }[] }).incidents;
+      const [incident] = (await callApi(stack, "GET", "/incidents")).body.incidents;
       expect(text).toContain('quirkwatch_events_accepted_total{source="stackone"} 1');
       expect(text).toContain('quirkwatch_events_rejected_total{reason="signature"} 1');
       expect(text).toContain(

@@ -1,11 +1,11 @@
-import type { IncomingMessage } from "node:http";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENGINES, type Stack } from "../../server/stack.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { hibobRevoked } from "../support/factories.ts";
-import { type Receiver, startReceiver } from "../support/http-receiver.ts";
-import { callApi, sendStackone, startTestStack } from "../support/in-process-stack.ts";
+import { headersOf, type Receiver, startReceiver } from "../support/http-receiver.ts";
+import { sendStackone, startTestStack } from "../support/in-process-stack.ts";
+import { callApi } from "../support/local-stack.ts";
 import { ManualClock } from "../support/manual-clock.ts";
 
 /**
@@ -34,11 +34,6 @@ for (const engine of ENGINES)
     let failures = 0;
     /** A signed StackOne webhook, then everything it causes: processing and every delivery. */
     const unauthorized = (id: string) => sendStackone(stack, hibobRevoked(id, clock.now()));
-
-    const headersOf = (headers: IncomingMessage["headers"]) =>
-      Object.fromEntries(
-        Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
-      );
 
     beforeAll(async () => {
       [slack, hooks] = await Promise.all([startReceiver(), startReceiver()]);

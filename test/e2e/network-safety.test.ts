@@ -12,6 +12,7 @@ import { ADMIN_TOKEN_FILE } from "../../server/admin-token.ts";
 import { DEV_GENERIC_SECRET, DEV_STACKONE_SECRET } from "../../server/exposure.ts";
 import { ENGINES } from "../../server/stack.ts";
 import { sign } from "../../shared/standard-webhooks.ts";
+import { leverRevoked } from "../support/factories.ts";
 import { startReceiver } from "../support/http-receiver.ts";
 import {
   postStackone,
@@ -24,14 +25,7 @@ type Refusal = { error: string; details: { path: string; message: string }[] };
 
 const ADMIN_ROUTES = ["/incidents", "/subscriptions", "/mutes", "/outbox", "/_local/stats"];
 
-const lever401 = (id: string) => ({
-  id,
-  event: "request.failed",
-  event_date: new Date().toISOString(),
-  account_id: "acct-net",
-  provider: "lever",
-  data: { request_id: `req-${id}`, status: 401, message: "Unauthorized" },
-});
+const lever401 = (id: string) => leverRevoked(id, "acct-net");
 
 /** An npm script with the given environment (and no ADMIN_TOKEN unless given). */
 async function npmRun(script: string, args: string[], env: Record<string, string>) {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENGINES } from "../../server/stack.ts";
+import { leverRevoked } from "../support/factories.ts";
 import { type Receiver, startReceiver, status } from "../support/http-receiver.ts";
-import { eventually, postStackone, startLocalStack } from "../support/local-stack.ts";
+import { callApi, eventually, postStackone, startLocalStack } from "../support/local-stack.ts";
 import { leakedSecrets } from "../support/log-secrets.ts";
 import { type StackoneServer, startStackoneServer } from "../support/stackone-server.ts";
 
@@ -50,24 +51,17 @@ for (const engine of ENGINES)
         SLACK_WEBHOOK_URL: `${receiver.base}${SLACK_PATH}`,
       });
       try {
-        const created = await fetch(`${stack.url}/subscriptions`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-          body: JSON.stringify({ kind: "webhook", target: `${receiver.base}${HOOK_PATH}` }),
+        const created = await callApi(stack, "POST", "/subscriptions", {
+          kind: "webhook",
+          target: `${receiver.base}${HOOK_PATH}`,
         });
         expect(created.status).toBe(201);
         // Wrong token, wrong signature: rejections are logged too.
         await fetch(`${stack.url}/incidents`, { headers: { authorization: "Bearer nope" } });
         await postStackone(stack.url, { account_id: "a", provider: "lever" }, "wrong-secret");
-        const failed = {
-          id: "leak-1",
-          event: "request.failed",
-          event_date: new Date().toISOString(),
-          account_id: "acct-leak",
-          provider: "lever",
-          data: { status: 401, message: "Unauthorized" },
-        };
-        expect((await postStackone(stack.url, failed)).status).toBe(202);
+        expect((await postStackone(stack.url, leverRevoked("leak-1", "acct-leak"))).status).toBe(
+          202,
+        );
         await eventually(async () =>
           receiver.received.some((r) => r.path === HOOK_PATH) ? true : undefined,
         );

@@ -3,7 +3,8 @@ import { ENGINES, type Stack } from "../../server/stack.ts";
 import { signSlackRequest } from "../../shared/notify/slack-signature.ts";
 import { hibobRevoked } from "../support/factories.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";
-import { callApi, sendStackone, startTestStack } from "../support/in-process-stack.ts";
+import { sendStackone, startTestStack } from "../support/in-process-stack.ts";
+import { callApi } from "../support/local-stack.ts";
 import { ManualClock } from "../support/manual-clock.ts";
 import { type FakePagerDuty, startPagerDuty } from "../support/pagerduty-server.ts";
 

@@ -4,7 +4,8 @@ import { ReconnectLinks } from "../../shared/incidents/reconnect-links.ts";
 import { startBrowser } from "../support/browser.ts";
 import { hibobRevoked } from "../support/factories.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";
-import { callApi, sendStackone, startTestStack } from "../support/in-process-stack.ts";
+import { sendStackone, startTestStack } from "../support/in-process-stack.ts";
+import { callApi } from "../support/local-stack.ts";
 import { ManualClock } from "../support/manual-clock.ts";
 import {
   type StackoneConnectServer,

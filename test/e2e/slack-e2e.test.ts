@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { leverRevoked } from "../support/factories.ts";
 import { startReceiver } from "../support/http-receiver.ts";
 import {
   eventually,
@@ -29,15 +30,7 @@ describe("Slack alerts through npm start", () => {
     await slack?.close();
   });
 
-  const revoked = (id: string) => ({
-    id,
-    event: "request.failed",
-    event_date: new Date().toISOString(),
-    account_id: "acct-slack",
-    provider: "lever",
-    origin_owner_name: "Initech",
-    data: { request_id: `req-${id}`, status: 401, message: "Unauthorized" },
-  });
+  const revoked = (id: string) => leverRevoked(id, "acct-slack", { origin_owner_name: "Initech" });
 
   it("posts one firing message per incident, one reminder, and one resolved message", async () => {
     const texts = () =>

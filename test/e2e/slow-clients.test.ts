@@ -7,6 +7,7 @@ import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StackStats } from "../../server/stack.ts";
 import { MAX_BODY_BYTES } from "../../shared/ingest/receive.ts";
+import { leverRevoked } from "../support/factories.ts";
 import {
   adminJson,
   postStackone,
@@ -81,14 +82,7 @@ describe("npm start with many stalled clients", () => {
     expect(new Set(refused)).toEqual(new Set([401]));
 
     // While they hang, an ordinary webhook is accepted and the process stays small.
-    const response = await postStackone(stack.url, {
-      id: "ordinary-1",
-      event: "request.failed",
-      event_date: new Date().toISOString(),
-      account_id: "acct-slow",
-      provider: "lever",
-      data: { request_id: "req-ordinary-1", status: 401, message: "Unauthorized" },
-    });
+    const response = await postStackone(stack.url, leverRevoked("ordinary-1", "acct-slow"));
     expect(response.status).toBe(202);
     const stats = await adminJson<StackStats>(stack, "/_local/stats");
     expect(stats.peak_rss_bytes).toBeLessThan(400 * MiB);

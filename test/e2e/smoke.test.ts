@@ -6,7 +6,13 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getJson, type RunningStack, SECRET, startLocalStack } from "../support/local-stack.ts";
+import {
+  callApi,
+  getJson,
+  type RunningStack,
+  SECRET,
+  startLocalStack,
+} from "../support/local-stack.ts";
 
 const ADMIN_TOKEN = "e2e-smoke-admin-token";
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -39,10 +45,9 @@ describe("npm run smoke", () => {
   beforeAll(async () => {
     stack = await startLocalStack({ ADMIN_TOKEN });
     // An email subscription to every notice, to see that the test webhook alerts nobody.
-    await fetch(`${stack.url}/subscriptions`, {
-      method: "POST",
-      headers: { ...auth, "content-type": "application/json" },
-      body: JSON.stringify({ kind: "email", target: "oncall@example.com" }),
+    await callApi(stack, "POST", "/subscriptions", {
+      kind: "email",
+      target: "oncall@example.com",
     });
   });
   afterAll(() => stack.stop());

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENGINES, type Stack } from "../../server/stack.ts";
 import { hibobRevoked } from "../support/factories.ts";
-import { callApi, sendStackone, startTestStack } from "../support/in-process-stack.ts";
+import { sendStackone, startTestStack } from "../support/in-process-stack.ts";
+import { callApi } from "../support/local-stack.ts";
 import {
   header,
   part,

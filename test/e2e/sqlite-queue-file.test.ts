@@ -2,6 +2,7 @@ import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { leverRevoked } from "../support/factories.ts";
 import { startTestStack } from "../support/in-process-stack.ts";
 import { adminJson, postStackone } from "../support/local-stack.ts";
 
@@ -10,14 +11,7 @@ import { adminJson, postStackone } from "../support/local-stack.ts";
  * incidents), through the whole stack, stopped and started again on the same DATA_DIR.
  */
 
-const revoked = (id: string) => ({
-  id,
-  event: "request.failed",
-  event_date: new Date().toISOString(),
-  account_id: "acct-queue-file",
-  provider: "lever",
-  data: { request_id: `req-${id}`, status: 401, message: "Unauthorized" },
-});
+const revoked = (id: string) => leverRevoked(id, "acct-queue-file");
 
 /** Starts the stack on `dataDir`, sends `ids`, waits until they are processed; the total count. */
 async function run(dataDir: string, ids: string[]): Promise<number> {

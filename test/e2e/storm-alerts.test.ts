@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GREENHOUSE_REVOKED, LEVER_DOWN, request } from "../../scripts/demo-scenarios.ts";
 import { ENGINES, type Stack } from "../../server/stack.ts";
 import { type Receiver, startReceiver } from "../support/http-receiver.ts";
-import { callApi, startTestStack } from "../support/in-process-stack.ts";
-import { postStackone } from "../support/local-stack.ts";
+import { startTestStack } from "../support/in-process-stack.ts";
+import { callApi, postStackone } from "../support/local-stack.ts";
 import { ManualClock } from "../support/manual-clock.ts";
 
 /**

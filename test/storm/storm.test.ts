@@ -67,9 +67,11 @@ describe("a storm on one incident", () => {
 
       expect(incident).toMatchObject({ count: EVENTS, status: "firing" });
       expect(stats.notices).toBe(1);
-      // One incident write per batch: the notice is written in the same transaction (and once,
-      // the provider incident the sustained rate limit starts: one account does not open it).
-      expect(stats.writes.incident).toBeLessThanOrEqual(stats.queue.batches + 1);
+      // One incident write per batch, its notice in the same transaction; and two more at most:
+      // once the provider incident the sustained rate limit starts (one account does not make it
+      // fire), and once the release of the held firing notice when the sweeper, not a batch,
+      // gets there first (its notice goes out in that same write).
+      expect(stats.writes.incident).toBeLessThanOrEqual(stats.queue.batches + 2);
       expect(stats.writes.event).toBe(DELIVERIES);
       // The single-node engine stays small under the storm.
       expect(stats.peak_rss_bytes).toBeLessThan(200 * 2 ** 20);

@@ -1,5 +1,6 @@
 import type { IntegrationEventInput } from "../../shared/events/event.ts";
-import type { IncidentRecord } from "../../shared/incidents/record.ts";
+import type { EventGroup, IncidentRecord } from "../../shared/incidents/record.ts";
+import { applyEvents } from "../../shared/incidents/state-changes.ts";
 
 /**
  * Shared builders of what tests feed the domain: events, incident records (notices:
@@ -47,6 +48,20 @@ export function leverRecovered(
   };
 }
 
+/**
+ * The incident `inc_1` as a first batch of `events`, so classified, opens it at `at` (no mutes):
+ * what the processor would store, notices owed in its outbox.
+ */
+export function openedIncident(
+  classification: EventGroup["classification"],
+  events: EventGroup["events"],
+  at: Date,
+): IncidentRecord {
+  return applyEvents(undefined, { incidentId: "inc_1", classification, events }, at, "token", {
+    mutes: [],
+  });
+}
+
 /** An open (firing) incident record; `due_at` undefined makes it closed. */
 export function incidentRecord(id: string, over: Partial<IncidentRecord> = {}): IncidentRecord {
   return {
@@ -90,12 +105,13 @@ export function incidentRecord(id: string, over: Partial<IncidentRecord> = {}): 
 
 /** A StackOne webhook payload, as StackOne posts it to `/webhooks/stackone`. */
 export type StackonePayload = Record<string, unknown>;
+type WithId = StackonePayload & { id: string };
 
 /**
  * StackOne's `request.failed` webhook: Hibob refused `acc_9` (Acme GmbH) with 401, its service
  * user's token revoked. `over` replaces top-level fields (`account_id`, `data`, ...).
  */
-export function hibobRevoked(id: string, at: Date, over: StackonePayload = {}): StackonePayload {
+export function hibobRevoked(id: string, at: Date, over: StackonePayload = {}): WithId {
   return {
     id,
     event: "request.failed",
@@ -109,6 +125,22 @@ export function hibobRevoked(id: string, at: Date, over: StackonePayload = {}): 
       request_id: `req_${id}`,
       provider_errors: [{ status: 401, raw: { error: "Service user token was revoked" } }],
     },
+    ...over,
+  };
+}
+
+/**
+ * StackOne's `request.failed` webhook, as short as StackOne sends one: Lever refused `account`
+ * with 401, now. `over` replaces top-level fields.
+ */
+export function leverRevoked(id: string, account: string, over: StackonePayload = {}): WithId {
+  return {
+    id,
+    event: "request.failed",
+    event_date: new Date().toISOString(),
+    account_id: account,
+    provider: "lever",
+    data: { request_id: `req-${id}`, status: 401, message: "Unauthorized" },
     ...over,
   };
 }

@@ -12,6 +12,12 @@ export const status =
     res.writeHead(code, { "content-type": "text/plain", ...headers }).end(text);
 export const never: Reply = () => undefined;
 
+/** A received request's headers as one string each (a repeated one joined by commas), as webhook verifiers take them. */
+export const headersOf = (headers: IncomingMessage["headers"]): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
+  );
+
 /**
  * An HTTP server on 127.0.0.1 playing Slack or a customer's webhook: records every request and
  * answers each path from its own script of replies (then 200 ok).

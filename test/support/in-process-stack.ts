@@ -1,21 +1,20 @@
 import { expect } from "vitest";
 import { type Stack, type StackOptions, startStack } from "../../server/stack.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
-import type { Json } from "./api.ts";
 import { postStackone, SECRET } from "./local-stack.ts";
 
 /**
  * The local stack in this process (server/stack.ts), as the e2e tests run it on each engine: one
- * starter with their common settings, and the two ways they talk to it (the admin API, and
- * StackOne's signed webhooks). `npm start` as a child process is local-stack.ts.
+ * starter with their common settings, and StackOne's signed webhook sent and settled. `npm start`
+ * as a child process, and the admin API of either (`callApi`), are local-stack.ts.
  */
 
 const DAY_MS = 24 * 3600_000;
 
 /**
- * `startStack` on a free port with the built-in rules and StackOne's secret as `npm start` gets
- * it in the e2e tests (local-stack.ts `SECRET`), printing nothing;
- * the sweeper waits a day, so a test moves it itself (`sweepNow`). `options` adds or overrides.
+ * `startStack` on a free port with the built-in rules and the e2e tests' StackOne secret
+ * (local-stack.ts `SECRET`, which `postStackone` signs with), printing nothing. The sweeper waits
+ * a day: a test that wants it runs it (`sweepNow`). `options` adds or overrides.
  */
 export function startTestStack(options: Partial<StackOptions>): Promise<Stack> {
   return startStack({
@@ -26,31 +25,6 @@ export function startTestStack(options: Partial<StackOptions>): Promise<Stack> {
     log: () => undefined,
     ...options,
   });
-}
-
-/** An answer of a stack's admin API: its status and its JSON body. */
-export type StackAnswer = { status: number; body: Json };
-
-/**
- * Calls a stack's admin API over HTTP with its admin token (or `token`; null for none). A body
- * is sent as JSON.
- */
-export async function callApi(
-  stack: { url: string; adminToken: string },
-  method: string,
-  path: string,
-  body?: unknown,
-  token: string | null = stack.adminToken,
-): Promise<StackAnswer> {
-  const response = await fetch(`${stack.url}${path}`, {
-    method,
-    headers: {
-      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: await response.json() };
 }
 
 /**

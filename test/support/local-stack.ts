@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { savedAdminToken } from "../../server/admin-token.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
+import type { Json } from "./api.ts";
 import { leakedSecrets, secretsOf } from "./log-secrets.ts";
 
 export const SECRET = "e2e-secret";
@@ -133,6 +134,31 @@ export function adminJson<T = Record<string, unknown>>(
   return getJson<T>(`${stack.url}${path}`, {
     headers: { authorization: `Bearer ${stack.adminToken}` },
   });
+}
+
+/** An answer of a stack's admin API: its status and its JSON body. */
+export type StackAnswer = { status: number; body: Json };
+
+/**
+ * Calls a stack's admin API over HTTP with its admin token (or `token`; null for none). A body
+ * is sent as JSON.
+ */
+export async function callApi(
+  stack: { url: string; adminToken: string },
+  method: string,
+  path: string,
+  body?: unknown,
+  token: string | null = stack.adminToken,
+): Promise<StackAnswer> {
+  const response = await fetch(`${stack.url}${path}`, {
+    method,
+    headers: {
+      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: await response.json() };
 }
 
 /** Polls until `check` returns a value, or fails after `timeoutMs`. */

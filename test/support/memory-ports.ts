@@ -1,3 +1,4 @@
+import type { IntegrationEvent } from "../../shared/events/event.ts";
 import { EVENT_RETENTION_SECONDS } from "../../shared/events/event-time.ts";
 import { type EventQueue, type QueueMessage, QueueUnavailable } from "../../shared/events/queue.ts";
 import type { Mute, MuteStore } from "../../shared/incidents/mute.ts";
@@ -250,15 +251,36 @@ export class MemoryDigestLedger implements DigestLedger {
   }
 }
 
-/** The events queue in memory: what was sent, in order; with `room`, a queue that fills up. */
+/**
+ * The events queue in memory: what was sent, in order; with `room`, a queue that fills up
+ * (QueueUnavailable); with `failures`, the next sends fail as a service that is down does.
+ */
 export class MemoryEventQueue implements EventQueue {
-  readonly bodies: string[] = [];
+  readonly messages: QueueMessage[] = [];
+  /** How many of the next sends fail with an error the queue did not explain. */
+  failures = 0;
 
   constructor(private readonly room = Number.POSITIVE_INFINITY) {}
 
   async send(messages: QueueMessage[]): Promise<void> {
-    if (this.bodies.length + messages.length > this.room)
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error("the queue is down");
+    }
+    if (this.messages.length + messages.length > this.room)
       throw new QueueUnavailable("the queue is full");
-    this.bodies.push(...messages.map((m) => m.body));
+    this.messages.push(...messages);
   }
+
+  /** The bodies sent, in order. */
+  get bodies(): string[] {
+    return this.messages.map((m) => m.body);
+  }
+
+  /** The events sent, in order. */
+  events(): IntegrationEvent[] {
+    return this.messages.map((m) => JSON.parse(m.body));
+  }
+
+  ids = () => this.events().map((e) => e.id);
 }

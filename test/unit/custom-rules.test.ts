@@ -5,11 +5,11 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { rulesPath } from "../../shared/config.ts";
-import { applyEvents } from "../../shared/incidents/state-changes.ts";
 import { BUILTIN_RULES, RuleValidationError } from "../../shared/quirks/catalog.ts";
 import { applyCustomRules, loadRules } from "../../shared/quirks/custom.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
 import { normalizeStackone } from "../../shared/sources/stackone/normalize.ts";
+import { openedIncident } from "../support/factories.ts";
 
 const fixture = (name: string) =>
   fileURLToPath(new URL(`../fixtures/custom-rules/${name}`, import.meta.url));
@@ -77,14 +77,7 @@ describe("overriding a built-in rule by id", () => {
     const events = Array.from({ length: 20 }, (_, i) =>
       failure("lever", 429, "Too many requests", `req_${i}`),
     );
-    const incident = (rules: QuirkRule[]) =>
-      applyEvents(
-        undefined,
-        { incidentId: "inc_1", classification: classify(rules, lever429), events },
-        now,
-        "batch_1",
-        { mutes: [] },
-      );
+    const incident = (rules: QuirkRule[]) => openedIncident(classify(rules, lever429), events, now);
     const builtin = incident(BUILTIN_RULES);
     expect(builtin.status).toBe("firing");
     expect(builtin.outbox.map((n) => n.kind)).toEqual(["firing"]);

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -10,7 +10,13 @@ import {
 } from "../../shared/notify/customer-webhook.ts";
 import { RetriesExhausted, RetryLater, retry } from "../../shared/retry.ts";
 import { generateSecret } from "../../shared/standard-webhooks.ts";
-import { ok, type Receiver, type Reply, startReceiver } from "../support/http-receiver.ts";
+import {
+  headersOf,
+  ok,
+  type Receiver,
+  type Reply,
+  startReceiver,
+} from "../support/http-receiver.ts";
 import { notice as sharedNotice } from "../support/notices.ts";
 
 let receiver: Receiver;
@@ -76,12 +82,6 @@ async function deliverCustomerWebhook(
   }
 }
 
-function asRecord(headers: IncomingMessage["headers"]): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
-  );
-}
-
 describe("deliverCustomerWebhook", () => {
   it("posts the notice as JSON, signed so the standardwebhooks package verifies it", async () => {
     const result = await deliverCustomerWebhook({ url: `${base}/hook`, secret }, notice, fast);
@@ -91,7 +91,7 @@ describe("deliverCustomerWebhook", () => {
     if (!request) throw new Error("nothing received");
     expect(request.headers["content-type"]).toBe("application/json");
     expect(request.headers["webhook-id"]).toBe(notice.id);
-    expect(new Webhook(secret).verify(request.body, asRecord(request.headers))).toEqual(notice);
+    expect(new Webhook(secret).verify(request.body, headersOf(request.headers))).toEqual(notice);
   });
 
   it("gives a customer-audience webhook the customer's words and none of our internals", async () => {
@@ -123,7 +123,7 @@ describe("deliverCustomerWebhook", () => {
     const [request] = received();
     if (!request) throw new Error("nothing received");
     expect(request.headers["webhook-id"]).toBe(notice.id);
-    expect(new Webhook(secret).verify(request.body, asRecord(request.headers))).toEqual({
+    expect(new Webhook(secret).verify(request.body, headersOf(request.headers))).toEqual({
       id: notice.id,
       audience: "customer",
       kind: "firing",
@@ -157,7 +157,7 @@ describe("deliverCustomerWebhook", () => {
     const [request] = received();
     if (!request) throw new Error("nothing received");
     expect(() =>
-      new Webhook(generateSecret()).verify(request.body, asRecord(request.headers)),
+      new Webhook(generateSecret()).verify(request.body, headersOf(request.headers)),
     ).toThrow();
   });
 

@@ -3,14 +3,13 @@ import { createClassifier } from "../../shared/classify/classifier.ts";
 import { parseEvent } from "../../shared/events/event.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { toNotice } from "../../shared/incidents/notice-decisions.ts";
-import { applyEvents } from "../../shared/incidents/state-changes.ts";
 import { CustomerNoticeSchema, customerPayload } from "../../shared/notify/customer-payload.ts";
 import { renderEmail } from "../../shared/notify/email.ts";
 import { renderSlack } from "../../shared/notify/slack.ts";
 import { BUILTIN_RULES, validateRules } from "../../shared/quirks/catalog.ts";
 import type { QuirkRule } from "../../shared/quirks/rule.ts";
 import { providerName } from "../../shared/text-format.ts";
-import { leverError } from "../support/factories.ts";
+import { leverError, openedIncident } from "../support/factories.ts";
 
 /**
  * What the customer's admin reads: every rule they must act on, rendered for them the way they
@@ -44,12 +43,10 @@ function noticeFor(rule: QuirkRule, kind: Notice["kind"]): Notice {
       error: undefined,
     }),
   );
-  const record = applyEvents(
-    undefined,
-    { incidentId: "inc_1", classification: classifier.classify(event), events: [event] },
+  const record = openedIncident(
+    classifier.classify(event),
+    [event],
     new Date("2026-11-24T10:00:05.000Z"),
-    "tok",
-    { mutes: [] },
   );
   const [pending] = record.outbox;
   if (!pending) throw new Error(`${rule.id} did not fire on its first event`);

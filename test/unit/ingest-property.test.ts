@@ -4,24 +4,17 @@ import { describe, expect, it } from "vitest";
 import { createHandler } from "../../functions/ingest.ts";
 import { fixedClock } from "../../shared/clock.ts";
 import { EVENT_KINDS } from "../../shared/events/event.ts";
-import type { EventQueue, QueueMessage } from "../../shared/events/queue.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { generateSecret, sign } from "../../shared/standard-webhooks.ts";
 import { apiEvent as gatewayEvent } from "../support/api.ts";
+import { MemoryEventQueue } from "../support/memory-ports.ts";
 
 const STACKONE_SECRET = "stackone-secret";
 const GENERIC_SECRET = generateSecret();
 const NOW = new Date("2025-06-01T12:00:00Z");
 
-class RecordingQueue implements EventQueue {
-  readonly messages: QueueMessage[] = [];
-  async send(messages: QueueMessage[]): Promise<void> {
-    this.messages.push(...messages);
-  }
-}
-
 function setup() {
-  const queue = new RecordingQueue();
+  const queue = new MemoryEventQueue();
   const handle = createHandler({
     queue,
     stackoneSecrets: [STACKONE_SECRET],
@@ -53,7 +46,7 @@ function genericEvent(body: string): APIGatewayProxyEventV2 {
 }
 
 /** The invariants every answer keeps, whatever was sent. */
-function checkResponse(response: APIGatewayProxyStructuredResultV2, queue: RecordingQueue) {
+function checkResponse(response: APIGatewayProxyStructuredResultV2, queue: MemoryEventQueue) {
   const status = response.statusCode ?? 0;
   expect(status).toBeGreaterThanOrEqual(200);
   expect(status).toBeLessThan(500);

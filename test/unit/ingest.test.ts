@@ -8,13 +8,13 @@ import { createHandler, handler } from "../../functions/ingest.ts";
 import { MemoryQueue } from "../../server/dynamodb/memory-queue.ts";
 import { fixedClock } from "../../shared/clock.ts";
 import { EventValidationError, type IntegrationEvent } from "../../shared/events/event.ts";
-import type { EventQueue, QueueMessage } from "../../shared/events/queue.ts";
 import type { IngestDeps } from "../../shared/ingest/receive.ts";
 import { accountStatusLookup } from "../../shared/sources/stackone/linked-accounts.ts";
 import { normalizeStackone } from "../../shared/sources/stackone/normalize.ts";
 import { signStackone } from "../../shared/sources/stackone/signature.ts";
 import { generateSecret, sign } from "../../shared/standard-webhooks.ts";
 import { apiEvent as gatewayEvent } from "../support/api.ts";
+import { MemoryEventQueue } from "../support/memory-ports.ts";
 import { type StackoneServer, startStackoneServer } from "../support/stackone-server.ts";
 
 const STACKONE_SECRET = "stackone-current";
@@ -23,23 +23,8 @@ const GENERIC_SECRET = generateSecret();
 const NOW = new Date("2025-06-01T12:00:00Z");
 
 /** Remembers every message it takes; can be told to fail the next sends. */
-class RecordingQueue implements EventQueue {
-  readonly messages: QueueMessage[] = [];
-  failures = 0;
-  async send(messages: QueueMessage[]): Promise<void> {
-    if (this.failures > 0) {
-      this.failures--;
-      throw new Error("queue down");
-    }
-    this.messages.push(...messages);
-  }
-  events(): IntegrationEvent[] {
-    return this.messages.map((m) => JSON.parse(m.body));
-  }
-}
-
 function setup(overrides: Partial<IngestDeps> = {}) {
-  const queue = new RecordingQueue();
+  const queue = new MemoryEventQueue();
   const handle = createHandler({
     queue,
     stackoneSecrets: [STACKONE_SECRET, STACKONE_PREVIOUS],

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from "node:http";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createHandler } from "../../functions/notify-webhook.ts";
@@ -9,7 +8,7 @@ import type { EmailSubscriptions } from "../../shared/notify/email-subscriptions
 import { DELIVERY_RETRY, DeliveryFailed } from "../../shared/notify/retry-stage.ts";
 import { generateSecret } from "../../shared/standard-webhooks.ts";
 import { adminApi, apiDeps } from "../support/api.ts";
-import { type Receiver, startReceiver, status } from "../support/http-receiver.ts";
+import { headersOf, type Receiver, startReceiver, status } from "../support/http-receiver.ts";
 import { MemorySubscriptionStore } from "../support/memory-ports.ts";
 import { notice, snsEvent } from "../support/notices.ts";
 
@@ -58,12 +57,6 @@ async function subscribe(path: string, filter: Record<string, unknown> = {}) {
   });
   expect(response.status).toBe(201);
   return response.body as { id: string; secret: string };
-}
-
-function headersOf(headers: IncomingMessage["headers"]): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
-  );
 }
 
 describe("customer webhook notifier", () => {

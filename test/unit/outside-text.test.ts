@@ -4,11 +4,11 @@ import { formatNotice } from "../../server/console-notice.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { parseEvent } from "../../shared/events/event.ts";
 import { toNotice } from "../../shared/incidents/notice-decisions.ts";
-import { applyEvents } from "../../shared/incidents/state-changes.ts";
 import { renderEmail } from "../../shared/notify/email.ts";
 import { renderSlack } from "../../shared/notify/slack.ts";
 import { defangUrls, hasControl, oneLine, plainText } from "../../shared/outside-text.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
+import { openedIncident } from "../support/factories.ts";
 import { notice } from "../support/notices.ts";
 
 /** What a terminal or a mail reader acts on: C0 and C1 controls, DEL, line separators, bidi. */
@@ -151,12 +151,10 @@ describe("notices show outside text as text", () => {
             return;
           }
           const event = parseEvent(input_);
-          const record = applyEvents(
-            undefined,
-            { incidentId: "inc_1", classification: classifier.classify(event), events: [event] },
+          const record = openedIncident(
+            classifier.classify(event),
+            [event],
             new Date("2026-11-24T10:00:01.000Z"),
-            "token",
-            { mutes: [] },
           );
           const pending = record.outbox[0];
           if (pending === undefined) return;

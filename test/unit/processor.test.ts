@@ -68,6 +68,22 @@ describe("processor", () => {
     expect(bus.published[0]?.incident.rule_id).toBe("lever.401");
   });
 
+  it("two batches opening one incident at once count both and fire it once", async () => {
+    const s = freshStore();
+    const bus = new MemoryBus();
+    const deps = { store: s, mutes, bus, classifier, clock: at("2026-11-24T10:00:05Z") };
+    // Both read "no incident" and decide a firing notice; one create wins, the other counts
+    // again into the winner's incident, whose notice is not its own to publish.
+    const [a, b] = await Promise.all([
+      processSqsBatch([record(leverError("race-a", 401))], deps),
+      processSqsBatch([record(leverError("race-b", 401))], deps),
+    ]);
+    expect([...a.batchItemFailures, ...b.batchItemFailures]).toEqual([]);
+    const [incident] = await s.listIncidents({ limit: 10 });
+    expect(incident?.count).toBe(2);
+    expect(bus.published.map((n) => n.kind)).toEqual(["firing"]);
+  });
+
   it("keeps a rate limit pending until sustained, counting every event", async () => {
     const bus = new MemoryBus();
     const deps = { store, mutes, bus, classifier, clock: at("2026-11-24T10:00:05Z") };

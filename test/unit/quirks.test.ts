@@ -1,5 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import {
+  bullhornNoteCreated,
+  requestFailed as failedWebhook,
+  greenhouseCandidateCreate,
+  hibobEmployeesList,
+  type LogSpec,
+  leverCandidatesList,
+  requestLogRecord,
+} from "../../scripts/stackone-payloads.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import { type IntegrationEventInput, parseEvent } from "../../shared/events/event.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
@@ -13,62 +22,23 @@ function classifyPayload(payload: Record<string, unknown>) {
   return { event, result: classifier.classify(event) };
 }
 
-type Log = {
-  provider: string;
-  service?: string;
-  resource: string;
-  action: string;
-  status: number;
-  method: string;
-  url: string;
-  requestBody?: unknown;
-  responseBody?: unknown;
-  providerErrors?: unknown[];
-};
-
-/** A StackOne request-log record, as the dashboard's logs API returns it. */
-function requestLog(log: Log): Record<string, unknown> {
-  const success = log.status < 400;
-  return {
+/** A StackOne request-log record of Acme Recruiting's account, as the dashboard's logs API returns it. */
+const requestLog = (log: LogSpec) =>
+  requestLogRecord(log, {
     request_id: "4f0e1c2a-8b1d-4e55-9a3c-1f2e3d4c5b6a",
     account_id: "45355976281015164504",
-    project_id: "p_8d2c0f6e",
-    provider: log.provider,
-    service: log.service ?? "ats",
-    resource: log.resource,
-    action: log.action,
-    status: log.status,
-    success,
     duration: 734,
     event_datetime: "2025-03-04T10:21:33.412Z",
-    request: {
-      method: log.method,
-      url: log.url,
-      ...(log.requestBody === undefined ? {} : { body: log.requestBody }),
-    },
-    response: {
-      status_code: log.status,
-      ...(log.responseBody === undefined ? {} : { body: log.responseBody }),
-      provider_errors: log.providerErrors ?? [],
-      custom_mapping_errors: [],
-    },
-  };
-}
+  });
 
 /** A `request.failed` webhook carrying a request-log record. */
-function requestFailed(log: Record<string, unknown>): Record<string, unknown> {
-  return {
-    event: "request.failed",
+const requestFailed = (log: Record<string, unknown>) =>
+  failedWebhook(log, {
     event_date: "2025-03-04T10:21:34.000Z",
-    project_id: "p_8d2c0f6e",
-    account_id: log.account_id,
-    provider: log.provider,
     origin_owner_id: "org_7731",
     origin_owner_name: "Acme Recruiting Ltd",
     origin_username: "jane.doe@acme.example",
-    data: log,
-  };
-}
+  });
 
 function accountEvent(event: string, provider: string, status: string): Record<string, unknown> {
   return {
@@ -115,15 +85,8 @@ describe("Hibob", () => {
   });
 
   const employees = (first: Record<string, unknown>, second: Record<string, unknown>) =>
-    requestLog({
-      provider: "hibob",
-      service: "hris",
-      resource: "employees",
-      action: "list",
-      status: 200,
-      method: "GET",
-      url: "https://api.stackone.com/unified/hris/employees?page_size=2",
-      responseBody: {
+    requestLog(
+      hibobEmployeesList(2, {
         next: "eyJyZW1vdGVfaWQiOiIzMzMyODgzOTg0In0",
         data: [
           {
@@ -149,8 +112,8 @@ describe("Hibob", () => {
             ...second,
           },
         ],
-      },
-    });
+      }),
+    );
 
   it("employees without employment_status point to the Lifecycle permission", () => {
     const { result } = classifyPayload(
@@ -193,23 +156,13 @@ describe("Greenhouse", () => {
   it("404 on a create (invalid on-behalf-of user at linking) asks to re-authenticate", () => {
     const { result } = classifyPayload(
       requestFailed(
-        requestLog({
-          provider: "greenhouse",
-          resource: "candidates",
-          action: "create",
-          status: 404,
-          method: "POST",
-          url: "https://api.stackone.com/unified/ats/candidates",
-          requestBody: { first_name: "Alan", last_name: "Turing", emails: [] },
-          providerErrors: [
-            {
-              status: 404,
-              url: "https://harvest.greenhouse.io/v1/candidates",
-              raw: { message: "Resource not found" },
-              headers: { "content-type": "application/json; charset=utf-8" },
-            },
-          ],
-        }),
+        requestLog(
+          greenhouseCandidateCreate(
+            { first_name: "Alan", last_name: "Turing", emails: [] },
+            { message: "Resource not found" },
+            { "content-type": "application/json; charset=utf-8" },
+          ),
+        ),
       ),
     );
     expect(result.rule_id).toBe("greenhouse.404_on_behalf_of_create");
@@ -336,19 +289,7 @@ describe("SmartRecruiters", () => {
 
 describe("Lever", () => {
   const leverFailure = (status: number, raw: Record<string, unknown>) =>
-    requestFailed(
-      requestLog({
-        provider: "lever",
-        resource: "candidates",
-        action: "list",
-        status,
-        method: "GET",
-        url: "https://api.stackone.com/unified/ats/candidates?page_size=100",
-        providerErrors: [
-          { status, url: "https://api.lever.co/v1/opportunities?limit=100", raw, headers: {} },
-        ],
-      }),
-    );
+    requestFailed(requestLog(leverCandidatesList(status, raw)));
 
   it.each([
     [
@@ -381,20 +322,7 @@ describe("Lever", () => {
 
 describe("Bullhorn notes", () => {
   const noteCreated = (url: string, body: unknown) =>
-    requestLog({
-      provider: "bullhorn",
-      resource: "notes",
-      action: "create",
-      status: 201,
-      method: "POST",
-      url,
-      requestBody: body,
-      responseBody: {
-        statusCode: 201,
-        message: "Record created successfully",
-        data: { id: "98124" },
-      },
-    });
+    requestLog(bullhornNoteCreated(url, body, "98124"));
   const content = [{ body: "Phone screen went well, moving to onsite." }];
 
   it("a note created without candidate_id is stored but invisible", () => {

@@ -4,7 +4,6 @@ import { requestLog } from "../../scripts/demo-scenarios.ts";
 import { requestLogPollTask } from "../../server/request-log-poll-task.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
 import type { IntegrationEvent } from "../../shared/events/event.ts";
-import type { EventQueue, QueueMessage } from "../../shared/events/queue.ts";
 import { consoleSink, createLogger } from "../../shared/log.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { applyCustomRules } from "../../shared/quirks/custom.ts";
@@ -16,27 +15,16 @@ import {
 } from "../../shared/sources/stackone/poll-request-logs.ts";
 import { POLL_STATE_NAME } from "../../shared/sources/stackone/poll-state.ts";
 import { RequestLogsClient } from "../../shared/sources/stackone/request-logs-client.ts";
-import { MemoryCursorStore } from "../support/memory-ports.ts";
+import { MemoryCursorStore, MemoryEventQueue } from "../support/memory-ports.ts";
 import { type StackoneServer, startStackoneServer } from "../support/stackone-server.ts";
 
 const API = "https://api.stackone.com/unified";
 const classifier = createClassifier(BUILTIN_RULES);
 const queries = logQueries(BUILTIN_RULES);
 
-/** The events queue's port: what was enqueued, or a failure when told to fail. */
-class RecordingQueue implements EventQueue {
-  readonly events: IntegrationEvent[] = [];
-  failures = 0;
-  async send(messages: QueueMessage[]) {
-    if (this.failures-- > 0) throw new Error("SQS unavailable");
-    this.events.push(...messages.map((m) => JSON.parse(m.body) as IntegrationEvent));
-  }
-  ids = () => this.events.map((e) => e.id);
-}
-
 let server: StackoneServer;
 let cursors: CursorStore;
-let queue: RecordingQueue;
+let queue: MemoryEventQueue;
 let waits: number[];
 let clock: Date;
 
@@ -49,7 +37,7 @@ afterAll(async () => {
 beforeEach(() => {
   server.reset();
   cursors = new MemoryCursorStore();
-  queue = new RecordingQueue();
+  queue = new MemoryEventQueue();
   waits = [];
   clock = new Date("2026-11-24T10:00:00.000Z");
 });
@@ -164,7 +152,7 @@ describe("as StackOne's own client reads it", () => {
     server.add(...old, note(9, { content: "x" }, 3 * 24 * 60));
     const report = await poll();
     expect(report).toMatchObject({ logs: 0, enqueued: 0, details: 0 });
-    expect(queue.events).toEqual([]);
+    expect(queue.events()).toEqual([]);
   });
 
   it("finds the silent Bullhorn note through include=advanced_logs, and logs each request", async () => {
@@ -172,7 +160,7 @@ describe("as StackOne's own client reads it", () => {
     server.add(bad);
     await poll();
     expect(server.detailCalls().map((c) => c.rawQuery)).toEqual(["include=advanced_logs"]);
-    expect(queue.events.map((e) => classifier.classify(e).rule_id)).toEqual([
+    expect(queue.events().map((e) => classifier.classify(e).rule_id)).toEqual([
       "bullhorn.note_missing_candidate_id",
     ]);
     const end = encodeURIComponent(clock.toISOString());
@@ -312,14 +300,14 @@ describe("its own 401", () => {
     expect(refused).toMatchObject({ stopped: "unauthorized" });
     // What the run reports (and the logs print) is StackOne's status, never its body.
     expect(refused.error).toBe("StackOne answered 401");
-    expect(queue.events.map((e) => [e.kind, e.provider, e.http?.status])).toEqual([
+    expect(queue.events().map((e) => [e.kind, e.provider, e.http?.status])).toEqual([
       ["error", "stackone", 401],
     ]);
     clock = new Date(clock.getTime() + 60_000);
     await poll();
     clock = new Date(clock.getTime() + 60_000);
     await poll();
-    expect(queue.events.map((e) => e.kind)).toEqual(["error", "recovery"]);
+    expect(queue.events().map((e) => e.kind)).toEqual(["error", "recovery"]);
   });
 });
 
@@ -362,7 +350,7 @@ describe("details", () => {
     ]);
     // The good note is no problem: it does not even travel.
     expect(report).toMatchObject({ enqueued: 2, unproblematic: 1, details: 2 });
-    const [event] = queue.events;
+    const [event] = queue.events();
     expect(event?.request_body).toEqual({ content: "Called", author_id: "12" });
     expect(classifier.classify(event as IntegrationEvent).rule_id).toBe(
       "bullhorn.note_missing_candidate_id",
@@ -386,14 +374,19 @@ describe("details", () => {
     server.add(read(1, "acme_hibob"), read(2, "acme_hibob"), read(3, "other_hibob"));
     const report = await poll();
     expect(report.details).toBe(2);
-    expect(queue.events.map((e) => e.account.id).sort()).toEqual(["acme_hibob", "other_hibob"]);
+    expect(
+      queue
+        .events()
+        .map((e) => e.account.id)
+        .sort(),
+    ).toEqual(["acme_hibob", "other_hibob"]);
   });
 
   it("fetches the provider's words once per incident per run, not once per failed log", async () => {
     server.add(leverFailure(1, 1.5), leverFailure(2, 1.2), leverFailure(3, 1, 401, "other_lever"));
     const report = await poll();
     expect(report).toMatchObject({ enqueued: 3, details: 2 });
-    const worded = queue.events.filter((e) => e.error?.provider_errors?.length);
+    const worded = queue.events().filter((e) => e.error?.provider_errors?.length);
     expect(worded.map((e) => e.account.id).sort()).toEqual(["other_lever", "umbrella_lever"]);
     expect(worded[0]?.error?.provider_errors?.[0]?.raw).toBe('{"message":"Invalid API key"}');
   });
@@ -415,7 +408,7 @@ describe("details", () => {
       );
     server.add(greenhouse(1), greenhouse(2));
     expect(await poll()).toMatchObject({ details: 2, enqueued: 2 });
-    expect(queue.events.map((e) => classifier.classify(e).rule_id)).toEqual([
+    expect(queue.events().map((e) => classifier.classify(e).rule_id)).toEqual([
       "greenhouse.404_on_behalf_of",
       "greenhouse.404_on_behalf_of",
     ]);
@@ -471,12 +464,17 @@ describe("customer names", () => {
     await run();
     clock = new Date(clock.getTime() + 60_000);
     await run();
-    expect(queue.events.map((e) => [e.account.id, e.account.name]).slice(0, 3)).toEqual([
+    expect(
+      queue
+        .events()
+        .map((e) => [e.account.id, e.account.name])
+        .slice(0, 3),
+    ).toEqual([
       ["umbrella_lever", "Umbrella Health"],
       ["unknown_lever", undefined],
       ["umbrella_lever", "Umbrella Health"],
     ]);
-    expect(queue.events[0]?.account).toEqual({
+    expect(queue.events()[0]?.account).toEqual({
       id: "umbrella_lever",
       name: "Umbrella Health",
       owner_id: "org_42",
@@ -495,7 +493,7 @@ describe("customer names", () => {
     expect(report).toMatchObject({ enqueued: 1 });
     expect(report.stopped).toBeUndefined();
     expect(server.accountCalls()).toHaveLength(1);
-    expect(queue.events.map((e) => [e.provider, e.account.name])).toEqual([["lever", undefined]]);
+    expect(queue.events().map((e) => [e.provider, e.account.name])).toEqual([["lever", undefined]]);
   });
 });
 
@@ -560,11 +558,11 @@ describe("untrusted answers", () => {
     await fc.assert(
       fc.asyncProperty(anyBody, async (body) => {
         server.reset();
-        queue = new RecordingQueue();
+        queue = new MemoryEventQueue();
         server.fail("list", { status: 200, body });
         const report = await poll({ maxPages: 1 });
         expect(["pages", "error", undefined]).toContain(report.stopped);
-        for (const event of queue.events) expect(event.id).toBeTruthy();
+        for (const event of queue.events()) expect(event.id).toBeTruthy();
       }),
       { numRuns: 60 },
     );
