@@ -17,7 +17,7 @@ import type { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { type Classifier, createClassifier } from "../shared/classify/classifier.ts";
 import { rulesPath } from "../shared/config.ts";
-import { EventValidationError } from "../shared/events/event.ts";
+import { EventValidationError } from "../shared/events/parse-event.ts";
 import { effectOf } from "../shared/incidents/batch.ts";
 import { loadRules } from "../shared/quirks/custom.ts";
 import type { Category, MustAct, Severity } from "../shared/quirks/rule.ts";

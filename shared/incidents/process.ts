@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Classifier } from "../classify/classifier.ts";
 import type { Clock } from "../clock.ts";
-import { parseEvent } from "../events/event.ts";
+import { parseEvent } from "../events/parse-event.ts";
 import type { QueueMessage } from "../events/queue.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { resolvedBy } from "./batch.ts";

@@ -1,10 +1,6 @@
-import {
-  EventValidationError,
-  type IntegrationEvent,
-  parseEvent,
-  type ValidationIssue,
-} from "../events/event.ts";
+import type { IntegrationEvent, ValidationIssue } from "../events/event.ts";
 import { eventTimeIssue } from "../events/event-time.ts";
+import { EventValidationError, parseEvent } from "../events/parse-event.ts";
 import { JsonTooDeep, MAX_JSON_DEPTH, parseBoundedJson } from "../json-depth.ts";
 import {
   normalizeStackone,

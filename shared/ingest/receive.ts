@@ -1,6 +1,7 @@
 import { WEBHOOK_BODY_BYTES } from "../api/route.ts";
 import type { Clock } from "../clock.ts";
-import { eventJson, type IntegrationEvent, type ValidationIssue } from "../events/event.ts";
+import type { IntegrationEvent, ValidationIssue } from "../events/event.ts";
+import { eventJson } from "../events/parse-event.ts";
 import { type EventQueue, QueueUnavailable } from "../events/queue.ts";
 import { errorText, fallbackLog, type Logger } from "../log.ts";
 import { type AccountStatusLookup, withAccountStatus } from "../sources/stackone/account-status.ts";

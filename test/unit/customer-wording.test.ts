@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createClassifier } from "../../shared/classify/classifier.ts";
-import { parseEvent } from "../../shared/events/event.ts";
+import { parseEvent } from "../../shared/events/parse-event.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { toNotice } from "../../shared/incidents/notice-decisions.ts";
 import { CustomerNoticeSchema, customerPayload } from "../../shared/notify/customer-payload.ts";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultDataMaxMb, nearlyFullEvents } from "../../server/data-bounds.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
-import { parseEvent } from "../../shared/events/event.ts";
+import { parseEvent } from "../../shared/events/parse-event.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 
 describe("data bounds", () => {

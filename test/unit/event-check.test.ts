@@ -1,13 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  checkedEvent,
-  EVENT_KINDS,
-  EventValidationError,
-  IntegrationEvent,
-  issuesOf,
-  parseEvent,
-} from "../../shared/events/event.ts";
+import { EVENT_KINDS, IntegrationEvent, issuesOf } from "../../shared/events/event.ts";
+import { checkedEvent, EventValidationError, parseEvent } from "../../shared/events/parse-event.ts";
 import { normalizeStackone } from "../../shared/sources/stackone/normalize.ts";
 
 // Ingest checks the common shape of an event by hand (`checkedEvent`) and leaves the rest to

@@ -7,7 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { createHandler, handler } from "../../functions/ingest.ts";
 import { MemoryQueue } from "../../server/dynamodb/memory-queue.ts";
 import { fixedClock } from "../../shared/clock.ts";
-import { EventValidationError, type IntegrationEvent } from "../../shared/events/event.ts";
+import type { IntegrationEvent } from "../../shared/events/event.ts";
+import { EventValidationError } from "../../shared/events/parse-event.ts";
 import type { IngestDeps } from "../../shared/ingest/receive.ts";
 import { accountStatusLookup } from "../../shared/sources/stackone/linked-accounts.ts";
 import { normalizeStackone } from "../../shared/sources/stackone/normalize.ts";

@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createClassifier } from "../../shared/classify/classifier.ts";
-import { EventValidationError, LIMITS } from "../../shared/events/event.ts";
+import { LIMITS } from "../../shared/events/event.ts";
+import { EventValidationError } from "../../shared/events/parse-event.ts";
 import { hasControl, oneLine } from "../../shared/outside-text.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { CATEGORIES } from "../../shared/quirks/rule.ts";

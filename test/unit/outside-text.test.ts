@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatNotice } from "../../server/console-notice.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
-import { parseEvent } from "../../shared/events/event.ts";
+import { parseEvent } from "../../shared/events/parse-event.ts";
 import { toNotice } from "../../shared/incidents/notice-decisions.ts";
 import { renderEmail } from "../../shared/notify/email.ts";
 import { renderSlack } from "../../shared/notify/slack.ts";

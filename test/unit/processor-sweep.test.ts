@@ -6,7 +6,7 @@ import { SqliteBatchProcessor } from "../../server/sqlite/processing-loop.ts";
 import { openEventQueue } from "../../shared/adapters/sqlite/event-queue.ts";
 import { openSqliteStores } from "../../shared/adapters/sqlite/stores.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
-import { parseEvent } from "../../shared/events/event.ts";
+import { parseEvent } from "../../shared/events/parse-event.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
 import { silentLogger } from "../../shared/log.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type IntegrationEventInput, parseEvent } from "../../shared/events/event.ts";
+import type { IntegrationEventInput } from "../../shared/events/event.ts";
+import { parseEvent } from "../../shared/events/parse-event.ts";
 import { PROVIDER_MESSAGE_CHARS, providerMessage } from "../../shared/events/provider-message.ts";
 import { normalizeStackone } from "../../shared/sources/stackone/normalize.ts";
 

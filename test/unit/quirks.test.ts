@@ -10,7 +10,8 @@ import {
   requestLogRecord,
 } from "../../scripts/stackone-payloads.ts";
 import { createClassifier } from "../../shared/classify/classifier.ts";
-import { type IntegrationEventInput, parseEvent } from "../../shared/events/event.ts";
+import type { IntegrationEventInput } from "../../shared/events/event.ts";
+import { parseEvent } from "../../shared/events/parse-event.ts";
 import { BUILTIN_RULES } from "../../shared/quirks/catalog.ts";
 import { CATEGORIES, POLICIES, QuirkRule, type QuirkRuleInput } from "../../shared/quirks/rule.ts";
 import { normalizeStackone } from "../../shared/sources/stackone/normalize.ts";

@@ -1,4 +1,5 @@
-import { type EventKind, type IntegrationEvent, parseEvent } from "../../events/event.ts";
+import type { EventKind, IntegrationEvent } from "../../events/event.ts";
+import { parseEvent } from "../../events/parse-event.ts";
 import { errorText, fallbackLog, type Logger } from "../../log.ts";
 
 /**

@@ -1,6 +1,7 @@
 import type { Classifier } from "../../classify/classifier.ts";
 import type { DetailNeed } from "../../classify/rule-checks.ts";
-import { EventValidationError, type IntegrationEvent } from "../../events/event.ts";
+import type { IntegrationEvent } from "../../events/event.ts";
+import { EventValidationError } from "../../events/parse-event.ts";
 import { providerMessage } from "../../events/provider-message.ts";
 import { effectOf } from "../../incidents/batch.ts";
 import { normalizeStackone } from "./normalize.ts";

@@ -1,12 +1,11 @@
 import { createHash } from "node:crypto";
 import {
   type EventKind,
-  EventValidationError,
   type IntegrationEvent,
   type IntegrationEventInput,
-  parseEvent,
   sample,
 } from "../../events/event.ts";
+import { EventValidationError, parseEvent } from "../../events/parse-event.ts";
 import { parseRetryAfter } from "../../retry.ts";
 import { accountStatusKind } from "./account-status.ts";
 

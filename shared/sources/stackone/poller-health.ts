@@ -1,4 +1,5 @@
-import { type IntegrationEvent, parseEvent } from "../../events/event.ts";
+import type { IntegrationEvent } from "../../events/event.ts";
+import { parseEvent } from "../../events/parse-event.ts";
 import type { StackoneUnauthorized } from "./api-errors.ts";
 
 /**
