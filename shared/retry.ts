@@ -43,6 +43,15 @@ export type RetryPolicy = {
   deadlineMs?: number;
 };
 
+/**
+ * How a client that retries is tuned: its policy, any field of it replaced (a test's fewer
+ * attempts), and how it waits (a test's no wait).
+ */
+export type RetrySettings = {
+  policy?: Partial<RetryPolicy>;
+  sleep?: (ms: number) => Promise<void>;
+};
+
 export type RetryOptions = {
   /** Whether a failure is worth another try. Default: every error but `GiveUp`. */
   retryable?: (error: unknown) => boolean;

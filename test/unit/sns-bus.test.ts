@@ -160,7 +160,7 @@ describe("SnsAlertBus.publish", () => {
   it("throws when an entry keeps failing, after a few attempts", async () => {
     sns.on(PublishBatchCommand).callsFake(failSome([0]));
     const bus = new SnsAlertBus(new SNSClient({}), TOPIC, emailsFor, {
-      attempts: 3,
+      policy: { attempts: 3 },
       sleep: noWait,
     });
     await expect(bus.publish([notice(0), notice(1)])).rejects.toThrow(
@@ -179,7 +179,7 @@ describe("SnsAlertBus.publish", () => {
   it("treats an entry SNS reported neither way as not published", async () => {
     sns.on(PublishBatchCommand).resolves({ Successful: [], Failed: [] });
     const bus = new SnsAlertBus(new SNSClient({}), TOPIC, emailsFor, {
-      attempts: 2,
+      policy: { attempts: 2 },
       sleep: noWait,
     });
     await expect(bus.publish([notice(0)])).rejects.toThrow(/not published/);

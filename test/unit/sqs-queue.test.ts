@@ -128,7 +128,7 @@ describe("SqsEventQueue", () => {
       };
     });
     const queue = new SqsEventQueue(new SQSClient({}), QUEUE_URL, {
-      maxAttempts: 3,
+      policy: { attempts: 3 },
       sleep: noWait,
     });
 
@@ -141,7 +141,7 @@ describe("SqsEventQueue", () => {
   it("throws when every attempt throws", async () => {
     sqs.on(SendMessageBatchCommand).rejects(new Error("unreachable"));
     const queue = new SqsEventQueue(new SQSClient({}), QUEUE_URL, {
-      maxAttempts: 2,
+      policy: { attempts: 2 },
       sleep: noWait,
     });
     await expect(queue.send(messages(2))).rejects.toThrow(/did not take 2 of 2 messages/);
@@ -150,9 +150,7 @@ describe("SqsEventQueue", () => {
   it("waits longer before each retry, within the maximum", async () => {
     sqs.on(SendMessageBatchCommand).rejects(new Error("unreachable"));
     const queue = new SqsEventQueue(new SQSClient({}), QUEUE_URL, {
-      maxAttempts: 6,
-      baseDelayMs: 100,
-      maxDelayMs: 400,
+      policy: { attempts: 6, baseMs: 100, maxMs: 400 },
       sleep: noWait,
     });
     await expect(queue.send(messages(1))).rejects.toThrow();

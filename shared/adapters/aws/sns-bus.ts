@@ -9,7 +9,13 @@ import type { Incident } from "../../incidents/incident.ts";
 import type { Notice } from "../../incidents/notice.ts";
 import type { Email } from "../../notify/email.ts";
 import type { Audience } from "../../quirks/rule.ts";
-import { RetriesExhausted, RetryLater, type RetryPolicy, retry, sleep } from "../../retry.ts";
+import {
+  RetriesExhausted,
+  RetryLater,
+  type RetryPolicy,
+  type RetrySettings,
+  retry,
+} from "../../retry.ts";
 import { truncate } from "../../text-format.ts";
 import { batchesOf } from "./batches.ts";
 
@@ -29,12 +35,8 @@ const BATCH_MAX_ENTRIES = 10;
 /** Room for the request's own overhead. */
 const MARGIN_BYTES = 2 * 1024;
 
-export type SnsAlertBusOptions = {
-  /** Tries per entry, the first included. */
-  attempts?: number;
-  baseDelayMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-};
+/** Tries per entry SNS answered as failed: 4 in all, the first retry after about 100 ms. */
+export const SNS_RETRY: RetryPolicy = { attempts: 4, baseMs: 100 };
 
 /**
  * Ever smaller copies of a notice, for one that does not fit in a message: the free text
@@ -177,21 +179,12 @@ const batches = (entries: PublishBatchRequestEntry[]) =>
   });
 
 export class SnsAlertBus implements AlertBus {
-  private readonly policy: RetryPolicy;
-  private readonly sleep: (ms: number) => Promise<void>;
-
   constructor(
     private readonly client: SNSClient,
     private readonly topicArn: string,
     private readonly emailsFor: NoticeEmails,
-    options: SnsAlertBusOptions = {},
-  ) {
-    this.policy = {
-      attempts: Math.max(1, options.attempts ?? 4),
-      baseMs: options.baseDelayMs ?? 100,
-    };
-    this.sleep = options.sleep ?? sleep;
-  }
+    private readonly retrying: RetrySettings = {},
+  ) {}
 
   async publish(notices: Notice[]): Promise<void> {
     const entries = notices.flatMap((notice, index) => snsEntries(notice, index, this.emailsFor));
@@ -232,10 +225,14 @@ export class SnsAlertBus implements AlertBus {
     try {
       // Only entries SNS answered as failed are retried here; a thrown call the SDK has
       // already retried is the caller's.
-      await retry(publishPending, this.policy, {
-        sleep: this.sleep,
-        retryable: (error) => error instanceof RetryLater,
-      });
+      await retry(
+        publishPending,
+        { ...SNS_RETRY, ...this.retrying.policy },
+        {
+          sleep: this.retrying.sleep,
+          retryable: (error) => error instanceof RetryLater,
+        },
+      );
     } catch (error) {
       // What SNS or the network threw is the caller's to see; entries left over are returned.
       if (!(error instanceof RetriesExhausted)) throw error;

@@ -4,39 +4,23 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { EventQueue, QueueMessage } from "../../events/queue.ts";
-import { RetriesExhausted, type RetryPolicy, retry, sleep } from "../../retry.ts";
+import { RetriesExhausted, type RetryPolicy, type RetrySettings, retry } from "../../retry.ts";
 import { batchesOf } from "./batches.ts";
 
 /** SendMessageBatch takes at most 10 entries and 256 KiB in all. */
 const MAX_ENTRIES = 10;
 const MAX_BATCH_BYTES = 256 * 1024;
 
-export type SqsRetryOptions = {
-  /** Sends of the same message before giving up, the first included. */
-  maxAttempts?: number;
-  /** Delay before the first retry; doubled each time, with jitter. */
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-};
+/** Sends of what SQS did not take: 4 in all, the first retry after about 50 ms. */
+export const SQS_RETRY: RetryPolicy = { attempts: 4, baseMs: 50, maxMs: 1_000 };
 
 /** The events queue on SQS. `send` resolves only once SQS has taken every message. */
 export class SqsEventQueue implements EventQueue {
-  private readonly policy: RetryPolicy;
-  private readonly sleep: (ms: number) => Promise<void>;
-
   constructor(
     private readonly client: SQSClient,
     private readonly queueUrl: string,
-    options: SqsRetryOptions = {},
-  ) {
-    this.policy = {
-      attempts: Math.max(1, options.maxAttempts ?? 4),
-      baseMs: options.baseDelayMs ?? 50,
-      maxMs: options.maxDelayMs ?? 1_000,
-    };
-    this.sleep = options.sleep ?? sleep;
-  }
+    private readonly retrying: RetrySettings = {},
+  ) {}
 
   async send(messages: QueueMessage[]): Promise<void> {
     for (const message of messages) {
@@ -55,8 +39,8 @@ export class SqsEventQueue implements EventQueue {
             throw new Error([...new Set(results.flatMap((r) => r.reasons))].join(", "));
           }
         },
-        this.policy,
-        { sleep: this.sleep },
+        { ...SQS_RETRY, ...this.retrying.policy },
+        { sleep: this.retrying.sleep },
       );
     } catch (error) {
       if (!(error instanceof RetriesExhausted)) throw error;
