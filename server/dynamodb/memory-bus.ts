@@ -1,6 +1,14 @@
 import type { AlertBus, Subscriber } from "../../shared/incidents/bus.ts";
 import type { Notice } from "../../shared/incidents/notice.ts";
-import { RetriesExhausted, retry } from "../../shared/retry.ts";
+import {
+  RetriesExhausted,
+  type RetryPolicy,
+  type RetrySettings,
+  retry,
+} from "../../shared/retry.ts";
+
+/** Runs of a subscriber that could not run, as SNS retries a function: 3 in all. */
+const SUBSCRIBER_RETRY: RetryPolicy = { attempts: 3, baseMs: 200 };
 
 /**
  * The in-process alerts topic of the local stack and tests. Like SNS, `publish` resolves once
@@ -16,7 +24,7 @@ export class MemoryBus implements AlertBus {
 
   constructor(
     private readonly subscribers: Subscriber[] = [],
-    private readonly options: { attempts?: number; retryDelayMs?: number } = {},
+    private readonly retrying: RetrySettings = {},
   ) {}
 
   subscribe(subscriber: Subscriber): void {
@@ -52,12 +60,12 @@ export class MemoryBus implements AlertBus {
    * gave up (the retry stage's DeliveryFailed) is dead-lettered at once.
    */
   private async deliver(subscriber: Subscriber, notice: Notice): Promise<void> {
-    const policy = {
-      attempts: this.options.attempts ?? 3,
-      baseMs: this.options.retryDelayMs ?? 200,
-    };
     try {
-      await retry(() => subscriber.deliver(notice), policy);
+      await retry(
+        () => subscriber.deliver(notice),
+        { ...SUBSCRIBER_RETRY, ...this.retrying.policy },
+        { sleep: this.retrying.sleep },
+      );
     } catch (error) {
       const last = error instanceof RetriesExhausted ? error.cause : error;
       this.deadLetters.push({ subscriber: subscriber.name, notice, error: String(last) });

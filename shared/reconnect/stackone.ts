@@ -11,6 +11,11 @@ export function reconnectStackone(
   return {
     sessions: new ConnectSessionsClient({ baseUrl: apiUrl, apiKey }),
     // The account's owner, when the incident does not name it: a click is waited on, so briefly.
-    accounts: new RequestLogsClient({ baseUrl: apiUrl, apiKey, attempts: 2, timeoutMs: 5_000 }),
+    accounts: new RequestLogsClient({
+      baseUrl: apiUrl,
+      apiKey,
+      retrying: { policy: { attempts: 2 } },
+      timeoutMs: 5_000,
+    }),
   };
 }

@@ -31,7 +31,11 @@ let sdk: StackOneCore;
 
 beforeAll(async () => {
   server = await startStackoneServer();
-  ours = new RequestLogsClient({ baseUrl: server.url, apiKey: server.key, attempts: 1 });
+  ours = new RequestLogsClient({
+    baseUrl: server.url,
+    apiKey: server.key,
+    retrying: { policy: { attempts: 1 } },
+  });
   sdk = new StackOneCore({
     serverURL: server.url,
     security: { username: server.key, password: "" },

@@ -25,7 +25,7 @@ const client = (options: Partial<ConstructorParameters<typeof ConnectSessionsCli
   new ConnectSessionsClient({
     baseUrl: server.url,
     apiKey: server.key,
-    sleep: async () => {},
+    retrying: { sleep: async () => {} },
     ...options,
   });
 

@@ -46,10 +46,12 @@ function poll(limits: Partial<PollLimits> = {}, key = server.key) {
   const api = new RequestLogsClient({
     baseUrl: server.url,
     apiKey: key,
-    baseDelayMs: 10,
     deadline: limits.deadline,
-    sleep: async (ms) => {
-      waits.push(ms);
+    retrying: {
+      policy: { baseMs: 10 },
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
     },
   });
   return pollRequestLogs({

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { parseRetryAfter, retryCall } from "../../retry.ts";
+import { parseRetryAfter, type RetryPolicy, type RetrySettings, retryCall } from "../../retry.ts";
 import {
   StackoneBadAnswer,
   StackoneRateLimited,
@@ -17,7 +17,7 @@ import {
  *
  * Someone is waiting on the other end of a click, so the retries are few and short: 408, 429,
  * 5xx and network errors are tried again through the one retry timing (shared/retry.ts), within
- * `budgetMs`; every other answer is final.
+ * `CONNECT_SESSION_RETRY`'s deadline; every other answer is final.
  */
 
 export type ConnectSessionRequest = {
@@ -35,14 +35,9 @@ export type ConnectSession = { id: string; auth_link_url: string };
 export type ConnectSessionsOptions = {
   baseUrl: string;
   apiKey: string;
-  /** Tries, the first included. */
-  attempts?: number;
-  baseDelayMs?: number;
-  /** No retry starts once this much time has passed since the first try. */
-  budgetMs?: number;
   timeoutMs?: number;
   userAgent?: string;
-  sleep?: (ms: number) => Promise<void>;
+  retrying?: RetrySettings;
 };
 
 /** A 4xx StackOne will answer the same way again: 400, 404 (no such account), 409, 422. */
@@ -58,7 +53,14 @@ export class ConnectSessionRefused extends Error {
 }
 
 export const SDK_DEFAULT_EXPIRES_IN = 1_800;
-const DEFAULTS = { attempts: 3, baseDelayMs: 250, budgetMs: 5_000, timeoutMs: 8_000 } as const;
+/** 3 tries, short waits, and no retry starts 5 s after the first try: someone is waiting. */
+export const CONNECT_SESSION_RETRY: RetryPolicy = {
+  attempts: 3,
+  baseMs: 250,
+  maxMs: 2_000,
+  deadlineMs: 5_000,
+};
+const TIMEOUT_MS = 8_000;
 const REASON_CHARS = 200;
 
 /** The SDK's inbound schema requires these; the rest of the answer is not needed. */
@@ -94,19 +96,14 @@ export class ConnectSessionsClient {
   /** A new session; throws ConnectSessionRefused or one of api-errors.ts when there is none. */
   async create(request: ConnectSessionRequest): Promise<ConnectSession> {
     const body = ConnectSessionsClient.body(request);
-    const sleep = this.options.sleep;
+    const { retrying = {} } = this.options;
     return retryCall(
       async () => {
         const outcome = await this.once(body);
         return "session" in outcome ? { value: outcome.session } : outcome;
       },
-      {
-        attempts: this.options.attempts ?? DEFAULTS.attempts,
-        baseMs: this.options.baseDelayMs ?? 250,
-        maxMs: 2_000,
-        deadlineMs: this.options.budgetMs ?? DEFAULTS.budgetMs,
-      },
-      sleep ? { sleep } : {},
+      { ...CONNECT_SESSION_RETRY, ...retrying.policy },
+      retrying.sleep ? { sleep: retrying.sleep } : {},
     );
   }
 
@@ -125,7 +122,7 @@ export class ConnectSessionsClient {
         },
         body,
         redirect: "error",
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? DEFAULTS.timeoutMs),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? TIMEOUT_MS),
       });
     } catch (error) {
       const timedOut = error instanceof Error && error.name === "TimeoutError";

@@ -36,7 +36,11 @@ const LOOKUP_TIMEOUT_MS = 3_000;
 export function accountStatusLookup(
   options: Pick<StackoneHttpOptions, "baseUrl" | "apiKey">,
 ): AccountStatusLookup {
-  const http = new StackoneHttp({ ...options, attempts: 1, timeoutMs: LOOKUP_TIMEOUT_MS });
+  const http = new StackoneHttp({
+    ...options,
+    retrying: { policy: { attempts: 1 } },
+    timeoutMs: LOOKUP_TIMEOUT_MS,
+  });
   return async (accountId) => {
     const status = (await getLinkedAccount(http, accountId))?.status;
     return typeof status === "string" && status !== "" ? status : undefined;

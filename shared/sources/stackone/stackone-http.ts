@@ -1,4 +1,4 @@
-import { parseRetryAfter, retryCall } from "../../retry.ts";
+import { parseRetryAfter, type RetryPolicy, type RetrySettings, retryCall } from "../../retry.ts";
 import {
   answered,
   StackoneBadAnswer,
@@ -27,14 +27,14 @@ export const USER_AGENT = "quirkwatch/0.1.0";
 export type StackoneHttpOptions = {
   baseUrl: string;
   apiKey: string;
-  /** Tries per call, the first included. */
-  attempts?: number;
-  baseDelayMs?: number;
   timeoutMs?: number;
   /** Epoch ms after which no retry waits: the caller's run must end by then. */
   deadline?: number;
-  sleep?: (ms: number) => Promise<void>;
+  retrying?: RetrySettings;
 };
+
+/** Tries per call: 3, the first retry after about a second (or StackOne's Retry-After). */
+export const STACKONE_RETRY: RetryPolicy = { attempts: 3, baseMs: 1_000, maxMs: 30_000 };
 
 /** A query parameter's value as the SDK takes it; undefined leaves the parameter out. */
 export type QueryValue = string | number | boolean | readonly (string | number)[] | undefined;
@@ -80,7 +80,7 @@ export class StackoneHttp {
    */
   async get(path: string, query = "", missingIsUndefined = false): Promise<unknown> {
     const url = `${this.base}${path}${query ? `?${query}` : ""}`;
-    const { deadline, sleep } = this.options;
+    const { deadline, retrying = {} } = this.options;
     return retryCall(
       async () => {
         const outcome = await this.once(url);
@@ -90,12 +90,11 @@ export class StackoneHttp {
         return outcome;
       },
       {
-        attempts: this.options.attempts ?? 3,
-        baseMs: this.options.baseDelayMs ?? 1_000,
-        maxMs: 30_000,
+        ...STACKONE_RETRY,
         ...(deadline === undefined ? {} : { deadlineMs: deadline - Date.now() }),
+        ...retrying.policy,
       },
-      sleep ? { sleep } : {},
+      retrying.sleep ? { sleep: retrying.sleep } : {},
     );
   }
 
