@@ -1,4 +1,5 @@
-import type { IntegrationEvent, ValidationIssue } from "./event.ts";
+import type { ValidationIssue } from "../validation.ts";
+import type { IntegrationEvent } from "./event.ts";
 
 /**
  * An event's time is evidence: it decides what the event may still change. Events are accepted

@@ -1,6 +1,5 @@
 import * as z from "zod/mini";
 import { hasControl, oneLine } from "../outside-text.ts";
-import { issuesOf, type ValidationIssue } from "../validation.ts";
 
 /** Limits on one normalized event. Free text is cut, never rejected; ids over the limit are rejected. */
 export const LIMITS = {
@@ -124,9 +123,6 @@ export const IntegrationEvent = z.object({
 
 export type IntegrationEvent = z.output<typeof IntegrationEvent>;
 export type IntegrationEventInput = z.input<typeof IntegrationEvent>;
-
-export type { ValidationIssue };
-export { issuesOf };
 
 /**
  * Keeps a body small: strings cut, arrays cut to their first items, depth bounded. A body that

@@ -1,4 +1,4 @@
-import type { IntegrationEvent, ValidationIssue } from "../events/event.ts";
+import type { IntegrationEvent } from "../events/event.ts";
 import { eventTimeIssue } from "../events/event-time.ts";
 import { EventValidationError, parseEvent } from "../events/parse-event.ts";
 import { JsonTooDeep, MAX_JSON_DEPTH, parseBoundedJson } from "../json-depth.ts";
@@ -7,6 +7,7 @@ import {
   type RawBody,
   stackoneTimeField,
 } from "../sources/stackone/normalize.ts";
+import type { ValidationIssue } from "../validation.ts";
 import { IngestRejection } from "./rejection.ts";
 
 export const SOURCES = ["stackone", "generic"] as const;

@@ -1,6 +1,6 @@
 import { WEBHOOK_BODY_BYTES } from "../api/route.ts";
 import type { Clock } from "../clock.ts";
-import type { IntegrationEvent, ValidationIssue } from "../events/event.ts";
+import type { IntegrationEvent } from "../events/event.ts";
 import { eventJson } from "../events/parse-event.ts";
 import { type EventQueue, QueueUnavailable } from "../events/queue.ts";
 import { errorText, fallbackLog, type Logger } from "../log.ts";
@@ -10,6 +10,7 @@ import {
   verifyStackoneSignature,
 } from "../sources/stackone/signature.ts";
 import { sign, verify, WebhookVerificationError } from "../standard-webhooks.ts";
+import type { ValidationIssue } from "../validation.ts";
 import { readEvents, SOURCES, type Source } from "./read-events.ts";
 import { IngestRejection } from "./rejection.ts";
 

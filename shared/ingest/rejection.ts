@@ -1,4 +1,4 @@
-import type { ValidationIssue } from "../events/event.ts";
+import type { ValidationIssue } from "../validation.ts";
 
 /** A request refused for a reason the caller can fix (or, for 503, retry). */
 export class IngestRejection extends Error {

@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { EVENT_KINDS, IntegrationEvent, issuesOf } from "../../shared/events/event.ts";
+import { EVENT_KINDS, IntegrationEvent } from "../../shared/events/event.ts";
 import { checkedEvent, EventValidationError, parseEvent } from "../../shared/events/parse-event.ts";
 import { normalizeStackone } from "../../shared/sources/stackone/normalize.ts";
+import { issuesOf } from "../../shared/validation.ts";
 
 // Ingest checks the common shape of an event by hand (`checkedEvent`) and leaves the rest to
 // zod. Whatever the hand check accepts must come out exactly as zod makes it: same fields, same

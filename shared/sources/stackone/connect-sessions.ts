@@ -103,7 +103,7 @@ export class ConnectSessionsClient {
         return "session" in outcome ? { value: outcome.session } : outcome;
       },
       { ...CONNECT_SESSION_RETRY, ...retrying.policy },
-      retrying.sleep ? { sleep: retrying.sleep } : {},
+      { sleep: retrying.sleep },
     );
   }
 

@@ -94,7 +94,7 @@ export class StackoneHttp {
         ...(deadline === undefined ? {} : { deadlineMs: deadline - Date.now() }),
         ...retrying.policy,
       },
-      retrying.sleep ? { sleep: retrying.sleep } : {},
+      { sleep: retrying.sleep },
     );
   }
 
